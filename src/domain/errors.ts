@@ -1,0 +1,39 @@
+/** One error base class for the whole product: a stable code, an HTTP status and optional details. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 500,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+/** A problem located in a content file (knowledge base, dialogs): file, line, column and key path. */
+export interface SourceIssue {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+}
+
+export function formatIssue(i: SourceIssue): string {
+  return `${i.file}:${i.line}:${i.column}: ${i.path ? i.path + ': ' : ''}${i.message}`;
+}
+
+export class ContentError extends AppError {
+  constructor(readonly issues: SourceIssue[]) {
+    super('INVALID_CONTENT', `invalid content:\n${issues.map(formatIssue).join('\n')}`, 500, issues);
+    this.name = 'ContentError';
+  }
+}
+
+export class ConfigError extends AppError {
+  constructor(message: string) {
+    super('INVALID_CONFIG', message, 500);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,70 @@
+/** Languages the product speaks. Order matters: it is the fallback order for missing translations. */
+export const LANGS = ['fr', 'ro', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+export const isLang = (x: unknown): x is Lang => typeof x === 'string' && (LANGS as readonly string[]).includes(x);
+
+export type PerLang<T> = Partial<Record<Lang, T>>;
+
+export type EntryKind = 'faq' | 'smalltalk' | 'handoff';
+
+export interface KbEntry {
+  id: string;
+  kind: EntryKind;
+  topic: string;
+  title: PerLang<string>;
+  questions: PerLang<string[]>;
+  answer: PerLang<string>;
+  tags: string[];
+  products: string[];
+  followUps: string[];
+  dialog?: string;
+  /** Where the entry is defined, for error messages and editors. */
+  source: { file: string; line: number };
+}
+
+export interface KbTopic {
+  id: string;
+  title: PerLang<string>;
+  file: string;
+}
+
+/** Synonyms per language: folded variant word/phrase -> folded canonical word/phrase. */
+export type SynonymMap = PerLang<Record<string, string>>;
+
+export interface KnowledgeBase {
+  entries: KbEntry[];
+  topics: KbTopic[];
+  synonyms: SynonymMap;
+  /** Content hash of the loaded files: the published version id. */
+  version: string;
+}
+
+export type ReplyKind = 'faq' | 'clarify' | 'dialog' | 'fallback' | 'handoff' | 'smalltalk' | 'agent';
+
+export interface Suggestion {
+  /** Button label shown to the customer. */
+  label: string;
+  /** String value sent back when clicked (Web Chat rejects object values). */
+  value: string;
+}
+
+export interface ReplySource {
+  kind: ReplyKind;
+  id?: string;
+  confidence?: number;
+}
+
+export interface Reply {
+  text: string;
+  suggestions?: Suggestion[];
+  source: ReplySource;
+  lang: Lang;
+}
+
+/** What a channel hands to the engine: text typed, or the value of a clicked button. */
+export interface IncomingMessage {
+  conversationId: string;
+  text?: string;
+  action?: string;
+  channel: string;
+}
