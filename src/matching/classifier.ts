@@ -9,7 +9,7 @@ export interface ClassifierOptions {
   seed: number;
 }
 
-export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = { epochs: 4, learningRate: 0.5, updateFloor: 0.01, seed: 7 };
+export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = { epochs: 2, learningRate: 4, updateFloor: 0.05, seed: 7 };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -102,7 +102,6 @@ export class SoftmaxClassifier {
     this.csrStart = start;
     this.csrClass = Uint16Array.from(cls);
     this.csrWeight = Float32Array.from(wts);
-    if (process.env.DBG) console.log("csr", cls.length, cls.length / this.features);
   }
 
   /** Raw class scores (logits) into `out`. */

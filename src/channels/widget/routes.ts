@@ -1,0 +1,58 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../domain/errors';
+import { LANGS, type Reply } from '../../domain/types';
+import type { Engine } from '../../engine/engine';
+
+const createBody = z.object({ lang: z.enum(LANGS).optional() }).strict();
+const messageBody = z.union([
+  z.object({ text: z.string().max(20_000, { message: 'text is longer than 20000 characters' }) }).strict(),
+  z.object({ action: z.string().min(1).max(200) }).strict(),
+]);
+
+const hashToken = (t: string) => createHash('sha256').update(t).digest();
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) {
+    const detail = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
+    throw new AppError('INVALID_BODY', `invalid request body: ${detail || 'expected {"text": "..."} or {"action": "..."}'}`, 400);
+  }
+  return r.data;
+}
+
+function bearer(req: Request): string {
+  const h = req.headers.authorization ?? '';
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  if (!m) throw new AppError('UNAUTHORIZED', 'missing "Authorization: Bearer <token>" header', 401);
+  return m[1]!;
+}
+
+/** The website widget's HTTP API (DESIGN.md): translates HTTP to the engine's messages and back. */
+export function widgetRoutes(engine: Engine): Router {
+  const r = Router();
+
+  r.post('/api/conversations', async (req, res) => {
+    const body = parse(createBody, req.body);
+    const token = randomBytes(24).toString('base64url');
+    const state = await engine.createConversation({ channel: 'widget', lang: body.lang, tokenHash: hashToken(token).toString('hex') });
+    res.status(201).json({ conversationId: state.id, token });
+  });
+
+  r.post('/api/conversations/:id/messages', async (req, res) => {
+    const token = bearer(req);
+    const id = String(req.params.id);
+    const state = await engine.getConversation(id);
+    // Same answer for unknown conversation and wrong token: do not reveal which conversations exist.
+    const expected = state?.tokenHash ? Buffer.from(state.tokenHash, 'hex') : undefined;
+    const given = hashToken(token);
+    if (!state || !expected || expected.length !== given.length || !timingSafeEqual(expected, given))
+      throw new AppError('UNAUTHORIZED', 'unknown conversation or wrong token', 401);
+    const body = parse(messageBody, req.body);
+    const replies: Reply[] = await engine.handle({ conversationId: id, channel: 'widget', ...body });
+    res.json({ replies: replies.map(({ text, suggestions, source }) => ({ text, ...(suggestions ? { suggestions } : {}), source })) });
+  });
+
+  return r;
+}

@@ -1,0 +1,174 @@
+import MiniSearch from 'minisearch';
+import type { KnowledgeBase, Lang } from '../domain/types';
+import { LANGS } from '../domain/types';
+import type { Analysis, Analyzer } from '../nlp/analyzer';
+import { DEFAULT_CLASSIFIER_OPTIONS, SoftmaxClassifier, type ClassifierOptions } from './classifier';
+import { DEFAULT_FEATURE_OPTIONS, FeatureSpace, type FeatureOptions } from './features';
+
+export interface MatcherOptions {
+  features: FeatureOptions;
+  classifier: ClassifierOptions;
+  /** Share of the final score that comes from full-text search (the rest from the trained classifier). */
+  searchWeight: number;
+  /** Full-text search runs only when the classifier is less sure than this, or the query has words the
+   * knowledge base does not know (typos): confident, known queries skip it and stay fast. 1 = always. */
+  searchBelow: number;
+  /** Boost of the answer text against sample questions in full-text search. */
+  answerBoost: number;
+  /** Edit distance (fraction of the term length) allowed for terms the index does not know: typos. */
+  fuzzy: number;
+}
+
+export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
+  features: DEFAULT_FEATURE_OPTIONS,
+  classifier: DEFAULT_CLASSIFIER_OPTIONS,
+  searchWeight: 0.25,
+  searchBelow: 0.5,
+  answerBoost: 0.3,
+  fuzzy: 0.25,
+};
+
+export interface Candidate {
+  id: string;
+  /** In [0,1]; candidates' scores sum to at most 1 over all entries of the language. */
+  score: number;
+}
+
+export interface MatchResult {
+  lang: Lang;
+  /** Best first; at most 3. */
+  candidates: Candidate[];
+  /** Score of the best candidate: 0 when nothing matched. */
+  confidence: number;
+}
+
+interface SearchDoc {
+  id: number;
+  entry: number;
+  terms: string;
+  answer: string;
+}
+
+/** One language's model: a minisearch index and a classifier over the same entries. */
+class LanguageModel {
+  readonly ids: string[];
+  private readonly space: FeatureSpace;
+  private readonly clf: SoftmaxClassifier;
+  private readonly search: MiniSearch<SearchDoc>;
+  private readonly known = new Set<string>();
+  private readonly probs: Float64Array;
+  private readonly hits: Float64Array;
+
+  constructor(
+    readonly lang: Lang,
+    entries: { id: string; questions: string[]; answer: string }[],
+    private readonly analyzer: Analyzer,
+    private readonly opts: MatcherOptions,
+  ) {
+    this.ids = entries.map((e) => e.id);
+    const docs: Analysis[] = [];
+    const ys: number[] = [];
+    const searchDocs: SearchDoc[] = [];
+    entries.forEach((e, c) => {
+      const terms: string[] = [];
+      for (const q of e.questions) {
+        const a = analyzer.analyze(q, lang);
+        docs.push(a);
+        ys.push(c);
+        for (const t of a.terms) this.known.add(t);
+        terms.push(a.terms.join(' '));
+      }
+      // One search document per entry: its sample questions together (scores aggregate per entry at
+      // index time, and search stays fast with thousands of questions), the answer as a weaker field.
+      searchDocs.push({ id: c, entry: c, terms: terms.join(' '), answer: e.answer ? analyzer.analyze(e.answer, lang).terms.join(' ') : '' });
+    });
+    this.space = new FeatureSpace(opts.features);
+    this.space.fit(docs);
+    this.clf = new SoftmaxClassifier(this.space.size, entries.length, opts.classifier);
+    this.clf.train(
+      docs.map((d) => this.space.vector(d)),
+      ys,
+    );
+    // Terms are analyzed by us (stemmed, synonyms applied): minisearch only splits on spaces.
+    this.search = new MiniSearch<SearchDoc>({
+      fields: ['terms', 'answer'],
+      tokenize: (s) => (s ? s.split(' ') : []),
+      processTerm: (t) => t || null,
+    });
+    this.search.addAll(searchDocs);
+    this.probs = new Float64Array(entries.length);
+    this.hits = new Float64Array(entries.length);
+  }
+
+  match(a: Analysis): MatchResult {
+    const C = this.ids.length;
+    const p = this.probs;
+    const x = this.space.vector(a);
+    if (x.idx.length === 0) return { lang: this.lang, candidates: [], confidence: 0 };
+    this.clf.softmax(x, p);
+    const w = this.opts.searchWeight;
+    let max = 0;
+    for (let c = 0; c < C; c++) if (p[c]! > max) max = p[c]!;
+    if (w > 0 && a.terms.length > 0 && (max < this.opts.searchBelow || a.terms.some((t) => !this.known.has(t)))) {
+      this.hits.fill(0);
+      const results = this.search.search(a.terms.join(' '), {
+        boost: { terms: 1, answer: this.opts.answerBoost },
+        fuzzy: (term) => (this.known.has(term) || term.length < 5 ? false : this.opts.fuzzy),
+        combineWith: 'OR',
+      });
+      let total = 0;
+      for (const r of results) {
+        this.hits[r.id as number] = r.score;
+        total += r.score;
+      }
+      if (total > 0) for (let c = 0; c < C; c++) p[c] = (1 - w) * p[c]! + (w * this.hits[c]!) / total;
+    }
+    let b0 = -1;
+    let b1 = -1;
+    let b2 = -1;
+    for (let c = 0; c < C; c++) {
+      const v = p[c]!;
+      if (b0 < 0 || v > p[b0]!) {
+        b2 = b1;
+        b1 = b0;
+        b0 = c;
+      } else if (b1 < 0 || v > p[b1]!) {
+        b2 = b1;
+        b1 = c;
+      } else if (b2 < 0 || v > p[b2]!) b2 = c;
+    }
+    const candidates = [b0, b1, b2].filter((c) => c >= 0).map((c) => ({ id: this.ids[c]!, score: p[c]! }));
+    return { lang: this.lang, candidates, confidence: candidates[0]?.score ?? 0 };
+  }
+}
+
+/**
+ * Finds the knowledge-base entry a customer message is about: a classifier trained on the entries' own
+ * sample questions ranks entries, blended with minisearch full-text scores (best hits summed per entry).
+ */
+export class Matcher {
+  private readonly models = new Map<Lang, LanguageModel>();
+
+  constructor(
+    kb: Pick<KnowledgeBase, 'entries'>,
+    private readonly analyzer: Analyzer,
+    readonly opts: MatcherOptions = DEFAULT_MATCHER_OPTIONS,
+  ) {
+    for (const lang of LANGS) {
+      const entries = kb.entries
+        .filter((e) => (e.questions[lang]?.length ?? 0) > 0)
+        .map((e) => ({ id: e.id, questions: e.questions[lang]!, answer: e.answer[lang] ?? '' }));
+      if (entries.length > 0) this.models.set(lang, new LanguageModel(lang, entries, analyzer, opts));
+    }
+  }
+
+  languages(): Lang[] {
+    return [...this.models.keys()];
+  }
+
+  match(text: string, lang: Lang): MatchResult {
+    const model = this.models.get(lang);
+    if (!model) return { lang, candidates: [], confidence: 0 };
+    return model.match(this.analyzer.analyze(text, lang));
+  }
+}
