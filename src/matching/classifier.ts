@@ -1,15 +1,21 @@
 import type { SparseVector } from './features';
 
 export interface ClassifierOptions {
+  /** Passes over the sample questions... */
   epochs: number;
+  /** ...or more, until at least this many SGD steps were taken: small knowledge bases need more passes. */
+  minSteps: number;
+  maxEpochs: number;
   learningRate: number;
   /** Classes whose probability is below this get no gradient step: keeps training sparse and fast. */
   updateFloor: number;
+  /** Weights smaller than this (in absolute value) are dropped after training: faster scoring. */
+  prune: number;
   /** Seed for the shuffling order, so that a build is reproducible. */
   seed: number;
 }
 
-export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = { epochs: 2, learningRate: 4, updateFloor: 0.05, seed: 7 };
+export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = { epochs: 2, minSteps: 20_000, maxEpochs: 40, learningRate: 4, updateFloor: 0.05, prune: 3e-3, seed: 7 };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -36,6 +42,9 @@ export class SoftmaxClassifier {
   private csrStart: Int32Array | null = null;
   private csrClass: Uint16Array | null = null;
   private csrWeight: Float32Array | null = null;
+  /** Per feature: offset of its dense row in `denseWeight`, or -1 when the row is sparse (CSR). */
+  private denseRow: Int32Array | null = null;
+  private denseWeight: Float32Array | null = null;
 
   constructor(
     readonly features: number,
@@ -54,7 +63,8 @@ export class SoftmaxClassifier {
     const p = new Float64Array(C);
     const floor = this.opts.updateFloor;
     this.csrStart = null;
-    for (let epoch = 0; epoch < this.opts.epochs; epoch++) {
+    const epochs = Math.max(this.opts.epochs, Math.min(this.opts.maxEpochs, Math.ceil(this.opts.minSteps / Math.max(1, xs.length))));
+    for (let epoch = 0; epoch < epochs; epoch++) {
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));
         [order[i], order[j]] = [order[j]!, order[i]!];
@@ -88,11 +98,18 @@ export class SoftmaxClassifier {
     const start = new Int32Array(this.features + 1);
     const cls: number[] = [];
     const wts: number[] = [];
+    const denseRow = new Int32Array(this.features).fill(-1);
+    const dense: number[] = [];
     for (let f = 0; f < this.features; f++) {
       start[f] = cls.length;
+      if (this.rows[f]!.length > C >> 2) {
+        denseRow[f] = dense.length;
+        for (let c = 0; c < C; c++) dense.push(this.w[f * C + c]!);
+        continue;
+      }
       for (const c of this.rows[f]!) {
         const v = this.w[f * C + c]!;
-        if (v > 1e-4 || v < -1e-4) {
+        if (v > this.opts.prune || v < -this.opts.prune) {
           cls.push(c);
           wts.push(v);
         }
@@ -102,6 +119,8 @@ export class SoftmaxClassifier {
     this.csrStart = start;
     this.csrClass = Uint16Array.from(cls);
     this.csrWeight = Float32Array.from(wts);
+    this.denseRow = denseRow;
+    this.denseWeight = Float32Array.from(dense);
   }
 
   /** Raw class scores (logits) into `out`. */
@@ -111,23 +130,37 @@ export class SoftmaxClassifier {
     if (start) {
       const cls = this.csrClass!;
       const wts = this.csrWeight!;
+      const denseRow = this.denseRow!;
+      const dense = this.denseWeight!;
+      const C = this.classes;
       for (let k = 0; k < x.idx.length; k++) {
         const f = x.idx[k]!;
         const v = x.val[k]!;
+        const d = denseRow[f]!;
+        if (d >= 0) {
+          for (let c = 0; c < C; c++) out[c]! += v * dense[d + c]!;
+          continue;
+        }
         for (let j = start[f]!, end = start[f + 1]!; j < end; j++) out[cls[j]!]! += v * wts[j]!;
       }
       return;
     }
     const C = this.classes;
     const w = this.w;
+    const denseFrom = C >> 2;
     for (let k = 0; k < x.idx.length; k++) {
       const f = x.idx[k]!;
       const row = this.rows[f]!;
       const v = x.val[k]!;
       const base = f * C;
-      for (let j = 0; j < row.length; j++) {
-        const c = row[j]!;
-        out[c]! += v * w[base + c]!;
+      if (row.length > denseFrom) {
+        // A feature most classes use: a straight loop beats indirection through the class list.
+        for (let c = 0; c < C; c++) out[c]! += v * w[base + c]!;
+      } else {
+        for (let j = 0; j < row.length; j++) {
+          const c = row[j]!;
+          out[c]! += v * w[base + c]!;
+        }
       }
     }
   }

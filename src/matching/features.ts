@@ -18,7 +18,7 @@ export interface FeatureOptions {
   maxDf: number;
 }
 
-export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = { charNgrams: [3, 5], wordWeight: 1, charWeight: 1, maxDf: 0.05 };
+export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = { charNgrams: [4, 4], wordWeight: 1, charWeight: 1, maxDf: 1 };
 
 // Features are 32-bit FNV-1a hashes rather than strings: no allocation per n-gram, integer Map keys.
 // With a few hundred thousand distinct features, collisions are rare and harmless (two features merge).
@@ -129,7 +129,7 @@ export class FeatureSpace {
     let norm = 0;
     for (const v of vals) norm += v * v;
     norm = Math.sqrt(norm) || 1;
-    const idx = new Int32Array(ids);
+    const idx = Int32Array.from(ids);
     const val = new Float32Array(vals.length);
     for (let i = 0; i < vals.length; i++) val[i] = vals[i]! / norm;
     return { idx, val };

@@ -3,15 +3,16 @@ import type { KnowledgeBase, Lang } from '../domain/types';
 import { LANGS } from '../domain/types';
 import type { Analysis, Analyzer } from '../nlp/analyzer';
 import { DEFAULT_CLASSIFIER_OPTIONS, SoftmaxClassifier, type ClassifierOptions } from './classifier';
-import { DEFAULT_FEATURE_OPTIONS, FeatureSpace, type FeatureOptions } from './features';
+import { DEFAULT_FEATURE_OPTIONS, FeatureSpace, type FeatureOptions, type SparseVector } from './features';
+import { NearestSample } from './nearest';
 
 export interface MatcherOptions {
   features: FeatureOptions;
   classifier: ClassifierOptions;
   /** Share of the final score that comes from full-text search (the rest from the trained classifier). */
   searchWeight: number;
-  /** Full-text search runs only when the classifier is less sure than this, or the query has words the
-   * knowledge base does not know (typos): confident, known queries skip it and stay fast. 1 = always. */
+  /** Full-text search (slower) runs only when the classifier's best score is below this, or below twice
+   * this when the message has words the knowledge base does not know (typos). 1 = always. */
   searchBelow: number;
   /** Boost of the answer text against sample questions in full-text search. */
   answerBoost: number;
@@ -23,7 +24,7 @@ export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   features: DEFAULT_FEATURE_OPTIONS,
   classifier: DEFAULT_CLASSIFIER_OPTIONS,
   searchWeight: 0.25,
-  searchBelow: 0.5,
+  searchBelow: 0.25,
   answerBoost: 0.3,
   fuzzy: 0.25,
 };
@@ -38,8 +39,14 @@ export interface MatchResult {
   lang: Lang;
   /** Best first; at most 3. */
   candidates: Candidate[];
-  /** Score of the best candidate: 0 when nothing matched. */
+  /**
+   * How sure we are that the best candidate is right, in [0,1]: the geometric mean of its score and of
+   * `similarity`. High only when the classifier prefers the entry AND the message resembles something
+   * the entry was taught, so unrelated questions that happen to lean towards one entry stay low.
+   */
   confidence: number;
+  /** Cosine similarity between the message and the closest sample question of the best candidate. */
+  similarity: number;
 }
 
 interface SearchDoc {
@@ -56,6 +63,8 @@ class LanguageModel {
   private readonly clf: SoftmaxClassifier;
   private readonly search: MiniSearch<SearchDoc>;
   private readonly known = new Set<string>();
+  /** Per entry: how close a message is to one of the sample questions the entry was taught. */
+  private readonly nearest: NearestSample[];
   private readonly probs: Float64Array;
   private readonly hits: Float64Array;
 
@@ -85,10 +94,11 @@ class LanguageModel {
     this.space = new FeatureSpace(opts.features);
     this.space.fit(docs);
     this.clf = new SoftmaxClassifier(this.space.size, entries.length, opts.classifier);
-    this.clf.train(
-      docs.map((d) => this.space.vector(d)),
-      ys,
-    );
+    const xs = docs.map((d) => this.space.vector(d));
+    this.clf.train(xs, ys);
+    const perEntry: SparseVector[][] = entries.map(() => []);
+    xs.forEach((x, i) => perEntry[ys[i]!]!.push(x));
+    this.nearest = perEntry.map((list) => new NearestSample(list));
     // Terms are analyzed by us (stemmed, synonyms applied): minisearch only splits on spaces.
     this.search = new MiniSearch<SearchDoc>({
       fields: ['terms', 'answer'],
@@ -104,16 +114,17 @@ class LanguageModel {
     const C = this.ids.length;
     const p = this.probs;
     const x = this.space.vector(a);
-    if (x.idx.length === 0) return { lang: this.lang, candidates: [], confidence: 0 };
+    if (x.idx.length === 0) return { lang: this.lang, candidates: [], confidence: 0, similarity: 0 };
     this.clf.softmax(x, p);
     const w = this.opts.searchWeight;
     let max = 0;
     for (let c = 0; c < C; c++) if (p[c]! > max) max = p[c]!;
-    if (w > 0 && a.terms.length > 0 && (max < this.opts.searchBelow || a.terms.some((t) => !this.known.has(t)))) {
+    if (w > 0 && a.terms.length > 0 && (max < this.opts.searchBelow || (max < 2 * this.opts.searchBelow && a.terms.some((t) => !this.known.has(t))))) {
       this.hits.fill(0);
       const results = this.search.search(a.terms.join(' '), {
         boost: { terms: 1, answer: this.opts.answerBoost },
         fuzzy: (term) => (this.known.has(term) || term.length < 5 ? false : this.opts.fuzzy),
+        maxFuzzy: 2,
         combineWith: 'OR',
       });
       let total = 0;
@@ -138,7 +149,8 @@ class LanguageModel {
       } else if (b2 < 0 || v > p[b2]!) b2 = c;
     }
     const candidates = [b0, b1, b2].filter((c) => c >= 0).map((c) => ({ id: this.ids[c]!, score: p[c]! }));
-    return { lang: this.lang, candidates, confidence: candidates[0]?.score ?? 0 };
+    const similarity = b0 >= 0 ? this.nearest[b0]!.similarity(x) : 0;
+    return { lang: this.lang, candidates, confidence: Math.sqrt((candidates[0]?.score ?? 0) * similarity), similarity };
   }
 }
 
@@ -168,7 +180,7 @@ export class Matcher {
 
   match(text: string, lang: Lang): MatchResult {
     const model = this.models.get(lang);
-    if (!model) return { lang, candidates: [], confidence: 0 };
+    if (!model) return { lang, candidates: [], confidence: 0, similarity: 0 };
     return model.match(this.analyzer.analyze(text, lang));
   }
 }
