@@ -9,7 +9,7 @@ import { AppError } from '../src/domain/errors';
 import { isLang, LANGS, type Lang } from '../src/domain/types';
 import { datasetEntries, loadDataset, metrics, percentile, tuneThreshold, type EvalRow, type Scored } from '../src/eval/dataset';
 import { loadKnowledgeBase } from '../src/knowledge/loader';
-import { DEFAULT_MATCHER_OPTIONS, Matcher } from '../src/matching/matcher';
+import { Matcher, mergeMatcherOptions } from '../src/matching/matcher';
 import { Analyzer } from '../src/nlp/analyzer';
 import { LanguageDetector } from '../src/nlp/language';
 import { buildMinisearch } from './peers/minisearch';
@@ -96,11 +96,7 @@ async function main(): Promise<void> {
   // Ours.
   const t0 = performance.now();
   // --options '{"searchWeight":0.3}' overrides matcher options: a tuning aid (use dev splits only).
-  let opts = DEFAULT_MATCHER_OPTIONS;
-  if (values.options) {
-    const o = JSON.parse(values.options) as Partial<typeof opts> & { classifier?: object; features?: object };
-    opts = { ...opts, ...o, classifier: { ...opts.classifier, ...o.classifier }, features: { ...opts.features, ...o.features } };
-  }
+  const opts = mergeMatcherOptions(values.options ? JSON.parse(values.options) : undefined);
   const matcher = new Matcher({ entries: datasetEntries(ds, lang) }, new Analyzer(), opts);
   const buildMs = performance.now() - t0;
   const ours: Predict = (text) => {

@@ -5,7 +5,8 @@ import type { SourceIssue } from './domain/errors';
 import { LANGS, type KnowledgeBase, type Lang } from './domain/types';
 import { Engine } from './engine/engine';
 import { loadKnowledgeBase } from './knowledge/loader';
-import { Matcher } from './matching/matcher';
+import type { ClassifierOptions } from './matching/classifier';
+import { Matcher, mergeMatcherOptions, type MatcherOptions } from './matching/matcher';
 import { Analyzer } from './nlp/analyzer';
 import { LanguageDetector } from './nlp/language';
 import { createHttpApp } from './server/http';
@@ -19,11 +20,15 @@ export interface Core {
 }
 
 /** The conversation core without HTTP: knowledge base, matcher, language detection, engine. */
-export function buildCore(config: Pick<Config, 'kbDir' | 'defaultLang' | 'matching'>, store: ConversationStore = new MemoryConversationStore()): Core {
+export function buildCore(
+  config: Pick<Config, 'kbDir' | 'defaultLang' | 'matching'>,
+  store: ConversationStore = new MemoryConversationStore(),
+  matcherOptions?: Partial<MatcherOptions> & { classifier?: Partial<ClassifierOptions> },
+): Core {
   const t0 = performance.now();
   const { kb, warnings } = loadKnowledgeBase(config.kbDir);
   const analyzer = new Analyzer(kb.synonyms);
-  const matcher = new Matcher(kb, analyzer);
+  const matcher = new Matcher(kb, analyzer, mergeMatcherOptions(matcherOptions));
   const samples: Partial<Record<Lang, string[]>> = {};
   for (const e of kb.entries) for (const l of LANGS) (samples[l] ??= []).push(...(e.questions[l] ?? []));
   const detector = new LanguageDetector(samples);

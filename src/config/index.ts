@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors';
 import { LANGS, type Lang } from '../domain/types';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine';
 
 const num = (name: string, def: number, min: number, max: number) =>
   z
@@ -25,9 +26,9 @@ const envSchema = z.object({
   KB_DIR: z.string().optional().default('knowledge-base'),
   DIALOGS_DIR: z.string().optional().default('dialogs'),
   DEFAULT_LANG: z.enum(LANGS).optional().default('fr'),
-  MATCH_ANSWER_THRESHOLD: num('MATCH_ANSWER_THRESHOLD', 0.35, 0, 1),
-  MATCH_CLARIFY_THRESHOLD: num('MATCH_CLARIFY_THRESHOLD', 0.12, 0, 1),
-  MATCH_CLARIFY_MARGIN: num('MATCH_CLARIFY_MARGIN', 0.12, 0, 1),
+  MATCH_ANSWER_THRESHOLD: num('MATCH_ANSWER_THRESHOLD', DEFAULT_ENGINE_OPTIONS.answerThreshold, 0, 1),
+  MATCH_CLARIFY_THRESHOLD: num('MATCH_CLARIFY_THRESHOLD', DEFAULT_ENGINE_OPTIONS.clarifyThreshold, 0, 1),
+  MATCH_CLARIFY_MARGIN: num('MATCH_CLARIFY_MARGIN', DEFAULT_ENGINE_OPTIONS.clarifyMargin, 0, 1),
   MAX_BODY_BYTES: num('MAX_BODY_BYTES', 16384, 1024, 10_485_760),
 });
 

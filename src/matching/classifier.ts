@@ -9,13 +9,15 @@ export interface ClassifierOptions {
   learningRate: number;
   /** Classes whose probability is below this get no gradient step: keeps training sparse and fast. */
   updateFloor: number;
+  /** Learning rate of pass e is learningRate / (1 + decay * e). */
+  decay: number;
   /** Weights smaller than this (in absolute value) are dropped after training: faster scoring. */
   prune: number;
   /** Seed for the shuffling order, so that a build is reproducible. */
   seed: number;
 }
 
-export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = { epochs: 2, minSteps: 20_000, maxEpochs: 40, learningRate: 4, updateFloor: 0.05, prune: 3e-3, seed: 7 };
+export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = { epochs: 2, minSteps: 20_000, maxEpochs: 40, learningRate: 4, decay: 1, updateFloor: 0.05, prune: 3e-3, seed: 7 };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -69,7 +71,7 @@ export class SoftmaxClassifier {
         const j = Math.floor(rand() * (i + 1));
         [order[i], order[j]] = [order[j]!, order[i]!];
       }
-      const lr = this.opts.learningRate / (1 + epoch);
+      const lr = this.opts.learningRate / (1 + this.opts.decay * epoch);
       for (const i of order) {
         const x = xs[i]!;
         const y = ys[i]!;

@@ -29,6 +29,15 @@ export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   fuzzy: 0.25,
 };
 
+/** Defaults with some options replaced (nested option groups are merged too). */
+export function mergeMatcherOptions(
+  o: (Partial<Omit<MatcherOptions, 'classifier' | 'features'>> & { classifier?: Partial<ClassifierOptions>; features?: Partial<FeatureOptions> }) | undefined,
+): MatcherOptions {
+  const d = DEFAULT_MATCHER_OPTIONS;
+  if (!o) return d;
+  return { ...d, ...o, classifier: { ...d.classifier, ...o.classifier }, features: { ...d.features, ...o.features } };
+}
+
 export interface Candidate {
   id: string;
   /** In [0,1]; candidates' scores sum to at most 1 over all entries of the language. */
