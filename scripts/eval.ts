@@ -96,7 +96,13 @@ async function main(): Promise<void> {
   // Ours.
   const t0 = performance.now();
   // --options '{"searchWeight":0.3}' overrides matcher options: a tuning aid (use dev splits only).
-  const opts = mergeMatcherOptions(values.options ? JSON.parse(values.options) : undefined);
+  let custom;
+  try {
+    custom = values.options ? JSON.parse(values.options) : undefined;
+  } catch (e) {
+    throw new AppError('USAGE', `--options must be a JSON object (${(e as Error).message})`);
+  }
+  const opts = mergeMatcherOptions(custom);
   const matcher = new Matcher({ entries: datasetEntries(ds, lang) }, new Analyzer(), opts);
   const buildMs = performance.now() - t0;
   const ours: Predict = (text) => {

@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { SourceIssue } from '../domain/errors';
 
@@ -13,13 +13,10 @@ export interface ParsedYaml {
 export function parseYaml(file: string, source: string): { parsed?: ParsedYaml; issues: SourceIssue[] } {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const issues: SourceIssue[] = doc.errors.map((e) => ({
-    file,
-    line: e.linePos?.[0].line ?? 1,
-    column: e.linePos?.[0].col ?? 1,
-    path: '',
-    message: `YAML syntax: ${e.message.split('\n')[0]}`,
-  }));
+  const issues: SourceIssue[] = doc.errors.map((e) => {
+    const pos = lines.linePos(e.pos[0]);
+    return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
+  });
   if (issues.length) return { issues };
   return { parsed: { file, doc, lines, data: doc.toJS() }, issues };
 }
@@ -40,6 +37,19 @@ export function locate(p: ParsedYaml, path: readonly PropertyKey[]): { line: num
   return { line: 1, column: 1 };
 }
 
+/** Line and column of the key `key` in the mapping at `path` (for unknown keys: point at the key, not its value). */
+export function locateKey(p: ParsedYaml, path: readonly PropertyKey[], key: string): { line: number; column: number } {
+  const map = path.length === 0 ? p.doc.contents : p.doc.getIn(path as (string | number)[], true);
+  if (isMap(map)) {
+    const pair = map.items.find((i) => isScalar(i.key) && String(i.key.value) === key);
+    if (pair && isNode(pair.key) && pair.key.range) {
+      const pos = p.lines.linePos(pair.key.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return locate(p, path);
+}
+
 export function issueAt(p: ParsedYaml, path: readonly PropertyKey[], message: string): SourceIssue {
   return { file: p.file, ...locate(p, path), path: pathToString(path), message };
 }
@@ -50,10 +60,11 @@ export function validateYaml<T>(p: ParsedYaml, schema: z.ZodType<T>): { value?: 
   if (r.success) return { value: r.data, issues: [] };
   return {
     issues: r.error.issues.map((i) => {
-      let message = i.message;
-      if (i.code === 'unrecognized_keys') message = `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
-      const path = i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path;
-      return issueAt(p, path, message);
+      if (i.code === 'unrecognized_keys') {
+        const where = locateKey(p, i.path, i.keys[0]!);
+        return { file: p.file, ...where, path: pathToString([...i.path, i.keys[0]!]), message: `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` };
+      }
+      return issueAt(p, i.path, i.message);
     }),
   };
 }

@@ -5,18 +5,18 @@ import type { Analysis, Analyzer } from '../nlp/analyzer';
 import { DEFAULT_CLASSIFIER_OPTIONS, SoftmaxClassifier, type ClassifierOptions } from './classifier';
 import { DEFAULT_FEATURE_OPTIONS, FeatureSpace, type FeatureOptions, type SparseVector } from './features';
 import { NearestSample } from './nearest';
+import { SpellingCorrector } from './spelling';
 
 export interface MatcherOptions {
   features: FeatureOptions;
   classifier: ClassifierOptions;
   /** Share of the final score that comes from full-text search (the rest from the trained classifier). */
   searchWeight: number;
-  /** Full-text search (slower) runs only when the classifier's best score is below this, or below twice
-   * this when the message has words the knowledge base does not know (typos). 1 = always. */
+  /** Full-text search (slower) runs only when the classifier's best score is below this. 1 = always. */
   searchBelow: number;
   /** Boost of the answer text against sample questions in full-text search. */
   answerBoost: number;
-  /** Edit distance (fraction of the term length) allowed for terms the index does not know: typos. */
+  /** minisearch fuzziness for terms the index does not know (0: off; typos are corrected before, by SpellingCorrector, at a fraction of the cost). */
   fuzzy: number;
 }
 
@@ -26,7 +26,7 @@ export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   searchWeight: 0.25,
   searchBelow: 0.25,
   answerBoost: 0.3,
-  fuzzy: 0.25,
+  fuzzy: 0,
 };
 
 /** Defaults with some options replaced (nested option groups are merged too). */
@@ -72,6 +72,8 @@ class LanguageModel {
   private readonly clf: SoftmaxClassifier;
   private readonly search: MiniSearch<SearchDoc>;
   private readonly known = new Set<string>();
+  /** Words of the sample questions, for typo correction. */
+  private readonly spelling = new SpellingCorrector();
   /** Per entry: how close a message is to one of the sample questions the entry was taught. */
   private readonly nearest: NearestSample[];
   private readonly probs: Float64Array;
@@ -91,6 +93,7 @@ class LanguageModel {
       const terms: string[] = [];
       for (const q of e.questions) {
         const a = analyzer.analyze(q, lang);
+        for (const w of a.words) this.spelling.add(w);
         docs.push(a);
         ys.push(c);
         for (const t of a.terms) this.known.add(t);
@@ -119,7 +122,20 @@ class LanguageModel {
     this.hits = new Float64Array(entries.length);
   }
 
-  match(a: Analysis): MatchResult {
+  /** Replace words the knowledge base never uses by a known word one edit away: "garentie" -> "garantie". */
+  correct(a: Analysis): Analysis {
+    let changed = false;
+    const words = a.words.map((w) => {
+      const fixed = this.spelling.correct(w);
+      if (fixed === undefined) return w;
+      changed = true;
+      return fixed;
+    });
+    return changed ? this.analyzer.fromWords(words, a.lang) : a;
+  }
+
+  match(raw: Analysis): MatchResult {
+    const a = this.correct(raw);
     const C = this.ids.length;
     const p = this.probs;
     const x = this.space.vector(a);
@@ -128,7 +144,7 @@ class LanguageModel {
     const w = this.opts.searchWeight;
     let max = 0;
     for (let c = 0; c < C; c++) if (p[c]! > max) max = p[c]!;
-    if (w > 0 && a.terms.length > 0 && (max < this.opts.searchBelow || (max < 2 * this.opts.searchBelow && a.terms.some((t) => !this.known.has(t))))) {
+    if (w > 0 && a.terms.length > 0 && max < this.opts.searchBelow) {
       this.hits.fill(0);
       const results = this.search.search(a.terms.join(' '), {
         boost: { terms: 1, answer: this.opts.answerBoost },

@@ -46,7 +46,11 @@ export class Analyzer {
   }
 
   analyze(text: string, lang: Lang): Analysis {
-    const words = this.applySynonyms(this.words(text, lang), lang);
+    return this.fromWords(this.applySynonyms(this.words(text, lang), lang), lang);
+  }
+
+  /** Analysis of already tokenized, folded words (after synonyms), e.g. once typos are corrected. */
+  fromWords(words: string[], lang: Lang): Analysis {
     const stems = words.map((w) => stem(w, lang));
     let terms = stems.filter((_, i) => !isStopword(words[i]!, lang));
     if (terms.length === 0) terms = stems;
