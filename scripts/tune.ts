@@ -7,24 +7,24 @@
 import { resolve } from 'node:path';
 import { buildCore } from '../src/app';
 import { loadConfig } from '../src/config';
-import { DEFAULT_ENGINE_OPTIONS } from '../src/engine/engine';
+import { decide, DEFAULT_ENGINE_OPTIONS } from '../src/engine/engine';
 import { loadConversationCases } from '../src/engine/conversationCases';
 
 const dir = resolve(process.argv[2] ?? 'test/conversations/dev');
 const config = loadConfig();
-const { engine } = buildCore(config, undefined, process.env.MATCHER_OPTIONS ? JSON.parse(process.env.MATCHER_OPTIONS) : undefined);
+const { engine, kb } = buildCore(config, undefined, process.env.MATCHER_OPTIONS ? JSON.parse(process.env.MATCHER_OPTIONS) : undefined);
 const cases = loadConversationCases(dir);
 const matches = cases.map((c) => ({ c, m: engine.match(c.says, c.lang) }));
+const kinds = new Map(kb.entries.map((e) => [e.id, e.kind]));
+const kindOf = (id: string) => kinds.get(id);
 
 function utility(answerThreshold: number, clarifyThreshold: number, clarifyMargin: number): number {
   let u = 0;
   for (const { c, m } of matches) {
-    const [c1, c2] = m.candidates;
-    const close = !!c1 && !!c2 && c1.score - c2.score < clarifyMargin;
-    const decision = !c1 ? 'fallback' : m.confidence >= answerThreshold && !close ? 'answer' : close && m.confidence >= clarifyThreshold ? 'clarify' : 'fallback';
-    if (c.expect === 'fallback') u += decision === 'fallback' ? 1 : decision === 'clarify' ? 0 : -1;
-    else if (decision === 'answer') u += c1!.id === c.expect ? 1 : -1;
-    else if (decision === 'clarify') u += c1!.id === c.expect || c2!.id === c.expect ? 0.5 : 0;
+    const d = decide(m, kindOf, { answerThreshold, clarifyThreshold, clarifyMargin });
+    if (c.expect === 'fallback') u += d.action === 'fallback' ? 1 : d.action === 'clarify' ? 0 : -1;
+    else if (d.action === 'answer') u += d.id === c.expect ? 1 : -1;
+    else if (d.action === 'clarify') u += d.ids.includes(c.expect) ? 0.5 : 0;
   }
   return u / matches.length;
 }
@@ -44,18 +44,16 @@ console.log(`best:             answer ${best.a.toFixed(2)}, clarify ${best.c.toF
 function breakdown(a: number, c: number, mg: number): string {
   const n = { inRight: 0, inClarify: 0, inFallback: 0, inWrong: 0, oosFallback: 0, oosClarify: 0, oosAnswer: 0, ins: 0, oos: 0 };
   for (const { c: k, m } of matches) {
-    const [c1, c2] = m.candidates;
-    const close = !!c1 && !!c2 && c1.score - c2.score < mg;
-    const d = !c1 ? 'fallback' : m.confidence >= a && !close ? 'answer' : close && m.confidence >= c ? 'clarify' : 'fallback';
+    const d = decide(m, kindOf, { answerThreshold: a, clarifyThreshold: c, clarifyMargin: mg });
     if (k.expect === 'fallback') {
       n.oos++;
-      if (d === 'fallback') n.oosFallback++;
-      else if (d === 'clarify') n.oosClarify++;
+      if (d.action === 'fallback') n.oosFallback++;
+      else if (d.action === 'clarify') n.oosClarify++;
       else n.oosAnswer++;
     } else {
       n.ins++;
-      if (d === 'answer') c1!.id === k.expect ? n.inRight++ : n.inWrong++;
-      else if (d === 'clarify') n.inClarify++;
+      if (d.action === 'answer') d.id === k.expect ? n.inRight++ : n.inWrong++;
+      else if (d.action === 'clarify') n.inClarify++;
       else n.inFallback++;
     }
   }

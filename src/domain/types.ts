@@ -5,7 +5,9 @@ export const isLang = (x: unknown): x is Lang => typeof x === 'string' && (LANGS
 
 export type PerLang<T> = Partial<Record<Lang, T>>;
 
-export type EntryKind = 'faq' | 'smalltalk' | 'handoff';
+/** faq: answered; smalltalk: greetings and the like; handoff: asks for a person; outofscope: examples of
+ * what the shop does not answer (the bot gives its honest fallback instead of a near-miss answer). */
+export type EntryKind = 'faq' | 'smalltalk' | 'handoff' | 'outofscope';
 
 export interface KbEntry {
   id: string;

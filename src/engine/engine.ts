@@ -23,9 +23,9 @@ export interface EngineOptions {
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   // Chosen with `npm run tune` on test/conversations/dev (never on the test cases).
-  answerThreshold: 0.24,
-  clarifyMargin: 0.4,
-  clarifyThreshold: 0.24,
+  answerThreshold: 0.28,
+  clarifyMargin: 0.25,
+  clarifyThreshold: 0.28,
   defaultLang: 'fr',
   maxTextLength: 1000,
   fallbackTopics: 4,
@@ -38,6 +38,31 @@ export interface EngineDeps {
   store: ConversationStore;
   options?: Partial<EngineOptions>;
   now?: () => Date;
+}
+
+export type Decision =
+  | { action: 'answer'; id: string; confidence: number }
+  | { action: 'clarify'; ids: [string, string]; confidence: number }
+  | { action: 'fallback'; id?: string; confidence?: number };
+
+/**
+ * The decision rule, on its own so that tuning and tests use exactly what the bot does: answer when confident
+ * and no other entry is close; "did you mean" when two entries are close; otherwise the honest fallback
+ * (always for messages that resemble the out-of-scope examples).
+ */
+export function decide(
+  match: MatchResult,
+  kindOf: (id: string) => KbEntry['kind'] | undefined,
+  o: Pick<EngineOptions, 'answerThreshold' | 'clarifyThreshold' | 'clarifyMargin'>,
+): Decision {
+  const [c1, c2] = match.candidates;
+  if (!c1) return { action: 'fallback' };
+  const confidence = match.confidence;
+  if (kindOf(c1.id) === 'outofscope') return { action: 'fallback', id: c1.id, confidence };
+  const close = c2 !== undefined && c1.score - c2.score < o.clarifyMargin;
+  if (confidence >= o.answerThreshold && !close) return { action: 'answer', id: c1.id, confidence };
+  if (close && kindOf(c2.id) !== 'outofscope' && confidence >= o.clarifyThreshold) return { action: 'clarify', ids: [c1.id, c2.id], confidence };
+  return { action: 'fallback', confidence };
 }
 
 /** Why the engine answered as it did: for editors, tests and the terminal chat. */
@@ -135,26 +160,20 @@ export class Engine {
   }
 
   private decide(match: MatchResult, lang: Lang): Reply[] {
-    const o = this.options;
-    const [c1, c2] = match.candidates;
-    if (!c1) return [this.fallback(lang)];
-    const e1 = this.byId.get(c1.id)!;
-    const confidence = match.confidence;
-    // Two entries whose scores are close: the customer's words fit both.
-    const close = c2 !== undefined && c1.score - c2.score < o.clarifyMargin;
-    if (confidence >= o.answerThreshold && !close) return [this.answer(e1, lang, confidence)];
-    if (close && confidence >= o.clarifyThreshold) {
-      const e2 = this.byId.get(c2.id)!;
+    const d = decide(match, (id) => this.byId.get(id)?.kind, this.options);
+    if (d.action === 'answer') return [this.answer(this.byId.get(d.id)!, lang, d.confidence)];
+    if (d.action === 'clarify') {
+      const [e1, e2] = d.ids.map((id) => this.byId.get(id)!);
       return [
         {
           text: MESSAGES[lang].clarify,
-          suggestions: [this.suggestion(e1, lang), this.suggestion(e2, lang), { label: MESSAGES[lang].noneOfThese, value: 'fallback' }],
-          source: { kind: 'clarify', id: e1.id, confidence: round(confidence) },
+          suggestions: [this.suggestion(e1!, lang), this.suggestion(e2!, lang), { label: MESSAGES[lang].noneOfThese, value: 'fallback' }],
+          source: { kind: 'clarify', id: e1!.id, confidence: round(d.confidence) },
           lang,
         },
       ];
     }
-    return [this.fallback(lang, confidence)];
+    return [this.fallback(lang, d.confidence, d.id)];
   }
 
   private answer(e: KbEntry, lang: Lang, confidence?: number): Reply {
@@ -170,13 +189,13 @@ export class Engine {
     };
   }
 
-  private fallback(lang: Lang, confidence?: number): Reply {
+  private fallback(lang: Lang, confidence?: number, id?: string): Reply {
     const topics = this.deps.kb.topics.filter((t) => this.deps.kb.entries.some((e) => e.topic === t.id && e.kind === 'faq'));
     const suggestions: Suggestion[] = topics
       .slice(0, this.options.fallbackTopics)
       .map((t) => ({ label: t.title[lang] ?? t.id, value: `topic:${t.id}` }));
     suggestions.push({ label: MESSAGES[lang].talkToPerson, value: 'handoff' });
-    return { text: MESSAGES[lang].fallback, suggestions, source: { kind: 'fallback', ...(confidence !== undefined ? { confidence: round(confidence) } : {}) }, lang };
+    return { text: MESSAGES[lang].fallback, suggestions, source: { kind: 'fallback', ...(id ? { id } : {}), ...(confidence !== undefined ? { confidence: round(confidence) } : {}) }, lang };
   }
 
   private suggestion(e: KbEntry, lang: Lang): Suggestion {
@@ -188,7 +207,7 @@ export class Engine {
     const [verb, arg] = action.includes(':') ? [action.slice(0, action.indexOf(':')), action.slice(action.indexOf(':') + 1)] : [action, ''];
     if (verb === 'faq') {
       const e = this.byId.get(arg);
-      if (e) return [this.answer(e, lang, 1)];
+      if (e && e.kind !== 'outofscope') return [this.answer(e, lang, 1)];
     } else if (verb === 'topic') {
       const t = this.deps.kb.topics.find((x) => x.id === arg);
       if (t) {

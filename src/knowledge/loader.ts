@@ -69,7 +69,7 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
         const qs = e.questions[lang];
         if (!qs) continue;
         total += qs.length;
-        if (qs.length > 0 && !e.answer[lang]) errors.push(issueAt(parsed, [...path, 'answer'], `missing answer for language "${lang}" (the entry has ${lang} questions)`));
+        if (qs.length > 0 && kind !== 'outofscope' && !e.answer?.[lang]) errors.push(issueAt(parsed, [...path, 'answer'], `missing answer for language "${lang}" (the entry has ${lang} questions)`));
         const seen = new Map<string, number>();
         qs.forEach((q, qi) => {
           const key = fold(q);
@@ -82,7 +82,7 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
       }
       if (total === 0) errors.push(issueAt(parsed, [...path, 'questions'], 'expected at least one sample question'));
       for (const lang of LANGS) {
-        if (e.answer[lang] && !e.questions[lang]?.length)
+        if (e.answer?.[lang] && !e.questions[lang]?.length)
           warnings.push(issueAt(parsed, [...path, 'answer', lang], `answer in "${lang}" but no ${lang} sample questions: it can never be matched in ${lang}`));
       }
       entries.push({
@@ -91,7 +91,7 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
         topic: topicId,
         title: e.title ?? {},
         questions: e.questions,
-        answer: e.answer,
+        answer: e.answer ?? {},
         tags: e.tags ?? [],
         products: e.products ?? [],
         followUps: e.followUps ?? [],

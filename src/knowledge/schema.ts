@@ -15,10 +15,13 @@ const perLangQuestions = z
 export const entrySchema = z
   .object({
     id: id.describe('Stable entry id, unique across all knowledge-base files'),
-    kind: z.enum(['faq', 'smalltalk', 'handoff']).optional().describe('faq (default), smalltalk, or handoff (asks for a person)'),
+    kind: z
+      .enum(['faq', 'smalltalk', 'handoff', 'outofscope'])
+      .optional()
+      .describe('faq (default), smalltalk, handoff (asks for a person), or outofscope (examples of what the bot must not answer)'),
     title: perLangText.optional().describe('Short label per language, used on buttons'),
     questions: perLangQuestions.describe('Sample questions per language'),
-    answer: perLangText.describe('Short plain answer per language that has questions'),
+    answer: perLangText.optional().describe('Short plain answer per language that has questions (none for outofscope)'),
     tags: z.array(text).optional(),
     products: z.array(text).optional(),
     followUps: z.array(id).optional().describe('Ids of entries suggested after this answer'),

@@ -43,10 +43,15 @@ describe('Matcher on the sample knowledge base', () => {
     expect(m.confidence).toBeLessThanOrEqual(1);
   });
 
-  it('is much less confident about questions the shop does not answer', () => {
-    const inScope = matcher.match('where is my repair?', 'en').confidence;
+  it('recognizes questions the shop does not answer from the out-of-scope examples', () => {
+    for (const q of ['what is the capital of Peru?', 'give me a pancake recipe']) expect(top(q, 'en')).toBe('out-of-scope');
+  });
+
+  it('without out-of-scope examples, is much less confident about questions the shop does not answer', () => {
+    const faqOnly = new Matcher({ entries: kb.entries.filter((e) => e.kind !== 'outofscope') }, new Analyzer(kb.synonyms));
+    const inScope = faqOnly.match('where is my repair?', 'en').confidence;
     for (const q of ['what is the capital of Peru?', 'give me a pancake recipe', 'zzzz qqqq'])
-      expect(matcher.match(q, 'en').confidence).toBeLessThan(inScope / 2);
+      expect(faqOnly.match(q, 'en').confidence).toBeLessThan(inScope / 2);
   });
 
   it('never throws and always returns a confidence in [0,1], whatever the text', () => {

@@ -1,0 +1,177 @@
+import type { KbEntry, KnowledgeBase, Lang } from '../../src/domain/types';
+import { Engine } from '../../src/engine/engine';
+import type { Matcher, MatchResult } from '../../src/matching/matcher';
+import { LanguageDetector } from '../../src/nlp/language';
+import { MemoryConversationStore } from '../../src/storage/conversations';
+
+const entry = (id: string, kind: KbEntry['kind'] = 'faq', followUps: string[] = [], topic = 'warranty'): KbEntry => ({
+  id,
+  kind,
+  topic,
+  title: { fr: `Titre ${id}`, en: `Title ${id}`, ro: `Titlu ${id}` },
+  questions: { fr: ['q'], en: ['q'], ro: ['q'] },
+  answer: kind === 'outofscope' ? {} : { fr: `Réponse ${id}`, en: `Answer ${id}`, ro: `Răspuns ${id}` },
+  tags: [],
+  products: [],
+  followUps,
+  source: { file: 'kb.yaml', line: 1 },
+});
+
+const kb: KnowledgeBase = {
+  entries: [entry('a', 'faq', ['b']), entry('b'), entry('hello', 'smalltalk'), entry('person', 'handoff'), entry('oos', 'outofscope', [], 'oos'), entry('c', 'faq', [], 'delivery')],
+  topics: [
+    { id: 'warranty', title: { fr: 'Garantie', en: 'Warranty', ro: 'Garanție' }, file: 'w.yaml' },
+    { id: 'delivery', title: { fr: 'Livraison', en: 'Delivery', ro: 'Livrare' }, file: 'd.yaml' },
+    { id: 'oos', title: {}, file: 'o.yaml' },
+  ],
+  synonyms: {},
+  version: 'v1',
+};
+
+/** A matcher whose answers the test decides: "lang:text" or "text" -> result. */
+function fakeMatcher(table: Record<string, Omit<MatchResult, 'lang'>>, seen: { text: string; lang: Lang }[] = []): Matcher {
+  return {
+    match(text: string, lang: Lang): MatchResult {
+      seen.push({ text, lang });
+      const r = table[`${lang}:${text}`] ?? table[text] ?? { candidates: [], confidence: 0, similarity: 0 };
+      return { lang, ...r };
+    },
+  } as unknown as Matcher;
+}
+const res = (confidence: number, ...c: [string, number][]) => ({ candidates: c.map(([id, score]) => ({ id, score })), confidence, similarity: confidence });
+
+async function setup(table: Record<string, Omit<MatchResult, 'lang'>>, lang?: Lang) {
+  const seen: { text: string; lang: Lang }[] = [];
+  const store = new MemoryConversationStore();
+  const engine = new Engine({
+    kb,
+    matcher: fakeMatcher(table, seen),
+    detector: new LanguageDetector(),
+    store,
+    options: { answerThreshold: 0.4, clarifyThreshold: 0.2, clarifyMargin: 0.2, defaultLang: 'fr', maxTextLength: 50 },
+  });
+  const conv = await engine.createConversation({ channel: 'test', lang });
+  const say = (text: string) => engine.handle({ conversationId: conv.id, channel: 'test', text });
+  const click = (action: string) => engine.handle({ conversationId: conv.id, channel: 'test', action });
+  return { engine, conv, say, click, seen, store };
+}
+
+describe('Engine decisions', () => {
+  it('answers a confident match, with follow-ups as suggestions and its source', async () => {
+    const { say } = await setup({ 'ma question': res(0.8, ['a', 0.9], ['b', 0.05]) }, 'fr');
+    const [r] = await say('ma question');
+    expect(r).toEqual({ text: 'Réponse a', suggestions: [{ label: 'Titre b', value: 'faq:b' }], source: { kind: 'faq', id: 'a', confidence: 0.8 }, lang: 'fr' });
+  });
+
+  it('asks "did you mean A or B?" when two entries are close', async () => {
+    const { say } = await setup({ 'entre deux': res(0.5, ['a', 0.45], ['b', 0.4]) }, 'fr');
+    const [r] = await say('entre deux');
+    expect(r!.source).toEqual({ kind: 'clarify', id: 'a', confidence: 0.5 });
+    expect(r!.suggestions!.map((s) => s.value)).toEqual(['faq:a', 'faq:b', 'fallback']);
+  });
+
+  it('falls back honestly below the threshold, with main topics and a person', async () => {
+    const { say } = await setup({ vague: res(0.1, ['a', 0.3], ['b', 0.05]) }, 'en');
+    const [r] = await say('vague');
+    expect(r!.source).toEqual({ kind: 'fallback', confidence: 0.1 });
+    expect(r!.suggestions!.map((s) => s.value)).toEqual(['topic:warranty', 'topic:delivery', 'handoff']);
+    expect(r!.text).toMatch(/rephrase/);
+  });
+
+  it('gives the fallback, not a near-miss answer, for an out-of-scope match', async () => {
+    const { say } = await setup({ meteo: res(0.9, ['oos', 0.9], ['a', 0.05]), 'presque': res(0.5, ['a', 0.45], ['oos', 0.4]) }, 'fr');
+    expect((await say('meteo'))[0]!.source).toEqual({ kind: 'fallback', id: 'oos', confidence: 0.9 });
+    expect((await say('presque'))[0]!.source.kind).toBe('fallback');
+  });
+
+  it('marks small talk and requests for a person with their kind', async () => {
+    const { say } = await setup({ salut: res(0.9, ['hello', 0.95]), humain: res(0.9, ['person', 0.95]) }, 'fr');
+    expect((await say('salut'))[0]!.source.kind).toBe('smalltalk');
+    const [h] = await say('humain');
+    expect(h!.source).toMatchObject({ kind: 'handoff', id: 'person' });
+    expect(h!.suggestions).toBeUndefined();
+  });
+
+  it('answers empty, blank and symbol-only messages with a clear prompt, without matching', async () => {
+    const { say, seen } = await setup({}, 'en');
+    for (const t of ['', '   ', '😀🎉', '?!?']) {
+      const [r] = await say(t);
+      expect(r!.source.kind).toBe('fallback');
+      expect(r!.text).toMatch(/did not get any text/);
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('matches only the beginning of a very long message and says so', async () => {
+    const { say, seen } = await setup({}, 'en');
+    const replies = await say('where is my parcel '.repeat(100));
+    expect(seen[0]!.text.length).toBe(50);
+    expect(replies[0]!.text).toMatch(/very long/);
+    expect(replies.length).toBe(2);
+  });
+
+  it('keeps the full transcript with sources and the knowledge-base version', async () => {
+    const { say, engine, conv } = await setup({ 'ma question': res(0.8, ['a', 0.9]) }, 'fr');
+    await say('ma question');
+    const state = await engine.getConversation(conv.id);
+    expect(state!.transcript.map((l) => [l.from, l.text, l.source?.kind, l.kbVersion])).toEqual([
+      ['customer', 'ma question', undefined, undefined],
+      ['bot', 'Réponse a', 'faq', 'v1'],
+    ]);
+  });
+
+  it('refuses an unknown conversation with a 404 error', async () => {
+    const { engine } = await setup({});
+    await expect(engine.handle({ conversationId: 'nope', channel: 'test', text: 'x' })).rejects.toMatchObject({ status: 404, code: 'CONVERSATION_NOT_FOUND' });
+  });
+});
+
+describe('Engine buttons', () => {
+  it('faq:<id> answers that entry; topic:<id> lists its entries; handoff asks for a person; fallback shows the topics', async () => {
+    const { click } = await setup({}, 'en');
+    expect((await click('faq:b'))[0]).toMatchObject({ text: 'Answer b', source: { kind: 'faq', id: 'b', confidence: 1 } });
+    const [t] = await click('topic:warranty');
+    expect(t!.source).toEqual({ kind: 'clarify', id: 'topic:warranty' });
+    expect(t!.suggestions!.map((s) => s.value)).toEqual(['faq:a', 'faq:b']);
+    expect((await click('handoff'))[0]!.source).toMatchObject({ kind: 'handoff', id: 'person' });
+    expect((await click('fallback'))[0]!.source.kind).toBe('fallback');
+  });
+
+  it('says clearly that an unknown or stale button is no longer valid', async () => {
+    const { click } = await setup({}, 'ro');
+    for (const a of ['faq:nope', 'faq:oos', 'topic:nope', 'dance']) {
+      const [r] = await click(a);
+      expect(r!.source.kind).toBe('fallback');
+      expect(r!.text).toMatch(/nu mai este valabil/);
+    }
+  });
+});
+
+describe('Engine languages', () => {
+  it('takes the language of the first message when the conversation has none', async () => {
+    const { say, seen } = await setup({});
+    await say('bună ziua, unde este comanda mea?');
+    expect(seen[0]!.lang).toBe('ro');
+  });
+
+  it('keeps the conversation language for short ambiguous messages', async () => {
+    const { say, engine, conv } = await setup({}, 'fr');
+    for (const t of ['ok', 'TV Samsung', 'iPhone 15']) expect((await say(t))[0]!.lang).toBe('fr');
+    expect((await engine.getConversation(conv.id))!.lang).toBe('fr');
+  });
+
+  it('switches when the customer clearly writes in another language', async () => {
+    const { say, seen, engine, conv } = await setup({}, 'fr');
+    const [r] = await say('hello, where is my order please, it is late');
+    expect(seen[0]!.lang).toBe('en');
+    expect(r!.lang).toBe('en');
+    expect((await engine.getConversation(conv.id))!.lang).toBe('en');
+  });
+
+  it('switches for a short message understood only in its own language', async () => {
+    const { say } = await setup({ 'en:thanks': res(0.9, ['hello', 0.95]) }, 'fr');
+    const [r] = await say('thanks');
+    expect(r!.lang).toBe('en');
+    expect(r!.source.kind).toBe('smalltalk');
+  });
+});
