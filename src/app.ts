@@ -11,19 +11,36 @@ import { Analyzer } from './nlp/analyzer';
 import { LanguageDetector } from './nlp/language';
 import { createHttpApp } from './server/http';
 import { MemoryConversationStore, type ConversationStore } from './storage/conversations';
+import { createStore } from './storage/sql';
+import type { Connector } from './connectors/types';
+import { FileConnector } from './connectors/file';
+import { HttpConnector } from './connectors/http';
+import { loadDialogs } from './dialogs/loader';
+import { DialogRunner } from './dialogs/runner';
 
 export interface Core {
   kb: KnowledgeBase;
   engine: Engine;
+  store: ConversationStore;
   warnings: SourceIssue[];
   buildMs: number;
 }
 
+export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & { backoffice?: Config['backoffice'] };
+
+/** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
+export function createConnector(b: Config['backoffice']): Connector {
+  if (b.url) return new HttpConnector({ baseUrl: b.url, ...(b.token ? { token: b.token } : {}), timeoutMs: b.timeoutMs, retries: b.retries });
+  return new FileConnector(b.file);
+}
+
 /** The conversation core without HTTP: knowledge base, matcher, language detection, engine. */
 export function buildCore(
-  config: Pick<Config, 'kbDir' | 'defaultLang' | 'matching'>,
+  config: CoreConfig,
   store: ConversationStore = new MemoryConversationStore(),
   matcherOptions?: Partial<MatcherOptions> & { classifier?: Partial<ClassifierOptions> },
+  connector?: Connector,
+  now?: () => Date,
 ): Core {
   const t0 = performance.now();
   const { kb, warnings } = loadKnowledgeBase(config.kbDir);
@@ -32,8 +49,16 @@ export function buildCore(
   const samples: Partial<Record<Lang, string[]>> = {};
   for (const e of kb.entries) for (const l of LANGS) (samples[l] ??= []).push(...(e.questions[l] ?? []));
   const detector = new LanguageDetector(samples);
-  const engine = new Engine({ kb, matcher, detector, store, options: { ...config.matching, defaultLang: config.defaultLang } });
-  return { kb, engine, warnings, buildMs: performance.now() - t0 };
+  const dialogSet = loadDialogs(config.dialogsDir, kb);
+  const titles = new Map(kb.entries.map((e) => [e.id, e.title]));
+  const dialogs = new DialogRunner(
+    dialogSet,
+    connector ?? createConnector(config.backoffice ?? { file: join(__dirname, '..', 'data', 'backoffice.json'), timeoutMs: 3000, retries: 2 }),
+    now,
+    (id, lang) => titles.get(id)?.[lang],
+  );
+  const engine = new Engine({ kb, matcher, detector, store, dialogs, options: { ...config.matching, defaultLang: config.defaultLang }, ...(now ? { now } : {}) });
+  return { kb, engine, store, warnings, buildMs: performance.now() - t0 };
 }
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
@@ -42,8 +67,15 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
 }
 
 /** Wire everything once: the only place that builds objects and passes dependencies through constructors. */
-export function buildApp(config: Config, log: Logger = createLogger(config)) {
-  const core = buildCore(config);
+export async function buildApp(config: Config, log: Logger = createLogger(config)) {
+  const store = await createStore(config.storage);
+  let core: Core;
+  try {
+    core = buildCore(config, store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public') });
   return { ...core, http, log };
 }

@@ -1,8 +1,8 @@
 import { buildApp, createLogger } from './app';
 import { loadConfig, loadDotEnv } from './config';
-import { ConfigError, ContentError, formatIssue } from './domain/errors';
+import { AppError, ConfigError, ContentError, formatIssue } from './domain/errors';
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     loadDotEnv();
@@ -14,30 +14,30 @@ function main(): void {
   const log = createLogger(config);
   let app;
   try {
-    app = buildApp(config, log);
+    app = await buildApp(config, log);
   } catch (e) {
-    if (e instanceof ContentError) {
-      process.stderr.write(`The knowledge base has errors; not starting.\n${e.issues.map(formatIssue).join('\n')}\n`);
-      process.exit(1);
-    }
-    throw e;
+    if (e instanceof ContentError) process.stderr.write(`The content has errors; not starting.\n${e.issues.map(formatIssue).join('\n')}\n`);
+    else if (e instanceof AppError) process.stderr.write(`Not starting: ${e.message}\n`);
+    else throw e;
+    process.exit(1);
   }
-  for (const w of app.warnings) log.warn(`knowledge base: ${formatIssue(w)}`);
-  const server = app.http.listen(config.port, config.host, () => {
+  const ready = app;
+  for (const w of ready.warnings) log.warn(`knowledge base: ${formatIssue(w)}`);
+  const server = ready.http.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     log.info(
-      { entries: app.kb.entries.length, kbVersion: app.kb.version, buildMs: Math.round(app.buildMs) },
-      `bot ready on http://localhost:${port} (${app.kb.entries.length} entries, version ${app.kb.version})`,
+      { entries: ready.kb.entries.length, kbVersion: ready.kb.version, buildMs: Math.round(ready.buildMs), port },
+      `bot ready on http://localhost:${port} (${ready.kb.entries.length} entries, version ${ready.kb.version})`,
     );
   });
-  server.on('error', (err) => {
+  server.on('error', (err: Error) => {
     log.fatal({ err }, `cannot listen on ${config.host}:${config.port}: ${err.message}`);
     process.exit(1);
   });
-  const stop = () => server.close(() => process.exit(0));
+  const stop = () => server.close(() => void ready.store.close().finally(() => process.exit(0)));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }
 
-main();
+void main();

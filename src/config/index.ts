@@ -30,6 +30,19 @@ const envSchema = z.object({
   MATCH_CLARIFY_THRESHOLD: num('MATCH_CLARIFY_THRESHOLD', DEFAULT_ENGINE_OPTIONS.clarifyThreshold, 0, 1),
   MATCH_CLARIFY_MARGIN: num('MATCH_CLARIFY_MARGIN', DEFAULT_ENGINE_OPTIONS.clarifyMargin, 0, 1),
   MAX_BODY_BYTES: num('MAX_BODY_BYTES', 16384, 1024, 10_485_760),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), { message: 'DATABASE_URL must start with postgres:// (leave it empty for the embedded SQLite file)' }),
+  SQLITE_FILE: z.string().optional().default('data/savbot.db'),
+  BACKOFFICE_FILE: z.string().optional().default('data/backoffice.json'),
+  BACKOFFICE_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^https?:\/\//.test(v), { message: 'BACKOFFICE_URL must be an http(s) URL' }),
+  BACKOFFICE_TOKEN: z.string().optional(),
+  BACKOFFICE_TIMEOUT_MS: num('BACKOFFICE_TIMEOUT_MS', 3000, 1, 60_000),
+  BACKOFFICE_RETRIES: num('BACKOFFICE_RETRIES', 2, 0, 10),
 });
 
 export interface Config {
@@ -42,6 +55,8 @@ export interface Config {
   defaultLang: Lang;
   matching: { answerThreshold: number; clarifyThreshold: number; clarifyMargin: number };
   http: { maxBodyBytes: number };
+  storage: { databaseUrl?: string; sqliteFile: string };
+  backoffice: { file: string; url?: string; token?: string; timeoutMs: number; retries: number };
 }
 
 /** Read and validate configuration once, from the environment (and .env when present, via the caller). */
@@ -62,6 +77,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     defaultLang: e.DEFAULT_LANG,
     matching: { answerThreshold: e.MATCH_ANSWER_THRESHOLD, clarifyThreshold: e.MATCH_CLARIFY_THRESHOLD, clarifyMargin: e.MATCH_CLARIFY_MARGIN },
     http: { maxBodyBytes: e.MAX_BODY_BYTES },
+    storage: { ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}), sqliteFile: resolve(cwd, e.SQLITE_FILE) },
+    backoffice: {
+      file: resolve(cwd, e.BACKOFFICE_FILE),
+      ...(e.BACKOFFICE_URL ? { url: e.BACKOFFICE_URL } : {}),
+      ...(e.BACKOFFICE_TOKEN ? { token: e.BACKOFFICE_TOKEN } : {}),
+      timeoutMs: e.BACKOFFICE_TIMEOUT_MS,
+      retries: e.BACKOFFICE_RETRIES,
+    },
   };
 }
 

@@ -3,7 +3,10 @@ import { AppError } from '../domain/errors';
 import { LANGS, type IncomingMessage, type KbEntry, type KnowledgeBase, type Lang, type Reply, type Suggestion } from '../domain/types';
 import type { Matcher, MatchResult } from '../matching/matcher';
 import type { LanguageDetector } from '../nlp/language';
-import type { ConversationState, ConversationStore } from '../storage/conversations';
+import type { DialogRunner } from '../dialogs/runner';
+import { CANCEL_WORDS, DIALOG_MESSAGES, HELP_WORDS } from '../dialogs/messages';
+import { fold } from '../nlp/normalize';
+import type { ConversationState, ConversationStore, MessageRecord, NewMessage } from '../storage/conversations';
 import { MESSAGES } from './messages';
 
 export interface EngineOptions {
@@ -33,6 +36,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 
 export interface EngineDeps {
   kb: KnowledgeBase;
+  /** Dialogs (after-sales requests); without them, entries that start a dialog are answered as FAQ. */
+  dialogs?: DialogRunner;
   matcher: Matcher;
   detector: LanguageDetector;
   store: ConversationStore;
@@ -73,12 +78,16 @@ export interface TurnTrace {
 
 /**
  * One conversation turn: language, matching and the decision (answer, clarify, fallback, handoff request,
- * small talk). Channels translate to and from IncomingMessage/Reply; the engine never sees HTTP.
+ * small talk), dialogs and their interruptions, the satisfaction question. Channels translate to and from
+ * IncomingMessage/Reply; the engine never sees HTTP. Every turn is persisted: the customer's message before it
+ * is processed, the new state and the replies together.
  */
 export class Engine {
   readonly options: EngineOptions;
   private readonly byId = new Map<string, KbEntry>();
   private readonly now: () => Date;
+  /** Turns of one conversation run one after the other (per-conversation order). */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
@@ -91,16 +100,20 @@ export class Engine {
   }
 
   async createConversation(opts: { channel: string; lang?: Lang; tokenHash?: string }): Promise<ConversationState> {
+    const at = this.now().toISOString();
     const state: ConversationState = {
       id: randomUUID(),
       channel: opts.channel,
-      tokenHash: opts.tokenHash,
-      lang: opts.lang,
-      createdAt: this.now().toISOString(),
+      ...(opts.tokenHash ? { tokenHash: opts.tokenHash } : {}),
+      ...(opts.lang ? { lang: opts.lang } : {}),
+      createdAt: at,
+      updatedAt: at,
       misunderstandings: 0,
-      transcript: [],
+      dialog: null,
+      awaitingCsat: false,
+      csat: null,
     };
-    await this.deps.store.save(state);
+    await this.deps.store.create(state);
     return state;
   }
 
@@ -108,18 +121,34 @@ export class Engine {
     return this.deps.store.get(id);
   }
 
-  async handle(msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
+  async transcript(id: string, afterId?: number): Promise<MessageRecord[]> {
+    return this.deps.store.transcript(id, afterId);
+  }
+
+  handle(msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
+    const previous = this.queues.get(msg.conversationId) ?? Promise.resolve();
+    const turn = previous.catch(() => undefined).then(() => this.turn(msg, trace));
+    this.queues.set(msg.conversationId, turn);
+    void turn.finally(() => {
+      if (this.queues.get(msg.conversationId) === turn) this.queues.delete(msg.conversationId);
+    }).catch(() => undefined);
+    return turn;
+  }
+
+  private async turn(msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
     const state = await this.deps.store.get(msg.conversationId);
     if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${msg.conversationId}" not found`, 404);
-    const at = this.now().toISOString();
-    const customerText = msg.action !== undefined ? `[${msg.action}]` : (msg.text ?? '');
-    state.transcript.push({ at, from: 'customer', text: customerText });
-    const replies = msg.action !== undefined ? this.onAction(state, msg.action) : this.onText(state, msg.text ?? '', trace);
-    for (const r of replies) {
-      state.transcript.push({ at: this.now().toISOString(), from: 'bot', text: r.text, source: r.source, kbVersion: this.kbVersion });
-    }
+    // What the customer wrote is stored first: nothing is lost even if processing fails.
+    await this.deps.store.append(state.id, [
+      msg.action !== undefined
+        ? { at: this.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action }
+        : { at: this.now().toISOString(), from: 'customer', text: msg.text ?? '' },
+    ]);
+    const replies = msg.action !== undefined ? await this.onAction(state, msg.action) : await this.onText(state, msg.text ?? '', trace);
     state.misunderstandings = replies.some((r) => r.source.kind === 'fallback') ? state.misunderstandings + 1 : 0;
-    await this.deps.store.save(state);
+    state.updatedAt = this.now().toISOString();
+    const out: NewMessage[] = replies.map((r) => ({ at: this.now().toISOString(), from: 'bot', text: r.text, source: r.source, kbVersion: this.kbVersion }));
+    await this.deps.store.saveTurn(state, out);
     return replies;
   }
 
@@ -128,17 +157,36 @@ export class Engine {
     return this.deps.matcher.match(text.slice(0, this.options.maxTextLength), lang);
   }
 
-  private onText(state: ConversationState, raw: string, trace?: TurnTrace): Reply[] {
+  private chooseLanguage(state: ConversationState, text: string): { lang: Lang; guess: ReturnType<LanguageDetector['detect']> } {
     let lang = state.lang ?? this.options.defaultLang;
+    const guess = this.deps.detector.detect(text);
+    if (!state.lang) lang = guess.confidence >= 0.5 ? guess.lang : this.options.defaultLang;
+    else if (guess.lang !== lang && guess.confidence >= 0.9 && guess.words >= 3) lang = guess.lang; // clear switch
+    return { lang, guess };
+  }
+
+  private async onText(state: ConversationState, raw: string, trace?: TurnTrace): Promise<Reply[]> {
     const text = raw.trim();
-    if (!text || !/[\p{L}\p{N}]/u.test(text)) return [{ text: MESSAGES[lang].empty, source: { kind: 'fallback' }, lang }];
+    const current = state.lang ?? this.options.defaultLang;
+    if (!text || !/[\p{L}\p{N}]/u.test(text)) return [{ text: MESSAGES[current].empty, source: { kind: 'fallback' }, lang: current }];
     const tooLong = text.length > this.options.maxTextLength;
     const clipped = tooLong ? text.slice(0, this.options.maxTextLength) : text;
 
-    const guess = this.deps.detector.detect(clipped);
-    if (!state.lang) lang = guess.confidence >= 0.5 ? guess.lang : this.options.defaultLang;
-    else if (guess.lang !== lang && guess.confidence >= 0.9 && guess.words >= 3) lang = guess.lang; // clear switch
+    if (state.awaitingCsat) {
+      state.awaitingCsat = false;
+      const score = /^\s*([1-5])\s*(\/\s*5)?\s*$/.exec(clipped);
+      if (score) return this.recordCsat(state, Number(score[1]));
+    }
+    if (state.dialog && this.deps.dialogs) {
+      // Inside a dialog, short answers ("oui", "R-204518") must not switch the conversation's language.
+      const lang = state.lang ?? this.options.defaultLang;
+      if (trace) trace.lang = lang;
+      const replies = await this.inDialog(state, clipped, lang, trace);
+      if (tooLong) replies.unshift({ text: MESSAGES[lang].tooLong, source: { kind: 'fallback' }, lang });
+      return replies;
+    }
 
+    let { lang, guess } = this.chooseLanguage(state, clipped);
     let match = this.match(clipped, lang);
     // A short message in another language ("merci" in an English conversation): if it is understood
     // there and not here, the customer switched.
@@ -154,26 +202,129 @@ export class Engine {
       trace.lang = lang;
       trace.match = match;
     }
-    const replies = this.decide(match, lang);
+    const replies = await this.decideAndAct(state, match, lang, clipped);
     if (tooLong) replies.unshift({ text: MESSAGES[lang].tooLong, source: { kind: 'fallback' }, lang });
     return replies;
   }
 
-  private decide(match: MatchResult, lang: Lang): Reply[] {
-    const d = decide(match, (id) => this.byId.get(id)?.kind, this.options);
-    if (d.action === 'answer') return [this.answer(this.byId.get(d.id)!, lang, d.confidence)];
-    if (d.action === 'clarify') {
-      const [e1, e2] = d.ids.map((id) => this.byId.get(id)!);
-      return [
-        {
-          text: MESSAGES[lang].clarify,
-          suggestions: [this.suggestion(e1!, lang), this.suggestion(e2!, lang), { label: MESSAGES[lang].noneOfThese, value: 'fallback' }],
-          source: { kind: 'clarify', id: e1!.id, confidence: round(d.confidence) },
-          lang,
-        },
-      ];
+  /** The customer wrote while a dialog waits for an answer. */
+  private async inDialog(state: ConversationState, text: string, lang: Lang, trace?: TurnTrace): Promise<Reply[]> {
+    const dialogs = this.deps.dialogs!;
+    const d = state.dialog!;
+    const f = fold(text);
+    if (d.pending) {
+      const answer = /^(oui|yes|da|ok|d accord|sure|bien sur|sigur)\b/.test(f) ? 'yes' : /^(non|no|nu)\b/.test(f) ? 'no' : undefined;
+      const pendingText = d.pending.text;
+      delete d.pending;
+      if (answer === 'yes') {
+        state.dialog = null;
+        const { lang: l } = this.chooseLanguage(state, pendingText);
+        const match = this.match(pendingText, l);
+        return this.decideAndAct(state, match, l, pendingText);
+      }
+      if (answer === 'no') return [dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
+      // Neither: take it as an answer to the current step.
     }
+    if (CANCEL_WORDS.has(f)) {
+      state.dialog = null;
+      return [{ text: DIALOG_MESSAGES[lang].cancelled, source: { kind: 'dialog', id: d.dialogId }, lang }];
+    }
+    if (HELP_WORDS.has(f) || f === '') return dialogs.help(d, lang);
+    const ask = dialogs.currentAsk(d);
+    const valid = dialogs.accepts(d, text, lang);
+    // A question asked in the middle: answer it and come back to the step (for free-text steps only when the
+    // bot is quite sure, since almost anything is a valid free text).
+    if (ask && (!valid || ask.type === 'text')) {
+      const match = this.match(text, lang);
+      if (trace) trace.match = match;
+      const decision = decide(match, (id) => this.byId.get(id)?.kind, this.options);
+      // Almost anything is a valid free text ("door scratched, box crushed"): there, only a confident question
+      // about another subject is a digression.
+      const sure = ask.type !== 'text' || (match.confidence >= 0.6 && isQuestion(text) && this.byId.get(match.candidates[0]?.id ?? '')?.dialog !== d.dialogId);
+      if (decision.action === 'answer' && sure) {
+        const e = this.byId.get(decision.id)!;
+        if (e.kind === 'handoff') {
+          state.dialog = null;
+          return [this.answer(e, lang, decision.confidence)];
+        }
+        if (e.dialog && e.dialog === d.dialogId) return [dialogs.prompt(d, lang)];
+        if (e.dialog && dialogs.has(e.dialog)) {
+          d.pending = { kind: 'switch', text };
+          const m = DIALOG_MESSAGES[lang];
+          return [
+            {
+              text: m.switchQuestion(dialogs.title(d, lang)),
+              suggestions: [{ label: m.yes, value: 'yes' }, { label: m.no, value: 'no' }],
+              source: { kind: 'dialog', id: d.dialogId },
+              lang,
+            },
+          ];
+        }
+        if (e.kind === 'faq' || (e.kind === 'smalltalk' && !valid)) return [this.answer(e, lang, decision.confidence), dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
+      }
+      if (decision.action === 'clarify' && !valid) {
+        const ids = decision.ids.filter((id) => !this.byId.get(id)?.dialog);
+        if (ids.length === 2) return [this.clarifyReply(ids as [string, string], lang, decision.confidence), dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
+      }
+    }
+    const turn = await dialogs.answer(d, text, lang);
+    return this.afterDialog(state, turn);
+  }
+
+  private afterDialog(state: ConversationState, turn: { replies: Reply[]; state: ConversationState['dialog']; ended?: string }): Reply[] {
+    state.dialog = turn.state;
+    const replies = [...turn.replies];
+    if (turn.ended === 'resolved') {
+      const lang = replies[0]?.lang ?? state.lang ?? this.options.defaultLang;
+      replies.push(this.csatQuestion(state, lang));
+    }
+    return replies;
+  }
+
+  private csatQuestion(state: ConversationState, lang: Lang): Reply {
+    state.awaitingCsat = true;
+    return {
+      text: DIALOG_MESSAGES[lang].csatQuestion,
+      suggestions: [1, 2, 3, 4, 5].map((n) => ({ label: String(n), value: `csat:${n}` })),
+      source: { kind: 'dialog', id: 'csat' },
+      lang,
+    };
+  }
+
+  private recordCsat(state: ConversationState, score: number): Reply[] {
+    const lang = state.lang ?? this.options.defaultLang;
+    state.awaitingCsat = false;
+    state.csat = { score, at: this.now().toISOString() };
+    return [{ text: DIALOG_MESSAGES[lang].csatThanks, source: { kind: 'dialog', id: 'csat' }, lang }];
+  }
+
+  private async startDialog(state: ConversationState, dialogId: string, lang: Lang, text: string): Promise<Reply[]> {
+    const turn = await this.deps.dialogs!.start(dialogId, lang, text);
+    return this.afterDialog(state, turn);
+  }
+
+  private async decideAndAct(state: ConversationState, match: MatchResult, lang: Lang, text: string): Promise<Reply[]> {
+    const d = decide(match, (id) => this.byId.get(id)?.kind, this.options);
+    if (d.action === 'answer') {
+      const e = this.byId.get(d.id)!;
+      if (e.dialog && this.deps.dialogs?.has(e.dialog)) return this.startDialog(state, e.dialog, lang, text);
+      const reply = this.answer(e, lang, d.confidence);
+      // Saying goodbye ends the conversation: ask for a rating once.
+      if (e.id === 'goodbye' && !state.csat) return [reply, this.csatQuestion(state, lang)];
+      return [reply];
+    }
+    if (d.action === 'clarify') return [this.clarifyReply(d.ids, lang, d.confidence)];
     return [this.fallback(lang, d.confidence, d.id)];
+  }
+
+  private clarifyReply(ids: [string, string], lang: Lang, confidence: number): Reply {
+    const [e1, e2] = ids.map((id) => this.byId.get(id)!);
+    return {
+      text: MESSAGES[lang].clarify,
+      suggestions: [this.suggestion(e1!, lang), this.suggestion(e2!, lang), { label: MESSAGES[lang].noneOfThese, value: 'fallback' }],
+      source: { kind: 'clarify', id: e1!.id, confidence: round(confidence) },
+      lang,
+    };
   }
 
   private answer(e: KbEntry, lang: Lang, confidence?: number): Reply {
@@ -202,12 +353,25 @@ export class Engine {
     return { label: e.title[lang] ?? e.questions[lang]?.[0] ?? e.id, value: `faq:${e.id}` };
   }
 
-  private onAction(state: ConversationState, action: string): Reply[] {
+  private async onAction(state: ConversationState, action: string): Promise<Reply[]> {
     const lang = state.lang ?? this.options.defaultLang;
     const [verb, arg] = action.includes(':') ? [action.slice(0, action.indexOf(':')), action.slice(action.indexOf(':') + 1)] : [action, ''];
+    if (verb === 'csat' && /^[1-5]$/.test(arg)) return this.recordCsat(state, Number(arg));
     if (verb === 'faq') {
       const e = this.byId.get(arg);
-      if (e && e.kind !== 'outofscope') return [this.answer(e, lang, 1)];
+      if (e && e.kind !== 'outofscope') {
+        if (e.dialog && this.deps.dialogs?.has(e.dialog)) {
+          state.dialog = null;
+          return this.startDialog(state, e.dialog, lang, '');
+        }
+        const reply = this.answer(e, lang, 1);
+        // A question answered in the middle of a dialog: come back to its step.
+        if (state.dialog && this.deps.dialogs) return [reply, this.deps.dialogs.prompt(state.dialog, lang, DIALOG_MESSAGES[lang].resume)];
+        return [reply];
+      }
+    } else if (verb === 'dialog' && this.deps.dialogs?.has(arg)) {
+      state.dialog = null;
+      return this.startDialog(state, arg, lang, '');
     } else if (verb === 'topic') {
       const t = this.deps.kb.topics.find((x) => x.id === arg);
       if (t) {
@@ -222,14 +386,25 @@ export class Engine {
         ];
       }
     } else if (verb === 'handoff') {
+      state.dialog = null;
       const h = this.deps.kb.entries.find((e) => e.kind === 'handoff');
       if (h) return [this.answer(h, lang, 1)];
       return [{ text: MESSAGES[lang].talkToPerson, source: { kind: 'handoff' }, lang }];
     } else if (verb === 'fallback') {
       return [this.fallback(lang)];
+    } else if (state.dialog && this.deps.dialogs) {
+      // A dialog's own button (a choice, yes/no, skip): the same as typing its value.
+      return this.inDialog(state, action, lang);
     }
     return [{ text: MESSAGES[lang].unknownAction, source: { kind: 'fallback' }, lang }];
   }
+}
+
+const QUESTION_START = /^(comment|quand|ou|pourquoi|quel|quelle|quels|quelles|est ce|combien|how|when|where|why|what|which|can|could|do|does|is|are|cum|cand|unde|de ce|care|ce|cat|cate|pot|puteti)\b/;
+
+/** A question rather than a statement: ends with "?" or starts with an interrogative word. */
+function isQuestion(text: string): boolean {
+  return /\?\s*$/.test(text) || QUESTION_START.test(fold(text));
 }
 
 function round(x: number): number {

@@ -90,7 +90,7 @@ describe('kb:check', () => {
       expect(r.status).toBe(0);
       const summary = r.stdout.split('\n').find((l) => /\bentries\b/.test(l));
       expect(summary).toBeDefined();
-      expect(summary).toMatch(/^\d+ entries, \d+ sample questions, \d+ topics, version [0-9a-f]{12}: 0 confusion\(s\)/);
+      expect(summary).toMatch(/^\d+ entries, \d+ sample questions, \d+ topics, 5 dialogs, version [0-9a-f]{12}: 0 confusion\(s\)/);
       expect(Number(/^(\d+) entries/.exec(summary!)![1])).toBeGreaterThan(0);
     },
     TIMEOUT,
@@ -130,7 +130,7 @@ describe('server start-up (src/index.ts)', () => {
       const kb = brokenKb();
       const r = run('src/index.ts', [], { env: { KB_DIR: kb.dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' } });
       expect(r.status).toBe(1);
-      expect(r.stderr).toContain('The knowledge base has errors; not starting.');
+      expect(r.stderr).toContain('The content has errors; not starting.');
       expect(r.stderr).toContain(`${kb.b}:3:9: entries[0].id: duplicate id "shared-id"`);
       expect(r.stderr).toContain(`${kb.b}:13:17: entries[1].followUps[0]: unknown follow-up id "no-such-entry"`);
       expect(r.stderr).toMatch(new RegExp(`${esc(kb.c)}:\\d+:\\d+: YAML syntax:`));

@@ -113,8 +113,8 @@ describe('Engine decisions', () => {
   it('keeps the full transcript with sources and the knowledge-base version', async () => {
     const { say, engine, conv } = await setup({ 'ma question': res(0.8, ['a', 0.9]) }, 'fr');
     await say('ma question');
-    const state = await engine.getConversation(conv.id);
-    expect(state!.transcript.map((l) => [l.from, l.text, l.source?.kind, l.kbVersion])).toEqual([
+    const transcript = await engine.transcript(conv.id);
+    expect(transcript.map((l) => [l.from, l.text, l.source?.kind, l.kbVersion])).toEqual([
       ['customer', 'ma question', undefined, undefined],
       ['bot', 'Réponse a', 'faq', 'v1'],
     ]);

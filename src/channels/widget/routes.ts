@@ -40,15 +40,30 @@ export function widgetRoutes(engine: Engine): Router {
     res.status(201).json({ conversationId: state.id, token });
   });
 
-  r.post('/api/conversations/:id/messages', async (req, res) => {
+  /** The conversation, if the bearer token is its own. Same answer for an unknown conversation and a wrong
+   * token: do not reveal which conversations exist. */
+  async function authorized(req: Request): Promise<string> {
     const token = bearer(req);
     const id = String(req.params.id);
     const state = await engine.getConversation(id);
-    // Same answer for unknown conversation and wrong token: do not reveal which conversations exist.
     const expected = state?.tokenHash ? Buffer.from(state.tokenHash, 'hex') : undefined;
     const given = hashToken(token);
     if (!state || !expected || expected.length !== given.length || !timingSafeEqual(expected, given))
       throw new AppError('UNAUTHORIZED', 'unknown conversation or wrong token', 401);
+    return id;
+  }
+
+  // The transcript (history after a page reload), optionally after the last message id seen.
+  r.get('/api/conversations/:id/messages', async (req, res) => {
+    const id = await authorized(req);
+    const after = req.query.after === undefined ? 0 : Number(req.query.after);
+    if (!Number.isInteger(after) || after < 0) throw new AppError('INVALID_QUERY', `after must be a message id (a non-negative integer), not "${String(req.query.after)}"`, 400);
+    const messages = await engine.transcript(id, after);
+    res.json({ messages: messages.map(({ conversationId: _c, ...m }) => m) });
+  });
+
+  r.post('/api/conversations/:id/messages', async (req, res) => {
+    const id = await authorized(req);
     const body = parse(messageBody, req.body);
     const replies: Reply[] = await engine.handle({ conversationId: id, channel: 'widget', ...body });
     res.json({ replies: replies.map(({ text, suggestions, source }) => ({ text, ...(suggestions ? { suggestions } : {}), source })) });

@@ -1,0 +1,114 @@
+import type { Lang } from '../domain/types';
+import { fold } from '../nlp/normalize';
+import type { AskStep } from './schema';
+
+export type SlotResult = { ok: true; value: string } | { ok: false };
+
+const ORDER = /\bmv[\s-]?(\d{7})\b/i;
+const FILE = /\br[\s-]?(\d{6})\b/i;
+const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
+
+const YES = new Set(['oui', 'ouais', 'yes', 'yeah', 'yep', 'da', 'sigur', 'bien sur', 'of course', 'ok', 'd accord', 'exact', 'correct', 'desigur']);
+const NO = new Set(['non', 'no', 'nope', 'nu', 'pas du tout', 'not at all', 'deloc', 'nu am', 'non merci', 'no thanks']);
+const SKIP = new Set(['passer', 'skip', 'sari peste', 'pas de photo', 'no photo', 'fara poza', 'nu am poza', 'aucune', 'none', 'nimic']);
+const RELATIVE: Record<string, number> = {
+  "aujourd'hui": 0, aujourdhui: 0, today: 0, azi: 0, astazi: 0,
+  hier: -1, yesterday: -1, ieri: -1,
+  'avant hier': -2, 'avant-hier': -2, alaltaieri: -2, 'day before yesterday': -2,
+};
+
+function isoDate(y: number, m: number, d: number): string | undefined {
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  if (dt.getUTCFullYear() !== y || dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return undefined;
+  return dt.toISOString().slice(0, 10);
+}
+
+export function addToDate(iso: string, days: number): string {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** A date the customer typed, as YYYY-MM-DD: 2026-03-14, 14/03/2026, 14.03.26, "hier", "ieri", "today". */
+export function parseDate(text: string, today: string): string | undefined {
+  const f = fold(text);
+  for (const [w, delta] of Object.entries(RELATIVE)) if (f === fold(w) || f.endsWith(` ${fold(w)}`)) return addToDate(today, delta);
+  let m = /\b(\d{4})-(\d{1,2})-(\d{1,2})\b/.exec(text);
+  if (m) return isoDate(+m[1]!, +m[2]!, +m[3]!);
+  m = /\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b/.exec(text);
+  if (m) {
+    const y = m[3]!.length === 2 ? 2000 + +m[3]! : +m[3]!;
+    return isoDate(y, +m[2]!, +m[1]!);
+  }
+  return undefined;
+}
+
+/** Values that can be recognized inside any sentence (used to fill a slot from the first message). */
+export function extract(type: AskStep['type'], text: string): string | undefined {
+  if (type === 'orderNumber') {
+    const m = ORDER.exec(text);
+    return m ? `MV-${m[1]}` : undefined;
+  }
+  if (type === 'fileNumber') {
+    const m = FILE.exec(text);
+    return m ? `R-${m[1]}` : undefined;
+  }
+  if (type === 'email') return EMAIL.exec(text)?.[0];
+  return undefined;
+}
+
+export function isSkip(text: string): boolean {
+  return SKIP.has(fold(text));
+}
+
+/** Validate and normalize the customer's answer to an `ask` step. */
+export function parseSlot(step: AskStep, text: string, lang: Lang, today: string): SlotResult {
+  const t = text.trim();
+  const f = fold(t);
+  switch (step.type) {
+    case 'text':
+      return t.length >= 2 && t.length <= 500 && /\p{L}/u.test(t) ? { ok: true, value: t } : { ok: false };
+    case 'number': {
+      const m = /^-?\d+(?:[.,]\d+)?$/.exec(t.replace(/\s/g, ''));
+      return m ? { ok: true, value: m[0].replace(',', '.') } : { ok: false };
+    }
+    case 'date': {
+      const d = parseDate(t, today);
+      if (!d || (step.past && d > today)) return { ok: false };
+      return { ok: true, value: d };
+    }
+    case 'yesno': {
+      const first = f.split(' ').slice(0, 2).join(' ');
+      if (YES.has(f) || YES.has(first) || YES.has(f.split(' ')[0]!)) return { ok: true, value: 'yes' };
+      if (NO.has(f) || NO.has(first) || NO.has(f.split(' ')[0]!)) return { ok: true, value: 'no' };
+      return { ok: false };
+    }
+    case 'choice': {
+      const choices = step.choices ?? [];
+      const n = Number(f);
+      if (Number.isInteger(n) && n >= 1 && n <= choices.length) return { ok: true, value: choices[n - 1]!.value };
+      for (const c of choices) {
+        const names = [c.value, c.label[lang], ...(c.says?.[lang] ?? [])].map(fold);
+        if (names.some((x) => x === f || (x.length >= 4 && ` ${f} `.includes(` ${x} `)))) return { ok: true, value: c.value };
+      }
+      return { ok: false };
+    }
+    case 'email': {
+      const m = EMAIL.exec(t);
+      return m && m[0].length === t.length ? { ok: true, value: m[0] } : { ok: false };
+    }
+    case 'phone': {
+      const digits = t.replace(/[\s.\-()]/g, '');
+      return /^\+?\d{9,15}$/.test(digits) ? { ok: true, value: digits } : { ok: false };
+    }
+    case 'orderNumber':
+    case 'fileNumber': {
+      const v = extract(step.type, t);
+      return v ? { ok: true, value: v } : { ok: false };
+    }
+    case 'pattern': {
+      const re = new RegExp(step.pattern ?? '.*', 'iu');
+      return re.test(t) ? { ok: true, value: t } : { ok: false };
+    }
+  }
+}

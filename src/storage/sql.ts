@@ -1,0 +1,316 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated, type Insertable, type Selectable, type Transaction } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Pool } from 'pg';
+import { AppError, ConfigError } from '../domain/errors';
+import type { Lang, ReplySource } from '../domain/types';
+import type { ConversationState, ConversationStore, DialogState, MessageRecord, NewMessage } from './conversations';
+
+type SqlDialectName = 'sqlite' | 'postgres';
+
+interface ConversationsTable {
+  id: string;
+  channel: string;
+  token_hash: string | null;
+  lang: string | null;
+  created_at: string;
+  updated_at: string;
+  misunderstandings: number;
+  /** JSON text of a DialogState. */
+  dialog: string | null;
+  /** PostgreSQL: boolean; SQLite: 0/1. */
+  awaiting_csat: boolean | number;
+  csat_score: number | null;
+  csat_at: string | null;
+}
+
+interface MessagesTable {
+  /** PostgreSQL bigserial (read as a string by pg), SQLite integer. */
+  id: Generated<number | string>;
+  conversation_id: string;
+  at: string;
+  sender: MessageRecord['from'];
+  text: string;
+  action: string | null;
+  /** JSON text of a ReplySource. */
+  source: string | null;
+  kb_version: string | null;
+}
+
+interface Database {
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+}
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The schema, in code (nothing is read from disk at runtime). Migrations are append-only: never edit one that has
+ * shipped, add the next. Names sort in application order.
+ */
+function migrations(dialect: SqlDialectName): Record<string, Migration> {
+  const pg = dialect === 'postgres';
+  return {
+    '0001_conversations_messages': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('conversations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text')
+          .addColumn('lang', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('misunderstandings', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('dialog', 'text')
+          .addColumn('awaiting_csat', pg ? 'boolean' : 'integer', (c) => c.notNull().defaultTo(pg ? false : 0))
+          .addColumn('csat_score', 'integer')
+          .addColumn('csat_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('messages')
+          .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('sender', 'text', (c) => c.notNull().check(sql`sender in ('customer', 'bot', 'agent')`))
+          .addColumn('text', 'text', (c) => c.notNull())
+          .addColumn('action', 'text')
+          .addColumn('source', 'text')
+          .addColumn('kb_version', 'text')
+          .execute();
+        await db.schema.createIndex('messages_conversation_id_id').on('messages').columns(['conversation_id', 'id']).execute();
+      },
+    },
+  };
+}
+
+/** Runs the pending migrations (none when the schema is current). */
+export async function migrate(db: Kysely<any>, dialect: SqlDialectName): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(failed ? `migration ${failed} failed: ${reason}` : reason);
+  }
+}
+
+const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//i.test(url);
+
+/** "db on host:port" from a PostgreSQL URL, without the user name or password. */
+function describePostgres(url: string): string {
+  try {
+    const u = new URL(url);
+    const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || '(default database)';
+    return `PostgreSQL database "${db}" on ${u.hostname || 'localhost'}:${u.port || '5432'}`;
+  } catch {
+    return 'PostgreSQL database (unparsable URL)';
+  }
+}
+
+/** An error's message with the URL's password (if any) blanked out, in case a driver echoes it. */
+function safeReason(err: unknown, url?: string): string {
+  let msg = err instanceof Error ? err.message || err.name : String(err);
+  if (err instanceof AggregateError && err.errors.length) msg = err.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  if (url) {
+    try {
+      const pw = decodeURIComponent(new URL(url).password);
+      if (pw) msg = msg.split(pw).join('***');
+    } catch {
+      /* unparsable URL: nothing to redact from */
+    }
+  }
+  return msg;
+}
+
+const isUniqueViolation = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+};
+
+const conflict = (id: string) => new AppError('CONVERSATION_EXISTS', `conversation ${id} already exists`, 409);
+const notFound = (id: string) => new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`, 404);
+
+/**
+ * Conversations in SQLite (better-sqlite3, one file) or PostgreSQL (pg pool), through one Kysely query layer.
+ * Timestamps are stored as the ISO strings they arrive as, JSON values (dialog state, reply source) as text, so
+ * every field reads back exactly as written.
+ */
+export class SqlConversationStore implements ConversationStore {
+  private constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: SqlDialectName,
+  ) {}
+
+  /** Opens (and migrates) PostgreSQL when `url` is a postgres:// URL, otherwise the SQLite file `sqliteFile`. */
+  static async open(opts: { url?: string; sqliteFile?: string }): Promise<SqlConversationStore> {
+    const url = opts.url?.trim();
+    if (url && isPostgresUrl(url)) return SqlConversationStore.openPostgres(url);
+    if (url) throw new ConfigError(`unsupported database URL scheme "${url.split(':')[0]}:" (expected postgres:// or postgresql://; leave it empty for SQLite)`);
+    if (!opts.sqliteFile) throw new ConfigError('no database: set a PostgreSQL URL or a SQLite file');
+    return SqlConversationStore.openSqlite(opts.sqliteFile);
+  }
+
+  private static async openPostgres(url: string): Promise<SqlConversationStore> {
+    const where = describePostgres(url);
+    const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+    // An idle client losing its connection must not crash the process; the next query reports the problem.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await sql`select 1`.execute(db);
+    } catch (err) {
+      await db.destroy().catch(() => {});
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot connect to the ${where}: ${safeReason(err, url)}`, 503);
+    }
+    return SqlConversationStore.migrated(db, 'postgres', where, url);
+  }
+
+  private static async openSqlite(file: string): Promise<SqlConversationStore> {
+    const inMemory = file === ':memory:';
+    const where = inMemory ? 'in-memory SQLite database' : `SQLite database ${path.resolve(file)}`;
+    let database: BetterSqlite3.Database | undefined;
+    try {
+      if (!inMemory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      database = new BetterSqlite3(file, { timeout: 5000 });
+      database.pragma('busy_timeout = 5000');
+      database.pragma('journal_mode = WAL'); // also the first read: fails here on a file that is not a database
+      database.pragma('synchronous = NORMAL');
+      database.pragma('foreign_keys = ON');
+    } catch (err) {
+      database?.close();
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot open the ${where}: ${safeReason(err)}`, 503);
+    }
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    return SqlConversationStore.migrated(db, 'sqlite', where);
+  }
+
+  private static async migrated(db: Kysely<Database>, dialect: SqlDialectName, where: string, url?: string): Promise<SqlConversationStore> {
+    try {
+      await migrate(db, dialect);
+    } catch (err) {
+      await db.destroy().catch(() => {});
+      throw new AppError('STORAGE_UNAVAILABLE', `cannot migrate the ${where}: ${safeReason(err, url)}`, 503);
+    }
+    return new SqlConversationStore(db, dialect);
+  }
+
+  async create(state: ConversationState): Promise<void> {
+    try {
+      await this.db.insertInto('conversations').values(this.encodeConversation(state)).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(state.id);
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<ConversationState | undefined> {
+    const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? decodeConversation(row) : undefined;
+  }
+
+  async append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
+    return this.db.transaction().execute(async (trx) => {
+      // Lock the conversation (PostgreSQL; SQLite writes are serialized anyway) so concurrent writers to one
+      // conversation take turns: its messages get ids in commit order and "after id" replays miss nothing.
+      const found = await trx
+        .selectFrom('conversations')
+        .select('id')
+        .where('id', '=', conversationId)
+        .$if(this.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!found) throw notFound(conversationId);
+      return insertMessages(trx, conversationId, messages);
+    });
+  }
+
+  async saveTurn(state: ConversationState, messages: NewMessage[]): Promise<MessageRecord[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const { id, ...changes } = this.encodeConversation(state); // the update also locks the row until commit
+      const res = await trx.updateTable('conversations').set(changes).where('id', '=', id).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw notFound(id);
+      return insertMessages(trx, id, messages);
+    });
+  }
+
+  async transcript(conversationId: string, afterId = 0): Promise<MessageRecord[]> {
+    const rows = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .execute();
+    return rows.map(decodeMessage);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private encodeConversation(s: ConversationState): Insertable<ConversationsTable> {
+    return {
+      id: s.id,
+      channel: s.channel,
+      token_hash: s.tokenHash ?? null,
+      lang: s.lang ?? null,
+      created_at: s.createdAt,
+      updated_at: s.updatedAt,
+      misunderstandings: s.misunderstandings,
+      dialog: s.dialog ? JSON.stringify(s.dialog) : null,
+      awaiting_csat: this.dialect === 'postgres' ? s.awaitingCsat : s.awaitingCsat ? 1 : 0,
+      csat_score: s.csat?.score ?? null,
+      csat_at: s.csat?.at ?? null,
+    };
+  }
+}
+
+/** One insert per message, in order, so ids follow the order of `messages` (inside the caller's transaction). */
+async function insertMessages(db: Db, conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
+  const out: MessageRecord[] = [];
+  for (const m of messages) {
+    const row = {
+      conversation_id: conversationId,
+      at: m.at,
+      sender: m.from,
+      text: m.text,
+      action: m.action ?? null,
+      source: m.source ? JSON.stringify(m.source) : null,
+      kb_version: m.kbVersion ?? null,
+    };
+    const { id } = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow();
+    out.push(decodeMessage({ ...row, id }));
+  }
+  return out;
+}
+
+function decodeConversation(r: Selectable<ConversationsTable>): ConversationState {
+  const s: ConversationState = {
+    id: r.id,
+    channel: r.channel,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    misunderstandings: Number(r.misunderstandings),
+    dialog: r.dialog === null ? null : (JSON.parse(r.dialog) as DialogState),
+    awaitingCsat: r.awaiting_csat === true || r.awaiting_csat === 1,
+    csat: r.csat_score === null ? null : { score: Number(r.csat_score), at: r.csat_at ?? '' },
+  };
+  if (r.token_hash !== null) s.tokenHash = r.token_hash;
+  if (r.lang !== null) s.lang = r.lang as Lang;
+  return s;
+}
+
+function decodeMessage(r: Selectable<MessagesTable>): MessageRecord {
+  const m: MessageRecord = { id: Number(r.id), conversationId: r.conversation_id, at: r.at, from: r.sender, text: r.text };
+  if (r.action !== null) m.action = r.action;
+  if (r.source !== null) m.source = JSON.parse(r.source) as ReplySource;
+  if (r.kb_version !== null) m.kbVersion = r.kb_version;
+  return m;
+}
+
+/** The store the configuration asks for: PostgreSQL when a database URL is set, the SQLite file otherwise. */
+export function createStore(config: { databaseUrl?: string; sqliteFile: string }): Promise<SqlConversationStore> {
+  return SqlConversationStore.open({ url: config.databaseUrl, sqliteFile: config.sqliteFile });
+}

@@ -1,0 +1,90 @@
+/**
+ * A real server process on a real SQLite file: stopped (SIGTERM) or killed (SIGKILL) between two messages
+ * of a dialog, then started again. Nothing written is lost and the dialog continues at the same step.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const dataDir = mkdtempSync(join(tmpdir(), 'savbot-restart-'));
+const children = new Set<ChildProcess>();
+
+/** Start `node --import tsx src/index.ts` (the node process itself, so that SIGKILL really kills the server). */
+async function startServer(): Promise<{ child: ChildProcess; base: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: '', SQLITE_FILE: join(dataDir, 'bot.db') };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}\n${err}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /"port":(\d+)/.exec(out);
+      if (m && out.includes('bot ready')) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => {
+      children.delete(child);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+async function api(base: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as any };
+}
+
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe.each([['SIGTERM (restart)'], ['SIGKILL (kill -9)']])('server stopped by %s in the middle of a dialog', (how) => {
+  it('resumes the dialog at the same step with the whole transcript', async () => {
+    const signal: NodeJS.Signals = how.startsWith('SIGKILL') ? 'SIGKILL' : 'SIGTERM';
+    let server = await startServer();
+    const { json: conv } = await api(server.base, '/api/conversations', undefined, { lang: 'fr' });
+    const first = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token, { text: 'où en est ma commande ?' });
+    expect(first.json.replies[0].source).toEqual({ kind: 'dialog', id: 'order-tracking' });
+
+    await stop(server.child, signal);
+    server = await startServer();
+
+    const second = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token, { text: 'MV-4817360' });
+    expect(second.status).toBe(200);
+    expect(second.json.replies[0].source).toEqual({ kind: 'dialog', id: 'order-tracking' });
+    expect(second.json.replies[0].text).toMatch(/MV-4817360|26 novembre|transit|route/i);
+
+    const { json: history } = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token);
+    const lines = history.messages.map((m: { from: string; text: string }) => `${m.from}: ${m.text}`);
+    expect(lines[0]).toBe('customer: où en est ma commande ?');
+    expect(lines[1]).toBe(`bot: ${first.json.replies[0].text}`);
+    expect(lines[2]).toBe('customer: MV-4817360');
+    expect(lines.slice(3)).toEqual(second.json.replies.map((r: { text: string }) => `bot: ${r.text}`));
+    const ids = history.messages.map((m: { id: number }) => m.id);
+    expect([...ids].sort((a: number, b: number) => a - b)).toEqual(ids);
+    await stop(server.child, 'SIGTERM');
+  }, 90_000);
+});
