@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated, type Insertable, type Selectable, type Transaction } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Generated, type Insertable, type Migration, type MigrationProvider, type Selectable, type Transaction } from 'kysely';
 import { Pool } from 'pg';
 import { AppError, ConfigError } from '../domain/errors';
 import type { Lang, ReplySource } from '../domain/types';
