@@ -33,6 +33,8 @@ interface Row {
 type Predict = (text: string) => { predicted: string | null; confidence: number } | Promise<{ predicted: string | null; confidence: number }>;
 
 async function score(rows: EvalRow[], predict: Predict): Promise<{ scored: Scored[]; times: number[] }> {
+  // Warm-up pass (untimed) so that per-query times measure steady state, not JIT compilation.
+  for (const r of rows.slice(0, 200)) await predict(r.text);
   const scored: Scored[] = [];
   const times: number[] = [];
   for (const r of rows) {
