@@ -57,3 +57,17 @@ describe.each(files)('%s', (file) => {
     }
   });
 });
+
+describe('satisfaction answer', () => {
+  it('is stored with the conversation', async () => {
+    const { engine } = cores.up;
+    const conv = await engine.createConversation({ channel: 'test', lang: 'fr' });
+    await engine.handle({ conversationId: conv.id, channel: 'test', text: 'où en est ma réparation R-205340 ?' });
+    expect((await engine.getConversation(conv.id))!.awaitingCsat).toBe(true);
+    await engine.handle({ conversationId: conv.id, channel: 'test', action: 'csat:5' });
+    const state = await engine.getConversation(conv.id);
+    expect(state!.csat).toEqual({ score: 5, at: '2026-11-25T10:00:00.000Z' });
+    expect(state!.awaitingCsat).toBe(false);
+    expect(state!.dialog).toBeNull();
+  });
+});
