@@ -112,6 +112,7 @@ export class Engine {
       dialog: null,
       awaitingCsat: false,
       csat: null,
+      handoff: null,
     };
     await this.deps.store.create(state);
     return state;

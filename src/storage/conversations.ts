@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Lang, ReplySource } from '../domain/types';
+import type { HandoffState, NewOutboxEvent, OutboxEvent, OutboxStore, QueueName } from '../handoff/types';
 
 export interface MessageRecord {
   /** Increasing per store (autoincrement): streams replay "after the last seen id". */
@@ -45,19 +47,36 @@ export interface ConversationState {
   /** The bot asked the satisfaction question and waits for a 1-5 answer. */
   awaitingCsat: boolean;
   csat: { score: number; at: string } | null;
+  /** With a person (queued or active), or null when the bot is talking. */
+  handoff: HandoffState | null;
+}
+
+/** What a turn changes besides the conversation and its messages, written in the same transaction. */
+export interface TurnEffects {
+  /** Webhook events for the agents (the outbox). */
+  events?: NewOutboxEvent[];
+  /** An agent joined: the delay feeds the estimated wait shown to the next customers. */
+  joined?: { queue: QueueName; requestedAt: string; joinedAt: string };
+}
+
+export const newWebhookId = () => `msg_${randomBytes(16).toString('base64url')}`;
+
+/** The JSON body of an outgoing webhook (Standard Webhooks: type, timestamp, data). */
+export function webhookBody(e: NewOutboxEvent, conversationId: string, seq: number, at: string): string {
+  return JSON.stringify({ type: e.type, timestamp: at, data: { conversationId, seq, ...e.data } });
 }
 
 /**
  * Conversations, their transcripts, dialog state and satisfaction answers. Implementations: in memory (tests,
  * terminal chat), SQLite (default, a file under data/) and PostgreSQL (DATABASE_URL), with the same test suite.
  */
-export interface ConversationStore {
+export interface ConversationStore extends OutboxStore {
   create(state: ConversationState): Promise<void>;
   get(id: string): Promise<ConversationState | undefined>;
   /** Append messages (customer message before it is processed, so nothing written is lost). */
   append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]>;
-  /** Save the new state and append the turn's messages atomically (one transaction). */
-  saveTurn(state: ConversationState, messages: NewMessage[]): Promise<MessageRecord[]>;
+  /** Save the new state, append the turn's messages and queue its webhook events atomically (one transaction). */
+  saveTurn(state: ConversationState, messages: NewMessage[], effects?: TurnEffects): Promise<MessageRecord[]>;
   /** The transcript, oldest first, optionally only after a message id. */
   transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]>;
   close(): Promise<void>;
@@ -74,6 +93,11 @@ export class MemoryConversationStore implements ConversationStore {
   private readonly convs = new Map<string, ConversationState>();
   private readonly messages: MessageRecord[] = [];
   private lastId = 0;
+  private readonly outbox: (OutboxEvent & { lockedUntil?: number })[] = [];
+  private readonly seqs = new Map<string, number>();
+  private readonly inbound = new Set<string>();
+  private readonly joins: { queue: QueueName; delay: number }[] = [];
+  private readonly settings = new Map<string, string>();
 
   async create(state: ConversationState): Promise<void> {
     if (this.convs.has(state.id)) throw new Error(`conversation ${state.id} already exists`);
@@ -93,15 +117,113 @@ export class MemoryConversationStore implements ConversationStore {
     return out.map((m) => structuredClone(m));
   }
 
-  async saveTurn(state: ConversationState, messages: NewMessage[]): Promise<MessageRecord[]> {
+  async saveTurn(state: ConversationState, messages: NewMessage[], effects: TurnEffects = {}): Promise<MessageRecord[]> {
     if (!this.convs.has(state.id)) throw new Error(`conversation ${state.id} not found`);
     checkSenders(messages); // before any change, as a rejected SQL transaction leaves nothing behind
     this.convs.set(state.id, structuredClone(state));
+    const now = new Date().toISOString();
+    for (const e of effects.events ?? []) {
+      const seq = (this.seqs.get(state.id) ?? 0) + 1;
+      this.seqs.set(state.id, seq);
+      this.outbox.push({
+        id: this.outbox.length + 1,
+        webhookId: newWebhookId(),
+        conversationId: state.id,
+        seq,
+        type: e.type,
+        body: webhookBody(e, state.id, seq, now),
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+      });
+    }
+    if (effects.joined) this.joins.unshift({ queue: effects.joined.queue, delay: Date.parse(effects.joined.joinedAt) - Date.parse(effects.joined.requestedAt) });
     return this.append(state.id, messages);
   }
 
   async transcript(conversationId: string, afterId = 0): Promise<MessageRecord[]> {
     return this.messages.filter((m) => m.conversationId === conversationId && m.id > afterId).map((m) => structuredClone(m));
+  }
+
+  async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {
+    const t = now.getTime();
+    const out: OutboxEvent[] = [];
+    const blocked = new Set<string>();
+    for (const e of this.outbox) {
+      if (e.status !== 'pending') continue;
+      if (blocked.has(e.conversationId)) continue;
+      blocked.add(e.conversationId); // only the earliest pending event of a conversation
+      if (Date.parse(e.nextAttemptAt) > t || (e.lockedUntil ?? 0) > t) continue;
+      e.lockedUntil = t + leaseMs;
+      const { lockedUntil: _l, ...copy } = e;
+      out.push(structuredClone(copy));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private find(id: number) {
+    const e = this.outbox.find((x) => x.id === id);
+    if (!e) throw new Error(`outbox event ${id} not found`);
+    return e;
+  }
+
+  async markDelivered(id: number, at: Date): Promise<void> {
+    Object.assign(this.find(id), { status: 'delivered', deliveredAt: at.toISOString(), lockedUntil: undefined });
+  }
+
+  async markRetry(id: number, attempts: number, nextAttemptAt: Date, error: string): Promise<void> {
+    Object.assign(this.find(id), { attempts, nextAttemptAt: nextAttemptAt.toISOString(), lastError: error, lockedUntil: undefined });
+  }
+
+  async markDead(id: number, attempts: number, error: string): Promise<void> {
+    Object.assign(this.find(id), { status: 'dead', attempts, lastError: error, lockedUntil: undefined });
+  }
+
+  async listDead(): Promise<OutboxEvent[]> {
+    return this.outbox.filter((e) => e.status === 'dead').map(({ lockedUntil: _l, ...e }) => structuredClone(e) as OutboxEvent);
+  }
+
+  async replay(id: number, now: Date): Promise<boolean> {
+    const e = this.outbox.find((x) => x.id === id);
+    if (!e || e.status !== 'dead') return false;
+    Object.assign(e, { status: 'pending', attempts: 0, nextAttemptAt: now.toISOString() });
+    return true;
+  }
+
+  async events(conversationId: string): Promise<OutboxEvent[]> {
+    return this.outbox.filter((e) => e.conversationId === conversationId).map(({ lockedUntil: _l, ...e }) => structuredClone(e) as OutboxEvent);
+  }
+
+  async pendingCount(): Promise<number> {
+    return this.outbox.filter((e) => e.status === 'pending').length;
+  }
+
+  async rememberInbound(webhookId: string): Promise<boolean> {
+    if (this.inbound.has(webhookId)) return false;
+    this.inbound.add(webhookId);
+    return true;
+  }
+
+  async queuePosition(queue: QueueName, requestedAt: string, conversationId: string): Promise<number> {
+    let n = 1;
+    for (const c of this.convs.values())
+      if (c.id !== conversationId && c.handoff?.status === 'queued' && c.handoff.queue === queue && c.handoff.requestedAt < requestedAt) n++;
+    return n;
+  }
+
+  async recentJoinDelays(queue: QueueName, limit: number): Promise<number[]> {
+    return this.joins.filter((j) => j.queue === queue).slice(0, limit).map((j) => j.delay);
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    return this.settings.get(key);
+  }
+
+  async setSetting(key: string, value: string | null): Promise<void> {
+    if (value === null) this.settings.delete(key);
+    else this.settings.set(key, value);
   }
 
   async close(): Promise<void> {}

@@ -5,7 +5,8 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Generated, 
 import { Pool } from 'pg';
 import { AppError, ConfigError } from '../domain/errors';
 import type { Lang, ReplySource } from '../domain/types';
-import type { ConversationState, ConversationStore, DialogState, MessageRecord, NewMessage } from './conversations';
+import type { HandoffState, OutboxEvent, QueueName } from '../handoff/types';
+import { newWebhookId, webhookBody, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
 
 type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -23,6 +24,29 @@ interface ConversationsTable {
   awaiting_csat: boolean | number;
   csat_score: number | null;
   csat_at: string | null;
+  /** JSON text of a HandoffState, plus the columns the queue is computed from. */
+  handoff: string | null;
+  handoff_status: string | null;
+  handoff_queue: string | null;
+  handoff_requested_at: string | null;
+  /** Last outbox sequence number of the conversation. */
+  seq: number;
+}
+
+interface OutboxTable {
+  id: Generated<number | string>;
+  webhook_id: string;
+  conversation_id: string;
+  seq: number;
+  type: string;
+  body: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
 }
 
 interface MessagesTable {
@@ -41,6 +65,10 @@ interface MessagesTable {
 interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
+  outbox: OutboxTable;
+  inbound_webhooks: { webhook_id: string; received_at: string };
+  handoff_joins: { id: Generated<number | string>; queue: string; requested_at: string; joined_at: string; delay_ms: number };
+  settings: { key: string; value: string };
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -82,6 +110,51 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.createIndex('messages_conversation_id_id').on('messages').columns(['conversation_id', 'id']).execute();
       },
     },
+    '0002_handoff_outbox': {
+      async up(db: Kysely<any>) {
+        for (const [col, type] of [
+          ['handoff', 'text'],
+          ['handoff_status', 'text'],
+          ['handoff_queue', 'text'],
+          ['handoff_requested_at', 'text'],
+        ] as const)
+          await db.schema.alterTable('conversations').addColumn(col, type).execute();
+        await db.schema.alterTable('conversations').addColumn('seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.createIndex('conversations_handoff_queue').on('conversations').columns(['handoff_status', 'handoff_queue', 'handoff_requested_at']).execute();
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('webhook_id', 'text', (c) => c.notNull().unique())
+          .addColumn('conversation_id', 'text', (c) => c.notNull().references('conversations.id').onDelete('cascade'))
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('pending', 'delivered', 'dead')`))
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('locked_until', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('delivered_at', 'text')
+          .addUniqueConstraint('outbox_conversation_seq', ['conversation_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('outbox_status_next').on('outbox').columns(['status', 'next_attempt_at']).execute();
+        await db.schema
+          .createTable('inbound_webhooks')
+          .addColumn('webhook_id', 'text', (c) => c.primaryKey())
+          .addColumn('received_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('handoff_joins')
+          .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('queue', 'text', (c) => c.notNull())
+          .addColumn('requested_at', 'text', (c) => c.notNull())
+          .addColumn('joined_at', 'text', (c) => c.notNull())
+          .addColumn('delay_ms', pg ? 'bigint' : 'integer', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+      },
+    },
   };
 }
 
@@ -91,7 +164,7 @@ export async function migrate(db: Kysely<any>, dialect: SqlDialectName): Promise
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new Error(failed ? `migration ${failed} failed: ${reason}` : reason);
   }
 }
@@ -109,10 +182,18 @@ function describePostgres(url: string): string {
   }
 }
 
+/** The message of anything thrown. Duck-typed: better-sqlite3 builds its errors from the SqliteError class of the
+ * first module instance that loaded it, which under Jest's per-file module registries may not pass `instanceof Error`. */
+function messageOf(err: unknown): string {
+  const m = (err as { message?: unknown } | null)?.message;
+  return typeof m === 'string' && m ? m : String(err);
+}
+
 /** An error's message with the URL's password (if any) blanked out, in case a driver echoes it. */
 function safeReason(err: unknown, url?: string): string {
-  let msg = err instanceof Error ? err.message || err.name : String(err);
-  if (err instanceof AggregateError && err.errors.length) msg = err.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  const nested = (err as { errors?: unknown } | null)?.errors;
+  // AggregateError (e.g. "localhost" refused on both ::1 and 127.0.0.1) has an empty message of its own.
+  let msg = Array.isArray(nested) && nested.length ? nested.map(messageOf).join('; ') : messageOf(err);
   if (url) {
     try {
       const pw = decodeURIComponent(new URL(url).password);
@@ -225,12 +306,165 @@ export class SqlConversationStore implements ConversationStore {
     });
   }
 
-  async saveTurn(state: ConversationState, messages: NewMessage[]): Promise<MessageRecord[]> {
+  async saveTurn(state: ConversationState, messages: NewMessage[], effects: TurnEffects = {}): Promise<MessageRecord[]> {
     return this.db.transaction().execute(async (trx) => {
-      const { id, ...changes } = this.encodeConversation(state); // the update also locks the row until commit
+      const { id, seq: _seq, ...changes } = this.encodeConversation(state); // the update also locks the row until commit
       const res = await trx.updateTable('conversations').set(changes).where('id', '=', id).executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw notFound(id);
-      return insertMessages(trx, id, messages);
+      const out = await insertMessages(trx, id, messages);
+      const events = effects.events ?? [];
+      if (events.length) {
+        // Sequence numbers are taken under the row lock: per-conversation order even with several instances.
+        const row = await trx.selectFrom('conversations').select('seq').where('id', '=', id).executeTakeFirstOrThrow();
+        let seq = Number(row.seq);
+        const now = new Date().toISOString();
+        for (const e of events) {
+          seq++;
+          await trx
+            .insertInto('outbox')
+            .values({
+              webhook_id: newWebhookId(),
+              conversation_id: id,
+              seq,
+              type: e.type,
+              body: webhookBody(e, id, seq, now),
+              status: 'pending',
+              attempts: 0,
+              next_attempt_at: now,
+              locked_until: null,
+              last_error: null,
+              created_at: now,
+              delivered_at: null,
+            })
+            .execute();
+        }
+        await trx.updateTable('conversations').set({ seq }).where('id', '=', id).execute();
+      }
+      if (effects.joined) {
+        const j = effects.joined;
+        await trx
+          .insertInto('handoff_joins')
+          .values({ queue: j.queue, requested_at: j.requestedAt, joined_at: j.joinedAt, delay_ms: Math.max(0, Date.parse(j.joinedAt) - Date.parse(j.requestedAt)) })
+          .execute();
+      }
+      return out;
+    });
+  }
+
+  async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {
+    const t = now.toISOString();
+    return this.db.transaction().execute(async (trx) => {
+      // The earliest pending event of each conversation, when due and not leased by another worker.
+      const rows = await trx
+        .selectFrom('outbox as o')
+        .selectAll('o')
+        .where('o.status', '=', 'pending')
+        .where('o.next_attempt_at', '<=', t)
+        .where((eb) => eb.or([eb('o.locked_until', 'is', null), eb('o.locked_until', '<', t)]))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('outbox as p')
+                .select('p.id')
+                .whereRef('p.conversation_id', '=', 'o.conversation_id')
+                .where('p.status', '=', 'pending')
+                .whereRef('p.seq', '<', 'o.seq'),
+            ),
+          ),
+        )
+        .orderBy('o.id')
+        .limit(limit)
+        .$if(this.dialect === 'postgres', (q) => q.forUpdate().skipLocked())
+        .execute();
+      if (rows.length === 0) return [];
+      const until = new Date(now.getTime() + leaseMs).toISOString();
+      await trx
+        .updateTable('outbox')
+        .set({ locked_until: until })
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute();
+      return rows.map(decodeOutbox);
+    });
+  }
+
+  async markDelivered(id: number, at: Date): Promise<void> {
+    await this.db.updateTable('outbox').set({ status: 'delivered', delivered_at: at.toISOString(), locked_until: null }).where('id', '=', id).execute();
+  }
+
+  async markRetry(id: number, attempts: number, nextAttemptAt: Date, error: string): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ attempts, next_attempt_at: nextAttemptAt.toISOString(), last_error: error.slice(0, 500), locked_until: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markDead(id: number, attempts: number, error: string): Promise<void> {
+    await this.db.updateTable('outbox').set({ status: 'dead', attempts, last_error: error.slice(0, 500), locked_until: null }).where('id', '=', id).execute();
+  }
+
+  async listDead(): Promise<OutboxEvent[]> {
+    return (await this.db.selectFrom('outbox').selectAll().where('status', '=', 'dead').orderBy('id').execute()).map(decodeOutbox);
+  }
+
+  async replay(id: number, now: Date): Promise<boolean> {
+    const r = await this.db
+      .updateTable('outbox')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: now.toISOString(), locked_until: null })
+      .where('id', '=', id)
+      .where('status', '=', 'dead')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async events(conversationId: string): Promise<OutboxEvent[]> {
+    return (await this.db.selectFrom('outbox').selectAll().where('conversation_id', '=', conversationId).orderBy('seq').execute()).map(decodeOutbox);
+  }
+
+  async pendingCount(): Promise<number> {
+    const r = await this.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  async rememberInbound(webhookId: string, at: Date): Promise<boolean> {
+    try {
+      await this.db.insertInto('inbound_webhooks').values({ webhook_id: webhookId, received_at: at.toISOString() }).execute();
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async queuePosition(queue: QueueName, requestedAt: string, conversationId: string): Promise<number> {
+    const r = await this.db
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('handoff_status', '=', 'queued')
+      .where('handoff_queue', '=', queue)
+      .where('handoff_requested_at', '<', requestedAt)
+      .where('id', '!=', conversationId)
+      .executeTakeFirstOrThrow();
+    return Number(r.n) + 1;
+  }
+
+  async recentJoinDelays(queue: QueueName, limit: number): Promise<number[]> {
+    const rows = await this.db.selectFrom('handoff_joins').select('delay_ms').where('queue', '=', queue).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => Number(r.delay_ms));
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    return (await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value;
+  }
+
+  async setSetting(key: string, value: string | null): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('settings').where('key', '=', key).execute();
+      if (value !== null) await trx.insertInto('settings').values({ key, value }).execute();
     });
   }
 
@@ -262,6 +496,11 @@ export class SqlConversationStore implements ConversationStore {
       awaiting_csat: this.dialect === 'postgres' ? s.awaitingCsat : s.awaitingCsat ? 1 : 0,
       csat_score: s.csat?.score ?? null,
       csat_at: s.csat?.at ?? null,
+      handoff: s.handoff ? JSON.stringify(s.handoff) : null,
+      handoff_status: s.handoff?.status ?? null,
+      handoff_queue: s.handoff?.queue ?? null,
+      handoff_requested_at: s.handoff?.requestedAt ?? null,
+      seq: 0,
     };
   }
 }
@@ -295,10 +534,29 @@ function decodeConversation(r: Selectable<ConversationsTable>): ConversationStat
     dialog: r.dialog === null ? null : (JSON.parse(r.dialog) as DialogState),
     awaitingCsat: r.awaiting_csat === true || r.awaiting_csat === 1,
     csat: r.csat_score === null ? null : { score: Number(r.csat_score), at: r.csat_at ?? '' },
+    handoff: r.handoff === null ? null : (JSON.parse(r.handoff) as HandoffState),
   };
   if (r.token_hash !== null) s.tokenHash = r.token_hash;
   if (r.lang !== null) s.lang = r.lang as Lang;
   return s;
+}
+
+function decodeOutbox(r: Selectable<OutboxTable>): OutboxEvent {
+  const e: OutboxEvent = {
+    id: Number(r.id),
+    webhookId: r.webhook_id,
+    conversationId: r.conversation_id,
+    seq: Number(r.seq),
+    type: r.type as OutboxEvent['type'],
+    body: r.body,
+    status: r.status as OutboxEvent['status'],
+    attempts: Number(r.attempts),
+    nextAttemptAt: r.next_attempt_at,
+    createdAt: r.created_at,
+  };
+  if (r.last_error !== null) e.lastError = r.last_error;
+  if (r.delivered_at !== null) e.deliveredAt = r.delivered_at;
+  return e;
 }
 
 function decodeMessage(r: Selectable<MessagesTable>): MessageRecord {
