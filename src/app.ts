@@ -17,6 +17,8 @@ import { FileConnector } from './connectors/file';
 import { HttpConnector } from './connectors/http';
 import { loadDialogs } from './dialogs/loader';
 import { DialogRunner } from './dialogs/runner';
+import { BusinessHours } from './handoff/policy';
+import { agentEventsRoute } from './handoff/inbound';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -26,7 +28,7 @@ export interface Core {
   buildMs: number;
 }
 
-export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & { backoffice?: Config['backoffice'] };
+export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & { backoffice?: Config['backoffice']; handoff?: Pick<Config['handoff'], 'triggers' | 'hours'> };
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
 export function createConnector(b: Config['backoffice']): Connector {
@@ -57,7 +59,16 @@ export function buildCore(
     now,
     (id, lang) => titles.get(id)?.[lang],
   );
-  const engine = new Engine({ kb, matcher, detector, store, dialogs, options: { ...config.matching, defaultLang: config.defaultLang }, ...(now ? { now } : {}) });
+  const engine = new Engine({
+    kb,
+    matcher,
+    detector,
+    store,
+    dialogs,
+    options: { ...config.matching, defaultLang: config.defaultLang },
+    ...(now ? { now } : {}),
+    ...(config.handoff ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } } : {}),
+  });
   return { kb, engine, store, warnings, buildMs: performance.now() - t0 };
 }
 
@@ -76,6 +87,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     await store.close();
     throw e;
   }
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public') });
+  const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents });
   return { ...core, http, log };
 }

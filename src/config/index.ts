@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ConfigError } from '../domain/errors';
 import { LANGS, type Lang } from '../domain/types';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine';
+import type { OpeningHours } from '../handoff/policy';
+import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../handoff/types';
 
 const num = (name: string, def: number, min: number, max: number) =>
   z
@@ -43,7 +45,60 @@ const envSchema = z.object({
   BACKOFFICE_TOKEN: z.string().optional(),
   BACKOFFICE_TIMEOUT_MS: num('BACKOFFICE_TIMEOUT_MS', 3000, 1, 60_000),
   BACKOFFICE_RETRIES: num('BACKOFFICE_RETRIES', 2, 0, 10),
+  HANDOFF_WEBHOOK_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^https?:\/\//.test(v), { message: 'HANDOFF_WEBHOOK_URL must be an http(s) URL (leave it empty to use the terminal agent desk only)' }),
+  HANDOFF_WEBHOOK_SECRET: z.string().optional().refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), { message: 'HANDOFF_WEBHOOK_SECRET must look like whsec_<base64>' }),
+  AGENT_WEBHOOK_SECRET: z.string().optional().refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), { message: 'AGENT_WEBHOOK_SECRET must look like whsec_<base64>' }),
+  HANDOFF_TRIGGERS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return [...HANDOFF_REASONS];
+      const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = list.filter((x) => !(HANDOFF_REASONS as readonly string[]).includes(x));
+      if (bad.length) {
+        ctx.addIssue({ code: 'custom', message: `HANDOFF_TRIGGERS: unknown trigger(s) ${bad.join(', ')} (known: ${HANDOFF_REASONS.join(', ')})` });
+        return z.NEVER;
+      }
+      return list as HandoffReason[];
+    }),
+  HANDOFF_HOURS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return {};
+      try {
+        return hoursSchema.parse(JSON.parse(v));
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `HANDOFF_HOURS must be JSON like {"default":{"timeZone":"Europe/Paris","days":[1,2,3,4,5,6],"open":"09:00","close":"19:00"}}: ${(e as Error).message.split('\n')[0]}` });
+        return z.NEVER;
+      }
+    }),
 });
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
+const openingHours = z
+  .object({
+    timeZone: z.string().refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'unknown time zone'),
+    days: z.array(z.number().int().min(1).max(7)).min(1),
+    open: hhmm,
+    close: hhmm,
+  })
+  .strict();
+const hoursSchema = z.record(z.enum(['default', ...QUEUES] as [string, ...string[]]), openingHours);
+
+// Development secrets, so that `npm start` and `npm run agent-desk` work together with no .env. Refused in production.
+const DEV_HANDOFF_SECRET = 'whsec_ZGV2LWhhbmRvZmYtc2VjcmV0LWNoYW5nZS1tZQ==';
+const DEV_AGENT_SECRET = 'whsec_ZGV2LWFnZW50LXNlY3JldC1jaGFuZ2UtbWUtbm93';
 
 export interface Config {
   port: number;
@@ -57,6 +112,15 @@ export interface Config {
   http: { maxBodyBytes: number };
   storage: { databaseUrl?: string; sqliteFile: string };
   backoffice: { file: string; url?: string; token?: string; timeoutMs: number; retries: number };
+  handoff: {
+    webhookUrl?: string;
+    webhookSecret: string;
+    agentSecret: string;
+    /** True when the secrets are the built-in development ones. */
+    devSecrets: boolean;
+    triggers: HandoffReason[];
+    hours: Partial<Record<QueueName | 'default', OpeningHours>>;
+  };
 }
 
 /** Read and validate configuration once, from the environment (and .env when present, via the caller). */
@@ -67,6 +131,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = r.data;
+  if (e.NODE_ENV === 'production' && (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET))
+    throw new ConfigError('invalid configuration:\n  HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -84,6 +150,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(e.BACKOFFICE_TOKEN ? { token: e.BACKOFFICE_TOKEN } : {}),
       timeoutMs: e.BACKOFFICE_TIMEOUT_MS,
       retries: e.BACKOFFICE_RETRIES,
+    },
+    handoff: {
+      ...(e.HANDOFF_WEBHOOK_URL ? { webhookUrl: e.HANDOFF_WEBHOOK_URL } : {}),
+      webhookSecret: e.HANDOFF_WEBHOOK_SECRET || DEV_HANDOFF_SECRET,
+      agentSecret: e.AGENT_WEBHOOK_SECRET || DEV_AGENT_SECRET,
+      devSecrets: !e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET,
+      triggers: e.HANDOFF_TRIGGERS,
+      hours: e.HANDOFF_HOURS as Partial<Record<QueueName | 'default', OpeningHours>>,
     },
   };
 }

@@ -20,6 +20,8 @@ export interface KbEntry {
   products: string[];
   followUps: string[];
   dialog?: string;
+  /** After the answer, hand the conversation to a person (e.g. complaints). */
+  handoff?: boolean;
   /** Where the entry is defined, for error messages and editors. */
   source: { file: string; line: number };
 }

@@ -6,7 +6,11 @@ import type { LanguageDetector } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
 import { CANCEL_WORDS, DIALOG_MESSAGES, HELP_WORDS } from '../dialogs/messages';
 import { fold } from '../nlp/normalize';
-import type { ConversationState, ConversationStore, MessageRecord, NewMessage } from '../storage/conversations';
+import type { ConversationState, ConversationStore, MessageRecord, NewMessage, TurnEffects } from '../storage/conversations';
+import { EventEmitter } from 'node:events';
+import { HANDOFF_MESSAGES, formatOpening } from '../handoff/messages';
+import { AngerDetector, BusinessHours, queueFor } from '../handoff/policy';
+import { HANDOFF_REASONS, type HandoffReason, type HandoffState, type NewOutboxEvent, type QueueName } from '../handoff/types';
 import { MESSAGES } from './messages';
 
 export interface EngineOptions {
@@ -38,6 +42,8 @@ export interface EngineDeps {
   kb: KnowledgeBase;
   /** Dialogs (after-sales requests); without them, entries that start a dialog are answered as FAQ. */
   dialogs?: DialogRunner;
+  /** Handoff to people: which triggers are on (default all) and opening hours per queue. */
+  handoff?: { triggers?: ReadonlySet<HandoffReason>; hours?: BusinessHours };
   matcher: Matcher;
   detector: LanguageDetector;
   store: ConversationStore;
@@ -70,6 +76,29 @@ export function decide(
   return { action: 'fallback', confidence };
 }
 
+/** What agents send back (POST /api/agent/events, or the terminal desk). */
+export type AgentEvent =
+  | { type: 'agent.joined'; conversationId: string; agent: { name: string } }
+  | { type: 'agent.message'; conversationId: string; text: string; agent: { name: string } }
+  | { type: 'agent.typing'; conversationId: string; agent: { name: string } }
+  | { type: 'handoff.completed'; conversationId: string; note?: string };
+
+export interface QueueStatus {
+  queue: QueueName;
+  status: 'queued' | 'active';
+  position: number;
+  estimatedWaitMs: number;
+  open: boolean;
+  agentName?: string;
+}
+
+/** Effects collected during one turn, written with it. */
+interface TurnContext {
+  handoff?: { reason: HandoffReason; queue: QueueName };
+  events: NewOutboxEvent[];
+  joined?: TurnEffects['joined'];
+}
+
 /** Why the engine answered as it did: for editors, tests and the terminal chat. */
 export interface TurnTrace {
   lang: Lang;
@@ -88,11 +117,38 @@ export class Engine {
   private readonly now: () => Date;
   /** Turns of one conversation run one after the other (per-conversation order). */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** New messages ('message', conversationId) and agent typing ('typing', conversationId, name), for live streams. */
+  readonly events = new EventEmitter();
+  private readonly contexts = new WeakMap<ConversationState, TurnContext>();
+  private readonly anger = new AngerDetector();
+  private readonly triggers: ReadonlySet<HandoffReason>;
+  private readonly hours: BusinessHours;
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
     for (const e of deps.kb.entries) this.byId.set(e.id, e);
     this.now = deps.now ?? (() => new Date());
+    this.triggers = deps.handoff?.triggers ?? new Set(HANDOFF_REASONS);
+    this.hours = deps.handoff?.hours ?? new BusinessHours();
+    this.events.setMaxListeners(0);
+  }
+
+  private ctx(state: ConversationState): TurnContext {
+    let c = this.contexts.get(state);
+    if (!c) this.contexts.set(state, (c = { events: [] }));
+    return c;
+  }
+
+  /** The topic the customer was last answered about (routes a request for a person to the right team). */
+  private lastTopic(state: ConversationState): string | undefined {
+    return state.lastTopic;
+  }
+
+  /** Ask for a person (if this trigger is on); the handoff itself is created when the turn is saved. */
+  private requestHandoff(state: ConversationState, reason: HandoffReason, queue: QueueName = 'general'): boolean {
+    if (!this.triggers.has(reason) || state.handoff) return false;
+    this.ctx(state).handoff ??= { reason, queue };
+    return true;
   }
 
   get kbVersion(): string {
@@ -127,12 +183,19 @@ export class Engine {
   }
 
   handle(msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
-    const previous = this.queues.get(msg.conversationId) ?? Promise.resolve();
-    const turn = previous.catch(() => undefined).then(() => this.turn(msg, trace));
-    this.queues.set(msg.conversationId, turn);
-    void turn.finally(() => {
-      if (this.queues.get(msg.conversationId) === turn) this.queues.delete(msg.conversationId);
-    }).catch(() => undefined);
+    return this.serialized(msg.conversationId, () => this.turn(msg, trace));
+  }
+
+  /** Run `fn` after the conversation's previous turns (per-conversation order within this process). */
+  private serialized<T>(conversationId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(conversationId) ?? Promise.resolve();
+    const turn = previous.catch(() => undefined).then(fn);
+    this.queues.set(conversationId, turn);
+    void turn
+      .finally(() => {
+        if (this.queues.get(conversationId) === turn) this.queues.delete(conversationId);
+      })
+      .catch(() => undefined);
     return turn;
   }
 
@@ -145,12 +208,151 @@ export class Engine {
         ? { at: this.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action }
         : { at: this.now().toISOString(), from: 'customer', text: msg.text ?? '' },
     ]);
-    const replies = msg.action !== undefined ? await this.onAction(state, msg.action) : await this.onText(state, msg.text ?? '', trace);
-    state.misunderstandings = replies.some((r) => r.source.kind === 'fallback') ? state.misunderstandings + 1 : 0;
+    let replies: Reply[];
+    if (state.handoff) replies = await this.withPerson(state, msg);
+    else {
+      replies = msg.action !== undefined ? await this.onAction(state, msg.action) : await this.onText(state, msg.text ?? '', trace);
+      const fallback = replies.some((r) => r.source.kind === 'fallback');
+      state.misunderstandings = fallback ? state.misunderstandings + 1 : 0;
+      // Not understood twice in a row: a person will do better.
+      if (fallback && state.misunderstandings >= 2 && this.requestHandoff(state, 'misunderstood')) {
+        const lang = replies[0]?.lang ?? state.lang ?? this.options.defaultLang;
+        replies = [{ text: HANDOFF_MESSAGES[lang].misunderstood, source: { kind: 'handoff' }, lang }];
+      }
+    }
+    return this.finishTurn(state, replies);
+  }
+
+  /** Create a requested handoff, then save the state, the bot's replies and the events in one transaction. */
+  private async finishTurn(state: ConversationState, replies: Reply[]): Promise<Reply[]> {
+    const c = this.ctx(state);
+    const lang = state.lang ?? replies[0]?.lang ?? this.options.defaultLang;
+    if (c.handoff && !state.handoff) {
+      const now = this.now();
+      const handoff: HandoffState = { id: randomUUID(), queue: c.handoff.queue, lang, reason: c.handoff.reason, status: 'queued', requestedAt: now.toISOString() };
+      state.handoff = handoff;
+      state.dialog = null;
+      state.awaitingCsat = false;
+      state.misunderstandings = 0;
+      replies = [...replies, await this.statusReply(state, lang)];
+      const transcript = await this.deps.store.transcript(state.id);
+      const lines = [
+        ...transcript.map((m) => ({ at: m.at, from: m.from, text: m.text, ...(m.source ? { source: m.source } : {}) })),
+        ...replies.map((r) => ({ at: now.toISOString(), from: 'bot' as const, text: r.text, source: r.source })),
+      ];
+      const tried = [...new Set(transcript.filter((m) => m.from === 'bot' && m.source?.id && m.source.kind !== 'handoff').map((m) => `${m.source!.kind}:${m.source!.id}`))];
+      c.events.unshift({
+        type: 'handoff.requested',
+        data: {
+          handoffId: handoff.id,
+          channel: state.channel,
+          language: lang,
+          queue: handoff.queue,
+          reason: handoff.reason,
+          ...contactOf(transcript),
+          transcript: lines,
+          botTried: tried,
+        },
+      });
+    }
     state.updatedAt = this.now().toISOString();
     const out: NewMessage[] = replies.map((r) => ({ at: this.now().toISOString(), from: 'bot', text: r.text, source: r.source, kbVersion: this.kbVersion }));
-    await this.deps.store.saveTurn(state, out);
+    const saved = await this.deps.store.saveTurn(state, out, { events: c.events, ...(c.joined ? { joined: c.joined } : {}) });
+    this.contexts.delete(state);
+    this.events.emit('message', state.id, saved);
     return replies;
+  }
+
+  /** The customer writes while a person is (about to be) in charge: pass it on, or cancel the request. */
+  private async withPerson(state: ConversationState, msg: IncomingMessage): Promise<Reply[]> {
+    const h = state.handoff!;
+    const lang = state.lang ?? h.lang;
+    const text = (msg.text ?? '').trim();
+    const cancel = msg.action === 'handoff:cancel' || (msg.action === undefined && CANCEL_WORDS.has(fold(text)));
+    if (cancel && h.status === 'queued') {
+      state.handoff = null;
+      this.ctx(state).events.push({ type: 'conversation.closed', data: { handoffId: h.id, reason: 'cancelled-by-customer' } });
+      return [{ text: HANDOFF_MESSAGES[lang].cancelled, source: { kind: 'handoff' }, lang }];
+    }
+    const last = (await this.deps.store.transcript(state.id)).at(-1);
+    this.ctx(state).events.push({ type: 'conversation.message', data: { handoffId: h.id, messageId: last?.id, text: msg.text ?? msg.action ?? '', at: last?.at } });
+    if (h.status === 'queued') {
+      const status = await this.statusReply(state, lang);
+      return [{ ...status, text: `${HANDOFF_MESSAGES[lang].forwarded} ${status.text}` }];
+    }
+    return [];
+  }
+
+  /** Where the customer is in the queue, or when agents are back. */
+  async queueStatus(conversationId: string): Promise<QueueStatus | undefined> {
+    const state = await this.deps.store.get(conversationId);
+    if (!state?.handoff) return undefined;
+    return this.statusOf(state);
+  }
+
+  private async statusOf(state: ConversationState): Promise<QueueStatus> {
+    const h = state.handoff!;
+    const open = this.hours.isOpen(h.queue, this.now());
+    if (h.status === 'active') return { queue: h.queue, status: 'active', position: 0, estimatedWaitMs: 0, open, ...(h.agentName ? { agentName: h.agentName } : {}) };
+    const position = await this.deps.store.queuePosition(h.queue, h.requestedAt, state.id);
+    const delays = await this.deps.store.recentJoinDelays(h.queue, 20);
+    // Median recent handoff-to-join time per customer ahead; 3 minutes when there is no history yet.
+    const sorted = [...delays].sort((a, b) => a - b);
+    const per = sorted.length ? sorted[Math.floor(sorted.length / 2)]! : 180_000;
+    return { queue: h.queue, status: 'queued', position, estimatedWaitMs: per * position, open };
+  }
+
+  private async statusReply(state: ConversationState, lang: Lang): Promise<Reply> {
+    const st = await this.statusOf(state);
+    const m = HANDOFF_MESSAGES[lang];
+    const suggestions = [{ label: m.cancelButton, value: 'handoff:cancel' }];
+    if (!st.open) {
+      const next = this.hours.nextOpening(st.queue, this.now());
+      const when = next ? formatOpening(next, lang, this.hours.timeZone(st.queue)) : '';
+      return { text: m.closedNow(when), suggestions, source: { kind: 'handoff', id: 'queue' }, lang };
+    }
+    return { text: m.queued(st.position, st.estimatedWaitMs), suggestions, source: { kind: 'handoff', id: 'queue' }, lang };
+  }
+
+  /** An agent's event: join, message, typing, or hand the conversation back to the bot. */
+  agentEvent(e: AgentEvent): Promise<void> {
+    return this.serialized(e.conversationId, async () => {
+      const state = await this.deps.store.get(e.conversationId);
+      if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${e.conversationId}" not found`, 404);
+      if (!state.handoff) throw new AppError('NOT_WITH_AGENT', `conversation "${e.conversationId}" is not handed off to a person`, 409);
+      const h = state.handoff;
+      const lang = state.lang ?? h.lang;
+      const now = this.now().toISOString();
+      if (e.type === 'agent.typing') {
+        this.events.emit('typing', state.id, e.agent.name);
+        return;
+      }
+      const messages: NewMessage[] = [];
+      const c = this.ctx(state);
+      const join = (name: string) => {
+        if (h.status === 'active' && h.agentName === name) return;
+        if (h.status === 'queued') c.joined = { queue: h.queue, requestedAt: h.requestedAt, joinedAt: now };
+        h.status = 'active';
+        h.joinedAt ??= now;
+        h.agentName = name;
+        messages.push({ at: now, from: 'bot', text: HANDOFF_MESSAGES[lang].joined(name), source: { kind: 'agent', id: name } });
+      };
+      if (e.type === 'agent.joined') join(e.agent.name);
+      else if (e.type === 'agent.message') {
+        join(e.agent.name);
+        messages.push({ at: now, from: 'agent', text: e.text, source: { kind: 'agent', id: e.agent.name } });
+      } else if (e.type === 'handoff.completed') {
+        state.handoff = null;
+        c.events.push({ type: 'conversation.closed', data: { handoffId: h.id, reason: 'completed', ...(e.note ? { note: e.note } : {}) } });
+        messages.push({ at: now, from: 'bot', text: HANDOFF_MESSAGES[lang].completed, source: { kind: 'handoff', id: 'completed' } });
+        const q = this.csatQuestion(state, lang);
+        messages.push({ at: now, from: 'bot', text: q.text, source: q.source });
+      }
+      state.updatedAt = now;
+      const saved = await this.deps.store.saveTurn(state, messages, { events: c.events, ...(c.joined ? { joined: c.joined } : {}) });
+      this.contexts.delete(state);
+      this.events.emit('message', state.id, saved);
+    });
   }
 
   /** Match one text without a conversation (editors' "try a question", eval, tests). */
@@ -177,6 +379,14 @@ export class Engine {
       state.awaitingCsat = false;
       const score = /^\s*([1-5])\s*(\/\s*5)?\s*$/.exec(clipped);
       if (score) return this.recordCsat(state, Number(score[1]));
+    }
+    {
+      const lang = state.lang ?? this.chooseLanguage(state, clipped).lang;
+      if (this.triggers.has('angry') && this.anger.isAngry(clipped, lang)) {
+        state.lang = lang;
+        this.requestHandoff(state, 'angry', queueFor(state.dialog?.dialogId ?? this.lastTopic(state)));
+        return [{ text: HANDOFF_MESSAGES[lang].angry, source: { kind: 'handoff' }, lang }];
+      }
     }
     if (state.dialog && this.deps.dialogs) {
       // Inside a dialog, short answers ("oui", "R-204518") must not switch the conversation's language.
@@ -245,6 +455,7 @@ export class Engine {
       if (decision.action === 'answer' && sure) {
         const e = this.byId.get(decision.id)!;
         if (e.kind === 'handoff') {
+          this.requestHandoff(state, 'customer-request', queueFor(d.dialogId));
           state.dialog = null;
           return [this.answer(e, lang, decision.confidence)];
         }
@@ -273,8 +484,13 @@ export class Engine {
   }
 
   private afterDialog(state: ConversationState, turn: { replies: Reply[]; state: ConversationState['dialog']; ended?: string }): Reply[] {
+    const dialogId = state.dialog?.dialogId ?? turn.replies.find((r) => r.source.kind === 'dialog' || r.source.kind === 'handoff')?.source.id;
     state.dialog = turn.state;
     const replies = [...turn.replies];
+    const queue = queueFor(dialogId);
+    if (turn.ended === 'handoff') this.requestHandoff(state, 'content', queue);
+    else if (turn.ended === 'failed') this.requestHandoff(state, 'dialog-failed', queue);
+    else if (turn.ended === 'lookup-failed') this.requestHandoff(state, 'lookup-failed', queue);
     if (turn.ended === 'resolved') {
       const lang = replies[0]?.lang ?? state.lang ?? this.options.defaultLang;
       replies.push(this.csatQuestion(state, lang));
@@ -296,6 +512,7 @@ export class Engine {
     const lang = state.lang ?? this.options.defaultLang;
     state.awaitingCsat = false;
     state.csat = { score, at: this.now().toISOString() };
+    this.ctx(state).events.push({ type: 'csat.received', data: { score } });
     return [{ text: DIALOG_MESSAGES[lang].csatThanks, source: { kind: 'dialog', id: 'csat' }, lang }];
   }
 
@@ -309,7 +526,9 @@ export class Engine {
     if (d.action === 'answer') {
       const e = this.byId.get(d.id)!;
       if (e.dialog && this.deps.dialogs?.has(e.dialog)) return this.startDialog(state, e.dialog, lang, text);
-      const reply = this.answer(e, lang, d.confidence);
+      const reply = this.answer(e, lang, d.confidence, state);
+      if (e.kind === 'handoff') this.requestHandoff(state, 'customer-request', queueFor(this.lastTopic(state)));
+      else if (e.handoff) this.requestHandoff(state, 'content', queueFor(e.topic));
       // Saying goodbye ends the conversation: ask for a rating once.
       if (e.id === 'goodbye' && !state.csat) return [reply, this.csatQuestion(state, lang)];
       return [reply];
@@ -328,7 +547,8 @@ export class Engine {
     };
   }
 
-  private answer(e: KbEntry, lang: Lang, confidence?: number): Reply {
+  private answer(e: KbEntry, lang: Lang, confidence?: number, state?: ConversationState): Reply {
+    if (state && e.kind === 'faq') state.lastTopic = e.topic;
     const text = e.answer[lang] ?? LANGS.map((l) => e.answer[l]).find(Boolean) ?? '';
     const kind = e.kind === 'smalltalk' ? 'smalltalk' : e.kind === 'handoff' ? 'handoff' : 'faq';
     const suggestions = e.followUps.map((id) => this.byId.get(id)).filter((x): x is KbEntry => !!x).map((f) => this.suggestion(f, lang));
@@ -387,7 +607,9 @@ export class Engine {
         ];
       }
     } else if (verb === 'handoff') {
+      const queue = queueFor(state.dialog?.dialogId ?? this.lastTopic(state));
       state.dialog = null;
+      this.requestHandoff(state, 'customer-request', queue);
       const h = this.deps.kb.entries.find((e) => e.kind === 'handoff');
       if (h) return [this.answer(h, lang, 1)];
       return [{ text: MESSAGES[lang].talkToPerson, source: { kind: 'handoff' }, lang }];
@@ -406,6 +628,21 @@ const QUESTION_START = /^(comment|quand|ou|pourquoi|quel|quelle|quels|quelles|es
 /** A question rather than a statement: ends with "?" or starts with an interrogative word. */
 function isQuestion(text: string): boolean {
   return /\?\s*$/.test(text) || QUESTION_START.test(fold(text));
+}
+
+const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
+const PHONE = /(?:\+|\b0)[\d .-]{8,16}\d\b/;
+
+/** The customer's email and phone number if they typed them (the agent can reach them after hours). */
+function contactOf(transcript: MessageRecord[]): { contact?: { email?: string; phone?: string } } {
+  let email: string | undefined;
+  let phone: string | undefined;
+  for (const m of transcript) {
+    if (m.from !== 'customer') continue;
+    email = EMAIL.exec(m.text)?.[0] ?? email;
+    phone = PHONE.exec(m.text)?.[0].replace(/[ .-]/g, '') ?? phone;
+  }
+  return email || phone ? { contact: { ...(email ? { email } : {}), ...(phone ? { phone } : {}) } } : {};
 }
 
 function round(x: number): number {

@@ -96,6 +96,7 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
         products: e.products ?? [],
         followUps: e.followUps ?? [],
         dialog: e.dialog,
+        ...(e.handoff ? { handoff: true } : {}),
         source: { file, line: issueAt(parsed, path, '').line },
       });
     });

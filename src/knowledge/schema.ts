@@ -26,6 +26,7 @@ export const entrySchema = z
     products: z.array(text).optional(),
     followUps: z.array(id).optional().describe('Ids of entries suggested after this answer'),
     dialog: id.optional().describe('Id of the dialog this entry starts'),
+    handoff: z.boolean().optional().describe('After the answer, hand the conversation to a person (e.g. complaints)'),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { widgetRoutes } from '../channels/widget/routes';
 import type { Engine } from '../engine/engine';
@@ -11,12 +11,17 @@ export interface HttpDeps {
   log: Logger;
   maxBodyBytes: number;
   publicDir: string;
+  /** Agents' events (signed webhooks); mounted before the JSON parser since signatures cover the raw body. */
+  agentEvents?: Router;
+  /** How often live event streams look for messages written by other instances. */
+  streamPollMs?: number;
 }
 
 /** The express application: routes, body limits, the one error handler. */
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.agentEvents) app.use(deps.agentEvents);
   app.use(express.json({ limit: deps.maxBodyBytes }));
   const demo = readFileSync(join(deps.publicDir, 'index.html'), 'utf8');
 
@@ -26,7 +31,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.get('/', (_req, res) => {
     res.type('html').send(demo);
   });
-  app.use(widgetRoutes(deps.engine));
+  app.use(widgetRoutes(deps.engine, deps.streamPollMs));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -49,6 +49,8 @@ export interface ConversationState {
   csat: { score: number; at: string } | null;
   /** With a person (queued or active), or null when the bot is talking. */
   handoff: HandoffState | null;
+  /** Topic of the last knowledge-base answer (routes a later request for a person). */
+  lastTopic?: string;
 }
 
 /** What a turn changes besides the conversation and its messages, written in the same transaction. */

@@ -31,6 +31,7 @@ interface ConversationsTable {
   handoff_requested_at: string | null;
   /** Last outbox sequence number of the conversation. */
   seq: number;
+  last_topic: string | null;
 }
 
 interface OutboxTable {
@@ -117,6 +118,7 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           ['handoff_status', 'text'],
           ['handoff_queue', 'text'],
           ['handoff_requested_at', 'text'],
+          ['last_topic', 'text'],
         ] as const)
           await db.schema.alterTable('conversations').addColumn(col, type).execute();
         await db.schema.alterTable('conversations').addColumn('seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
@@ -500,6 +502,7 @@ export class SqlConversationStore implements ConversationStore {
       handoff_status: s.handoff?.status ?? null,
       handoff_queue: s.handoff?.queue ?? null,
       handoff_requested_at: s.handoff?.requestedAt ?? null,
+      last_topic: s.lastTopic ?? null,
       seq: 0,
     };
   }
@@ -537,6 +540,7 @@ function decodeConversation(r: Selectable<ConversationsTable>): ConversationStat
     handoff: r.handoff === null ? null : (JSON.parse(r.handoff) as HandoffState),
   };
   if (r.token_hash !== null) s.tokenHash = r.token_hash;
+  if (r.last_topic !== null) s.lastTopic = r.last_topic;
   if (r.lang !== null) s.lang = r.lang as Lang;
   return s;
 }

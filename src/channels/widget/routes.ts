@@ -22,15 +22,17 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-function bearer(req: Request): string {
+function bearer(req: Request, allowQuery = false): string {
   const h = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S+)$/i.exec(h);
+  // EventSource cannot send headers: the event stream also takes ?token=.
+  if (!m && allowQuery && typeof req.query.token === 'string' && req.query.token) return req.query.token;
   if (!m) throw new AppError('UNAUTHORIZED', 'missing "Authorization: Bearer <token>" header', 401);
   return m[1]!;
 }
 
 /** The website widget's HTTP API (DESIGN.md): translates HTTP to the engine's messages and back. */
-export function widgetRoutes(engine: Engine): Router {
+export function widgetRoutes(engine: Engine, pollMs = 2000): Router {
   const r = Router();
 
   r.post('/api/conversations', async (req, res) => {
@@ -42,8 +44,8 @@ export function widgetRoutes(engine: Engine): Router {
 
   /** The conversation, if the bearer token is its own. Same answer for an unknown conversation and a wrong
    * token: do not reveal which conversations exist. */
-  async function authorized(req: Request): Promise<string> {
-    const token = bearer(req);
+  async function authorized(req: Request, allowQuery = false): Promise<string> {
+    const token = bearer(req, allowQuery);
     const id = String(req.params.id);
     const state = await engine.getConversation(id);
     const expected = state?.tokenHash ? Buffer.from(state.tokenHash, 'hex') : undefined;
@@ -60,6 +62,66 @@ export function widgetRoutes(engine: Engine): Router {
     if (!Number.isInteger(after) || after < 0) throw new AppError('INVALID_QUERY', `after must be a message id (a non-negative integer), not "${String(req.query.after)}"`, 400);
     const messages = await engine.transcript(id, after);
     res.json({ messages: messages.map(({ conversationId: _c, ...m }) => m) });
+  });
+
+  /**
+   * Server-sent events: later messages (agents, queue updates, the bot after a handoff), `typing` and `queue`
+   * events. Resumes after Last-Event-ID (or ?after=): a reconnect loses nothing. New messages are pushed at once
+   * from this process and picked up from the database every `pollMs` otherwise (several instances).
+   */
+  r.get('/api/conversations/:id/events', async (req, res) => {
+    const id = await authorized(req, true);
+    const lastHeader = req.headers['last-event-id'];
+    let last = Number(lastHeader ?? req.query.after ?? 0);
+    if (!Number.isInteger(last) || last < 0) last = 0;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write('retry: 2000\n\n');
+    let closed = false;
+    let busy = false;
+    let lastQueue = '';
+    const send = (event: string, data: unknown, eventId?: number) => {
+      if (closed) return;
+      res.write(`${eventId !== undefined ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const flush = async () => {
+      if (busy || closed) return;
+      busy = true;
+      try {
+        for (const m of await engine.transcript(id, last)) {
+          last = m.id;
+          const { conversationId: _c, ...message } = m;
+          send('message', message, m.id);
+        }
+        const q = await engine.queueStatus(id);
+        const key = JSON.stringify(q ?? null);
+        if (key !== lastQueue) {
+          lastQueue = key;
+          send('queue', q ?? { status: 'bot' });
+        }
+      } catch {
+        /* the next poll tries again */
+      } finally {
+        busy = false;
+      }
+    };
+    const onMessage = (conversationId: string) => {
+      if (conversationId === id) void flush();
+    };
+    const onTyping = (conversationId: string, name: string) => {
+      if (conversationId === id) send('typing', { agent: { name } });
+    };
+    engine.events.on('message', onMessage);
+    engine.events.on('typing', onTyping);
+    const poll = setInterval(() => void flush(), pollMs);
+    const heartbeat = setInterval(() => !closed && res.write(': keep-alive\n\n'), 15_000);
+    req.on('close', () => {
+      closed = true;
+      clearInterval(poll);
+      clearInterval(heartbeat);
+      engine.events.off('message', onMessage);
+      engine.events.off('typing', onTyping);
+    });
+    await flush();
   });
 
   r.post('/api/conversations/:id/messages', async (req, res) => {

@@ -1,0 +1,57 @@
+import express, { Router } from 'express';
+import { Webhook } from 'standardwebhooks';
+import { z } from 'zod';
+import { AppError } from '../domain/errors';
+import type { AgentEvent, Engine } from '../engine/engine';
+import type { OutboxStore } from './types';
+
+const agent = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+const conversationId = z.string().min(1).max(100);
+const eventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('agent.joined'), conversationId, agent }).strict(),
+  z.object({ type: z.literal('agent.message'), conversationId, text: z.string().trim().min(1).max(10_000), agent }).strict(),
+  z.object({ type: z.literal('agent.typing'), conversationId, agent }).strict(),
+  z.object({ type: z.literal('handoff.completed'), conversationId, note: z.string().max(2_000).optional() }).strict(),
+]);
+
+/**
+ * POST /api/agent/events: what agents send back, signed like our own webhooks (Standard Webhooks, secret
+ * AGENT_WEBHOOK_SECRET). The signature is checked on the raw body; a bad or missing signature or a timestamp
+ * more than 5 minutes away is refused with 401, an id seen before with 409, and nothing changes.
+ */
+export function agentEventsRoute(deps: { engine: Engine; store: OutboxStore; secret: string; maxBodyBytes: number; now?: () => Date }): Router {
+  const r = Router();
+  const webhook = new Webhook(deps.secret);
+  const now = deps.now ?? (() => new Date());
+  r.post('/api/agent/events', express.raw({ type: () => true, limit: deps.maxBodyBytes }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const headers = {
+      'webhook-id': String(req.headers['webhook-id'] ?? ''),
+      'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
+      'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
+    };
+    try {
+      webhook.verify(raw, headers);
+    } catch (e) {
+      throw new AppError('BAD_SIGNATURE', `webhook rejected: ${(e as Error).message}`, 401);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new AppError('INVALID_JSON', 'request body is not valid JSON', 400);
+    }
+    const parsed = eventSchema.safeParse(json);
+    if (!parsed.success)
+      throw new AppError('INVALID_EVENT', `invalid agent event: ${parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ')}`, 400);
+    const event = parsed.data as AgentEvent;
+    const state = await deps.engine.getConversation(event.conversationId);
+    if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${event.conversationId}" not found`, 404);
+    if (!state.handoff) throw new AppError('NOT_WITH_AGENT', `conversation "${event.conversationId}" is not handed off to a person`, 409);
+    if (!(await deps.store.rememberInbound(headers['webhook-id'], now())))
+      throw new AppError('REPLAYED', `webhook id "${headers['webhook-id']}" was already received`, 409);
+    await deps.engine.agentEvent(event);
+    res.status(202).json({ accepted: true });
+  });
+  return r;
+}
