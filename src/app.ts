@@ -19,6 +19,7 @@ import { loadDialogs } from './dialogs/loader';
 import { DialogRunner } from './dialogs/runner';
 import { BusinessHours } from './handoff/policy';
 import { agentEventsRoute } from './handoff/inbound';
+import { DeliveryWorker } from './handoff/delivery';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -89,5 +90,12 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
   }
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
   const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents });
-  return { ...core, http, log };
+  // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
+  const delivery = new DeliveryWorker(store, {
+    ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
+    secret: config.handoff.webhookSecret,
+    ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
+    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+  });
+  return { ...core, http, log, delivery };
 }

@@ -23,6 +23,11 @@ async function main(): Promise<void> {
   }
   const ready = app;
   for (const w of ready.warnings) log.warn(`knowledge base: ${formatIssue(w)}`);
+  if (config.handoff.devSecrets && config.env !== 'production')
+    log.warn('using the built-in development webhook secrets: set HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET before going live');
+  if (config.handoff.webhookUrl) log.info(`handoff events are delivered to ${config.handoff.webhookUrl}`);
+  else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued; run `npm run agent-desk` to answer them from a terminal');
+  ready.delivery.start(config.handoff.deliveryIntervalMs);
   const server = ready.http.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -35,7 +40,12 @@ async function main(): Promise<void> {
     log.fatal({ err }, `cannot listen on ${config.host}:${config.port}: ${err.message}`);
     process.exit(1);
   });
-  const stop = () => server.close(() => void ready.store.close().finally(() => process.exit(0)));
+  const stop = () => {
+    server.closeIdleConnections?.();
+    server.close(() => void ready.delivery.stop().then(() => ready.store.close()).finally(() => process.exit(0)));
+    // Open event streams keep connections alive: do not wait for them forever.
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

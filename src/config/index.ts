@@ -51,6 +51,19 @@ const envSchema = z.object({
     .refine((v) => !v || /^https?:\/\//.test(v), { message: 'HANDOFF_WEBHOOK_URL must be an http(s) URL (leave it empty to use the terminal agent desk only)' }),
   HANDOFF_WEBHOOK_SECRET: z.string().optional().refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), { message: 'HANDOFF_WEBHOOK_SECRET must look like whsec_<base64>' }),
   AGENT_WEBHOOK_SECRET: z.string().optional().refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), { message: 'AGENT_WEBHOOK_SECRET must look like whsec_<base64>' }),
+  DELIVERY_INTERVAL_MS: num('DELIVERY_INTERVAL_MS', 1000, 20, 60_000),
+  HANDOFF_RETRY_SCHEDULE_MS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const list = v.split(',').map((x) => Number(x.trim()));
+      if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
+        ctx.addIssue({ code: 'custom', message: `HANDOFF_RETRY_SCHEDULE_MS="${v}" must be comma-separated delays in ms, like 5000,30000,120000` });
+        return z.NEVER;
+      }
+      return list;
+    }),
   HANDOFF_TRIGGERS: z
     .string()
     .optional()
@@ -94,7 +107,7 @@ const openingHours = z
     close: hhmm,
   })
   .strict();
-const hoursSchema = z.record(z.enum(['default', ...QUEUES] as [string, ...string[]]), openingHours);
+const hoursSchema = z.partialRecord(z.enum(['default', ...QUEUES] as [string, ...string[]]), openingHours);
 
 // Development secrets, so that `npm start` and `npm run agent-desk` work together with no .env. Refused in production.
 const DEV_HANDOFF_SECRET = 'whsec_ZGV2LWhhbmRvZmYtc2VjcmV0LWNoYW5nZS1tZQ==';
@@ -119,6 +132,10 @@ export interface Config {
     /** True when the secrets are the built-in development ones. */
     devSecrets: boolean;
     triggers: HandoffReason[];
+    /** How often the worker looks for handoff events to deliver. */
+    deliveryIntervalMs: number;
+    /** Delays between delivery attempts (default: the worker's documented schedule). */
+    retryScheduleMs?: number[];
     hours: Partial<Record<QueueName | 'default', OpeningHours>>;
   };
 }
@@ -157,6 +174,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       agentSecret: e.AGENT_WEBHOOK_SECRET || DEV_AGENT_SECRET,
       devSecrets: !e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET,
       triggers: e.HANDOFF_TRIGGERS,
+      deliveryIntervalMs: e.DELIVERY_INTERVAL_MS,
+      ...(e.HANDOFF_RETRY_SCHEDULE_MS ? { retryScheduleMs: e.HANDOFF_RETRY_SCHEDULE_MS } : {}),
       hours: e.HANDOFF_HOURS as Partial<Record<QueueName | 'default', OpeningHours>>,
     },
   };

@@ -60,6 +60,8 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
   let ms: number;
   if (/^\d+$/.test(v)) ms = Number(v) * 1000;
   else {
+    // HTTP dates (IMF-fixdate and the obsolete forms) start with the day name; Date.parse alone would take "-5".
+    if (!/^[A-Za-z]{3}/.test(v)) return undefined;
     const t = Date.parse(v);
     if (!Number.isFinite(t)) return undefined;
     ms = t - now.getTime();

@@ -5,6 +5,8 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { AppError, ConfigError } from '../../src/domain/errors';
+import { WEBHOOK_DISABLED_SETTING, enableEndpoint } from '../../src/handoff/delivery';
+import type { HandoffState, OutboxEvent, QueueName } from '../../src/handoff/types';
 import { MemoryConversationStore, type ConversationState, type ConversationStore, type NewMessage } from '../../src/storage/conversations';
 import { SqlConversationStore, createStore } from '../../src/storage/sql';
 
@@ -294,6 +296,282 @@ describe.each([memory, sqlite, postgres])('conversation store contract: $name', 
     expect(t.map((m) => m.text)).toEqual(messages.map((m) => m.text));
     for (let i = 1; i < t.length; i++) expect(t[i]!.id).toBeGreaterThan(t[i - 1]!.id);
     expect(await store.transcript(s.id, t[989]!.id)).toStrictEqual(t.slice(990));
+  });
+});
+
+/** Due times a little after the events' creation time (the stores stamp new events with the real clock). */
+const later = (ms = 0) => new Date(Date.now() + 1000 + ms);
+
+describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) => {
+  let store: ConversationStore;
+
+  beforeAll(async () => {
+    store = await backend.open();
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  /** A new conversation with `n` events queued in one turn. */
+  async function withEvents(n: number, s = minimalState()): Promise<OutboxEvent[]> {
+    if (!(await store.get(s.id))) await store.create(s);
+    await store.saveTurn(s, [], { events: Array.from({ length: n }, (_, i) => ({ type: 'conversation.message' as const, data: { text: `m${i}` } })) });
+    return store.events(s.id);
+  }
+
+  /** The claimed events of the given conversations (the SQL stores are shared by the tests of a backend). */
+  const claim = async (conversations: string[], at: Date, limit = 1000, leaseMs = 60_000) =>
+    (await store.claimDue(at, limit, leaseMs)).filter((e) => conversations.includes(e.conversationId)).map((e) => [e.conversationId, e.seq] as const);
+
+  test('saveTurn numbers events 1, 2, 3 per conversation in order, each with its own webhook id and exact body', async () => {
+    const s = minimalState();
+    const other = minimalState();
+    await store.create(s);
+    await store.create(other);
+    const pendingBefore = await store.pendingCount();
+    await store.saveTurn(s, [bot('Je vous passe un conseiller.')], {
+      events: [
+        { type: 'handoff.requested', data: { queue: 'returns', reason: 'angry', text: 'écran « cassé » 💥' } },
+        { type: 'conversation.message', data: { from: 'customer', text: 'allô ?' } },
+      ],
+    });
+    await store.saveTurn(other, [], { events: [{ type: 'csat.received', data: { score: 5 } }] });
+    await store.saveTurn(s, [], { events: [{ type: 'conversation.closed', data: {} }] });
+
+    const evs = await store.events(s.id);
+    expect(evs.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'handoff.requested'],
+      [2, 'conversation.message'],
+      [3, 'conversation.closed'],
+    ]);
+    for (const e of evs) {
+      expect(e).toStrictEqual({
+        id: e.id,
+        webhookId: e.webhookId,
+        conversationId: s.id,
+        seq: e.seq,
+        type: e.type,
+        body: e.body,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: e.createdAt,
+        createdAt: e.createdAt,
+      });
+      expect(e.webhookId).toMatch(/^msg_[A-Za-z0-9_-]{16,}$/);
+      expect(Number.isNaN(Date.parse(e.createdAt))).toBe(false);
+    }
+    expect(evs.map((e) => e.id)).toEqual([...evs.map((e) => e.id)].sort((a, b) => a - b));
+    expect(JSON.parse(evs[0]!.body)).toStrictEqual({
+      type: 'handoff.requested',
+      timestamp: evs[0]!.createdAt,
+      data: { conversationId: s.id, seq: 1, queue: 'returns', reason: 'angry', text: 'écran « cassé » 💥' },
+    });
+    expect(JSON.parse(evs[2]!.body)).toStrictEqual({ type: 'conversation.closed', timestamp: evs[2]!.createdAt, data: { conversationId: s.id, seq: 3 } });
+
+    const otherEvs = await store.events(other.id);
+    expect(otherEvs.map((e) => [e.seq, e.type])).toEqual([[1, 'csat.received']]);
+    expect(new Set([...evs, ...otherEvs].map((e) => e.webhookId)).size).toBe(4);
+    expect(await store.pendingCount()).toBe(pendingBefore + 4);
+  });
+
+  test('a rejected saveTurn queues no event and uses no sequence number', async () => {
+    const s = minimalState();
+    await store.create(s);
+    await withEvents(1, s);
+    const invalid = { at: '2026-03-02T00:00:00.000Z', from: 'robot', text: 'not a sender' } as unknown as NewMessage;
+    await expect(store.saveTurn(s, [invalid], { events: [{ type: 'conversation.message', data: {} }] })).rejects.toMatchObject({ message: expect.stringMatching(/sender/) });
+    expect((await store.events(s.id)).map((e) => e.seq)).toEqual([1]);
+    await store.saveTurn(s, [], { events: [{ type: 'conversation.closed', data: {} }] });
+    expect((await store.events(s.id)).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  test('claimDue returns only the earliest pending event of each conversation, and leases it', async () => {
+    const a = await withEvents(3);
+    const b = await withEvents(1);
+    const convs = [a[0]!.conversationId, b[0]!.conversationId];
+    const t0 = later().getTime();
+
+    const first = (await store.claimDue(new Date(t0), 1000, 60_000)).filter((e) => convs.includes(e.conversationId));
+    expect(first.sort((x, y) => x.id - y.id)).toStrictEqual([a[0], b[0]]);
+    // Leased: a second claim before the lease ends gets neither (nor a's later events).
+    expect(await claim(convs, new Date(t0 + 1))).toEqual([]);
+    expect(await claim(convs, new Date(t0 + 59_000))).toEqual([]);
+    // The lease ran out (the worker died): claimable again.
+    expect((await claim(convs, new Date(t0 + 61_000))).sort()).toEqual([...convs.map((c) => [c, 1] as const)].sort());
+
+    // Delivered: the next event of the conversation becomes due (b's is still leased).
+    await store.markDelivered(a[0]!.id, new Date(t0 + 62_000));
+    await store.markDelivered(b[0]!.id, new Date(t0 + 62_000));
+    expect(await claim(convs, new Date(t0 + 62_000))).toEqual([[convs[0], 2]]);
+
+    // A retry is not due before next_attempt_at, and it still blocks the events after it.
+    await store.markRetry(a[1]!.id, 1, new Date(t0 + 200_000), 'HTTP 500');
+    expect(await claim(convs, new Date(t0 + 199_999))).toEqual([]);
+    expect(await claim(convs, new Date(t0 + 200_000))).toEqual([[convs[0], 2]]);
+    const evs = await store.events(convs[0]!);
+    expect(evs.map((e) => [e.seq, e.status, e.attempts])).toEqual([
+      [1, 'delivered', 0],
+      [2, 'pending', 1],
+      [3, 'pending', 0],
+    ]);
+    expect(evs[0]!.deliveredAt).toBe(new Date(t0 + 62_000).toISOString());
+    expect(evs[1]).toMatchObject({ nextAttemptAt: new Date(t0 + 200_000).toISOString(), lastError: 'HTTP 500' });
+  });
+
+  test('claimDue takes at most `limit` events, and a second claimer gets the others', async () => {
+    const evs = [...(await withEvents(1)), ...(await withEvents(1)), ...(await withEvents(1))];
+    const convs = evs.map((e) => e.conversationId);
+    const at = later();
+    const taken: number[] = [];
+    // Bounded: a store that ignored its own leases would hand out the same events forever.
+    for (let round = 0; ; round++) {
+      expect(round).toBeLessThan(1000);
+      const got = await store.claimDue(at, 1, 60_000);
+      expect(got.length).toBeLessThanOrEqual(1);
+      if (!got.length) break;
+      taken.push(...got.filter((e) => convs.includes(e.conversationId)).map((e) => e.id));
+    }
+    expect(taken.sort((x, y) => x - y)).toEqual(evs.map((e) => e.id));
+  });
+
+  test('markRetry, markDead, listDead and replay', async () => {
+    const [e1, e2] = await withEvents(2);
+    const conv = e1!.conversationId;
+    const t0 = later().getTime();
+    await store.markRetry(e1!.id, 1, new Date(t0 + 5_000), 'HTTP 500 Internal Server Error');
+    expect((await store.events(conv))[0]).toStrictEqual({ ...e1!, attempts: 1, nextAttemptAt: new Date(t0 + 5_000).toISOString(), lastError: 'HTTP 500 Internal Server Error' });
+    expect((await store.listDead()).filter((e) => e.conversationId === conv)).toEqual([]);
+
+    await store.markDead(e1!.id, 9, 'timeout after 10000 ms');
+    const dead = (await store.events(conv))[0]!;
+    expect(dead).toMatchObject({ status: 'dead', attempts: 9, lastError: 'timeout after 10000 ms', webhookId: e1!.webhookId, body: e1!.body });
+    expect((await store.listDead()).filter((e) => e.conversationId === conv)).toStrictEqual([dead]);
+    const pending = await store.pendingCount();
+    // A dead letter no longer holds up its conversation.
+    expect(await claim([conv], new Date(t0 + 10_000))).toEqual([[conv, 2]]);
+
+    expect(await store.replay(e2!.id, new Date(t0))).toBe(false); // not dead
+    expect(await store.replay(987_654_321, new Date(t0))).toBe(false); // unknown
+    const replayAt = new Date(t0 + 20_000);
+    expect(await store.replay(e1!.id, replayAt)).toBe(true);
+    expect(await store.replay(e1!.id, replayAt)).toBe(false); // no longer dead
+    expect((await store.events(conv))[0]).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: replayAt.toISOString(), webhookId: e1!.webhookId, body: e1!.body, seq: 1 });
+    expect((await store.listDead()).filter((e) => e.conversationId === conv)).toEqual([]);
+    expect(await store.pendingCount()).toBe(pending + 1);
+    // Replayed, it is the earliest pending event of the conversation again, and due at once.
+    expect(await claim([conv], replayAt)).toEqual([[conv, 1]]);
+  });
+
+  test('rememberInbound is true the first time a webhook id is seen, false afterwards', async () => {
+    const id = `msg_${newId()}`;
+    const at = new Date('2026-03-01T10:00:00.000Z');
+    expect(await store.rememberInbound(id, at)).toBe(true);
+    expect(await store.rememberInbound(id, at)).toBe(false);
+    expect(await store.rememberInbound(id, new Date('2026-03-02T10:00:00.000Z'))).toBe(false);
+    expect(await store.rememberInbound(`${id}-other`, at)).toBe(true);
+  });
+
+  test('queuePosition counts the earlier queued handoffs of the queue; recentJoinDelays lists the newest first', async () => {
+    // Only this test uses the billing and delivery queues.
+    const handoff = (queue: QueueName, requestedAt: string, status: HandoffState['status'] = 'queued'): HandoffState => ({
+      id: `h-${newId()}`,
+      queue,
+      lang: 'fr',
+      reason: 'customer-request',
+      status,
+      requestedAt,
+    });
+    const put = async (h: HandoffState | null) => {
+      const s = minimalState();
+      await store.create(s);
+      const next = { ...s, handoff: h };
+      await store.saveTurn(next, []);
+      return next;
+    };
+    const a = await put(handoff('billing', '2026-03-02T10:00:00.000Z'));
+    const b = await put(handoff('billing', '2026-03-02T10:01:00.000Z'));
+    const c = await put(handoff('billing', '2026-03-02T10:02:00.000Z'));
+    const d = await put(handoff('delivery', '2026-03-02T09:00:00.000Z'));
+    await put(handoff('billing', '2026-03-02T09:30:00.000Z', 'active'));
+    await put(null);
+    const pos = (s: ConversationState) => store.queuePosition(s.handoff!.queue, s.handoff!.requestedAt, s.id);
+    expect([await pos(a), await pos(b), await pos(c), await pos(d)]).toEqual([1, 2, 3, 1]);
+    expect(await store.queuePosition('billing', '2026-03-02T10:01:30.000Z', 'not-saved-yet')).toBe(3);
+    expect(await store.queuePosition('general', '2026-03-02T10:01:30.000Z', 'not-saved-yet')).toBe(1);
+
+    expect(await store.recentJoinDelays('billing', 10)).toEqual([]);
+    // An agent takes a (5 min after the request), then b (2 min after).
+    const join = async (s: ConversationState, joinedAt: string) => {
+      const h = s.handoff!;
+      await store.saveTurn({ ...s, handoff: { ...h, status: 'active', joinedAt, agentName: 'Marie' } }, [], { joined: { queue: h.queue, requestedAt: h.requestedAt, joinedAt } });
+    };
+    await join(a, '2026-03-02T10:05:00.000Z');
+    expect([await pos(b), await pos(c)]).toEqual([1, 2]);
+    await join(b, '2026-03-02T10:03:00.000Z');
+    expect(await pos(c)).toBe(1);
+    expect(await store.recentJoinDelays('billing', 10)).toEqual([120_000, 300_000]);
+    expect(await store.recentJoinDelays('billing', 1)).toEqual([120_000]);
+    expect(await store.recentJoinDelays('delivery', 10)).toEqual([]);
+    // c gives up: out of the queue, d is unaffected.
+    await store.saveTurn({ ...c, handoff: null }, []);
+    expect(await store.queuePosition('billing', '2026-03-02T10:04:00.000Z', 'not-saved-yet')).toBe(1);
+    expect(await pos(d)).toBe(1);
+  });
+
+  test('settings: set, overwrite, get, clear', async () => {
+    const key = `test.${newId()}`;
+    expect(await store.getSetting(key)).toBeUndefined();
+    await store.setSetting(key, 'one');
+    expect(await store.getSetting(key)).toBe('one');
+    await store.setSetting(key, 'two « deux »');
+    expect(await store.getSetting(key)).toBe('two « deux »');
+    await store.setSetting(key, null);
+    expect(await store.getSetting(key)).toBeUndefined();
+    await store.setSetting(key, null); // clearing twice is harmless
+    expect(await store.getSetting(key)).toBeUndefined();
+
+    await store.setSetting(WEBHOOK_DISABLED_SETTING, 'https://agents.example/hook (410 at 2026-03-01T10:00:00.000Z)');
+    expect(await store.getSetting(WEBHOOK_DISABLED_SETTING)).toBe('https://agents.example/hook (410 at 2026-03-01T10:00:00.000Z)');
+    await enableEndpoint(store);
+    expect(await store.getSetting(WEBHOOK_DISABLED_SETTING)).toBeUndefined();
+  });
+});
+
+describe('outbox: PostgreSQL concurrency', () => {
+  test('concurrent claimDue calls (two stores, several connections) never return the same event', async () => {
+    const one = await postgres.open();
+    const two = await postgres.open();
+    try {
+      const convs = new Set<string>();
+      for (let i = 0; i < 30; i++) {
+        const s = minimalState();
+        convs.add(s.id);
+        await one.create(s);
+        await one.saveTurn(s, [], { events: [{ type: 'conversation.message', data: { i } }, { type: 'conversation.message', data: { i, second: true } }] });
+      }
+      const at = later();
+      const claimers = [one, two, one, two, one, two];
+      const claimed = await Promise.all(
+        claimers.map(async (store) => {
+          const got: OutboxEvent[] = [];
+          for (let round = 0; round < 1000; round++) {
+            const batch = await store.claimDue(at, 3, 60_000);
+            if (!batch.length) return got;
+            got.push(...batch);
+          }
+          throw new Error('claimDue kept returning events: leases are not respected');
+        }),
+      );
+      const mine = claimed.flat().filter((e) => convs.has(e.conversationId));
+      const ids = mine.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length); // no event handed out twice
+      expect(mine).toHaveLength(30); // every conversation's first event, once
+      expect(mine.every((e) => e.seq === 1)).toBe(true); // and never a second one while the first is pending
+      expect(new Set(mine.map((e) => e.conversationId)).size).toBe(30);
+    } finally {
+      await one.close();
+      await two.close();
+    }
   });
 });
 
