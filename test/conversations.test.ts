@@ -29,7 +29,10 @@ describe('conversation cases', () => {
     const [first] = await core.engine.handle({ conversationId: conv.id, channel: 'test', text: c.says });
     const got = outcome(first!.source);
     expect(first!.text.length).toBeGreaterThan(0);
-    if (c.expect === 'fallback') {
+    if (c.expect === 'handoff') {
+      strict.push(first!.source.kind === 'handoff');
+      expect(first!.source.kind).toBe('handoff');
+    } else if (c.expect === 'fallback') {
       strict.push(got === 'fallback');
       expect(got === 'fallback' || got.startsWith('clarify:')).toBe(true);
     } else {

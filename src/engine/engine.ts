@@ -95,6 +95,8 @@ export interface QueueStatus {
 /** Effects collected during one turn, written with it. */
 interface TurnContext {
   handoff?: { reason: HandoffReason; queue: QueueName };
+  /** The message was matched and understood by nothing (not an empty message, not an out-of-scope question). */
+  misunderstood?: boolean;
   events: NewOutboxEvent[];
   joined?: TurnEffects['joined'];
 }
@@ -212,7 +214,7 @@ export class Engine {
     if (state.handoff) replies = await this.withPerson(state, msg);
     else {
       replies = msg.action !== undefined ? await this.onAction(state, msg.action) : await this.onText(state, msg.text ?? '', trace);
-      const fallback = replies.some((r) => r.source.kind === 'fallback');
+      const fallback = this.ctx(state).misunderstood === true;
       state.misunderstandings = fallback ? state.misunderstandings + 1 : 0;
       // Not understood twice in a row: a person will do better.
       if (fallback && state.misunderstandings >= 2 && this.requestHandoff(state, 'misunderstood')) {
@@ -534,6 +536,7 @@ export class Engine {
       return [reply];
     }
     if (d.action === 'clarify') return [this.clarifyReply(d.ids, lang, d.confidence)];
+    if (!d.id) this.ctx(state).misunderstood = true;
     return [this.fallback(lang, d.confidence, d.id)];
   }
 

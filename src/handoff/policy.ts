@@ -19,18 +19,33 @@ const ANGRY_WORDS: Record<Lang, string[]> = {
   en: ['unacceptable', 'outrageous', 'disgrace', 'disgusting', 'scam', 'rip off', 'ripoff', 'useless bot', 'stupid bot', 'useless', 'ridiculous', 'furious', 'fed up', 'sick of', 'worst', 'pathetic', 'lawyer', 'sue you', 'shameful', 'appalling'],
 };
 
-/** Angry or distressed customers get a person: word lists (fr/ro/en) plus natural's sentiment (fr/en). */
+// After-sales problems are described with negative words ("damaged", "cassé") by perfectly calm customers:
+// these do not count towards anger.
+const PROBLEM_WORDS = new Set(
+  `damaged damage broken broke defective faulty problem problems issue issues late delayed missing lost wrong crack cracked dent dented scratched
+leak leaking stopped fail failed failure error bad noise noisy dead cold hot
+casse cassee abime abimee endommage endommagee panne defectueux defectueuse probleme retard perdu perdue manquant raye rayee fuite erreur
+bruit froid chaud mauvais mauvaise`.split(/\s+/),
+);
+
+/**
+ * Angry or distressed customers get a person: word lists (fr/ro/en) plus natural's sentiment (fr/en) over the
+ * words that are not just the description of a product problem.
+ */
 export class AngerDetector {
   private readonly en = new SentimentAnalyzer('English', PorterStemmer, 'afinn');
   private readonly fr = new SentimentAnalyzer('French', PorterStemmerFr, 'pattern');
 
-  constructor(private readonly threshold = -0.45) {}
+  constructor(private readonly threshold = -0.6) {}
 
   isAngry(text: string, lang: Lang): boolean {
     const f = ` ${fold(text)} `;
     if (ANGRY_WORDS[lang].some((w) => f.includes(` ${w} `))) return true;
-    const words = text.toLowerCase().split(/[^\p{L}']+/u).filter(Boolean);
-    if (words.length < 3 || lang === 'ro') return false;
+    const words = text
+      .toLowerCase()
+      .split(/[^\p{L}']+/u)
+      .filter((w) => w && !PROBLEM_WORDS.has(fold(w)));
+    if (words.length < 4 || lang === 'ro') return false;
     const analyzer = lang === 'en' ? this.en : this.fr;
     try {
       return analyzer.getSentiment(words) <= this.threshold;

@@ -189,12 +189,15 @@ describe('conversations and messages', () => {
     expect(topicReplies[0]!.source).toEqual({ kind: 'clarify', id: topic });
     expect(topicReplies[0]!.suggestions!.length).toBeGreaterThan(0);
 
-    const handoff = await say(conv, { action: 'handoff' });
-    expect(handoff[0]!.source.kind).toBe('handoff');
-
     // A stale or forged button value gets a clear answer, not an error.
     const stale = await say(conv, { action: 'faq:no-such-entry' });
     expect(stale[0]!.source.kind).toBe('fallback');
+
+    const handoff = await say(conv, { action: 'handoff' });
+    expect(handoff[0]!.source.kind).toBe('handoff');
+    // While waiting for a person, what the customer sends is passed on (with the queue position).
+    const waiting = await say(conv, { text: 'bonjour ?' });
+    expect(waiting[0]!.source).toEqual({ kind: 'handoff', id: 'queue' });
   });
 });
 

@@ -133,8 +133,8 @@ describe('Engine buttons', () => {
     const [t] = await click('topic:warranty');
     expect(t!.source).toEqual({ kind: 'clarify', id: 'topic:warranty' });
     expect(t!.suggestions!.map((s) => s.value)).toEqual(['faq:a', 'faq:b']);
-    expect((await click('handoff'))[0]!.source).toMatchObject({ kind: 'handoff', id: 'person' });
     expect((await click('fallback'))[0]!.source.kind).toBe('fallback');
+    expect((await click('handoff'))[0]!.source).toMatchObject({ kind: 'handoff', id: 'person' });
   });
 
   it('says clearly that an unknown or stale button is no longer valid', async () => {
