@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   if (config.handoff.devSecrets && config.env !== 'production')
     log.warn('using the built-in development webhook secrets: set HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET before going live');
   if (config.handoff.webhookUrl) log.info(`handoff events are delivered to ${config.handoff.webhookUrl}`);
-  else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued; run `npm run agent-desk` to answer them from a terminal');
+  else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints');
   ready.delivery.start(config.handoff.deliveryIntervalMs);
   const server = ready.http.listen(config.port, config.host, () => {
     const addr = server.address();

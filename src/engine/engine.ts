@@ -317,7 +317,7 @@ export class Engine {
   }
 
   /** An agent's event: join, message, typing, or hand the conversation back to the bot. */
-  agentEvent(e: AgentEvent): Promise<void> {
+  agentEvent(e: AgentEvent, inboundId?: string): Promise<void> {
     return this.serialized(e.conversationId, async () => {
       const state = await this.deps.store.get(e.conversationId);
       if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${e.conversationId}" not found`, 404);
@@ -326,6 +326,8 @@ export class Engine {
       const lang = state.lang ?? h.lang;
       const now = this.now().toISOString();
       if (e.type === 'agent.typing') {
+        if (inboundId !== undefined && !(await this.deps.store.rememberInbound(inboundId, this.now())))
+          throw new AppError('REPLAYED', `webhook id "${inboundId}" was already received`, 409);
         this.events.emit('typing', state.id, e.agent.name);
         return;
       }
@@ -351,8 +353,12 @@ export class Engine {
         messages.push({ at: now, from: 'bot', text: q.text, source: q.source });
       }
       state.updatedAt = now;
-      const saved = await this.deps.store.saveTurn(state, messages, { events: c.events, ...(c.joined ? { joined: c.joined } : {}) });
-      this.contexts.delete(state);
+      let saved;
+      try {
+        saved = await this.deps.store.saveTurn(state, messages, { events: c.events, ...(c.joined ? { joined: c.joined } : {}), ...(inboundId !== undefined ? { inboundId } : {}) });
+      } finally {
+        this.contexts.delete(state);
+      }
       this.events.emit('message', state.id, saved);
     });
   }
@@ -536,7 +542,8 @@ export class Engine {
       return [reply];
     }
     if (d.action === 'clarify') return [this.clarifyReply(d.ids, lang, d.confidence)];
-    if (!d.id) this.ctx(state).misunderstood = true;
+    // Not understood: nothing matched well enough (a weak lean towards the out-of-scope examples included).
+    if (!d.id || (d.confidence ?? 0) < this.options.answerThreshold) this.ctx(state).misunderstood = true;
     return [this.fallback(lang, d.confidence, d.id)];
   }
 

@@ -19,10 +19,9 @@ const eventSchema = z.discriminatedUnion('type', [
  * AGENT_WEBHOOK_SECRET). The signature is checked on the raw body; a bad or missing signature or a timestamp
  * more than 5 minutes away is refused with 401, an id seen before with 409, and nothing changes.
  */
-export function agentEventsRoute(deps: { engine: Engine; store: OutboxStore; secret: string; maxBodyBytes: number; now?: () => Date }): Router {
+export function agentEventsRoute(deps: { engine: Engine; store: OutboxStore; secret: string; maxBodyBytes: number }): Router {
   const r = Router();
   const webhook = new Webhook(deps.secret);
-  const now = deps.now ?? (() => new Date());
   r.post('/api/agent/events', express.raw({ type: () => true, limit: deps.maxBodyBytes }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const headers = {
@@ -31,7 +30,7 @@ export function agentEventsRoute(deps: { engine: Engine; store: OutboxStore; sec
       'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
     };
     try {
-      webhook.verify(raw, headers);
+      webhook.verify(raw, headers, { jsonParse: false });
     } catch (e) {
       throw new AppError('BAD_SIGNATURE', `webhook rejected: ${(e as Error).message}`, 401);
     }
@@ -48,9 +47,9 @@ export function agentEventsRoute(deps: { engine: Engine; store: OutboxStore; sec
     const state = await deps.engine.getConversation(event.conversationId);
     if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${event.conversationId}" not found`, 404);
     if (!state.handoff) throw new AppError('NOT_WITH_AGENT', `conversation "${event.conversationId}" is not handed off to a person`, 409);
-    if (!(await deps.store.rememberInbound(headers['webhook-id'], now())))
-      throw new AppError('REPLAYED', `webhook id "${headers['webhook-id']}" was already received`, 409);
-    await deps.engine.agentEvent(event);
+    // The webhook id is recorded in the same transaction as the event's effects: a replay is refused (409), and an
+    // event that failed can be retried with the same id.
+    await deps.engine.agentEvent(event, headers['webhook-id']);
     res.status(202).json({ accepted: true });
   });
   return r;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { AppError } from '../domain/errors';
 import type { Lang, ReplySource } from '../domain/types';
 import type { HandoffState, NewOutboxEvent, OutboxEvent, OutboxStore, QueueName } from '../handoff/types';
 
@@ -57,9 +58,13 @@ export interface ConversationState {
 export interface TurnEffects {
   /** Webhook events for the agents (the outbox). */
   events?: NewOutboxEvent[];
+  /** The id of the signed inbound webhook that caused the turn: refused (409) if it was seen before. */
+  inboundId?: string;
   /** An agent joined: the delay feeds the estimated wait shown to the next customers. */
   joined?: { queue: QueueName; requestedAt: string; joinedAt: string };
 }
+
+export const replayed = (id: string) => new AppError('REPLAYED', `webhook id "${id}" was already received`, 409);
 
 export const newWebhookId = () => `msg_${randomBytes(16).toString('base64url')}`;
 
@@ -122,6 +127,8 @@ export class MemoryConversationStore implements ConversationStore {
   async saveTurn(state: ConversationState, messages: NewMessage[], effects: TurnEffects = {}): Promise<MessageRecord[]> {
     if (!this.convs.has(state.id)) throw new Error(`conversation ${state.id} not found`);
     checkSenders(messages); // before any change, as a rejected SQL transaction leaves nothing behind
+    if (effects.inboundId !== undefined && this.inbound.has(effects.inboundId)) throw replayed(effects.inboundId);
+    if (effects.inboundId !== undefined) this.inbound.add(effects.inboundId);
     this.convs.set(state.id, structuredClone(state));
     const now = new Date().toISOString();
     for (const e of effects.events ?? []) {

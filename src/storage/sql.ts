@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 import { AppError, ConfigError } from '../domain/errors';
 import type { Lang, ReplySource } from '../domain/types';
 import type { HandoffState, OutboxEvent, QueueName } from '../handoff/types';
-import { newWebhookId, webhookBody, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
+import { newWebhookId, replayed, webhookBody, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
 
 type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -313,6 +313,14 @@ export class SqlConversationStore implements ConversationStore {
       const { id, seq: _seq, ...changes } = this.encodeConversation(state); // the update also locks the row until commit
       const res = await trx.updateTable('conversations').set(changes).where('id', '=', id).executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw notFound(id);
+      if (effects.inboundId !== undefined) {
+        try {
+          await trx.insertInto('inbound_webhooks').values({ webhook_id: effects.inboundId, received_at: new Date().toISOString() }).execute();
+        } catch (err) {
+          if (isUniqueViolation(err)) throw replayed(effects.inboundId);
+          throw err;
+        }
+      }
       const out = await insertMessages(trx, id, messages);
       const events = effects.events ?? [];
       if (events.length) {

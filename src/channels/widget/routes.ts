@@ -78,13 +78,18 @@ export function widgetRoutes(engine: Engine, pollMs = 2000): Router {
     res.write('retry: 2000\n\n');
     let closed = false;
     let busy = false;
+    let again = false;
     let lastQueue = '';
     const send = (event: string, data: unknown, eventId?: number) => {
       if (closed) return;
       res.write(`${eventId !== undefined ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const flush = async () => {
-      if (busy || closed) return;
+    const flush = async (): Promise<void> => {
+      if (closed) return;
+      if (busy) {
+        again = true; // a notification during a flush: flush once more right after
+        return;
+      }
       busy = true;
       try {
         for (const m of await engine.transcript(id, last)) {
@@ -102,6 +107,10 @@ export function widgetRoutes(engine: Engine, pollMs = 2000): Router {
         /* the next poll tries again */
       } finally {
         busy = false;
+      }
+      if (again) {
+        again = false;
+        await flush();
       }
     };
     const onMessage = (conversationId: string) => {
