@@ -315,8 +315,13 @@ describe('odd input gets a clear 200 reply, never a 500', () => {
     expect(replies[1]!.text).not.toBe(replies[0]!.text);
   });
 
-  test('the conversation still works after all the odd input', async () => {
-    const replies = await say(conv, { text: 'où en est ma réparation ?' });
-    expect(replies[0]!.source).toEqual({ kind: 'dialog', id: 'repair-status' });
+  test('the conversation goes on after odd input: two messages not understood bring a person', async () => {
+    const fresh = await createConversation({ lang: 'fr' });
+    expect((await say(fresh, { text: '<b>xqzt vbnw</b>' }))[0]!.source.kind).toBe('fallback');
+    const second = await say(fresh, { text: 'plok trumf zdeb' });
+    expect(second.map((r) => r.source.kind)).toEqual(['handoff', 'handoff']);
+    // Now with a person: the next message is passed on, with the place in the queue.
+    const replies = await say(fresh, { text: 'où en est ma réparation ?' });
+    expect(replies[0]!.source).toEqual({ kind: 'handoff', id: 'queue' });
   });
 });
