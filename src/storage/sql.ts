@@ -91,7 +91,7 @@ export async function migrate(db: Kysely<any>, dialect: SqlDialectName): Promise
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new Error(failed ? `migration ${failed} failed: ${reason}` : reason);
   }
 }
@@ -109,10 +109,18 @@ function describePostgres(url: string): string {
   }
 }
 
+/** The message of anything thrown. Duck-typed: better-sqlite3 builds its errors from the SqliteError class of the
+ * first module instance that loaded it, which under Jest's per-file module registries may not pass `instanceof Error`. */
+function messageOf(err: unknown): string {
+  const m = (err as { message?: unknown } | null)?.message;
+  return typeof m === 'string' && m ? m : String(err);
+}
+
 /** An error's message with the URL's password (if any) blanked out, in case a driver echoes it. */
 function safeReason(err: unknown, url?: string): string {
-  let msg = err instanceof Error ? err.message || err.name : String(err);
-  if (err instanceof AggregateError && err.errors.length) msg = err.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  const nested = (err as { errors?: unknown } | null)?.errors;
+  // AggregateError (e.g. "localhost" refused on both ::1 and 127.0.0.1) has an empty message of its own.
+  let msg = Array.isArray(nested) && nested.length ? nested.map(messageOf).join('; ') : messageOf(err);
   if (url) {
     try {
       const pw = decodeURIComponent(new URL(url).password);
