@@ -5,7 +5,7 @@
  * webhook-id and an identical body, and each conversation's events first arrive in sequence order.
  * Runs on SQLite and on PostgreSQL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { SqlConversationStore } from '../../src/storage/sql';
+import { startBotProcess, stopProcess } from '../support/processes';
 
-const ROOT = join(__dirname, '..', '..');
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const HANDOFFS = 1000;
 const KILLS = 10;
@@ -60,35 +60,8 @@ function startReceiver(): Promise<{ server: Server; url: string; received: Recei
   );
 }
 
-async function startBot(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`bot did not start:\n${out}\n${err}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /"port":(\d+)/.exec(out);
-      if (m && out.includes('bot ready')) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`bot exited with ${code}:\n${out}\n${err}`));
-    });
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
-
-const killed = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+const startBot = (env: NodeJS.ProcessEnv) => startBotProcess(env);
+const killed = (child: ChildProcess) => stopProcess(child, 'SIGKILL');
 
 async function post(base: string, path: string, body: unknown, token?: string): Promise<any> {
   const res = await fetch(base + path, {

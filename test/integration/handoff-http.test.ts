@@ -4,13 +4,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { buildApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { listenOnLoopback } from '../support/processes';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
@@ -31,7 +30,7 @@ interface ApiError {
   error: { code: string; message: string };
 }
 
-let server: Server;
+let closeServer: () => Promise<void>;
 let base: string;
 let app: Awaited<ReturnType<typeof buildApp>>;
 const dataDir = mkdtempSync(join(tmpdir(), 'savbot-handoff-http-'));
@@ -53,17 +52,13 @@ beforeAll(async () => {
       HANDOFF_TRIGGERS: '',
     }),
   );
-  server = app.http.listen(0, '127.0.0.1');
-  await new Promise<void>((ok, fail) => {
-    server.once('listening', ok);
-    server.once('error', fail);
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(app.http);
+  base = listening.base;
+  closeServer = listening.close;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((ok) => server.close(() => ok()));
+  await closeServer();
   await app.store.close();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -2,14 +2,13 @@
  * The widget HTTP API over real HTTP on loopback: the app built by buildApp, listening on an ephemeral
  * port, exercised with the global fetch (no supertest, no mocks).
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { listenOnLoopback } from '../support/processes';
 
 const KB_DIR = resolve(__dirname, '..', '..', 'knowledge-base');
 
@@ -22,7 +21,7 @@ interface ApiError {
   error: { code: string; message: string };
 }
 
-let server: Server;
+let closeServer: () => Promise<void>;
 let base: string;
 let kbVersion: string;
 let closeStore: () => Promise<void>;
@@ -34,17 +33,13 @@ beforeAll(async () => {
   );
   closeStore = () => app.store.close();
   kbVersion = app.kb.version;
-  server = app.http.listen(0, '127.0.0.1');
-  await new Promise<void>((ok, fail) => {
-    server.once('listening', ok);
-    server.once('error', fail);
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const listening = await listenOnLoopback(app.http);
+  base = listening.base;
+  closeServer = listening.close;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((ok) => server.close(() => ok()));
+  await closeServer();
   await closeStore();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -2,50 +2,25 @@
  * A real server process on a real SQLite file: stopped (SIGTERM) or killed (SIGKILL) between two messages
  * of a dialog, then started again. Nothing written is lost and the dialog continues at the same step.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBotProcess, stopProcess } from '../support/processes';
 
-const ROOT = join(__dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'savbot-restart-'));
 const children = new Set<ChildProcess>();
 
-/** Start `node --import tsx src/index.ts` (the node process itself, so that SIGKILL really kills the server). */
-async function startServer(): Promise<{ child: ChildProcess; base: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DATABASE_URL: '', SQLITE_FILE: join(dataDir, 'bot.db') };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}\n${err}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /"port":(\d+)/.exec(out);
-      if (m && out.includes('bot ready')) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
-    });
-  });
-  return { child, base: `http://127.0.0.1:${port}` };
-}
+const startServer = async () => {
+  const server = await startBotProcess({ DATABASE_URL: '', SQLITE_FILE: join(dataDir, 'bot.db') });
+  children.add(server.child);
+  return server;
+};
 
-function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => {
-      children.delete(child);
-      resolve();
-    });
-    child.kill(signal);
-  });
-}
+const stop = async (child: ChildProcess, signal: NodeJS.Signals) => {
+  await stopProcess(child, signal);
+  children.delete(child);
+};
 
 async function api(base: string, path: string, token?: string, body?: unknown) {
   const res = await fetch(base + path, {
