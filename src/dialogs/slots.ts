@@ -6,7 +6,8 @@ export type SlotResult = { ok: true; value: string } | { ok: false };
 
 const ORDER = /\bmv[\s-]?(\d{7})\b/i;
 const FILE = /\br[\s-]?(\d{6})\b/i;
-const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
+/** An email address anywhere in a text (slot values, and the contact passed on with a handoff). */
+export const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
 
 const YES = new Set(['oui', 'ouais', 'yes', 'yeah', 'yep', 'da', 'sigur', 'bien sur', 'of course', 'ok', 'd accord', 'exact', 'correct', 'desigur']);
 const NO = new Set(['non', 'no', 'nope', 'nu', 'pas du tout', 'not at all', 'deloc', 'nu am', 'non merci', 'no thanks']);

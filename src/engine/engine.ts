@@ -5,8 +5,9 @@ import type { Matcher, MatchResult } from '../matching/matcher';
 import type { LanguageDetector } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
 import { CANCEL_WORDS, DIALOG_MESSAGES, HELP_WORDS } from '../dialogs/messages';
+import { EMAIL } from '../dialogs/slots';
 import { fold } from '../nlp/normalize';
-import type { ConversationState, ConversationStore, MessageRecord, NewMessage, TurnEffects } from '../storage/conversations';
+import { newConversationState, type ConversationState, type ConversationStore, type MessageRecord, type NewMessage, type TurnEffects } from '../storage/conversations';
 import { EventEmitter } from 'node:events';
 import { HANDOFF_MESSAGES, formatOpening } from '../handoff/messages';
 import { AngerDetector, BusinessHours, queueFor } from '../handoff/policy';
@@ -141,11 +142,6 @@ export class Engine {
     return c;
   }
 
-  /** The topic the customer was last answered about (routes a request for a person to the right team). */
-  private lastTopic(state: ConversationState): string | undefined {
-    return state.lastTopic;
-  }
-
   /** Ask for a person (if this trigger is on); the handoff itself is created when the turn is saved. */
   private requestHandoff(state: ConversationState, reason: HandoffReason, queue: QueueName = 'general'): boolean {
     if (!this.triggers.has(reason) || state.handoff) return false;
@@ -158,20 +154,7 @@ export class Engine {
   }
 
   async createConversation(opts: { channel: string; lang?: Lang; tokenHash?: string }): Promise<ConversationState> {
-    const at = this.now().toISOString();
-    const state: ConversationState = {
-      id: randomUUID(),
-      channel: opts.channel,
-      ...(opts.tokenHash ? { tokenHash: opts.tokenHash } : {}),
-      ...(opts.lang ? { lang: opts.lang } : {}),
-      createdAt: at,
-      updatedAt: at,
-      misunderstandings: 0,
-      dialog: null,
-      awaitingCsat: false,
-      csat: null,
-      handoff: null,
-    };
+    const state = newConversationState({ id: randomUUID(), at: this.now().toISOString(), ...opts });
     await this.deps.store.create(state);
     return state;
   }
@@ -205,13 +188,13 @@ export class Engine {
     const state = await this.deps.store.get(msg.conversationId);
     if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${msg.conversationId}" not found`, 404);
     // What the customer wrote is stored first: nothing is lost even if processing fails.
-    await this.deps.store.append(state.id, [
+    const [customer] = await this.deps.store.append(state.id, [
       msg.action !== undefined
         ? { at: this.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action }
         : { at: this.now().toISOString(), from: 'customer', text: msg.text ?? '' },
     ]);
     let replies: Reply[];
-    if (state.handoff) replies = await this.withPerson(state, msg);
+    if (state.handoff) replies = await this.withPerson(state, msg, customer!);
     else {
       replies = msg.action !== undefined ? await this.onAction(state, msg.action) : await this.onText(state, msg.text ?? '', trace);
       const fallback = this.ctx(state).misunderstood === true;
@@ -266,7 +249,7 @@ export class Engine {
   }
 
   /** The customer writes while a person is (about to be) in charge: pass it on, or cancel the request. */
-  private async withPerson(state: ConversationState, msg: IncomingMessage): Promise<Reply[]> {
+  private async withPerson(state: ConversationState, msg: IncomingMessage, customer: MessageRecord): Promise<Reply[]> {
     const h = state.handoff!;
     const lang = state.lang ?? h.lang;
     const text = (msg.text ?? '').trim();
@@ -276,8 +259,7 @@ export class Engine {
       this.ctx(state).events.push({ type: 'conversation.closed', data: { handoffId: h.id, reason: 'cancelled-by-customer' } });
       return [{ text: HANDOFF_MESSAGES[lang].cancelled, source: { kind: 'handoff' }, lang }];
     }
-    const last = (await this.deps.store.transcript(state.id)).at(-1);
-    this.ctx(state).events.push({ type: 'conversation.message', data: { handoffId: h.id, messageId: last?.id, text: msg.text ?? msg.action ?? '', at: last?.at } });
+    this.ctx(state).events.push({ type: 'conversation.message', data: { handoffId: h.id, messageId: customer.id, text: msg.text ?? msg.action ?? '', at: customer.at } });
     if (h.status === 'queued') {
       const status = await this.statusReply(state, lang);
       return [{ ...status, text: `${HANDOFF_MESSAGES[lang].forwarded} ${status.text}` }];
@@ -392,7 +374,7 @@ export class Engine {
       const lang = state.lang ?? this.chooseLanguage(state, clipped).lang;
       if (this.triggers.has('angry') && this.anger.isAngry(clipped, lang)) {
         state.lang = lang;
-        this.requestHandoff(state, 'angry', queueFor(state.dialog?.dialogId ?? this.lastTopic(state)));
+        this.requestHandoff(state, 'angry', queueFor(state.dialog?.dialogId ?? state.lastTopic));
         return [{ text: HANDOFF_MESSAGES[lang].angry, source: { kind: 'handoff' }, lang }];
       }
     }
@@ -535,7 +517,7 @@ export class Engine {
       const e = this.byId.get(d.id)!;
       if (e.dialog && this.deps.dialogs?.has(e.dialog)) return this.startDialog(state, e.dialog, lang, text);
       const reply = this.answer(e, lang, d.confidence, state);
-      if (e.kind === 'handoff') this.requestHandoff(state, 'customer-request', queueFor(this.lastTopic(state)));
+      if (e.kind === 'handoff') this.requestHandoff(state, 'customer-request', queueFor(state.lastTopic));
       else if (e.handoff) this.requestHandoff(state, 'content', queueFor(e.topic));
       // Saying goodbye ends the conversation: ask for a rating once.
       if (e.id === 'goodbye' && !state.csat) return [reply, this.csatQuestion(state, lang)];
@@ -617,7 +599,7 @@ export class Engine {
         ];
       }
     } else if (verb === 'handoff') {
-      const queue = queueFor(state.dialog?.dialogId ?? this.lastTopic(state));
+      const queue = queueFor(state.dialog?.dialogId ?? state.lastTopic);
       state.dialog = null;
       this.requestHandoff(state, 'customer-request', queue);
       const h = this.deps.kb.entries.find((e) => e.kind === 'handoff');
@@ -640,7 +622,6 @@ function isQuestion(text: string): boolean {
   return /\?\s*$/.test(text) || QUESTION_START.test(fold(text));
 }
 
-const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
 const PHONE = /(?:\+|\b0)[\d .-]{8,16}\d\b/;
 
 /** The customer's email and phone number if they typed them (the agent can reach them after hours). */

@@ -54,6 +54,23 @@ export interface ConversationState {
   lastTopic?: string;
 }
 
+/** A new conversation: the bot talking, nothing asked yet. */
+export function newConversationState(o: { id: string; at: string; channel: string; lang?: Lang; tokenHash?: string }): ConversationState {
+  return {
+    id: o.id,
+    channel: o.channel,
+    ...(o.tokenHash ? { tokenHash: o.tokenHash } : {}),
+    ...(o.lang ? { lang: o.lang } : {}),
+    createdAt: o.at,
+    updatedAt: o.at,
+    misunderstandings: 0,
+    dialog: null,
+    awaitingCsat: false,
+    csat: null,
+    handoff: null,
+  };
+}
+
 /** What a turn changes besides the conversation and its messages, written in the same transaction. */
 export interface TurnEffects {
   /** Webhook events for the agents (the outbox). */

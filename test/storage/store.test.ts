@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { AppError, ConfigError } from '../../src/domain/errors';
 import { WEBHOOK_DISABLED_SETTING, enableEndpoint } from '../../src/handoff/delivery';
 import type { HandoffState, OutboxEvent, QueueName } from '../../src/handoff/types';
-import { MemoryConversationStore, type ConversationState, type ConversationStore, type NewMessage } from '../../src/storage/conversations';
+import { MemoryConversationStore, newConversationState, type ConversationState, type ConversationStore, type NewMessage } from '../../src/storage/conversations';
 import { SqlConversationStore, createStore } from '../../src/storage/sql';
 
 /**
@@ -98,17 +98,7 @@ let seq = 0;
 /** A conversation id unique to the run (the SQL stores are shared by all the tests of a backend). */
 const newId = () => `conv-${process.pid}-${++seq}-${randomBytes(3).toString('hex')}`;
 
-const minimalState = (id = newId()): ConversationState => ({
-  id,
-  channel: 'widget',
-  createdAt: '2026-03-01T10:00:00.000Z',
-  updatedAt: '2026-03-01T10:00:00.000Z',
-  misunderstandings: 0,
-  dialog: null,
-  awaitingCsat: false,
-  csat: null,
-  handoff: null,
-});
+const minimalState = (id = newId()): ConversationState => newConversationState({ id, channel: 'widget', at: '2026-03-01T10:00:00.000Z' });
 
 const fullState = (id = newId()): ConversationState => ({
   id,

@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { ConfigError } from '../../src/domain/errors';
 import { DEFAULT_SCHEDULE, DeliveryWorker, WEBHOOK_DISABLED_SETTING, enableEndpoint, parseRetryAfter, type DeliveryOptions } from '../../src/handoff/delivery';
 import type { OutboxEvent } from '../../src/handoff/types';
-import { MemoryConversationStore, type ConversationState } from '../../src/storage/conversations';
+import { MemoryConversationStore, newConversationState, type ConversationState } from '../../src/storage/conversations';
 
 const SECRET = `whsec_${Buffer.from('delivery-test secret, 32 bytes!!').toString('base64')}`;
 const SECRET_KEY = SECRET.slice('whsec_'.length);
@@ -100,17 +100,7 @@ class Receiver {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const state = (id: string): ConversationState => ({
-  id,
-  channel: 'widget',
-  createdAt: '2026-03-01T10:00:00.000Z',
-  updatedAt: '2026-03-01T10:00:00.000Z',
-  misunderstandings: 0,
-  dialog: null,
-  awaitingCsat: false,
-  csat: null,
-  handoff: null,
-});
+const state = (id: string): ConversationState => newConversationState({ id, channel: 'widget', at: '2026-03-01T10:00:00.000Z' });
 
 /** Creates the conversation if needed and queues `n` events for it in one turn. */
 async function queueEvents(store: MemoryConversationStore, conversationId: string, n = 1): Promise<OutboxEvent[]> {
