@@ -4,6 +4,7 @@ import { ConfigError } from '../domain/errors';
 import { LANGS, type Lang } from '../domain/types';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine';
 import type { OpeningHours } from '../handoff/policy';
+import { parseAdminTokens, type AdminUser } from '../server/auth';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../handoff/types';
 
 const num = (name: string, def: number, min: number, max: number) =>
@@ -89,6 +90,18 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  ADMIN_TOKENS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      try {
+        return parseAdminTokens(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `ADMIN_TOKENS: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+    }),
 });
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
@@ -112,6 +125,8 @@ const hoursSchema = z.partialRecord(z.enum(['default', ...QUEUES] as [string, ..
 // Development secrets, so that `npm start` and `npm run agent-desk` work together with no .env. Refused in production.
 const DEV_HANDOFF_SECRET = 'whsec_ZGV2LWhhbmRvZmYtc2VjcmV0LWNoYW5nZS1tZQ==';
 const DEV_AGENT_SECRET = 'whsec_ZGV2LWFnZW50LXNlY3JldC1jaGFuZ2UtbWUtbm93';
+// Development admin token, so that /admin works after `npm start` with no .env. Refused in production.
+export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
 
 export interface Config {
   port: number;
@@ -138,6 +153,12 @@ export interface Config {
     retryScheduleMs?: number[];
     hours: Partial<Record<QueueName | 'default', OpeningHours>>;
   };
+  admin: {
+    /** Who may use the admin API and page (/admin), with which role. */
+    users: AdminUser[];
+    /** True when the built-in development token is in use. */
+    devToken: boolean;
+  };
 }
 
 /** Read and validate configuration once, from the environment (and .env when present, via the caller). */
@@ -150,6 +171,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   const e = r.data;
   if (e.NODE_ENV === 'production' && (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET))
     throw new ConfigError('invalid configuration:\n  HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
+  if (e.NODE_ENV === 'production' && !e.ADMIN_TOKENS) throw new ConfigError('invalid configuration:\n  ADMIN_TOKENS is required with NODE_ENV=production');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -178,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(e.HANDOFF_RETRY_SCHEDULE_MS ? { retryScheduleMs: e.HANDOFF_RETRY_SCHEDULE_MS } : {}),
       hours: e.HANDOFF_HOURS as Partial<Record<QueueName | 'default', OpeningHours>>,
     },
+    admin: { users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }], devToken: !e.ADMIN_TOKENS },
   };
 }
 

@@ -21,3 +21,25 @@ describe('config', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 });
+
+describe('admin tokens', () => {
+  const good = 'alice:admin:0123456789abcdef0123,bob:editor:fedcba9876543210fedc';
+  it('parses name:role:token and names the bad item without showing its token', () => {
+    expect(loadConfig({ ADMIN_TOKENS: good }).admin).toEqual({
+      users: [
+        { name: 'alice', role: 'admin', token: '0123456789abcdef0123' },
+        { name: 'bob', role: 'editor', token: 'fedcba9876543210fedc' },
+      ],
+      devToken: false,
+    });
+    expect(() => loadConfig({ ADMIN_TOKENS: 'carol:owner:0123456789abcdef0123' })).toThrow(/ADMIN_TOKENS: "carol:owner:…": role must be editor or admin/);
+    expect(() => loadConfig({ ADMIN_TOKENS: 'carol:admin:short' })).toThrow(/at least 16 characters/);
+    expect(() => loadConfig({ ADMIN_TOKENS: 'carol:admin:short' })).not.toThrow(/short/);
+  });
+  it('uses a development token unless in production, where tokens are required', () => {
+    expect(loadConfig({}).admin.devToken).toBe(true);
+    const secrets = { HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==', AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==' };
+    expect(() => loadConfig({ NODE_ENV: 'production', ...secrets })).toThrow(/ADMIN_TOKENS is required/);
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets, ADMIN_TOKENS: good }).admin.users).toHaveLength(2);
+  });
+});

@@ -1,0 +1,59 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { AppError } from '../domain/errors';
+
+export type Role = 'editor' | 'admin';
+export const ROLES: readonly Role[] = ['editor', 'admin'];
+
+/** Someone allowed into the admin API: a name (for the audit log), a role and a bearer token. */
+export interface AdminUser {
+  name: string;
+  role: Role;
+  token: string;
+}
+
+/** Who made the request, set by `requireRole` on `res.locals.user`. */
+export interface AuthedUser {
+  name: string;
+  role: Role;
+}
+
+// Tokens are compared as SHA-256 digests with timingSafeEqual: equal length whatever the input, constant time.
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Express middleware: a valid `Authorization: Bearer <token>` (401 otherwise) whose role is one of `roles`
+ * (403 otherwise; admin may do everything an editor may). Every configured token is compared, so the time
+ * taken does not tell which one was close. Tokens are never logged (pino redacts the header).
+ */
+export function requireRole(users: readonly AdminUser[], ...roles: Role[]): RequestHandler {
+  const known = users.map((u) => ({ name: u.name, role: u.role, hash: digest(u.token) }));
+  const allowed = new Set<Role>(roles.includes('editor') ? [...roles, 'admin'] : roles);
+  return (req, res, next) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+    if (!m) return next(new AppError('UNAUTHORIZED', 'an admin token is required (Authorization: Bearer <token>)', 401));
+    const h = digest(m[1]!);
+    let found: (typeof known)[number] | undefined;
+    for (const k of known) if (timingSafeEqual(k.hash, h) && !found) found = k;
+    if (!found) return next(new AppError('UNAUTHORIZED', 'unknown admin token', 401));
+    if (!allowed.has(found.role)) return next(new AppError('FORBIDDEN', `role ${found.role} may not do this (needs ${roles.join(' or ')})`, 403));
+    res.locals.user = { name: found.name, role: found.role } satisfies AuthedUser;
+    next();
+  };
+}
+
+/** Parse ADMIN_TOKENS: comma-separated `name:role:token` triples. Throws a message naming the bad item. */
+export function parseAdminTokens(v: string): AdminUser[] {
+  const users: AdminUser[] = [];
+  for (const raw of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const parts = raw.split(':');
+    const [name, role, ...rest] = parts;
+    const token = rest.join(':');
+    const shown = `${name ?? ''}:${role ?? ''}:…`;
+    if (!name || !role || !token) throw new Error(`"${shown}" must be name:role:token`);
+    if (!(ROLES as readonly string[]).includes(role)) throw new Error(`"${shown}": role must be editor or admin`);
+    if (token.length < 16) throw new Error(`"${shown}": token must be at least 16 characters`);
+    users.push({ name, role: role as Role, token });
+  }
+  return users;
+}
