@@ -187,6 +187,12 @@ export class Engine {
   private async turn(msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
     const state = await this.deps.store.get(msg.conversationId);
     if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${msg.conversationId}" not found`, 404);
+    // Typing the label of a button just offered is clicking it (Teams' imBack, text-only channels, habits).
+    if (msg.action === undefined && msg.text !== undefined && state.offered?.length) {
+      const typed = fold(msg.text);
+      const hit = state.offered.find((s) => fold(s.label) === typed);
+      if (hit) msg = { ...msg, action: hit.value };
+    }
     // What the customer wrote is stored first: nothing is lost even if processing fails.
     const [customer] = await this.deps.store.append(state.id, [
       msg.action !== undefined
@@ -241,7 +247,16 @@ export class Engine {
       });
     }
     state.updatedAt = this.now().toISOString();
-    const out: NewMessage[] = replies.map((r) => ({ at: this.now().toISOString(), from: 'bot', text: r.text, source: r.source, kbVersion: this.kbVersion }));
+    const out: NewMessage[] = replies.map((r) => ({
+      at: this.now().toISOString(),
+      from: 'bot',
+      text: r.text,
+      source: r.source,
+      kbVersion: this.kbVersion,
+      ...(r.suggestions?.length ? { suggestions: r.suggestions } : {}),
+    }));
+    const last = replies[replies.length - 1];
+    state.offered = last?.suggestions?.length ? last.suggestions : undefined;
     const saved = await this.deps.store.saveTurn(state, out, { events: c.events, ...(c.joined ? { joined: c.joined } : {}) });
     this.contexts.delete(state);
     this.events.emit('message', state.id, saved);
@@ -332,8 +347,9 @@ export class Engine {
         c.events.push({ type: 'conversation.closed', data: { handoffId: h.id, reason: 'completed', ...(e.note ? { note: e.note } : {}) } });
         messages.push({ at: now, from: 'bot', text: HANDOFF_MESSAGES[lang].completed, source: { kind: 'handoff', id: 'completed' } });
         const q = this.csatQuestion(state, lang);
-        messages.push({ at: now, from: 'bot', text: q.text, source: q.source });
-      }
+        messages.push({ at: now, from: 'bot', text: q.text, source: q.source, ...(q.suggestions ? { suggestions: q.suggestions } : {}) });
+        state.offered = q.suggestions;
+      } else state.offered = undefined;
       state.updatedAt = now;
       let saved;
       try {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../domain/errors';
-import type { Lang, ReplySource } from '../domain/types';
+import type { Lang, ReplySource, Suggestion } from '../domain/types';
 import type { HandoffState, NewOutboxEvent, OutboxEvent, OutboxStore, QueueName } from '../handoff/types';
 
 export interface MessageRecord {
@@ -15,6 +15,8 @@ export interface MessageRecord {
   source?: ReplySource;
   /** Knowledge-base version that produced a bot reply. */
   kbVersion?: string;
+  /** Buttons offered with a bot reply (kept so that a reloaded history or a replayed channel can show them). */
+  suggestions?: Suggestion[];
 }
 
 export type NewMessage = Omit<MessageRecord, 'id' | 'conversationId'>;
@@ -52,6 +54,8 @@ export interface ConversationState {
   handoff: HandoffState | null;
   /** Topic of the last knowledge-base answer (routes a later request for a person). */
   lastTopic?: string;
+  /** Buttons offered by the bot's last reply: typing one's label counts as clicking it (text-only channels, imBack). */
+  offered?: Suggestion[];
 }
 
 /** A new conversation: the bot talking, nothing asked yet. */

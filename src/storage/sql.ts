@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Generated, type Insertable, type Migration, type MigrationProvider, type Selectable, type Transaction } from 'kysely';
 import { Pool } from 'pg';
 import { AppError, ConfigError } from '../domain/errors';
-import type { Lang, ReplySource } from '../domain/types';
+import type { Lang, ReplySource, Suggestion } from '../domain/types';
 import type { HandoffState, OutboxEvent, QueueName } from '../handoff/types';
 import { newWebhookId, replayed, webhookBody, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
 
@@ -32,6 +32,8 @@ interface ConversationsTable {
   /** Last outbox sequence number of the conversation. */
   seq: number;
   last_topic: string | null;
+  /** JSON text of Suggestion[] (the last reply's buttons). */
+  offered: string | null;
 }
 
 interface OutboxTable {
@@ -61,6 +63,8 @@ interface MessagesTable {
   /** JSON text of a ReplySource. */
   source: string | null;
   kb_version: string | null;
+  /** JSON text of Suggestion[]. */
+  suggestions: string | null;
 }
 
 interface Database {
@@ -155,6 +159,14 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .addColumn('delay_ms', pg ? 'bigint' : 'integer', (c) => c.notNull())
           .execute();
         await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+      },
+    },
+    '0003_suggestions': {
+      // Buttons are stored with bot messages (history after a reload, channel replays) and on the conversation
+      // (a typed label counts as a click).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('messages').addColumn('suggestions', 'text').execute();
+        await db.schema.alterTable('conversations').addColumn('offered', 'text').execute();
       },
     },
   };
@@ -511,6 +523,7 @@ export class SqlConversationStore implements ConversationStore {
       handoff_queue: s.handoff?.queue ?? null,
       handoff_requested_at: s.handoff?.requestedAt ?? null,
       last_topic: s.lastTopic ?? null,
+      offered: s.offered?.length ? JSON.stringify(s.offered) : null,
       seq: 0,
     };
   }
@@ -528,6 +541,7 @@ async function insertMessages(db: Db, conversationId: string, messages: NewMessa
       action: m.action ?? null,
       source: m.source ? JSON.stringify(m.source) : null,
       kb_version: m.kbVersion ?? null,
+      suggestions: m.suggestions?.length ? JSON.stringify(m.suggestions) : null,
     };
     const { id } = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow();
     out.push(decodeMessage({ ...row, id }));
@@ -549,6 +563,7 @@ function decodeConversation(r: Selectable<ConversationsTable>): ConversationStat
   };
   if (r.token_hash !== null) s.tokenHash = r.token_hash;
   if (r.last_topic !== null) s.lastTopic = r.last_topic;
+  if (r.offered !== null) s.offered = JSON.parse(r.offered) as Suggestion[];
   if (r.lang !== null) s.lang = r.lang as Lang;
   return s;
 }
@@ -576,6 +591,7 @@ function decodeMessage(r: Selectable<MessagesTable>): MessageRecord {
   if (r.action !== null) m.action = r.action;
   if (r.source !== null) m.source = JSON.parse(r.source) as ReplySource;
   if (r.kb_version !== null) m.kbVersion = r.kb_version;
+  if (r.suggestions !== null) m.suggestions = JSON.parse(r.suggestions) as Suggestion[];
   return m;
 }
 

@@ -118,6 +118,7 @@ const fullState = (id = newId()): ConversationState => ({
   awaitingCsat: true,
   csat: { score: 4, at: '2026-03-01T10:06:00.000Z' },
   handoff: { id: 'h-1', queue: 'returns', lang: 'ro', reason: 'angry', status: 'active', requestedAt: '2026-03-01T10:04:00.000Z', joinedAt: '2026-03-01T10:05:00.000Z', agentName: 'Ioana' },
+  offered: [{ label: 'Da « sigur »', value: 'yes' }, { label: 'Nu', value: 'no' }],
 });
 
 const customer = (text: string, extra: Partial<NewMessage> = {}): NewMessage => ({ at: '2026-03-01T10:01:00.000Z', from: 'customer', text, ...extra });
@@ -572,7 +573,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
     const second = await backend.open();
     await second.close();
     const { migrations, indexes } = await backend.inspect();
-    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox']);
+    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox', '0003_suggestions']);
     expect(indexes).toContain('messages_conversation_id_id');
   });
 
@@ -582,7 +583,8 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
     await writer.create(s);
     const appended = await writer.append(s.id, [customer('persisted?')]);
     const next = { ...s, awaitingCsat: false, csat: { score: 5, at: '2026-03-01T12:00:00.000Z' } };
-    const saved = await writer.saveTurn(next, [bot('Merci !')]);
+    const saved = await writer.saveTurn(next, [bot('Merci !'), { ...bot('Autre chose ?'), suggestions: [{ label: 'Garantie', value: 'faq:warranty-duration' }] }]);
+    expect(saved[1]!.suggestions).toEqual([{ label: 'Garantie', value: 'faq:warranty-duration' }]);
     await writer.close();
 
     const reader = await backend.open();

@@ -137,6 +137,22 @@ describe('Engine buttons', () => {
     expect((await click('handoff'))[0]!.source).toMatchObject({ kind: 'handoff', id: 'person' });
   });
 
+  it('takes a typed label of a button just offered as its click (imBack, text-only channels), and only then', async () => {
+    const { say, click, engine, conv, seen } = await setup({}, 'en');
+    await click('topic:warranty');
+    // Case and accents do not matter; the customer's words are kept, with the button's value.
+    expect((await say('  title B '))[0]).toMatchObject({ text: 'Answer b', source: { kind: 'faq', id: 'b' } });
+    expect(seen).toEqual([]);
+    const t = await engine.transcript(conv.id);
+    expect(t.at(-2)).toMatchObject({ from: 'customer', text: '  title B ', action: 'faq:b' });
+    // The buttons offered are stored with the bot's message.
+    expect(t.find((m) => m.source?.id === 'topic:warranty')!.suggestions!.map((s) => s.value)).toEqual(['faq:a', 'faq:b']);
+    // The answer to b offered no buttons: the same words are now matched as text.
+    await say('Title B');
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen.map((s) => s.text))).toEqual(new Set(['Title B']));
+  });
+
   it('says clearly that an unknown or stale button is no longer valid', async () => {
     const { click } = await setup({}, 'ro');
     for (const a of ['faq:nope', 'faq:oos', 'topic:nope', 'dance']) {
