@@ -120,7 +120,11 @@ export class Engine {
   private readonly now: () => Date;
   /** Turns of one conversation run one after the other (per-conversation order). */
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** New messages ('message', conversationId) and agent typing ('typing', conversationId, name), for live streams. */
+  /**
+   * For live streams and proactive channels: ('message', conversationId, records, origin) where origin is 'turn'
+   * (the customer's own turn, already answered to the channel) or 'agent' (agents' events: nobody has seen these
+   * yet), and ('typing', conversationId, agentName).
+   */
   readonly events = new EventEmitter();
   private readonly contexts = new WeakMap<ConversationState, TurnContext>();
   private readonly anger = new AngerDetector();
@@ -259,7 +263,7 @@ export class Engine {
     state.offered = last?.suggestions?.length ? last.suggestions : undefined;
     const saved = await this.deps.store.saveTurn(state, out, { events: c.events, ...(c.joined ? { joined: c.joined } : {}) });
     this.contexts.delete(state);
-    this.events.emit('message', state.id, saved);
+    this.events.emit('message', state.id, saved, 'turn');
     return replies;
   }
 
@@ -357,7 +361,7 @@ export class Engine {
       } finally {
         this.contexts.delete(state);
       }
-      this.events.emit('message', state.id, saved);
+      this.events.emit('message', state.id, saved, 'agent');
     });
   }
 
