@@ -126,5 +126,5 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
     observer: metrics.deliveryObserver(),
   });
-  return { ...core, http, log, delivery, metrics, insights };
+  return { ...core, store, http, log, delivery, metrics, insights };
 }

@@ -1,0 +1,148 @@
+/**
+ * The admin page in a real browser (Debian's Chromium through playwright-core) against the real app on loopback:
+ * log in, see the figures and the unanswered inbox built from real conversations, dismiss a group. The browser
+ * context refuses every non-loopback request (the page must work offline) and the test fails on page errors or
+ * dialogs (customer text must never run as HTML).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { buildApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { launchBrowser, loopbackContext, watchPage } from '../support/browser';
+import { listenOnLoopback } from '../support/processes';
+
+const ROOT = resolve(__dirname, '..', '..');
+const TOKEN = 'editor-token-for-the-browser';
+const dataDir = mkdtempSync(join(tmpdir(), 'savbot-admin-page-'));
+let app: Awaited<ReturnType<typeof buildApp>>;
+let base: string;
+let closeServer: () => Promise<void>;
+let browser: Browser;
+
+const INJECTED = '<img src=x onerror="alert(1)"> ça marche ?';
+
+async function conversation(...texts: string[]): Promise<string[]> {
+  const created = (await (await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lang: 'fr' }) })).json()) as {
+    conversationId: string;
+    token: string;
+  };
+  const kinds: string[] = [];
+  for (const text of texts) {
+    const res = await fetch(`${base}/api/conversations/${created.conversationId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${created.token}` },
+      body: JSON.stringify({ text }),
+    });
+    const body = (await res.json()) as { replies: { source: { kind: string } }[] };
+    kinds.push(body.replies[0]!.source.kind);
+  }
+  return kinds;
+}
+
+beforeAll(async () => {
+  app = await buildApp(
+    loadConfig({
+      ...process.env,
+      LOG_LEVEL: 'silent',
+      KB_DIR: join(ROOT, 'knowledge-base'),
+      DIALOGS_DIR: join(ROOT, 'dialogs'),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: '',
+      SQLITE_FILE: join(dataDir, 'bot.db'),
+      HANDOFF_WEBHOOK_URL: '',
+      ADMIN_TOKENS: `eve:editor:${TOKEN}`,
+    }),
+  );
+  ({ base, close: closeServer } = await listenOnLoopback(app.http));
+  browser = await launchBrowser();
+  // Real conversations: one answered; the same unknown question asked in two conversations, and one with markup
+  // in it, each getting the honest fallback.
+  expect(await conversation('Quelle est la durée de la garantie ?')).toEqual(['faq']);
+  expect(await conversation('Le zorglub est-il compatible ?')).toEqual(['fallback']);
+  expect(await conversation('zorglub compatible avec mon four ?')).toEqual(['fallback']);
+  expect(await conversation(INJECTED)).toEqual(['fallback']);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await closeServer();
+  await app.store.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('log in, see the figures and the grouped unanswered question, dismiss it', async () => {
+  const { context, offLoopback } = await loopbackContext(browser);
+  const page = await context.newPage();
+  const seen = watchPage(page);
+  try {
+    await page.goto(`${base}/admin`);
+    // A wrong token is refused and nothing else is shown.
+    await page.getByTestId('login-token').fill('not-the-right-token-at-all');
+    await page.getByTestId('login-submit').click();
+    await expectText(page.getByTestId('login-error'), 'This token is not valid.');
+    expect(await page.locator('#app').isHidden()).toBe(true);
+
+    await page.getByTestId('login-token').fill(TOKEN);
+    await page.getByTestId('login-submit').click();
+    // Four conversations, one resolved by the bot (the warranty answer): 25.0 %.
+    await expectText(page.getByTestId('fig-conversations').locator('.value'), '4');
+    await expectText(page.getByTestId('fig-bot-rate').locator('.value'), '25.0 %');
+    expect(await page.getByTestId('chart-days').locator('svg rect').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('chart-replies').locator('svg').getAttribute('aria-label')).toContain('fallback 3');
+    await expectText(page.getByTestId('figures-unanswered').locator('li').first(), /^2× zorglub compatible avec mon four \? \(fr\)$/);
+
+    await page.getByRole('tab', { name: 'Unanswered' }).click();
+    const groups = page.getByTestId('inbox-group');
+    await groups.first().waitFor();
+    expect(await groups.count()).toBe(2);
+    // The two zorglub questions are one group (most frequent first), newest example first.
+    const zorglub = groups.first();
+    expect(await zorglub.locator('.meta').first().textContent()).toMatch(/^2× · fr · fallback 2 · last /);
+    expect(await zorglub.getByTestId('inbox-example').locator('q').allTextContents()).toEqual(['zorglub compatible avec mon four ?', 'Le zorglub est-il compatible ?']);
+    // The markup is shown as the text the customer typed, not run.
+    expect(await groups.nth(1).getByTestId('inbox-example').locator('q').allTextContents()).toEqual([INJECTED]);
+    expect(await page.locator('img').count()).toBe(0);
+
+    await zorglub.getByTestId('inbox-dismiss').click();
+    await expectText(page.getByTestId('inbox-status'), 'Dismissed: “zorglub compatible avec mon four ?”.');
+    expect(await groups.count()).toBe(1);
+    expect(await groups.first().getByTestId('inbox-example').locator('q').allTextContents()).toEqual([INJECTED]);
+
+    // The token stays for the session: a reload shows the page, and the dismissed group stays gone.
+    await page.reload();
+    await expectText(page.getByTestId('fig-conversations').locator('.value'), '4');
+    await page.getByRole('tab', { name: 'Unanswered' }).click();
+    await groups.first().waitFor();
+    expect(await groups.count()).toBe(1);
+    await groups.first().getByTestId('inbox-handled').click();
+    await page.getByTestId('inbox-status').waitFor();
+    expect(await groups.count()).toBe(0);
+    expect((await app.store.inboxMarks()).map((m) => [m.state, m.by]).sort()).toEqual([['dismissed', 'eve'], ['handled', 'eve']]);
+
+    await page.getByTestId('logout').click();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    expect(await page.getByTestId('login-token').isVisible()).toBe(true);
+
+    expect(seen.errors).toEqual([]);
+    expect(seen.dialogs).toEqual([]);
+    expect(offLoopback).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}, 60_000);
+
+/** Wait until the element's text is `text` or matches it (the page fills it asynchronously). */
+async function expectText(locator: import('playwright-core').Locator, text: string | RegExp): Promise<void> {
+  await locator.waitFor();
+  const [source, flags] = typeof text === 'string' ? [null, ''] : [text.source, text.flags];
+  await locator.page().waitForFunction(
+    ([el, t, re, f]) => (re === null ? (el as { textContent: string | null }).textContent === t : new RegExp(re, f).test((el as { textContent: string | null }).textContent ?? '')),
+    [await locator.elementHandle(), typeof text === 'string' ? text : '', source, flags] as const,
+    { timeout: 10_000 },
+  ).catch(async () => {
+    throw new Error(`expected text ${JSON.stringify(text)}, got ${JSON.stringify(await locator.textContent())}`);
+  });
+}
