@@ -158,22 +158,22 @@
    * @param {string} title @param {{label: string, value: number, part?: number}[]} bars @param {string} testid
    */
   function barChart(title, bars, testid) {
-    const W = 320, H = 160, pad = 24, max = Math.max(1, ...bars.map((b) => b.value));
-    const s = svg('svg', { viewBox: `0 0 ${W} ${H + 30}`, role: 'img', 'aria-label': `${title}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ') || 'no data'}` });
+    const W = 320, H = 160, pad = 24, top = 16, max = Math.max(1, ...bars.map((b) => b.value));
+    const s = svg('svg', { viewBox: `0 0 ${W} ${H + top + 22}`, role: 'img', 'aria-label': `${title}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ') || 'no data'}` });
     s.append(svg('title', {}, title));
     const bw = bars.length ? Math.min(40, (W - pad) / bars.length - 6) : 0;
     bars.forEach((b, i) => {
       const x = pad + i * ((W - pad) / bars.length) + 3;
       const h = (b.value / max) * H;
-      s.append(svg('rect', { x, y: H - h + 10, width: bw, height: h, fill: '#9fb3cc' }));
+      s.append(svg('rect', { x, y: H - h + top, width: bw, height: h, fill: '#9fb3cc' }));
       if (b.part !== undefined) {
         const hp = (b.part / max) * H;
-        s.append(svg('rect', { x, y: H - hp + 10, width: bw, height: hp, fill: '#123a63' }));
+        s.append(svg('rect', { x, y: H - hp + top, width: bw, height: hp, fill: '#123a63' }));
       }
-      s.append(svg('text', { x: x + bw / 2, y: H - h + 6, 'text-anchor': 'middle', 'font-size': 10 }, String(b.value)));
-      s.append(svg('text', { x: x + bw / 2, y: H + 24, 'text-anchor': 'middle', 'font-size': 9 }, b.label));
+      s.append(svg('text', { x: x + bw / 2, y: H - h + top - 4, 'text-anchor': 'middle', 'font-size': 10 }, String(b.value)));
+      s.append(svg('text', { x: x + bw / 2, y: H + top + 14, 'text-anchor': 'middle', 'font-size': 9 }, b.label));
     });
-    s.append(svg('line', { x1: pad - 2, y1: H + 10, x2: W, y2: H + 10, stroke: '#4a5260' }));
+    s.append(svg('line', { x1: pad - 2, y1: H + top, x2: W, y2: H + top, stroke: '#4a5260' }));
     return el('figure', { class: 'chart', 'data-testid': testid }, el('h3', {}, title), s);
   }
 

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import express from 'express';
 import type { Browser } from 'playwright-core';
 import { buildApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -19,6 +20,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'savbot-admin-page-'));
 let app: Awaited<ReturnType<typeof buildApp>>;
 let base: string;
 let closeServer: () => Promise<void>;
+/** The same app behind test-only stubs of the entries and try endpoints (built on another branch). */
+let stubbedBase: string;
+let closeStubbed: () => Promise<void>;
+const stubCalls: { path: string; body: unknown }[] = [];
 let browser: Browser;
 
 const INJECTED = '<img src=x onerror="alert(1)"> ça marche ?';
@@ -57,6 +62,7 @@ beforeAll(async () => {
     }),
   );
   ({ base, close: closeServer } = await listenOnLoopback(app.http));
+  ({ base: stubbedBase, close: closeStubbed } = await listenOnLoopback(withStubs(app.http)));
   browser = await launchBrowser();
   // Real conversations: one answered; the same unknown question asked in two conversations, and one with markup
   // in it, each getting the honest fallback.
@@ -69,6 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await closeServer();
+  await closeStubbed();
   await app.store.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -146,3 +153,70 @@ async function expectText(locator: import('playwright-core').Locator, text: stri
     throw new Error(`expected text ${JSON.stringify(text)}, got ${JSON.stringify(await locator.textContent())}`);
   });
 }
+
+/**
+ * Test-only stubs of the entries and try endpoints, with the contract the page relies on (the real ones are built
+ * on another branch): entries list, add a sample question (409 REGRESSION unless forced), try a question.
+ */
+function withStubs(inner: express.Express): express.Express {
+  const entry = (id: string, topic: string, fr: string) => ({ id, topic, file: `knowledge-base/${topic}.yaml`, kind: 'faq', title: { fr, ro: fr, en: fr }, questions: { fr: [`${fr} ?`], ro: [], en: [] }, answer: { fr: '…', ro: '…', en: '…' } });
+  const entries = [entry('warranty-coverage', 'warranty', 'Garantie'), entry('delivery-delay', 'delivery', 'Retard de livraison')];
+  const outer = express();
+  outer.use(express.json());
+  outer.use('/api/admin', (req, res, next) => (req.get('authorization') === `Bearer ${TOKEN}` ? next() : res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'no' } })));
+  outer.get('/api/admin/entries', (_req, res) => void res.json({ entries }));
+  outer.post('/api/admin/entries/:id/questions', (req, res) => {
+    stubCalls.push({ path: req.path, body: req.body });
+    if (!req.body.force)
+      return void res.status(409).json({ error: { code: 'REGRESSION', message: 'the change would break 1 sample question', details: [{ question: 'Garantie ?', lang: 'fr', expected: 'warranty-coverage', got: 'delivery-delay' }] } });
+    res.json({ entry: entries[0], version: 'v2' });
+  });
+  outer.post('/api/admin/try', (req, res) => {
+    stubCalls.push({ path: req.path, body: req.body });
+    res.json({ lang: 'fr', decision: 'answer', match: { id: 'warranty-coverage', title: 'Garantie', confidence: 0.91 }, runnerUp: { id: 'delivery-delay', title: 'Retard de livraison', confidence: 0.12 } });
+  });
+  outer.use(inner);
+  return outer;
+}
+
+test('the inbox adds a message to an entry through the entries API (stubbed), the try console shows match and runner-up', async () => {
+  expect(await conversation('frobnicateur bidule ?')).toEqual(['fallback']);
+  const { context, offLoopback } = await loopbackContext(browser);
+  const page = await context.newPage();
+  const seen = watchPage(page);
+  try {
+    await page.goto(`${stubbedBase}/admin`);
+    await page.getByTestId('login-token').fill(TOKEN);
+    await page.getByTestId('login-submit').click();
+    await page.getByRole('tab', { name: 'Unanswered' }).click();
+    const group = page.getByTestId('inbox-group').filter({ hasText: 'frobnicateur bidule ?' });
+    await group.waitFor();
+    await group.getByTestId('inbox-entry-select').selectOption('warranty-coverage');
+    await group.getByTestId('inbox-add').click();
+    // A regression is reported with the question it would break; the editor may add anyway.
+    await expectText(group.getByRole('alert'), /would break 1 sample question[^]*\[fr\] "Garantie \?" would go to delivery-delay instead of warranty-coverage/);
+    await group.getByTestId('inbox-add-force').click();
+    await expectText(page.getByTestId('inbox-status'), '“frobnicateur bidule ?” added to warranty-coverage (fr, version v2); group marked handled.');
+    expect(await group.count()).toBe(0);
+    expect(stubCalls).toEqual([
+      { path: '/api/admin/entries/warranty-coverage/questions', body: { lang: 'fr', question: 'frobnicateur bidule ?' } },
+      { path: '/api/admin/entries/warranty-coverage/questions', body: { lang: 'fr', question: 'frobnicateur bidule ?', force: true } },
+    ]);
+    // The group is marked handled under its key terms (stems: "bidule" -> "bidul").
+    expect((await app.store.inboxMarks()).some((m) => m.state === 'handled' && m.terms.includes('bidul') && m.by === 'eve')).toBe(true);
+
+    await page.getByRole('tab', { name: 'Try a question' }).click();
+    await page.getByTestId('try-text').fill('garantie de mon frigo');
+    await page.getByTestId('try-submit').click();
+    await expectText(page.getByTestId('try-match'), 'Garantie (warranty-coverage), confidence 0.91');
+    await expectText(page.getByTestId('try-runner-up'), 'Retard de livraison (delivery-delay), confidence 0.12');
+    expect(await page.getByTestId('try-decision').textContent()).toBe('answer');
+    expect(stubCalls[2]).toEqual({ path: '/api/admin/try', body: { text: 'garantie de mon frigo' } });
+
+    expect(seen.errors).toEqual([]);
+    expect(seen.dialogs).toEqual([]);
+    expect(offLoopback).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}, 60_000);
