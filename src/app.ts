@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import type { SourceIssue } from './domain/errors';
-import { LANGS, type KnowledgeBase, type Lang } from './domain/types';
+import { LANGS, type KbEntry, type KnowledgeBase, type Lang } from './domain/types';
 import { Engine, type EngineObserver } from './engine/engine';
 import { loadKnowledgeBase } from './knowledge/loader';
 import type { ClassifierOptions } from './matching/classifier';
@@ -79,19 +79,27 @@ export function buildCore(
   return { kb, engine, store, warnings, buildMs: performance.now() - t0 };
 }
 
-/** Figures and the unanswered inbox over the core's store, grouping with the matcher's analysis of the text. */
-export function buildInsights(core: Pick<Core, 'kb' | 'engine'> & { store: InsightsStore }, defaultLang: Lang, now?: () => Date): Insights {
-  const analyzer = new Analyzer(core.kb.synonyms);
-  const titles = new Map(core.kb.entries.map((e) => [e.id, e.title]));
+/**
+ * Figures and the unanswered inbox over the store, grouping with the matcher's analysis of the text. `kb` returns
+ * the knowledge base in use (a getter, so that a reloaded one is picked up: analyzer, titles and topics follow it).
+ */
+export function buildInsights(deps: { kb: () => KnowledgeBase; engine: Pick<Engine, 'match'>; store: InsightsStore }, defaultLang: Lang, now?: () => Date): Insights {
+  let cached: { version: string; analyzer: Analyzer; titles: Map<string, KbEntry['title']>; topicOf: ReturnType<typeof topicIndex> } | undefined;
+  const current = () => {
+    const kb = deps.kb();
+    if (cached?.version !== kb.version)
+      cached = { version: kb.version, analyzer: new Analyzer(kb.synonyms), titles: new Map(kb.entries.map((e) => [e.id, e.title])), topicOf: topicIndex(kb) };
+    return cached;
+  };
   return new Insights({
-    store: core.store,
-    termsOf: (text, lang) => analyzer.analyze(text, lang).terms,
+    store: deps.store,
+    termsOf: (text, lang) => current().analyzer.analyze(text, lang).terms,
     guess: (text, lang) => {
-      const m = core.engine.match(text, lang);
+      const m = deps.engine.match(text, lang);
       const c = m.candidates[0];
-      return c ? { id: c.id, title: titles.get(c.id)?.[lang] ?? c.id, confidence: Math.round(m.confidence * 1000) / 1000 } : undefined;
+      return c ? { id: c.id, title: current().titles.get(c.id)?.[lang] ?? c.id, confidence: Math.round(m.confidence * 1000) / 1000 } : undefined;
     },
-    topicOf: topicIndex(core.kb),
+    topicOf: (source) => current().topicOf(source),
     defaultLang,
     ...(now ? { now } : {}),
   });
@@ -114,7 +122,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     throw e;
   }
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
-  const insights = buildInsights({ kb: core.kb, engine: core.engine, store }, config.defaultLang);
+  const insights = buildInsights({ kb: () => core.kb, engine: core.engine, store }, config.defaultLang);
   const publicDir = join(__dirname, '..', 'public');
   const routers = [insightsRoutes({ insights, users: config.admin.users }), metricsRoute(metrics, config.metrics.token), adminPage(publicDir)];
   const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers });
