@@ -389,6 +389,7 @@
     void loadEntries();
   });
   $('entry-new').addEventListener('click', () => openEditor(null, editLang()));
+  /** @type {HTMLSelectElement} */ (entriesForm.elements.namedItem('lang')).addEventListener('change', () => void loadEntries());
 
   /**
    * The editor of one entry in one language (existing entry: PUT; new: POST).

@@ -171,6 +171,15 @@ function withStubs(inner: express.Express): express.Express {
       return void res.status(409).json({ error: { code: 'REGRESSION', message: 'the change would break 1 sample question', details: [{ question: 'Garantie ?', lang: 'fr', expected: 'warranty-coverage', got: 'delivery-delay' }] } });
     res.json({ entry: entries[0], version: 'v2' });
   });
+  outer.put('/api/admin/entries/:id', (req, res) => {
+    stubCalls.push({ path: req.path, body: req.body });
+    if (!req.body.answer)
+      return void res.status(422).json({ error: { code: 'INVALID_CONTENT', message: 'invalid content', details: [{ file: 'knowledge-base/warranty.yaml', line: 12, column: 5, path: 'entries[0].answer.ro', message: 'must not be empty' }] } });
+    res.json({ entry: { ...entries[0], title: { ...entries[0]!.title, ro: req.body.title } }, version: 'v3' });
+  });
+  outer.get('/api/admin/status', (_req, res) => {
+    res.json({ version: 'v3', publishedAt: '2026-11-25T10:00:00.000Z', lastError: { at: '2026-11-25T10:05:00.000Z', issues: [{ file: 'knowledge-base/delivery.yaml', line: 3, column: 1, path: 'entries', message: 'expected a list' }] } });
+  });
   outer.post('/api/admin/try', (req, res) => {
     stubCalls.push({ path: req.path, body: req.body });
     res.json({ lang: 'fr', decision: 'answer', match: { id: 'warranty-coverage', title: 'Garantie', confidence: 0.91 }, runnerUp: { id: 'delivery-delay', title: 'Retard de livraison', confidence: 0.12 } });
@@ -179,7 +188,7 @@ function withStubs(inner: express.Express): express.Express {
   return outer;
 }
 
-test('the inbox adds a message to an entry through the entries API (stubbed), the try console shows match and runner-up', async () => {
+test('against stubs of the entries API: add an inbox message to an entry, try a question, edit an entry, reload status', async () => {
   expect(await conversation('frobnicateur bidule ?')).toEqual(['fallback']);
   const { context, offLoopback } = await loopbackContext(browser);
   const page = await context.newPage();
@@ -212,6 +221,33 @@ test('the inbox adds a message to an entry through the entries API (stubbed), th
     await expectText(page.getByTestId('try-runner-up'), 'Retard de livraison (delivery-delay), confidence 0.12');
     expect(await page.getByTestId('try-decision').textContent()).toBe('answer');
     expect(stubCalls[2]).toEqual({ path: '/api/admin/try', body: { text: 'garantie de mon frigo' } });
+
+    // Entries by topic, edited in Romanian: a content error is shown with its place, then the save goes through.
+    await page.getByRole('tab', { name: 'Entries' }).click();
+    await page.locator('#entries-form select[name=lang]').selectOption('ro');
+    const warranty = page.locator('[data-testid=entry][data-id=warranty-coverage]');
+    await warranty.waitFor();
+    expect(await page.locator('#entries-list summary').allTextContents()).toEqual(['warranty (1)', 'delivery (1)']);
+    await warranty.getByTestId('entry-edit').click();
+    const editor = page.getByTestId('entry-editor');
+    await editor.getByTestId('editor-title').fill('Garanție');
+    await editor.getByTestId('editor-questions').fill('cât durează garanția?\ngaranție frigider');
+    expect(await editor.getByTestId('editor-answer').inputValue()).toBe('…');
+    await editor.getByTestId('editor-answer').fill('');
+    await editor.getByTestId('editor-save').click();
+    await expectText(editor.getByRole('alert'), 'invalid content (INVALID_CONTENT)\nknowledge-base/warranty.yaml:12:5: entries[0].answer.ro: must not be empty');
+    await editor.getByTestId('editor-answer').fill('Garanția este de 2 ani.');
+    await editor.getByTestId('editor-save').click();
+    await expectText(page.getByTestId('entries-status'), 'Saved warranty-coverage (version v3).');
+    expect(stubCalls.slice(3)).toEqual([
+      { path: '/api/admin/entries/warranty-coverage', body: { lang: 'ro', title: 'Garanție', questions: ['cât durează garanția?', 'garanție frigider'], answer: '' } },
+      { path: '/api/admin/entries/warranty-coverage', body: { lang: 'ro', title: 'Garanție', questions: ['cât durează garanția?', 'garanție frigider'], answer: 'Garanția este de 2 ani.' } },
+    ]);
+
+    // The reload status with the last error's place.
+    await page.getByRole('tab', { name: 'Content status' }).click();
+    await expectText(page.getByTestId('status-version'), 'v3');
+    await expectText(page.getByTestId('status-issues').locator('li'), 'knowledge-base/delivery.yaml:3:1: entries: expected a list');
 
     expect(seen.errors).toEqual([]);
     expect(seen.dialogs).toEqual([]);
