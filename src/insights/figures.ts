@@ -88,6 +88,14 @@ export function topicOfConversation(r: ConversationRecord, topicOf?: TopicOf): s
   return r.state.lastTopic ?? 'none';
 }
 
+/** Whether a conversation is in the population narrowed by `filter` (see above). */
+export function matchesFilter(r: ConversationRecord, filter: FigureFilter, topicOf?: TopicOf): boolean {
+  if (!r.messages.some((m) => m.from === 'customer')) return false;
+  if (filter.lang && r.state.lang !== filter.lang) return false;
+  if (filter.channel && r.state.channel !== filter.channel) return false;
+  return !filter.topic || topicOfConversation(r, topicOf) === filter.topic;
+}
+
 const isReply = (m: MessageRecord) => m.from === 'bot' || m.from === 'agent';
 
 /** When the bot resolved the conversation (first answer or dialog end), if it did. */
@@ -130,13 +138,10 @@ export function computeFigures(records: ConversationRecord[], o: { from: string;
   const join: number[] = [];
   const scores: number[] = [];
   for (const r of records) {
+    if (!matchesFilter(r, filter, o.topicOf)) continue;
     const customer = r.messages.filter((m) => m.from === 'customer');
-    if (customer.length === 0) continue;
     const topic = topicOfConversation(r, o.topicOf);
     const lang = r.state.lang ?? 'none';
-    if (filter.lang && r.state.lang !== filter.lang) continue;
-    if (filter.channel && r.state.channel !== filter.channel) continue;
-    if (filter.topic && topic !== filter.topic) continue;
 
     f.conversations++;
     f.customerMessages += customer.length;

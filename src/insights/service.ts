@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors';
 import type { KnowledgeBase, Lang, ReplySource } from '../domain/types';
 import type { InboxMarkState, InsightsStore } from '../storage/insights';
-import { computeFigures, type FigureFilter, type Figures, type TopicOf } from './figures';
+import { computeFigures, matchesFilter, type FigureFilter, type Figures, type TopicOf } from './figures';
 import { groupUnanswered, termsOfKey, unansweredMessages, type InboxGroup, type InboxOptions } from './inbox';
 
 /** "7d", "24h", "90m" before `now`, or an ISO date/time: the start of a period. */
@@ -57,7 +57,8 @@ export class Insights {
     const { from, to } = this.range(p);
     const records = await this.deps.store.conversationsCreated(from, to);
     const figures = computeFigures(records, { from, to, filter, ...(this.deps.topicOf ? { topicOf: this.deps.topicOf } : {}) });
-    const groups = await this.groups(records, filter.lang);
+    // The unanswered questions of the same conversations as the figures.
+    const groups = await this.groups(records.filter((r) => matchesFilter(r, filter, this.deps.topicOf)));
     return { ...figures, unanswered: groups.slice(0, 10).map((g) => ({ key: g.key, text: g.examples[0]!.text, count: g.count, langs: g.langs })) };
   }
 

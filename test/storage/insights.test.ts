@@ -186,9 +186,13 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
     // Teams: C only, resolved by a person in 300000 ms.
     const teams = await insights.figures({ since: '7d' }, { channel: 'teams' });
     expect([teams.conversations, teams.resolved.byPerson, teams.resolutionMs?.avg]).toEqual([1, 1, 300000]);
+    // Its unanswered questions are those of the same conversations: C's first message only.
+    expect(teams.unanswered.map((u) => [u.text, u.count])).toEqual([['blabla xyz', 1]]);
     // Warranty: E and I, both resolved by the bot: 60250 and 600 -> mean 30425.
     const warranty = await insights.figures({ since: '7d' }, { topic: 'warranty' });
     expect([warranty.conversations, warranty.resolved.botRate, warranty.resolutionMs?.avg]).toEqual([2, 1, 30425]);
+    // E's Corsica group (2) and I's low-confidence answer.
+    expect(warranty.unanswered.map((u) => [u.text, u.count])).toEqual([['Vous livrez en Corse ?', 2], ['la garantie couvre la rayure ?', 1]]);
   });
 
   test('queue length per queue from the store', async () => {
