@@ -17,6 +17,13 @@ const counts = (o: Record<string, number>) =>
     .map(([k, n]) => `${k} ${n}`)
     .join(', ') || '-';
 
+/** Counts with their share of the conversations: the handoff rate per reason or queue. */
+const share = (o: Record<string, number>, total: number) =>
+  Object.entries(o)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k, n]) => `${k} ${n} (${pct(total ? n / total : null)})`)
+    .join(', ') || '-';
+
 /** The figures as a two-column text table (npm run report). */
 export function formatFigures(f: Figures & { unanswered?: { text: string; count: number; langs: string[] }[] }): string {
   const filter = Object.entries(f.filter)
@@ -34,8 +41,8 @@ export function formatFigures(f: Figures & { unanswered?: { text: string; count:
     ['resolved by a person', String(f.resolved.byPerson)],
     ['unresolved', String(f.resolved.unresolved)],
     ['handoff rate', `${pct(f.handoffs.rate)} (${f.handoffs.conversations} conversations, ${f.handoffs.requests} requests)`],
-    ['handoffs by reason', counts(f.handoffs.byReason)],
-    ['handoffs by queue', counts(f.handoffs.byQueue)],
+    ['handoffs by reason', share(f.handoffs.byReason, f.conversations)],
+    ['handoffs by queue', share(f.handoffs.byQueue, f.conversations)],
     ['time to agent', statText(f.agentJoinMs)],
     ['CSAT', f.csat.average === null ? '-' : `${f.csat.average.toFixed(2)} / 5 (n=${f.csat.count}; ${[1, 2, 3, 4, 5].map((k) => `${k}: ${f.csat.distribution[String(k) as '1']}`).join(', ')})`],
     ['replies by kind', counts(f.replies as Record<string, number>)],

@@ -42,16 +42,29 @@ export const DEFAULT_INBOX_OPTIONS: InboxOptions = { lowConfidence: 0.4, similar
 /**
  * Customer messages the bot did not answer well: typed text (not a button) whose turn got the honest fallback,
  * a "did you mean A or B?" (topic menus excluded: they answer a button), or an answer with confidence below
- * `lowConfidence`. Turns inside a dialog, with a person, or answering the satisfaction question are not counted:
- * their replies are dialog/handoff replies. Language: the conversation's.
+ * `lowConfidence`; also the message not understood that brought a person (reason "misunderstood"), whose fallback
+ * was replaced by the handoff notice. Other turns inside a dialog, with a person, or answering the satisfaction
+ * question are not counted: their replies are dialog/handoff replies. Language: the conversation's.
  */
 export function unansweredMessages(records: ConversationRecord[], lowConfidence = DEFAULT_INBOX_OPTIONS.lowConfidence, defaultLang: Lang = 'fr'): UnansweredMessage[] {
   const out: UnansweredMessage[] = [];
   for (const r of records) {
     const ms = r.messages;
+    // The second message in a row not understood is answered by the handoff notice, not a fallback: it is the
+    // last customer message before a handoff requested for that reason.
+    const beforeHandoff = new Set<number>();
+    for (const h of r.handoffs) {
+      if (h.reason !== 'misunderstood') continue;
+      const last = ms.filter((m) => m.from === 'customer' && m.action === undefined && m.at <= h.requestedAt).pop();
+      if (last) beforeHandoff.add(last.id);
+    }
     for (let i = 0; i < ms.length; i++) {
       const m = ms[i]!;
       if (m.from !== 'customer' || m.action !== undefined || !/[\p{L}\p{N}]/u.test(m.text)) continue;
+      if (beforeHandoff.has(m.id)) {
+        out.push({ text: m.text, at: m.at, conversationId: m.conversationId, lang: r.state.lang ?? defaultLang, reason: 'fallback' });
+        continue;
+      }
       const turn = [];
       for (let j = i + 1; j < ms.length && ms[j]!.from !== 'customer'; j++) if (ms[j]!.from === 'bot' && ms[j]!.source) turn.push(ms[j]!.source!);
       let reason: UnansweredReason | undefined;

@@ -129,11 +129,17 @@ describe('after real traffic', () => {
     expect(fig.handoffs.byReason).toEqual({ misunderstood: 1 });
     expect(fig.resolved.byBot).toBe(0); // a handoff was requested
     const inbox = (await (await get('/api/admin/inbox?since=1d&lang=fr', EDITOR)).json()) as { groups: { key: string; count: number; examples: { text: string }[] }[] };
-    // The second message not understood got the handoff notice, not a fallback: only the first one is here.
-    expect(inbox.groups.map((g) => [g.examples[0]!.text, g.count])).toEqual([['zorglub frobnique le quux', 1]]);
-    const key = inbox.groups[0]!.key;
-    const dismissed = await post(`/api/admin/inbox/${key}/dismiss`, EDITOR);
-    expect([dismissed.status, await dismissed.json()]).toEqual([200, { key, state: 'dismissed' }]);
+    // Both messages not understood (the second one's fallback was replaced by the handoff notice), newest first.
+    expect(inbox.groups.map((g) => [g.examples[0]!.text, g.count])).toEqual([
+      ['wibble wobble plonk', 1],
+      ['zorglub frobnique le quux', 1],
+    ]);
+    const [wibble, zorglub] = inbox.groups.map((g) => g.key);
+    const dismissed = await post(`/api/admin/inbox/${zorglub}/dismiss`, EDITOR);
+    expect([dismissed.status, await dismissed.json()]).toEqual([200, { key: zorglub, state: 'dismissed' }]);
+    const after = (await (await get('/api/admin/inbox?since=1d', ADMIN)).json()) as { groups: { key: string }[] };
+    expect(after.groups.map((g) => g.key)).toEqual([wibble]);
+    expect((await post(`/api/admin/inbox/${wibble}/handled`, ADMIN)).status).toBe(200);
     expect(((await (await get('/api/admin/inbox?since=1d', ADMIN)).json()) as { groups: unknown[] }).groups).toEqual([]);
   });
 

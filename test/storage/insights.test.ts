@@ -186,8 +186,8 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
     // Teams: C only, resolved by a person in 300000 ms.
     const teams = await insights.figures({ since: '7d' }, { channel: 'teams' });
     expect([teams.conversations, teams.resolved.byPerson, teams.resolutionMs?.avg]).toEqual([1, 1, 300000]);
-    // Its unanswered questions are those of the same conversations: C's first message only.
-    expect(teams.unanswered.map((u) => [u.text, u.count])).toEqual([['blabla xyz', 1]]);
+    // Its unanswered questions are those of the same conversations: C's two messages (newest first).
+    expect(teams.unanswered.map((u) => [u.text, u.count])).toEqual([['toujours rien compris', 1], ['blabla xyz', 1]]);
     // Warranty: E and I, both resolved by the bot: 60250 and 600 -> mean 30425.
     const warranty = await insights.figures({ since: '7d' }, { topic: 'warranty' });
     expect([warranty.conversations, warranty.resolved.botRate, warranty.resolutionMs?.avg]).toEqual([2, 1, 30425]);
@@ -201,22 +201,24 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
 
   test('the inbox groups similar unanswered messages; dismissed and handled groups leave it', async () => {
     const groups = await insights.inbox({ since: '7d' });
-    // Unanswered: C "blabla xyz" (fallback), E x2 (fallback, clarify: same terms livr+cors), F (fallback), I (low
-    // confidence). C's second message got the handoff notice and D's got handoff replies: not in the inbox.
+    // Unanswered: C "blabla xyz" (fallback) and "toujours rien compris" (not understood again: the handoff notice
+    // replaced its fallback), E x2 (fallback, clarify: same terms livr+cors), F (fallback), I (low confidence).
+    // D's messages got handoff replies (a request for a person): not in the inbox. Most frequent first, then newest.
     expect(groups.map((g) => [g.examples.map((e) => e.text), g.count, g.langs, g.reasons])).toEqual([
       [['Vous livrez en Corse ?', 'Est-ce que vous livrez en Corse ?'], 2, ['fr'], { fallback: 1, clarify: 1 }],
       [['la garantie couvre la rayure ?'], 1, ['fr'], { 'low-confidence': 1 }],
       [['do you deliver to Corsica?'], 1, ['en'], { fallback: 1 }],
+      [['toujours rien compris'], 1, ['fr'], { fallback: 1 }],
       [['blabla xyz'], 1, ['fr'], { fallback: 1 }],
     ]);
     expect(groups[0]!.examples[0]).toEqual({ text: 'Vous livrez en Corse ?', at: '2026-11-05T14:00:20.000Z', conversationId: 's-E', lang: 'fr' });
     expect((await insights.inbox({ since: '7d' }, 'en')).map((g) => g.count)).toEqual([1]);
 
     const corsica = groups[0]!.key;
-    const blabla = groups[3]!.key;
+    const blabla = groups[4]!.key;
     await insights.mark(corsica, 'dismissed', 'alice');
     await insights.mark(blabla, 'handled', 'alice'); // at 2026-11-08T00:00
-    expect((await insights.inbox({ since: '7d' })).map((g) => g.examples[0]!.text)).toEqual(['la garantie couvre la rayure ?', 'do you deliver to Corsica?']);
+    expect((await insights.inbox({ since: '7d' })).map((g) => g.examples[0]!.text)).toEqual(['la garantie couvre la rayure ?', 'do you deliver to Corsica?', 'toujours rien compris']);
     expect((await store.inboxMarks()).map((m) => [m.key, m.state, m.by]).sort()).toEqual([[blabla, 'handled', 'alice'], [corsica, 'dismissed', 'alice']].sort());
 
     // A day later, both questions come back: the dismissed one stays hidden, the handled one is back (the bot
@@ -233,6 +235,7 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
       ['blabla xyz', 1],
       ['la garantie couvre la rayure ?', 1],
       ['do you deliver to Corsica?', 1],
+      ['toujours rien compris', 1],
     ]);
     await expect(insights.mark('not a key!', 'dismissed', 'alice')).rejects.toMatchObject({ code: 'INVALID_INBOX_KEY', status: 400 });
   });
