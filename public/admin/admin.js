@@ -135,7 +135,18 @@
     for (const s of document.querySelectorAll('[role=tabpanel]')) /** @type {HTMLElement} */ (s).hidden = s.id !== name;
     await loaders[name]?.();
   }
-  for (const b of document.querySelectorAll('nav [role=tab]')) b.addEventListener('click', () => void showTab(b.getAttribute('data-tab') || 'figures'));
+  const tabs = /** @type {HTMLElement[]} */ ([...document.querySelectorAll('nav [role=tab]')]);
+  for (const b of tabs) {
+    b.addEventListener('click', () => void showTab(b.getAttribute('data-tab') || 'figures'));
+    // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
+    b.addEventListener('keydown', (ev) => {
+      const step = ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowLeft' ? -1 : 0;
+      if (!step) return;
+      const next = tabs[(tabs.indexOf(b) + step + tabs.length) % tabs.length];
+      next.focus();
+      void showTab(next.getAttribute('data-tab') || 'figures');
+    });
+  }
 
   /** Query string of a form's non-empty fields. @param {HTMLFormElement} form */
   function formQuery(form) {

@@ -101,7 +101,10 @@ test('log in, see the figures and the grouped unanswered question, dismiss it', 
     expect(await page.getByTestId('chart-replies').locator('svg').getAttribute('aria-label')).toContain('fallback 3');
     await expectText(page.getByTestId('figures-unanswered').locator('li').first(), /^2× zorglub compatible avec mon four \? \(fr\)$/);
 
-    await page.getByRole('tab', { name: 'Unanswered' }).click();
+    // From the keyboard: arrow right from "Figures" opens "Unanswered".
+    await page.getByRole('tab', { name: 'Figures' }).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Unanswered' }).getAttribute('aria-selected')).toBe('true');
     const groups = page.getByTestId('inbox-group');
     await groups.first().waitFor();
     expect(await groups.count()).toBe(2);
