@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import type { SourceIssue } from './domain/errors';
-import { LANGS, type KnowledgeBase, type Lang } from './domain/types';
-import { Engine } from './engine/engine';
+import { LANGS, type KbEntry, type KnowledgeBase, type Lang } from './domain/types';
+import { Engine, type EngineObserver } from './engine/engine';
 import { loadKnowledgeBase } from './knowledge/loader';
 import type { ClassifierOptions } from './matching/classifier';
 import { Matcher, mergeMatcherOptions, type MatcherOptions } from './matching/matcher';
@@ -12,6 +12,7 @@ import { LanguageDetector } from './nlp/language';
 import { createHttpApp } from './server/http';
 import { MemoryConversationStore, type ConversationStore } from './storage/conversations';
 import { createStore } from './storage/sql';
+import type { InsightsStore } from './storage/insights';
 import type { Connector } from './connectors/types';
 import { FileConnector } from './connectors/file';
 import { HttpConnector } from './connectors/http';
@@ -20,6 +21,9 @@ import { DialogRunner } from './dialogs/runner';
 import { BusinessHours } from './handoff/policy';
 import { agentEventsRoute } from './handoff/inbound';
 import { DeliveryWorker } from './handoff/delivery';
+import { Insights, topicIndex } from './insights/service';
+import { Metrics } from './metrics/metrics';
+import { adminPage, insightsRoutes, metricsRoute } from './server/insightsRoutes';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -44,6 +48,7 @@ export function buildCore(
   matcherOptions?: Partial<MatcherOptions> & { classifier?: Partial<ClassifierOptions> },
   connector?: Connector,
   now?: () => Date,
+  observer?: EngineObserver,
 ): Core {
   const t0 = performance.now();
   const { kb, warnings } = loadKnowledgeBase(config.kbDir);
@@ -68,9 +73,36 @@ export function buildCore(
     dialogs,
     options: { ...config.matching, defaultLang: config.defaultLang },
     ...(now ? { now } : {}),
+    ...(observer ? { observer } : {}),
     ...(config.handoff ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } } : {}),
   });
   return { kb, engine, store, warnings, buildMs: performance.now() - t0 };
+}
+
+/**
+ * Figures and the unanswered inbox over the store, grouping with the matcher's analysis of the text. `kb` returns
+ * the knowledge base in use (a getter, so that a reloaded one is picked up: analyzer, titles and topics follow it).
+ */
+export function buildInsights(deps: { kb: () => KnowledgeBase; engine: Pick<Engine, 'match'>; store: InsightsStore }, defaultLang: Lang, now?: () => Date): Insights {
+  let cached: { version: string; analyzer: Analyzer; titles: Map<string, KbEntry['title']>; topicOf: ReturnType<typeof topicIndex> } | undefined;
+  const current = () => {
+    const kb = deps.kb();
+    if (cached?.version !== kb.version)
+      cached = { version: kb.version, analyzer: new Analyzer(kb.synonyms), titles: new Map(kb.entries.map((e) => [e.id, e.title])), topicOf: topicIndex(kb) };
+    return cached;
+  };
+  return new Insights({
+    store: deps.store,
+    termsOf: (text, lang) => current().analyzer.analyze(text, lang).terms,
+    guess: (text, lang) => {
+      const m = deps.engine.match(text, lang);
+      const c = m.candidates[0];
+      return c ? { id: c.id, title: current().titles.get(c.id)?.[lang] ?? c.id, confidence: Math.round(m.confidence * 1000) / 1000 } : undefined;
+    },
+    topicOf: (source) => current().topicOf(source),
+    defaultLang,
+    ...(now ? { now } : {}),
+  });
 }
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
@@ -81,21 +113,26 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
 /** Wire everything once: the only place that builds objects and passes dependencies through constructors. */
 export async function buildApp(config: Config, log: Logger = createLogger(config)) {
   const store = await createStore(config.storage);
+  const metrics = new Metrics(store);
   let core: Core;
   try {
-    core = buildCore(config, store);
+    core = buildCore(config, store, undefined, undefined, undefined, metrics.engineObserver());
   } catch (e) {
     await store.close();
     throw e;
   }
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents });
+  const insights = buildInsights({ kb: () => core.kb, engine: core.engine, store }, config.defaultLang);
+  const publicDir = join(__dirname, '..', 'public');
+  const routers = [insightsRoutes({ insights, users: config.admin.users }), metricsRoute(metrics, config.metrics.token), adminPage(publicDir)];
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
     secret: config.handoff.webhookSecret,
     ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+    observer: metrics.deliveryObserver(),
   });
-  return { ...core, http, log, delivery };
+  return { ...core, store, http, log, delivery, metrics, insights };
 }

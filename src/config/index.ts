@@ -90,6 +90,7 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  METRICS_TOKEN: z.string().optional().refine((v) => !v || v.length >= 16, { message: 'METRICS_TOKEN must be at least 16 characters (leave it empty for an open /metrics)' }),
   ADMIN_TOKENS: z
     .string()
     .optional()
@@ -153,6 +154,8 @@ export interface Config {
     retryScheduleMs?: number[];
     hours: Partial<Record<QueueName | 'default', OpeningHours>>;
   };
+  /** GET /metrics: open when no token is set, else `Authorization: Bearer <token>`. */
+  metrics: { token?: string };
   admin: {
     /** Who may use the admin API and page (/admin), with which role. */
     users: AdminUser[];
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(e.HANDOFF_RETRY_SCHEDULE_MS ? { retryScheduleMs: e.HANDOFF_RETRY_SCHEDULE_MS } : {}),
       hours: e.HANDOFF_HOURS as Partial<Record<QueueName | 'default', OpeningHours>>,
     },
+    metrics: { ...(e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {}) },
     admin: { users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }], devToken: !e.ADMIN_TOKENS },
   };
 }

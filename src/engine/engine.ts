@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors';
-import { LANGS, type IncomingMessage, type KbEntry, type KnowledgeBase, type Lang, type Reply, type Suggestion } from '../domain/types';
+import { LANGS, type IncomingMessage, type KbEntry, type KnowledgeBase, type Lang, type Reply, type ReplyKind, type Suggestion } from '../domain/types';
 import type { Matcher, MatchResult } from '../matching/matcher';
 import type { LanguageDetector } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
@@ -39,6 +39,17 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   fallbackTopics: 4,
 };
 
+/** Told what happens, for metrics (the engine does not know where figures go). Every hook is optional. */
+export interface EngineObserver {
+  /** A customer message was received on `channel`. */
+  received?(channel: string): void;
+  /** A message was stored for the customer (bot reply, join notice, agent message), by source kind. */
+  replied?(kind: ReplyKind): void;
+  /** One matcher call took `seconds`. */
+  matched?(seconds: number): void;
+  handoff?(reason: HandoffReason, queue: QueueName): void;
+}
+
 export interface EngineDeps {
   kb: KnowledgeBase;
   /** Dialogs (after-sales requests); without them, entries that start a dialog are answered as FAQ. */
@@ -50,6 +61,7 @@ export interface EngineDeps {
   store: ConversationStore;
   options?: Partial<EngineOptions>;
   now?: () => Date;
+  observer?: EngineObserver;
 }
 
 export type Decision =
@@ -203,6 +215,7 @@ export class Engine {
         ? { at: this.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action }
         : { at: this.now().toISOString(), from: 'customer', text: msg.text ?? '' },
     ]);
+    this.deps.observer?.received?.(msg.channel);
     let replies: Reply[];
     if (state.handoff) replies = await this.withPerson(state, msg, customer!);
     else {
@@ -240,6 +253,7 @@ export class Engine {
         type: 'handoff.requested',
         data: {
           handoffId: handoff.id,
+          requestedAt: handoff.requestedAt,
           channel: state.channel,
           language: lang,
           queue: handoff.queue,
@@ -263,6 +277,8 @@ export class Engine {
     state.offered = last?.suggestions?.length ? last.suggestions : undefined;
     const saved = await this.deps.store.saveTurn(state, out, { events: c.events, ...(c.joined ? { joined: c.joined } : {}) });
     this.contexts.delete(state);
+    if (c.handoff && state.handoff) this.deps.observer?.handoff?.(state.handoff.reason, state.handoff.queue);
+    this.observeSaved(saved);
     this.events.emit('message', state.id, saved, 'turn');
     return replies;
   }
@@ -361,13 +377,24 @@ export class Engine {
       } finally {
         this.contexts.delete(state);
       }
+      this.observeSaved(saved);
       this.events.emit('message', state.id, saved, 'agent');
     });
   }
 
   /** Match one text without a conversation (editors' "try a question", eval, tests). */
   match(text: string, lang: Lang): MatchResult {
-    return this.deps.matcher.match(text.slice(0, this.options.maxTextLength), lang);
+    const observer = this.deps.observer;
+    if (!observer?.matched) return this.deps.matcher.match(text.slice(0, this.options.maxTextLength), lang);
+    const t0 = performance.now();
+    const result = this.deps.matcher.match(text.slice(0, this.options.maxTextLength), lang);
+    observer.matched((performance.now() - t0) / 1000);
+    return result;
+  }
+
+  private observeSaved(saved: MessageRecord[]): void {
+    const replied = this.deps.observer?.replied;
+    if (replied) for (const m of saved) if (m.from !== 'customer' && m.source) replied(m.source.kind);
   }
 
   private chooseLanguage(state: ConversationState, text: string): { lang: Lang; guess: ReturnType<LanguageDetector['detect']> } {

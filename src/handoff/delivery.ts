@@ -20,6 +20,13 @@ export interface DeliveryLog {
   error(obj: object, msg: string): void;
 }
 
+/** Told about each delivery attempt (metrics); the worker does not know where figures go. */
+export interface DeliveryObserver {
+  delivered?(e: OutboxEvent): void;
+  /** A failed attempt: `dead` when it was the last one, `gone` for 410 Gone, `status` when the endpoint answered. */
+  failed?(e: OutboxEvent, o: { status?: number; dead: boolean; gone: boolean }): void;
+}
+
 export interface DeliveryOptions {
   /** HANDOFF_WEBHOOK_URL. Undefined: the worker does nothing (handoffs stay queued for the built-in desk). */
   url?: string;
@@ -39,6 +46,7 @@ export interface DeliveryOptions {
   random?: () => number;
   fetch?: typeof fetch;
   log?: DeliveryLog;
+  observer?: DeliveryObserver;
 }
 
 export interface RunResult {
@@ -94,6 +102,7 @@ export class DeliveryWorker {
   private readonly random: () => number;
   private readonly fetch: typeof fetch;
   private readonly log: DeliveryLog;
+  private readonly observer: DeliveryObserver;
   /** Where the endpoint is, for logs: origin and path only (no credentials, no query string). */
   private readonly endpoint: string | undefined;
 
@@ -116,6 +125,7 @@ export class DeliveryWorker {
     this.random = opts.random ?? Math.random;
     this.fetch = opts.fetch ?? ((input, init) => fetch(input, init));
     this.log = opts.log ?? consoleLog;
+    this.observer = opts.observer ?? {};
 
     if (!this.schedule.every((d) => Number.isFinite(d) && d >= 0)) throw new ConfigError('webhook retry schedule: delays must be finite numbers of ms >= 0');
     if (!(this.jitter >= 0 && this.jitter < 1)) throw new ConfigError('webhook retry jitter must be in [0, 1)');
@@ -185,9 +195,11 @@ export class DeliveryWorker {
       if (outcome.ok) {
         await this.store.markDelivered(e.id, this.now());
         result.delivered++;
+        this.observer.delivered?.(e);
         continue;
       }
       result.failed++;
+      this.observer.failed?.(e, { ...(outcome.status !== undefined ? { status: outcome.status } : {}), gone: outcome.gone, dead: !outcome.gone && e.attempts + 1 > this.schedule.length });
       if (outcome.gone) {
         gone = true;
         const at = this.now().toISOString();

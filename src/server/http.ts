@@ -13,6 +13,8 @@ export interface HttpDeps {
   publicDir: string;
   /** Agents' events (signed webhooks); mounted before the JSON parser since signatures cover the raw body. */
   agentEvents?: Router;
+  /** Admin API, admin page and /metrics routers, mounted after the JSON parser. */
+  routers?: Router[];
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
 }
@@ -31,6 +33,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.get('/', (_req, res) => {
     res.type('html').send(demo);
   });
+  for (const r of deps.routers ?? []) app.use(r);
   app.use(widgetRoutes(deps.engine, deps.streamPollMs));
   app.use(notFound);
   app.use(errorHandler(deps.log));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../domain/errors';
 import type { Lang, ReplySource, Suggestion } from '../domain/types';
 import type { HandoffState, NewOutboxEvent, OutboxEvent, OutboxStore, QueueName } from '../handoff/types';
+import { handoffFromEvent, type ConversationRecord, type InboxMark, type InsightsStore } from './insights';
 
 export interface MessageRecord {
   /** Increasing per store (autoincrement): streams replay "after the last seen id". */
@@ -117,7 +118,7 @@ function checkSenders(messages: NewMessage[]): void {
   for (const m of messages) if (!SENDERS.includes(m.from)) throw new Error(`invalid message sender ${JSON.stringify(m.from)}`);
 }
 
-export class MemoryConversationStore implements ConversationStore {
+export class MemoryConversationStore implements ConversationStore, InsightsStore {
   private readonly convs = new Map<string, ConversationState>();
   private readonly messages: MessageRecord[] = [];
   private lastId = 0;
@@ -126,6 +127,7 @@ export class MemoryConversationStore implements ConversationStore {
   private readonly inbound = new Set<string>();
   private readonly joins: { queue: QueueName; delay: number }[] = [];
   private readonly settings = new Map<string, string>();
+  private readonly marks = new Map<string, InboxMark>();
 
   async create(state: ConversationState): Promise<void> {
     if (this.convs.has(state.id)) throw new Error(`conversation ${state.id} already exists`);
@@ -254,6 +256,32 @@ export class MemoryConversationStore implements ConversationStore {
   async setSetting(key: string, value: string | null): Promise<void> {
     if (value === null) this.settings.delete(key);
     else this.settings.set(key, value);
+  }
+
+  async conversationsCreated(from: string, to: string): Promise<ConversationRecord[]> {
+    const convs = [...this.convs.values()].filter((c) => c.createdAt >= from && c.createdAt < to).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    return convs.map((c) => ({
+      state: structuredClone(c),
+      messages: this.messages.filter((m) => m.conversationId === c.id).map((m) => structuredClone(m)),
+      handoffs: this.outbox
+        .filter((e) => e.conversationId === c.id && e.type === 'handoff.requested')
+        .sort((a, b) => a.seq - b.seq)
+        .flatMap((e) => handoffFromEvent(e.body) ?? []),
+    }));
+  }
+
+  async queuedHandoffs(): Promise<Partial<Record<QueueName, number>>> {
+    const out: Partial<Record<QueueName, number>> = {};
+    for (const c of this.convs.values()) if (c.handoff?.status === 'queued') out[c.handoff.queue] = (out[c.handoff.queue] ?? 0) + 1;
+    return out;
+  }
+
+  async inboxMarks(): Promise<InboxMark[]> {
+    return [...this.marks.values()].map((m) => structuredClone(m));
+  }
+
+  async setInboxMark(mark: InboxMark): Promise<void> {
+    this.marks.set(mark.key, structuredClone(mark));
   }
 
   async close(): Promise<void> {}

@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { AppError, ConfigError } from '../domain/errors';
 import type { Lang, ReplySource, Suggestion } from '../domain/types';
 import type { HandoffState, OutboxEvent, QueueName } from '../handoff/types';
+import { handoffFromEvent, type ConversationRecord, type InboxMark, type InboxMarkState, type InsightsStore } from './insights';
 import { newWebhookId, replayed, webhookBody, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
 
 type SqlDialectName = 'sqlite' | 'postgres';
@@ -74,6 +75,8 @@ interface Database {
   inbound_webhooks: { webhook_id: string; received_at: string };
   handoff_joins: { id: Generated<number | string>; queue: string; requested_at: string; joined_at: string; delay_ms: number };
   settings: { key: string; value: string };
+  /** Editors' decisions on unanswered-question groups; terms as a JSON array. */
+  inbox_marks: { key: string; state: string; terms: string; at: string; by_user: string };
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -169,6 +172,20 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.alterTable('conversations').addColumn('offered', 'text').execute();
       },
     },
+    '0004_inbox': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('inbox_marks')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('dismissed', 'handled')`))
+          .addColumn('terms', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('by_user', 'text', (c) => c.notNull())
+          .execute();
+        // The figures and the inbox read conversations by creation time.
+        await db.schema.createIndex('conversations_created_at').on('conversations').column('created_at').execute();
+      },
+    },
   };
 }
 
@@ -232,7 +249,7 @@ const notFound = (id: string) => new AppError('CONVERSATION_NOT_FOUND', `convers
  * Timestamps are stored as the ISO strings they arrive as, JSON values (dialog state, reply source) as text, so
  * every field reads back exactly as written.
  */
-export class SqlConversationStore implements ConversationStore {
+export class SqlConversationStore implements ConversationStore, InsightsStore {
   private constructor(
     private readonly db: Kysely<Database>,
     readonly dialect: SqlDialectName,
@@ -499,6 +516,60 @@ export class SqlConversationStore implements ConversationStore {
       .orderBy('id')
       .execute();
     return rows.map(decodeMessage);
+  }
+
+  async conversationsCreated(from: string, to: string): Promise<ConversationRecord[]> {
+    const convs = await this.db.selectFrom('conversations').selectAll().where('created_at', '>=', from).where('created_at', '<', to).orderBy('created_at').orderBy('id').execute();
+    const messages = await this.db
+      .selectFrom('messages')
+      .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+      .selectAll('messages')
+      .where('conversations.created_at', '>=', from)
+      .where('conversations.created_at', '<', to)
+      .orderBy('messages.id')
+      .execute();
+    const events = await this.db
+      .selectFrom('outbox')
+      .innerJoin('conversations', 'conversations.id', 'outbox.conversation_id')
+      .select(['outbox.conversation_id', 'outbox.body'])
+      .where('outbox.type', '=', 'handoff.requested')
+      .where('conversations.created_at', '>=', from)
+      .where('conversations.created_at', '<', to)
+      .orderBy('outbox.conversation_id')
+      .orderBy('outbox.seq')
+      .execute();
+    const byId = new Map<string, ConversationRecord>();
+    for (const c of convs) byId.set(c.id, { state: decodeConversation(c), messages: [], handoffs: [] });
+    for (const m of messages) byId.get(m.conversation_id)?.messages.push(decodeMessage(m));
+    for (const e of events) {
+      const h = handoffFromEvent(e.body);
+      if (h) byId.get(e.conversation_id)?.handoffs.push(h);
+    }
+    return [...byId.values()];
+  }
+
+  async queuedHandoffs(): Promise<Partial<Record<QueueName, number>>> {
+    const rows = await this.db
+      .selectFrom('conversations')
+      .select(['handoff_queue', (eb) => eb.fn.countAll().as('n')])
+      .where('handoff_status', '=', 'queued')
+      .groupBy('handoff_queue')
+      .execute();
+    const out: Partial<Record<QueueName, number>> = {};
+    for (const r of rows) if (r.handoff_queue) out[r.handoff_queue as QueueName] = Number(r.n);
+    return out;
+  }
+
+  async inboxMarks(): Promise<InboxMark[]> {
+    const rows = await this.db.selectFrom('inbox_marks').selectAll().orderBy('at').execute();
+    return rows.map((r) => ({ key: r.key, state: r.state as InboxMarkState, terms: JSON.parse(r.terms) as string[], at: r.at, by: r.by_user }));
+  }
+
+  async setInboxMark(mark: InboxMark): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('inbox_marks').where('key', '=', mark.key).execute();
+      await trx.insertInto('inbox_marks').values({ key: mark.key, state: mark.state, terms: JSON.stringify(mark.terms), at: mark.at, by_user: mark.by }).execute();
+    });
   }
 
   async close(): Promise<void> {

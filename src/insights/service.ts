@@ -1,0 +1,91 @@
+import { AppError } from '../domain/errors';
+import type { KnowledgeBase, Lang, ReplySource } from '../domain/types';
+import type { InboxMarkState, InsightsStore } from '../storage/insights';
+import { computeFigures, matchesFilter, type FigureFilter, type Figures, type TopicOf } from './figures';
+import { groupUnanswered, termsOfKey, unansweredMessages, type InboxGroup, type InboxOptions } from './inbox';
+
+/** "7d", "24h", "90m" before `now`, or an ISO date/time: the start of a period. */
+export function parseSince(v: string, now: Date): Date {
+  const m = /^(\d{1,5})([dhm])$/.exec(v.trim());
+  if (m) return new Date(now.getTime() - Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm']);
+  const t = Date.parse(v);
+  if (/^\d{4}-\d{2}-\d{2}/.test(v.trim()) && Number.isFinite(t)) return new Date(t);
+  throw new AppError('INVALID_PERIOD', `since="${v}" must be a duration like 7d, 24h or 90m, or an ISO date like 2026-11-01`, 400);
+}
+
+/** Topic of a reply's entry (by id) or dialog (the topic of the entry that starts it). */
+export function topicIndex(kb: KnowledgeBase): TopicOf {
+  const entries = new Map(kb.entries.map((e) => [e.id, e.topic]));
+  const dialogs = new Map<string, string>();
+  for (const e of kb.entries) if (e.dialog && !dialogs.has(e.dialog)) dialogs.set(e.dialog, e.topic);
+  return (s: ReplySource) => (s.id === undefined ? undefined : s.kind === 'dialog' ? dialogs.get(s.id) : entries.get(s.id));
+}
+
+export interface InsightsDeps {
+  store: InsightsStore;
+  /** Matching terms of a text (the matcher's analyzer: folded, synonyms, stems, no stopwords). */
+  termsOf(text: string, lang: Lang): string[];
+  /** The entry the matcher leans to, for a group's suggestion. */
+  guess?(text: string, lang: Lang): InboxGroup['topGuess'];
+  topicOf?: TopicOf;
+  defaultLang?: Lang;
+  inbox?: Partial<InboxOptions>;
+  now?: () => Date;
+}
+
+export interface Period {
+  since?: string;
+  until?: string;
+}
+
+/** Service figures and the unanswered inbox over the stored conversations. */
+export class Insights {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: InsightsDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** [from, to) of a period; default the last 7 days. */
+  range(p: Period): { from: string; to: string } {
+    const now = this.now();
+    const to = p.until ? parseSince(p.until, now) : now;
+    return { from: parseSince(p.since ?? '7d', now).toISOString(), to: to.toISOString() };
+  }
+
+  async figures(p: Period, filter: FigureFilter = {}): Promise<Figures & { unanswered: { key: string; text: string; count: number; langs: Lang[] }[] }> {
+    const { from, to } = this.range(p);
+    const records = await this.deps.store.conversationsCreated(from, to);
+    const figures = computeFigures(records, { from, to, filter, ...(this.deps.topicOf ? { topicOf: this.deps.topicOf } : {}) });
+    // The unanswered questions of the same conversations as the figures.
+    const groups = await this.groups(records.filter((r) => matchesFilter(r, filter, this.deps.topicOf)));
+    return { ...figures, unanswered: groups.slice(0, 10).map((g) => ({ key: g.key, text: g.examples[0]!.text, count: g.count, langs: g.langs })) };
+  }
+
+  async inbox(p: Period, lang?: Lang): Promise<InboxGroup[]> {
+    const { from, to } = this.range(p);
+    const groups = await this.groups(await this.deps.store.conversationsCreated(from, to), lang);
+    if (this.deps.guess) {
+      for (const g of groups) {
+        const oldest = g.examples[g.examples.length - 1]!;
+        const guess = this.deps.guess(oldest.text, oldest.lang);
+        if (guess) g.topGuess = guess;
+      }
+    }
+    return groups;
+  }
+
+  /** Dismiss a group, or mark it handled, by its key (as returned by `inbox`). */
+  async mark(key: string, state: InboxMarkState, by: string): Promise<void> {
+    const terms = termsOfKey(key);
+    if (!terms) throw new AppError('INVALID_INBOX_KEY', `"${key.slice(0, 80)}" is not an inbox group key`, 400);
+    await this.deps.store.setInboxMark({ key, state, terms, at: this.now().toISOString(), by });
+  }
+
+  private async groups(records: Awaited<ReturnType<InsightsStore['conversationsCreated']>>, lang?: Lang): Promise<InboxGroup[]> {
+    const o = this.deps.inbox ?? {};
+    let msgs = unansweredMessages(records, o.lowConfidence, this.deps.defaultLang);
+    if (lang) msgs = msgs.filter((m) => m.lang === lang);
+    return groupUnanswered(msgs, this.deps.termsOf, await this.deps.store.inboxMarks(), o);
+  }
+}
