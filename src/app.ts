@@ -20,6 +20,8 @@ import { DialogRunner } from './dialogs/runner';
 import { BusinessHours } from './handoff/policy';
 import { agentEventsRoute } from './handoff/inbound';
 import { DeliveryWorker } from './handoff/delivery';
+import { createDirectLine } from './channels/directline/routes';
+import { DirectLineTokens } from './channels/directline/tokens';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -89,7 +91,16 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     throw e;
   }
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents });
+  // Direct Line for Web Chat: REST routes here; its WebSocket stream is attached to the server by whoever listens.
+  const directLine = createDirectLine({
+    engine: core.engine,
+    tokens: new DirectLineTokens(config.directLine.tokenSecret),
+    ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
+    defaultLang: config.defaultLang,
+    demoPage: join(__dirname, '..', 'public', 'webchat.html'),
+    webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
+  });
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents, directLine: directLine.routes });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
@@ -97,5 +108,5 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
   });
-  return { ...core, http, log, delivery };
+  return { ...core, http, log, delivery, directLine };
 }

@@ -13,6 +13,8 @@ export interface HttpDeps {
   publicDir: string;
   /** Agents' events (signed webhooks); mounted before the JSON parser since signatures cover the raw body. */
   agentEvents?: Router;
+  /** Direct Line 3.0 for Microsoft Web Chat (/v3/directline, /webchat.html). */
+  directLine?: Router;
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
 }
@@ -32,6 +34,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type('html').send(demo);
   });
   app.use(widgetRoutes(deps.engine, deps.streamPollMs));
+  if (deps.directLine) app.use(deps.directLine);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
