@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import WebSocket from 'ws';
-import { buildApp } from '../../src/app';
+import { buildApp, buildCore } from '../../src/app';
 import { DirectLineTokens } from '../../src/channels/directline/tokens';
 import { loadConfig } from '../../src/config';
 import { listenOnLoopback } from '../support/processes';
@@ -359,6 +359,28 @@ describe('Direct Line: WebSocket stream', () => {
     expect(fromAgent.channelData).toMatchObject({ agent: { name: 'Marie' } });
     const polled = (await get(conv)).activities.find((a) => a.id === fromAgent.id);
     expect(polled).toEqual(fromAgent);
+    s.close();
+    await app.engine.agentEvent({ type: 'handoff.completed', conversationId: conv.conversationId });
+  });
+});
+
+describe('Direct Line: several instances', () => {
+  test('a message written by another instance (no event in this process) reaches the open stream by polling', async () => {
+    // Another engine on the same database, as a second instance would be: its events do not reach this process.
+    const other = buildCore({ kbDir: join(ROOT, 'knowledge-base'), dialogsDir: join(ROOT, 'dialogs'), defaultLang: 'fr', matching: app.engine.options }, app.store).engine;
+    const conv = await start();
+    const s = openStream(conv.streamUrl);
+    await s.opened;
+    await say(conv, 'je veux parler à un conseiller', 'p-1');
+    await s.until((a) => a.channelData?.clientActivityID === 'p-1', 'echo');
+    let heard = 0;
+    const count = () => heard++;
+    app.engine.events.on('message', count);
+    await other.agentEvent({ type: 'agent.message', conversationId: conv.conversationId, text: 'Ici Paul, depuis une autre instance.', agent: { name: 'Paul' } });
+    const fromAgent = await s.until((a) => a.text === 'Ici Paul, depuis une autre instance.', 'message from the other instance');
+    app.engine.events.off('message', count);
+    expect(heard).toBe(0);
+    expect(fromAgent.from).toEqual({ id: 'bot', name: 'Paul', role: 'bot' });
     s.close();
     await app.engine.agentEvent({ type: 'handoff.completed', conversationId: conv.conversationId });
   });

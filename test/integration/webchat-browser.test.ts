@@ -109,7 +109,7 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   // Every message the customer sent came back with its clientActivityID: none stays "sending" (or "send failed",
   // which Web Chat shows in the same element), well before Web Chat's 20 s send timeout.
   expect(await page.locator('.webchat__bubble--from-user').count()).toBe(3);
-  await page.waitForFunction(() => document.querySelectorAll('.webchat__activity-status--sending').length === 0, undefined, { timeout: 10_000 });
+  await page.locator('.webchat__activity-status--sending').first().waitFor({ state: 'detached', timeout: 10_000 });
   expect(offLoopback).toEqual([]);
   expect(seen.errors).toEqual([]);
   expect(seen.dialogs).toEqual([]);
