@@ -231,6 +231,21 @@ describe('Direct Line: start and activities', () => {
   });
 });
 
+describe('Direct Line: other origins', () => {
+  test('pages on another origin may call it (CORS for bearer-token requests, preflight answered)', async () => {
+    const pre = await fetch(`${DL()}/conversations/x/activities`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-ms-bot-agent' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/authorization.*content-type.*x-ms-bot-agent/);
+    const res = await fetch(`${DL()}/conversations`, { method: 'POST', headers: { origin: 'https://shop.example' } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});
+
 describe('Direct Line: tokens', () => {
   test('401 without a token, with garbage, a token signed with another key, an expired token, or a stream token', async () => {
     const conv = await start();

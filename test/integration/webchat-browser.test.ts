@@ -6,7 +6,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -115,4 +117,29 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   expect(seen.dialogs).toEqual([]);
   expect(consoleErrors.filter((e) => /directline|webchat|Failed to load|40[13]/i.test(e))).toEqual([]);
   await context.close();
+});
+
+test("the README's embedding snippet works from another site's origin (CORS), answer and echo included", async () => {
+  // The snippet as documented, on a page served by another origin (localhost vs 127.0.0.1), the bot's URL swapped in.
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const snippet = /Embed it[^]*?```html\n([^]*?)```/.exec(readme)![1]!.split('https://bot.example.com').join(base);
+  const site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="fr"><body>${snippet}</body></html>`));
+  await new Promise<void>((ok) => site.listen(0, '127.0.0.1', ok));
+  const sitePort = (site.address() as AddressInfo).port;
+  const { context, offLoopback } = await loopbackContext(browser, { locale: 'fr-FR' });
+  try {
+    const page = await context.newPage();
+    const seen = watchPage(page);
+    await page.goto(`http://localhost:${sitePort}/`);
+    await page.locator('.webchat__bubble:not(.webchat__bubble--from-user)').first().waitFor({ timeout: 15_000 });
+    await send(page, 'où est mon colis ?');
+    await page.locator('.webchat__bubble:not(.webchat__bubble--from-user)').nth(1).waitFor({ timeout: 15_000 });
+    await page.locator('.webchat__activity-status--sending').first().waitFor({ state: 'detached', timeout: 10_000 });
+    expect(new URL(page.url()).origin).not.toBe(base);
+    expect(offLoopback).toEqual([]);
+    expect(seen.errors).toEqual([]);
+  } finally {
+    await context.close();
+    site.close();
+  }
 });

@@ -138,6 +138,17 @@ export function createDirectLine(deps: DirectLineDeps) {
 
   const r = Router();
 
+  // Web Chat is embedded in other sites' pages: any origin may call, since access rides on bearer tokens (no
+  // cookies). Preflights (Authorization, JSON bodies) are answered here.
+  r.use(BASE, (req, res, next) => {
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method !== 'OPTIONS') return next();
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-allow-headers', 'authorization, content-type, x-ms-bot-agent');
+    res.setHeader('access-control-max-age', '600');
+    res.status(204).end();
+  });
+
   // Server-to-server: a site's backend asks for a token (with DIRECTLINE_SECRET when set) and gives it to its page.
   r.post(`${BASE}/tokens/generate`, async (req, res) => {
     const given = bearerOf(req.headers.authorization);
