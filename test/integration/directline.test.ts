@@ -3,7 +3,7 @@
  * file, the global fetch, the `ws` client): start, post, get with watermarks, tokens, the stream, agents' messages.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
@@ -403,15 +403,27 @@ describe('Direct Line: several instances', () => {
 
 describe('Web Chat files', () => {
   test('the bundle is served from node_modules with caching headers, and the demo page uses it with our Direct Line', async () => {
+    const original = readFileSync(join(ROOT, 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'));
+    // Gzipped for clients that accept it (fetch does, and decompresses), as is for the others.
     const js = await fetch(`${base}/webchat/webchat.js`);
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toMatch(/javascript/);
+    expect(js.headers.get('content-encoding')).toBe('gzip');
+    expect(js.headers.get('vary')).toMatch(/accept-encoding/i);
     expect(js.headers.get('cache-control')).toMatch(/max-age=\d+/);
-    const etag = js.headers.get('etag');
-    expect(etag).toBeTruthy();
-    expect((await js.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
-    // (supertest: fetch turns a conditional request into a no-cache one)
-    expect((await request(app.http).get('/webchat/webchat.js').set('if-none-match', etag!)).status).toBe(304);
+    expect(Buffer.from(await js.arrayBuffer()).equals(original)).toBe(true);
+    const gz = await request(app.http).get('/webchat/webchat.js').set('accept-encoding', 'gzip').buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+    expect(Number(gz.headers['content-length'])).toBeLessThan(original.length / 2);
+    const plain = await request(app.http).get('/webchat/webchat.js').set('accept-encoding', 'identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(Number(plain.headers['content-length'])).toBe(original.length);
+    // Revalidation answers 304 for either form (supertest: fetch turns a conditional request into a no-cache one).
+    expect((await request(app.http).get('/webchat/webchat.js').set('accept-encoding', 'gzip').set('if-none-match', gz.headers.etag!)).status).toBe(304);
+    expect((await request(app.http).get('/webchat/webchat.js').set('accept-encoding', 'identity').set('if-none-match', plain.headers.etag!)).status).toBe(304);
     const page = await (await fetch(`${base}/webchat.html`)).text();
     expect(page).toContain('<script src="/webchat/webchat.js">');
     expect(page).toContain("domain: location.origin + '/v3/directline'");
