@@ -201,6 +201,17 @@ describe('Direct Line: start and activities', () => {
     expect(all.map(Number)).toEqual([...all.map(Number)].sort((a, b) => a - b));
   });
 
+  test('the same activity posted twice (same clientActivityID) is answered once and acknowledged with the same id', async () => {
+    const conv = await start();
+    const w = (await get(conv)).watermark;
+    const first = await say(conv, 'où est mon colis ?', 'retry-1');
+    const countAfterFirst = (await get(conv, w)).activities.length;
+    expect(await say(conv, 'où est mon colis ?', 'retry-1')).toBe(first);
+    const after = (await get(conv, w)).activities;
+    expect(after).toHaveLength(countAfterFirst);
+    expect(after.filter((a) => a.channelData?.clientActivityID === 'retry-1')).toHaveLength(1);
+  });
+
   test('a click on a suggested action (imBack: its label as text) is what the button does', async () => {
     const conv = await start();
     const welcome = (await get(conv)).activities[0]!;

@@ -174,7 +174,7 @@ export function createDirectLine(deps: DirectLineDeps) {
     if (given && !(deps.secret && sameSecret(given, deps.secret))) {
       const claims = tokens.verify(given);
       if (!(await engine.getConversation(claims.conv))) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${claims.conv}" not found`, 404);
-      res.json({ conversationId: claims.conv, token: given, expires_in: Math.max(0, claims.exp - Math.floor(Date.now() / 1000)), streamUrl: streamUrl(req, claims.conv, claims.user) });
+      res.json({ conversationId: claims.conv, token: given, expires_in: tokens.secondsLeft(claims), streamUrl: streamUrl(req, claims.conv, claims.user) });
       return;
     }
     const user = `dl_${randomBytes(12).toString('base64url')}`;
@@ -194,7 +194,7 @@ export function createDirectLine(deps: DirectLineDeps) {
   r.get(`${BASE}/conversations/:id`, async (req, res) => {
     const { claims, token } = await authorized(req);
     const watermark = watermarkOf(req.query.watermark);
-    res.json({ conversationId: claims.conv, token, expires_in: Math.max(0, claims.exp - Math.floor(Date.now() / 1000)), streamUrl: streamUrl(req, claims.conv, claims.user, watermark) });
+    res.json({ conversationId: claims.conv, token, expires_in: tokens.secondsLeft(claims), streamUrl: streamUrl(req, claims.conv, claims.user, watermark) });
   });
 
   r.post(`${BASE}/conversations/:id/activities`, async (req, res) => {
@@ -206,9 +206,17 @@ export function createDirectLine(deps: DirectLineDeps) {
       res.json({ id: clientId });
       return;
     }
+    const mine = (m: MessageRecord) => m.from === 'customer' && m.clientId === clientId;
+    const before = await engine.transcript(claims.conv);
+    // The same activity posted again (a client's retry): answered once, acknowledged with the same id.
+    const seen = before.find(mine);
+    if (seen) {
+      res.json({ id: String(seen.id) });
+      return;
+    }
     const incoming = incomingOf(activity as ActivityJson) ?? { text: '' };
     await engine.handle({ conversationId: claims.conv, channel: CHANNEL, ...incoming, clientId });
-    const stored = (await engine.transcript(claims.conv)).filter((m) => m.from === 'customer' && m.clientId === clientId).pop();
+    const stored = (await engine.transcript(claims.conv, before.length ? before[before.length - 1]!.id : 0)).find(mine);
     res.json({ id: stored ? String(stored.id) : clientId });
   });
 

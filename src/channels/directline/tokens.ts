@@ -68,6 +68,11 @@ export class DirectLineTokens {
     return claims;
   }
 
+  /** Seconds until the token expires (Direct Line's expires_in for a token handed back as is). */
+  secondsLeft(claims: TokenClaims): number {
+    return Math.max(0, claims.exp - Math.floor(this.now() / 1000));
+  }
+
   /** verify(), and the token must be this conversation's (403 for another conversation's token). */
   check(token: string, conversationId: string, scp: TokenScope = 'conversation'): TokenClaims {
     const claims = this.verify(token, scp);
