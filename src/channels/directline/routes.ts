@@ -345,8 +345,15 @@ export function createDirectLine(deps: DirectLineDeps) {
     engine.events.on('message', onMessage);
     engine.events.on('typing', onTyping);
     const poll = setInterval(() => void flush(), pollMs);
-    // Pings keep proxies from closing an idle stream and show a dead peer.
-    const heartbeat = setInterval(() => !closed && ws.ping(), 15_000);
+    // Pings keep proxies from closing an idle stream; a peer that did not answer the last one is gone.
+    let alive = true;
+    ws.on('pong', () => (alive = true));
+    const heartbeat = setInterval(() => {
+      if (closed) return;
+      if (!alive) return ws.terminate();
+      alive = false;
+      ws.ping();
+    }, 15_000);
     const cleanup = () => {
       closed = true;
       clearInterval(poll);
