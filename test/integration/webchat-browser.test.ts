@@ -108,6 +108,21 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   expect(res.status).toBe(202);
   await botSays(page, 'Bonjour, ici Marie du service client. Je regarde votre garantie.');
 
+  // What agents (and customers) write is shown as text, never as markup: the activity is textFormat "plain".
+  const markup = '<img src=x onerror="alert(1)"> **gras** <b>b</b>';
+  const body2 = JSON.stringify({ type: 'agent.message', conversationId, text: markup, agent: { name: 'Marie' } });
+  const id2 = `msg_${randomBytes(8).toString('hex')}`;
+  const res2 = await fetch(`${base}/api/agent/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'webhook-id': id2, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(AGENT_SECRET).sign(id2, at, body2) },
+    body: body2,
+  });
+  expect(res2.status).toBe(202);
+  const shown = page.locator('.webchat__bubble', { hasText: '**gras**' }).last();
+  await shown.waitFor({ timeout: 15_000 });
+  expect(await shown.innerText()).toContain(markup);
+  expect(await shown.locator('img, b, strong').count()).toBe(0);
+
   // Every message the customer sent came back with its clientActivityID: none stays "sending" (or "send failed",
   // which Web Chat shows in the same element), well before Web Chat's 20 s send timeout.
   expect(await page.locator('.webchat__bubble--from-user').count()).toBe(3);
