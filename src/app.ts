@@ -24,6 +24,8 @@ import { DeliveryWorker } from './handoff/delivery';
 import { Insights, topicIndex } from './insights/service';
 import { Metrics } from './metrics/metrics';
 import { adminPage, insightsRoutes, metricsRoute } from './server/insightsRoutes';
+import { createDirectLine } from './channels/directline/routes';
+import { DirectLineTokens } from './channels/directline/tokens';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -122,10 +124,19 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     throw e;
   }
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
+  // Direct Line for Web Chat: REST routes here; its WebSocket stream is attached to the server by whoever listens.
+  const directLine = createDirectLine({
+    engine: core.engine,
+    tokens: new DirectLineTokens(config.directLine.tokenSecret),
+    ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
+    defaultLang: config.defaultLang,
+    demoPage: join(__dirname, '..', 'public', 'webchat.html'),
+    webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
+  });
   const insights = buildInsights({ kb: () => core.kb, engine: core.engine, store }, config.defaultLang);
   const publicDir = join(__dirname, '..', 'public');
   const routers = [insightsRoutes({ insights, users: config.admin.users }), metricsRoute(metrics, config.metrics.token), adminPage(publicDir)];
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers });
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers, directLine: directLine.routes });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
@@ -134,5 +145,5 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
     observer: metrics.deliveryObserver(),
   });
-  return { ...core, store, http, log, delivery, metrics, insights };
+  return { ...core, store, http, log, delivery, metrics, insights, directLine };
 }

@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   for (const w of ready.warnings) log.warn(`knowledge base: ${formatIssue(w)}`);
   if (config.handoff.devSecrets && config.env !== 'production')
     log.warn('using the built-in development webhook secrets: set HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET before going live');
+  if (config.directLine.devTokenSecret && config.env !== 'production') log.warn('using the built-in development Direct Line token key: set DIRECTLINE_TOKEN_SECRET before going live');
   if (config.handoff.webhookUrl) log.info(`handoff events are delivered to ${config.handoff.webhookUrl}`);
   else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints');
   ready.delivery.start(config.handoff.deliveryIntervalMs);
@@ -36,11 +37,13 @@ async function main(): Promise<void> {
       `bot ready on http://localhost:${port} (${ready.kb.entries.length} entries, version ${ready.kb.version})`,
     );
   });
+  const streams = ready.directLine.attach(server);
   server.on('error', (err: Error) => {
     log.fatal({ err }, `cannot listen on ${config.host}:${config.port}: ${err.message}`);
     process.exit(1);
   });
   const stop = () => {
+    streams.close();
     server.closeIdleConnections?.();
     server.close(() => void ready.delivery.stop().then(() => ready.store.close()).finally(() => process.exit(0)));
     // Open event streams keep connections alive: do not wait for them forever.

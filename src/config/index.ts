@@ -91,6 +91,8 @@ const envSchema = z.object({
       }
     }),
   METRICS_TOKEN: z.string().optional().refine((v) => !v || v.length >= 16, { message: 'METRICS_TOKEN must be at least 16 characters (leave it empty for an open /metrics)' }),
+  DIRECTLINE_TOKEN_SECRET: z.string().optional().refine((v) => !v || v.length >= 32, { message: 'DIRECTLINE_TOKEN_SECRET must be at least 32 characters' }),
+  DIRECTLINE_SECRET: z.string().optional().refine((v) => !v || v.length >= 32, { message: 'DIRECTLINE_SECRET must be at least 32 characters' }),
   ADMIN_TOKENS: z
     .string()
     .optional()
@@ -126,6 +128,8 @@ const hoursSchema = z.partialRecord(z.enum(['default', ...QUEUES] as [string, ..
 // Development secrets, so that `npm start` and `npm run agent-desk` work together with no .env. Refused in production.
 const DEV_HANDOFF_SECRET = 'whsec_ZGV2LWhhbmRvZmYtc2VjcmV0LWNoYW5nZS1tZQ==';
 const DEV_AGENT_SECRET = 'whsec_ZGV2LWFnZW50LXNlY3JldC1jaGFuZ2UtbWUtbm93';
+// Development key for Direct Line tokens, so that Web Chat works after `npm start` with no .env. Refused in production.
+const DEV_DIRECTLINE_TOKEN_SECRET = 'dev-directline-token-secret-change-me-now';
 // Development admin token, so that /admin works after `npm start` with no .env. Refused in production.
 export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
 
@@ -156,6 +160,14 @@ export interface Config {
   };
   /** GET /metrics: open when no token is set, else `Authorization: Bearer <token>`. */
   metrics: { token?: string };
+  directLine: {
+    /** Key of the HMAC that signs the per-conversation tokens. */
+    tokenSecret: string;
+    /** True when the built-in development key is in use. */
+    devTokenSecret: boolean;
+    /** Server-to-server secret for POST /v3/directline/tokens/generate (when set, required there). */
+    secret?: string;
+  };
   admin: {
     /** Who may use the admin API and page (/admin), with which role. */
     users: AdminUser[];
@@ -175,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (e.NODE_ENV === 'production' && (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET))
     throw new ConfigError('invalid configuration:\n  HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
   if (e.NODE_ENV === 'production' && !e.ADMIN_TOKENS) throw new ConfigError('invalid configuration:\n  ADMIN_TOKENS is required with NODE_ENV=production');
+  if (e.NODE_ENV === 'production' && !e.DIRECTLINE_TOKEN_SECRET) throw new ConfigError('invalid configuration:\n  DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -204,6 +217,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       hours: e.HANDOFF_HOURS as Partial<Record<QueueName | 'default', OpeningHours>>,
     },
     metrics: { ...(e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {}) },
+    directLine: {
+      tokenSecret: e.DIRECTLINE_TOKEN_SECRET || DEV_DIRECTLINE_TOKEN_SECRET,
+      devTokenSecret: !e.DIRECTLINE_TOKEN_SECRET,
+      ...(e.DIRECTLINE_SECRET ? { secret: e.DIRECTLINE_SECRET } : {}),
+    },
     admin: { users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }], devToken: !e.ADMIN_TOKENS },
   };
 }

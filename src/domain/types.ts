@@ -71,4 +71,6 @@ export interface IncomingMessage {
   text?: string;
   action?: string;
   channel: string;
+  /** The id the sending client gave its message (Direct Line's clientActivityID), stored to be echoed back. */
+  clientId?: string;
 }

@@ -210,10 +210,11 @@ export class Engine {
       if (hit) msg = { ...msg, action: hit.value };
     }
     // What the customer wrote is stored first: nothing is lost even if processing fails.
+    const clientId = msg.clientId ? { clientId: msg.clientId } : {};
     const [customer] = await this.deps.store.append(state.id, [
       msg.action !== undefined
-        ? { at: this.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action }
-        : { at: this.now().toISOString(), from: 'customer', text: msg.text ?? '' },
+        ? { at: this.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action, ...clientId }
+        : { at: this.now().toISOString(), from: 'customer', text: msg.text ?? '', ...clientId },
     ]);
     this.deps.observer?.received?.(msg.channel);
     let replies: Reply[];
@@ -281,6 +282,22 @@ export class Engine {
     this.observeSaved(saved);
     this.events.emit('message', state.id, saved, 'turn');
     return replies;
+  }
+
+  /**
+   * The greeting shown when a conversation opens, for channels that speak first (Direct Line / Web Chat): the
+   * knowledge base's `greeting` entry with its buttons, stored like a bot reply so that every replay shows it once.
+   * Nothing when the knowledge base has no `greeting` entry.
+   */
+  welcome(conversationId: string, lang?: Lang): Promise<Reply | undefined> {
+    return this.serialized(conversationId, async () => {
+      const state = await this.deps.store.get(conversationId);
+      if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
+      const e = this.byId.get('greeting');
+      if (!e) return undefined;
+      const [reply] = await this.finishTurn(state, [this.answer(e, lang ?? state.lang ?? this.options.defaultLang)]);
+      return reply;
+    });
   }
 
   /** The customer writes while a person is (about to be) in charge: pass it on, or cancel the request. */

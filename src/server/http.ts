@@ -15,6 +15,8 @@ export interface HttpDeps {
   agentEvents?: Router;
   /** Admin API, admin page and /metrics routers, mounted after the JSON parser. */
   routers?: Router[];
+  /** Direct Line 3.0 for Microsoft Web Chat (/v3/directline, /webchat.html). */
+  directLine?: Router;
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
 }
@@ -35,6 +37,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
   for (const r of deps.routers ?? []) app.use(r);
   app.use(widgetRoutes(deps.engine, deps.streamPollMs));
+  if (deps.directLine) app.use(deps.directLine);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -18,6 +18,8 @@ export interface MessageRecord {
   kbVersion?: string;
   /** Buttons offered with a bot reply (kept so that a reloaded history or a replayed channel can show them). */
   suggestions?: Suggestion[];
+  /** A customer message's id given by the sending client (Direct Line clientActivityID): echoed back with it. */
+  clientId?: string;
 }
 
 export type NewMessage = Omit<MessageRecord, 'id' | 'conversationId'>;

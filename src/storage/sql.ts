@@ -66,6 +66,8 @@ interface MessagesTable {
   kb_version: string | null;
   /** JSON text of Suggestion[]. */
   suggestions: string | null;
+  /** Direct Line clientActivityID of a customer message. */
+  client_id: string | null;
 }
 
 interface Database {
@@ -184,6 +186,12 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .execute();
         // The figures and the inbox read conversations by creation time.
         await db.schema.createIndex('conversations_created_at').on('conversations').column('created_at').execute();
+      },
+    },
+    '0005_directline_client_id': {
+      // Direct Line clients (Web Chat) wait for their own message to come back with the id they gave it.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('messages').addColumn('client_id', 'text').execute();
       },
     },
   };
@@ -613,6 +621,7 @@ async function insertMessages(db: Db, conversationId: string, messages: NewMessa
       source: m.source ? JSON.stringify(m.source) : null,
       kb_version: m.kbVersion ?? null,
       suggestions: m.suggestions?.length ? JSON.stringify(m.suggestions) : null,
+      client_id: m.clientId ?? null,
     };
     const { id } = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow();
     out.push(decodeMessage({ ...row, id }));
@@ -663,6 +672,7 @@ function decodeMessage(r: Selectable<MessagesTable>): MessageRecord {
   if (r.source !== null) m.source = JSON.parse(r.source) as ReplySource;
   if (r.kb_version !== null) m.kbVersion = r.kb_version;
   if (r.suggestions !== null) m.suggestions = JSON.parse(r.suggestions) as Suggestion[];
+  if (r.client_id !== null) m.clientId = r.client_id;
   return m;
 }
 

@@ -573,7 +573,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
     const second = await backend.open();
     await second.close();
     const { migrations, indexes } = await backend.inspect();
-    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox', '0003_suggestions', '0004_inbox']);
+    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox', '0003_suggestions', '0004_inbox', '0005_directline_client_id']);
     expect(indexes).toContain('messages_conversation_id_id');
   });
 
@@ -581,7 +581,8 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
     const s = fullState();
     const writer = await backend.open();
     await writer.create(s);
-    const appended = await writer.append(s.id, [customer('persisted?')]);
+    const appended = await writer.append(s.id, [customer('persisted?'), { ...customer('with a client id'), clientId: 'wc-123' }]);
+    expect(appended[1]!.clientId).toBe('wc-123');
     const next = { ...s, awaitingCsat: false, csat: { score: 5, at: '2026-03-01T12:00:00.000Z' } };
     const saved = await writer.saveTurn(next, [bot('Merci !'), { ...bot('Autre chose ?'), suggestions: [{ label: 'Garantie', value: 'faq:warranty-duration' }] }]);
     expect(saved[1]!.suggestions).toEqual([{ label: 'Garantie', value: 'faq:warranty-duration' }]);

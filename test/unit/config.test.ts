@@ -22,6 +22,23 @@ describe('config', () => {
   });
 });
 
+describe('Direct Line token key', () => {
+  it('uses a development key unless in production, where DIRECTLINE_TOKEN_SECRET is required', () => {
+    expect(loadConfig({}).directLine.devTokenSecret).toBe(true);
+    const production = {
+      NODE_ENV: 'production',
+      HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
+      AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
+      ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
+    };
+    expect(() => loadConfig(production)).toThrow(/DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production/);
+    const key = 'k'.repeat(32);
+    expect(loadConfig({ ...production, DIRECTLINE_TOKEN_SECRET: key }).directLine).toEqual({ tokenSecret: key, devTokenSecret: false });
+    expect(() => loadConfig({ DIRECTLINE_TOKEN_SECRET: 'short' })).toThrow(/DIRECTLINE_TOKEN_SECRET must be at least 32 characters/);
+    expect(() => loadConfig({ DIRECTLINE_SECRET: 'short' })).toThrow(/DIRECTLINE_SECRET must be at least 32 characters/);
+  });
+});
+
 describe('admin tokens', () => {
   const good = 'alice:admin:0123456789abcdef0123,bob:editor:fedcba9876543210fedc';
   it('parses name:role:token and names the bad item without showing its token', () => {
@@ -38,7 +55,11 @@ describe('admin tokens', () => {
   });
   it('uses a development token unless in production, where tokens are required', () => {
     expect(loadConfig({}).admin.devToken).toBe(true);
-    const secrets = { HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==', AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==' };
+    const secrets = {
+      HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
+      AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
+      DIRECTLINE_TOKEN_SECRET: 'a-direct-line-token-key-of-32-chars!',
+    };
     expect(() => loadConfig({ NODE_ENV: 'production', ...secrets })).toThrow(/ADMIN_TOKENS is required/);
     expect(loadConfig({ NODE_ENV: 'production', ...secrets, ADMIN_TOKENS: good }).admin.users).toHaveLength(2);
   });

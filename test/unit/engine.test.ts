@@ -153,6 +153,27 @@ describe('Engine buttons', () => {
     expect(new Set(seen.map((s) => s.text))).toEqual(new Set(['Title B']));
   });
 
+  it('welcomes with the greeting entry, stored once with its buttons (a typed label is then a click); nothing without one', async () => {
+    const store = new MemoryConversationStore();
+    const withGreeting: KnowledgeBase = { ...kb, entries: [...kb.entries, entry('greeting', 'smalltalk', ['a'])] };
+    const engine = new Engine({ kb: withGreeting, matcher: fakeMatcher({}), detector: new LanguageDetector(), store });
+    const conv = await engine.createConversation({ channel: 'test' });
+    const emitted: number[] = [];
+    engine.events.on('message', (_id, records: { id: number }[]) => emitted.push(...records.map((r) => r.id)));
+    const reply = await engine.welcome(conv.id, 'en');
+    expect(reply).toMatchObject({ text: 'Answer greeting', suggestions: [{ label: 'Title a', value: 'faq:a' }], source: { kind: 'smalltalk', id: 'greeting' } });
+    const t = await engine.transcript(conv.id);
+    expect(t).toEqual([expect.objectContaining({ from: 'bot', text: 'Answer greeting', suggestions: [{ label: 'Title a', value: 'faq:a' }] })]);
+    expect(emitted).toEqual([t[0]!.id]);
+    expect((await engine.handle({ conversationId: conv.id, channel: 'test', text: 'title a', clientId: 'c-1' }))[0]!.source).toMatchObject({ kind: 'faq', id: 'a' });
+    expect((await engine.transcript(conv.id, t[0]!.id))[0]).toMatchObject({ from: 'customer', action: 'faq:a', clientId: 'c-1' });
+
+    const { engine: bare, conv: other } = await setup({});
+    expect(await bare.welcome(other.id)).toBeUndefined();
+    expect(await bare.transcript(other.id)).toEqual([]);
+    await expect(bare.welcome('nope')).rejects.toMatchObject({ status: 404 });
+  });
+
   it('says clearly that an unknown or stale button is no longer valid', async () => {
     const { click } = await setup({}, 'ro');
     for (const a of ['faq:nope', 'faq:oos', 'topic:nope', 'dance']) {

@@ -1,0 +1,160 @@
+/**
+ * The official Microsoft Web Chat (botframework-webchat's bundle, served by us) in Debian's Chromium, against the
+ * real server process on loopback through our Direct Line endpoint: welcome, a question, a suggested action, a
+ * person, an agent's signed message. What Web Chat shows is compared with what the engine answers (a reference
+ * engine on the same knowledge base), not with hand-copied texts.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
+import { buildCore } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { launchBrowser, loopbackContext, watchPage } from '../support/browser';
+import { startBotProcess, stopProcess } from '../support/processes';
+
+jest.setTimeout(120_000);
+
+const ROOT = resolve(__dirname, '..', '..');
+const AGENT_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'savbot-webchat-'));
+let child: ChildProcess;
+let base: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  ({ child, base } = await startBotProcess({
+    SQLITE_FILE: join(dataDir, 'bot.db'),
+    DATABASE_URL: '',
+    HANDOFF_WEBHOOK_URL: '',
+    HANDOFF_TRIGGERS: '',
+    AGENT_WEBHOOK_SECRET: AGENT_SECRET,
+    LOG_LEVEL: 'info',
+  }));
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (child) await stopProcess(child, 'SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The start of a text, enough to find its bubble (Web Chat may lay out line breaks its own way). */
+const head = (text: string) => text.split('\n')[0]!.slice(0, 60);
+
+async function botSays(page: Page, text: string): Promise<void> {
+  await page.locator('.webchat__bubble:not(.webchat__bubble--from-user)', { hasText: head(text) }).last().waitFor({ timeout: 15_000 });
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  const input = page.locator('[data-id="webchat-sendbox-input"]');
+  await input.fill(text);
+  await input.press('Enter');
+  await page.locator('.webchat__bubble--from-user', { hasText: text }).last().waitFor({ timeout: 15_000 });
+}
+
+test('Web Chat on our Direct Line: welcome, question, suggested action, a person and the agent reply', async () => {
+  // The reference: the same knowledge base and dialogs, in memory.
+  const ref = buildCore(loadConfig({ KB_DIR: join(ROOT, 'knowledge-base'), DIALOGS_DIR: join(ROOT, 'dialogs'), HANDOFF_TRIGGERS: '' }, ROOT)).engine;
+  const refConv = (await ref.createConversation({ channel: 'directline' })).id;
+  const welcome = (await ref.welcome(refConv, 'fr'))!;
+
+  const { context, offLoopback } = await loopbackContext(browser, { locale: 'fr-FR' });
+  const page = await context.newPage();
+  const seen = watchPage(page);
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  const started = page.waitForResponse((r) => r.url() === `${base}/v3/directline/conversations` && r.request().method() === 'POST');
+  await page.goto(`${base}/webchat.html`);
+  const { conversationId } = (await (await started).json()) as { conversationId: string };
+
+  // The welcome, with its buttons.
+  await botSays(page, welcome.text);
+
+  // A question in French, answered as the engine answers it.
+  const question = 'combien de temps dure la garantie ?';
+  const [answer] = await ref.handle({ conversationId: refConv, channel: 'directline', text: question });
+  await send(page, question);
+  await botSays(page, answer!.text);
+
+  // A suggested action (imBack with its label): clicking it gives what the button gives.
+  const label = answer!.suggestions![0]!.label;
+  const [afterClick] = await ref.handle({ conversationId: refConv, channel: 'directline', text: label });
+  expect(afterClick!.source.kind).not.toBe('fallback');
+  await page.locator('.webchat__suggested-action', { hasText: label }).first().click();
+  await page.locator('.webchat__bubble--from-user', { hasText: label }).last().waitFor({ timeout: 15_000 });
+  await botSays(page, afterClick!.text);
+
+  // A person: the handoff answer, then an agent's signed message appears in Web Chat with the agent's name.
+  const askPerson = 'je veux parler à un conseiller';
+  const [handoff] = await ref.handle({ conversationId: refConv, channel: 'directline', text: askPerson });
+  expect(handoff!.source.kind).toBe('handoff');
+  await send(page, askPerson);
+  await botSays(page, handoff!.text);
+  const body = JSON.stringify({ type: 'agent.message', conversationId, text: 'Bonjour, ici Marie du service client. Je regarde votre garantie.', agent: { name: 'Marie' } });
+  const id = `msg_${randomBytes(8).toString('hex')}`;
+  const at = new Date();
+  const res = await fetch(`${base}/api/agent/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(AGENT_SECRET).sign(id, at, body) },
+    body,
+  });
+  expect(res.status).toBe(202);
+  await botSays(page, 'Bonjour, ici Marie du service client. Je regarde votre garantie.');
+
+  // What agents (and customers) write is shown as text, never as markup: the activity is textFormat "plain".
+  const markup = '<img src=x onerror="alert(1)"> **gras** <b>b</b>';
+  const body2 = JSON.stringify({ type: 'agent.message', conversationId, text: markup, agent: { name: 'Marie' } });
+  const id2 = `msg_${randomBytes(8).toString('hex')}`;
+  const res2 = await fetch(`${base}/api/agent/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'webhook-id': id2, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(AGENT_SECRET).sign(id2, at, body2) },
+    body: body2,
+  });
+  expect(res2.status).toBe(202);
+  const shown = page.locator('.webchat__bubble', { hasText: '**gras**' }).last();
+  await shown.waitFor({ timeout: 15_000 });
+  expect(await shown.innerText()).toContain(markup);
+  expect(await shown.locator('img, b, strong').count()).toBe(0);
+
+  // Every message the customer sent came back with its clientActivityID: none stays "sending" (or "send failed",
+  // which Web Chat shows in the same element), well before Web Chat's 20 s send timeout.
+  expect(await page.locator('.webchat__bubble--from-user').count()).toBe(3);
+  await page.locator('.webchat__activity-status--sending').first().waitFor({ state: 'detached', timeout: 10_000 });
+  expect(offLoopback).toEqual([]);
+  expect(seen.errors).toEqual([]);
+  expect(seen.dialogs).toEqual([]);
+  expect(consoleErrors.filter((e) => /directline|webchat|Failed to load|40[13]/i.test(e))).toEqual([]);
+  await context.close();
+});
+
+test("the README's embedding snippet works from another site's origin (CORS), answer and echo included", async () => {
+  // The snippet as documented, on a page served by another origin (localhost vs 127.0.0.1), the bot's URL swapped in.
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const snippet = /Embed it[^]*?```html\n([^]*?)```/.exec(readme)![1]!.split('https://bot.example.com').join(base);
+  const site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="fr"><body>${snippet}</body></html>`));
+  await new Promise<void>((ok) => site.listen(0, '127.0.0.1', ok));
+  const sitePort = (site.address() as AddressInfo).port;
+  const { context, offLoopback } = await loopbackContext(browser, { locale: 'fr-FR' });
+  try {
+    const page = await context.newPage();
+    const seen = watchPage(page);
+    await page.goto(`http://localhost:${sitePort}/`);
+    await page.locator('.webchat__bubble:not(.webchat__bubble--from-user)').first().waitFor({ timeout: 15_000 });
+    await send(page, 'où est mon colis ?');
+    await page.locator('.webchat__bubble:not(.webchat__bubble--from-user)').nth(1).waitFor({ timeout: 15_000 });
+    await page.locator('.webchat__activity-status--sending').first().waitFor({ state: 'detached', timeout: 10_000 });
+    expect(new URL(page.url()).origin).not.toBe(base);
+    expect(offLoopback).toEqual([]);
+    expect(seen.errors).toEqual([]);
+  } finally {
+    await context.close();
+    site.close();
+  }
+});
