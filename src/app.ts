@@ -20,6 +20,7 @@ import { DialogRunner } from './dialogs/runner';
 import { BusinessHours } from './handoff/policy';
 import { agentEventsRoute } from './handoff/inbound';
 import { DeliveryWorker } from './handoff/delivery';
+import { bundleWidget } from './channels/widget/bundle';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -80,6 +81,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
 
 /** Wire everything once: the only place that builds objects and passes dependencies through constructors. */
 export async function buildApp(config: Config, log: Logger = createLogger(config)) {
+  const widgetBundle = await bundleWidget();
   const store = await createStore(config.storage);
   let core: Core;
   try {
@@ -89,7 +91,8 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     throw e;
   }
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents });
+  const widget = { bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins };
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents, widget });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),

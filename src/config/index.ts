@@ -90,6 +90,18 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  WIDGET_ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const list = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = list.filter((x) => !isOrigin(x));
+      if (bad.length) {
+        ctx.addIssue({ code: 'custom', message: `WIDGET_ALLOWED_ORIGINS: "${bad[0]}" is not an origin (scheme://host[:port], no path), like https://shop.example` });
+        return z.NEVER;
+      }
+      return list;
+    }),
   ADMIN_TOKENS: z
     .string()
     .optional()
@@ -103,6 +115,16 @@ const envSchema = z.object({
       }
     }),
 });
+
+/** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
+function isOrigin(x: string): boolean {
+  try {
+    const u = new URL(x);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === x;
+  } catch {
+    return false;
+  }
+}
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 const openingHours = z
@@ -153,6 +175,10 @@ export interface Config {
     retryScheduleMs?: number[];
     hours: Partial<Record<QueueName | 'default', OpeningHours>>;
   };
+  widget: {
+    /** Other sites allowed to embed the widget (CORS on the widget API and event stream). */
+    allowedOrigins: string[];
+  };
   admin: {
     /** Who may use the admin API and page (/admin), with which role. */
     users: AdminUser[];
@@ -200,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(e.HANDOFF_RETRY_SCHEDULE_MS ? { retryScheduleMs: e.HANDOFF_RETRY_SCHEDULE_MS } : {}),
       hours: e.HANDOFF_HOURS as Partial<Record<QueueName | 'default', OpeningHours>>,
     },
+    widget: { allowedOrigins: e.WIDGET_ALLOWED_ORIGINS },
     admin: { users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }], devToken: !e.ADMIN_TOKENS },
   };
 }
