@@ -94,10 +94,18 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   await w.status.filter({ hasText: 'Vous discutez avec Marie' }).waitFor();
   await server.agent({ type: 'agent.typing', conversationId: id, agent: { name: 'Marie' } });
   await w.typing.filter({ hasText: 'Marie écrit…' }).waitFor();
-  await server.agent({ type: 'agent.message', conversationId: id, text: 'Bonjour, je regarde votre dossier R-205340.', agent: { name: 'Marie' } });
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Bonjour, je regarde votre dossier R-205340. Suivi : https://shop.example/suivi?n=R-205340.', agent: { name: 'Marie' } });
   const agentMsg = w.agentMessages.filter({ hasText: 'Bonjour, je regarde votre dossier R-205340.' });
   await agentMsg.waitFor();
   expect(await agentMsg.locator('.meta').textContent()).toMatch(/^Marie · \d{2}:\d{2}$/);
+  // A URL in a message is a safe link (the sentence's full stop left out); the rest stays text.
+  const link = agentMsg.locator('a');
+  expect(await link.evaluate((a) => ({ href: a.getAttribute('href'), text: a.textContent, rel: a.getAttribute('rel'), target: a.getAttribute('target') }))).toEqual({
+    href: 'https://shop.example/suivi?n=R-205340',
+    text: 'https://shop.example/suivi?n=R-205340',
+    rel: 'noopener noreferrer',
+    target: '_blank',
+  });
   await w.typing.filter({ hasText: /^$/ }).waitFor();
 
   // Every message has a timestamp; the transcript is shown once each, in order.
