@@ -19,7 +19,14 @@ describe('config', () => {
     expect(() => loadConfig({ MATCH_ANSWER_THRESHOLD: '1.5' })).toThrow(/MATCH_ANSWER_THRESHOLD="1.5"/);
     expect(() => loadConfig({ DEFAULT_LANG: 'de' })).toThrow(/DEFAULT_LANG/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ WIDGET_ALLOWED_ORIGINS: 'https://shop.example,https://shop.example/path' })).toThrow(/WIDGET_ALLOWED_ORIGINS: "https:\/\/shop.example\/path" is not an origin/);
+    expect(() => loadConfig({ WIDGET_ALLOWED_ORIGINS: 'shop.example' })).toThrow(/WIDGET_ALLOWED_ORIGINS: "shop.example"/);
   });
+});
+
+it('WIDGET_ALLOWED_ORIGINS: comma-separated origins, none by default', () => {
+  expect(loadConfig({}).widget.allowedOrigins).toEqual([]);
+  expect(loadConfig({ WIDGET_ALLOWED_ORIGINS: ' https://shop.example , http://localhost:8080,' }).widget.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:8080']);
 });
 
 describe('admin tokens', () => {
