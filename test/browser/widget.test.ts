@@ -168,25 +168,50 @@ test('keyboard only: Tab to the bubble, Enter opens on the input, a suggestion w
   expect(await focusedInWidget(page)).toBe('savbot-input');
 });
 
-test('accessibility basics: labelled controls, a live log, the language of the page', async () => {
+test('accessibility basics: labelled controls, a live log, the language of the page, WCAG AA text contrast', async () => {
   const run = await demoPage({ viewport: { width: 390, height: 844 } });
   const w = widget(run.page);
   await w.bubble.click();
+  await say(run, 'bonjour');
+  await w.buttons.first().waitFor();
   const a11y = await run.page.evaluate(() => {
     const root = document.getElementById('savbot-widget')!.shadowRoot!;
     const input = root.getElementById('savbot-input')!;
     const label = root.querySelector(`label[for="${input.id}"]`)?.textContent;
     const log = root.querySelector('[role="log"]')!;
     const dialog = root.querySelector('[role="dialog"]')!;
+    // Contrast ratio (WCAG 2) of each kind of text against the first opaque background behind it.
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    const background = (e: Element | null): string => {
+      for (; e; e = e.parentElement) {
+        const c = getComputedStyle(e).backgroundColor;
+        if (rgb(c)[3] !== 0 && c !== 'transparent') return c;
+      }
+      return 'rgb(255, 255, 255)';
+    };
+    const contrast: Record<string, number> = {};
+    for (const sel of ['h2', '.intro', '.msg.bot .body', '.msg.customer .body', '.meta', '.suggestions button', '.send', 'textarea']) {
+      const e = root.querySelector(sel)!;
+      const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(rgb(background(e)))];
+      contrast[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    }
     return {
       label,
       live: log.getAttribute('aria-live'),
       dialogLabel: root.getElementById(dialog.getAttribute('aria-labelledby')!)?.textContent,
       lang: (root.querySelector('.root') as HTMLElement).lang,
       unlabelled: [...root.querySelectorAll('button')].filter((b) => !(b.getAttribute('aria-label') || b.textContent?.trim())).length,
+      contrast,
     };
   });
-  expect(a11y).toEqual({ label: 'Votre message', live: 'polite', dialogLabel: 'Maison Volta · SAV', lang: 'fr', unlabelled: 0 });
+  const { contrast, ...rest } = a11y;
+  expect(rest).toEqual({ label: 'Votre message', live: 'polite', dialogLabel: 'Maison Volta · SAV', lang: 'fr', unlabelled: 0 });
+  expect(Object.keys(contrast)).toHaveLength(8);
+  for (const [sel, ratio] of Object.entries(contrast)) expect({ sel, aa: ratio >= 4.5 }).toEqual({ sel, aa: true });
 });
 
 test('reconnect: the stream drops while offline, an agent writes meanwhile; back online the message shows exactly once', async () => {
