@@ -121,9 +121,15 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   expect(await w.messages.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.text))).toEqual(texts);
   expect(await conversationId(run)).toBe(id);
 
-  // The agent closes the case: the bot asks for a rating with 1-5 buttons (panel opened after the reload).
-  await w.bubble.click();
+  // The history is not "new"; what arrives while the panel is closed is counted on the bubble.
+  const badge = page.locator('#savbot-widget .badge');
+  expect(await badge.isHidden()).toBe(true);
+  // The agent closes the case: the bot says so and asks for a rating with 1-5 buttons.
   await server.agent({ type: 'handoff.completed', conversationId: id, note: 'réglé' });
+  await badge.filter({ hasText: '2' }).waitFor();
+  expect(await w.bubble.getAttribute('aria-label')).toBe('Ouvrir le chat du service après-vente (2 nouveau(x) message(s))');
+  await w.bubble.click();
+  expect(await badge.isHidden()).toBe(true);
   const csatButtons = w.buttons.filter({ hasText: /^[1-5]$/ });
   await csatButtons.nth(4).waitFor();
   expect(await csatButtons.allTextContents()).toEqual(['1', '2', '3', '4', '5']);

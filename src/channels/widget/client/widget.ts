@@ -64,6 +64,8 @@ class Widget {
   /** Buttons from POST replies, waiting for their message to arrive from the transcript. */
   private pendingButtons: { text: string; suggestions: Suggestion[] }[] = [];
   private creating: Promise<Conversation> | undefined;
+  /** While the history of an earlier page loads: those messages are not "new". */
+  private restoring = false;
 
   private readonly bubble: HTMLButtonElement;
   private readonly badge: HTMLSpanElement;
@@ -198,7 +200,9 @@ class Widget {
     }
     if (!saved?.conversationId || !saved.token) return;
     this.conv = saved;
+    this.restoring = true;
     void this.sync().then((ok) => {
+      this.restoring = false;
       if (ok) this.connect();
     });
   }
@@ -227,6 +231,7 @@ class Widget {
 
   async send(body: Body): Promise<void> {
     this.clearButtons();
+    this.pendingButtons = [];
     const pending = this.bubbleFor({ from: 'customer', text: body.text, at: new Date().toISOString() });
     pending.classList.add('pending');
     this.append(pending);
@@ -325,7 +330,7 @@ class Widget {
       // The satisfaction question that follows an agent's "handoff completed" arrives on the stream, without
       // its buttons (the transcript does not keep them); after a customer's own message they came with the reply.
       else if (m.source?.kind === 'dialog' && m.source.id === 'csat' && this.previousFrom(node) !== 'customer') this.buttons(node, CSAT);
-      if (this.panel.hidden) {
+      if (this.panel.hidden && !this.restoring) {
         this.unread++;
         this.showUnread();
       }
