@@ -87,7 +87,8 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
 
   // A person: queue position and estimated wait, then the agent's name, typing, and reply.
   await say(run, 'je veux parler à un conseiller');
-  await w.status.filter({ hasText: /n° 1 dans la file d'attente · attente estimée : \d+ minutes?/ }).waitFor();
+  // The estimate, or outside opening hours (the test may run at night) when someone will answer.
+  await w.status.filter({ hasText: /^Vous êtes n° 1 dans la file d'attente · (attente estimée : \d+ minutes?|un conseiller vous répondra dès l'ouverture)$/ }).waitFor();
   const id = await conversationId(run);
   await server.agent({ type: 'agent.joined', conversationId: id, agent: { name: 'Marie' } });
   await w.withText('Marie a rejoint la conversation.').waitFor();
@@ -139,6 +140,25 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   expect((await server.app.engine.getConversation(id))?.csat?.score).toBe(5);
   // The buttons are gone once answered.
   expect(await csatButtons.count()).toBe(0);
+});
+
+test('did you mean: an ambiguous word offers both entries and "neither"; a click answers the chosen one', async () => {
+  const run = await demoPage();
+  const w = widget(run.page);
+  await w.bubble.click();
+  await say(run, 'colis');
+  await w.buttons.filter({ hasText: 'Aucun des deux' }).waitFor();
+  expect(await w.buttons.allTextContents()).toEqual(['Colis ou produit abîmé à la livraison', 'Colis en retard ou non reçu', 'Aucun des deux']);
+  await w.buttons.filter({ hasText: 'Colis en retard ou non reçu' }).click();
+  await w.customer.filter({ hasText: 'Colis en retard ou non reçu' }).waitFor();
+  await w.bot.nth(1).waitFor();
+  const id = await conversationId(run);
+  expect((await server.app.engine.transcript(id)).map((m) => [m.from, m.source?.kind ?? m.action])).toEqual([
+    ['customer', undefined],
+    ['bot', 'clarify'],
+    ['customer', expect.stringMatching(/^faq:/)],
+    ['bot', expect.stringMatching(/^(faq|dialog)$/)],
+  ]);
 });
 
 test('keyboard only: Tab to the bubble, Enter opens on the input, a suggestion with Enter, Escape closes back to the bubble', async () => {

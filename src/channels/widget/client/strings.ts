@@ -13,6 +13,8 @@ export interface UiStrings {
   assistant: string;
   agent: string;
   queued: (position: number, minutes: number) => string;
+  /** Outside opening hours: no wait estimate, someone answers when the service opens. */
+  queuedClosed: (position: number) => string;
   withAgent: (name: string) => string;
   typing: (name: string) => string;
   reconnecting: string;
@@ -36,6 +38,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     assistant: 'Assistant',
     agent: 'Conseiller',
     queued: (p, m) => `Vous êtes n° ${p} dans la file d'attente · attente estimée : ${minutes(m, 'minute', 'minutes')}`,
+    queuedClosed: (p) => `Vous êtes n° ${p} dans la file d'attente · un conseiller vous répondra dès l'ouverture`,
     withAgent: (n) => `Vous discutez avec ${n}`,
     typing: (n) => `${n} écrit…`,
     reconnecting: 'Connexion perdue, reconnexion…',
@@ -55,6 +58,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     assistant: 'Asistent',
     agent: 'Consilier',
     queued: (p, m) => `Sunteți al ${p}-lea la rând · timp de așteptare estimat: ${minutes(m, 'minut', 'minute')}`,
+    queuedClosed: (p) => `Sunteți al ${p}-lea la rând · un consilier vă răspunde când începe programul`,
     withAgent: (n) => `Vorbiți cu ${n}`,
     typing: (n) => `${n} scrie…`,
     reconnecting: 'Conexiune pierdută, reconectare…',
@@ -74,6 +78,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     assistant: 'Assistant',
     agent: 'Agent',
     queued: (p, m) => `You are number ${p} in the queue · estimated wait: ${minutes(m, 'minute', 'minutes')}`,
+    queuedClosed: (p) => `You are number ${p} in the queue · an agent will answer when we open`,
     withAgent: (n) => `You are chatting with ${n}`,
     typing: (n) => `${n} is typing…`,
     reconnecting: 'Connection lost, reconnecting…',

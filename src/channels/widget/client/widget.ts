@@ -33,6 +33,7 @@ interface Queue {
   status: 'bot' | 'queued' | 'active';
   position?: number;
   estimatedWaitMs?: number;
+  open?: boolean;
   agentName?: string;
 }
 interface Conversation {
@@ -410,7 +411,8 @@ class Widget {
   }
 
   private onQueue(q: Queue): void {
-    if (q.status === 'queued') this.setStatus(this.t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000))));
+    if (q.status === 'queued' && q.open === false) this.setStatus(this.t.queuedClosed(q.position ?? 1));
+    else if (q.status === 'queued') this.setStatus(this.t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000))));
     else if (q.status === 'active' && q.agentName) this.setStatus(this.t.withAgent(q.agentName));
     else this.setStatus('');
   }
