@@ -46,7 +46,17 @@ export async function startWidgetServer(env: Record<string, string> = {}): Promi
     dropConnections: () => listening.server.closeAllConnections(),
     async agent(event) {
       const body = JSON.stringify(event);
-      const res = await fetch(`${listening.base}/api/agent/events`, { method: 'POST', headers: webhookHeaders(secret, `msg_${randomBytes(12).toString('base64url')}`, new Date(), body), body });
+      const headers = webhookHeaders(secret, `msg_${randomBytes(12).toString('base64url')}`, new Date(), body);
+      const post = () => fetch(`${listening.base}/api/agent/events`, { method: 'POST', headers, body });
+      let res: Response;
+      try {
+        res = await post();
+      } catch {
+        // A pooled connection just closed by dropConnections(): send again with the same webhook-id (a 409 then
+        // means the first attempt did arrive).
+        res = await post();
+        if (res.status === 409) return;
+      }
       if (res.status !== 202) throw new Error(`agent event refused: ${res.status} ${await res.text()}`);
     },
     async close() {

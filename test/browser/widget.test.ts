@@ -261,6 +261,15 @@ test('reconnect: the stream drops while offline, an agent writes meanwhile; back
   await server.agent({ type: 'agent.message', conversationId: id, text: 'Et un message après le retour.', agent: { name: 'Marie' } });
   await w.withText('Et un message après le retour.').waitFor();
   expect(await w.withText('Message envoyé pendant la coupure.').count()).toBe(1);
+
+  // Online, the server drops the stream (a proxy timeout, a restart): EventSource reconnects by itself with
+  // Last-Event-ID.
+  server.dropConnections();
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Message pendant la reconnexion.', agent: { name: 'Marie' } });
+  await w.withText('Message pendant la reconnexion.').waitFor();
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Dernier message.', agent: { name: 'Marie' } });
+  await w.withText('Dernier message.').waitFor();
+  expect(await w.withText('Message pendant la reconnexion.').count()).toBe(1);
   const shown = await w.messages.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.id)));
   expect(shown).toEqual((await server.app.engine.transcript(id)).map((m) => m.id));
   await w.status.filter({ hasText: /Vous discutez avec Marie|dans la file/ }).waitFor();
