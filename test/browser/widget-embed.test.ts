@@ -65,7 +65,7 @@ test('an allowed site: questions, answers and the event stream work across origi
   // Queue updates come on the event stream only.
   await w.input.fill('vreau să vorbesc cu un operator');
   await w.input.press('Enter');
-  await w.status.filter({ hasText: /Sunteți al 1-lea la rând/ }).waitFor();
+  await w.status.filter({ hasText: /^Poziția dumneavoastră în coadă: 1 · / }).waitFor();
 });
 
 test('a site not in WIDGET_ALLOWED_ORIGINS: the browser refuses the API, the widget says the message was not sent', async () => {

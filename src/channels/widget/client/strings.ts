@@ -24,6 +24,8 @@ export interface UiStrings {
 }
 
 const minutes = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+/** Romanian puts "de" between a number ending in 20-99 (or 00) and its noun: "3 minute", "25 de minute". */
+const minuteRo = (n: number) => (n === 1 ? '1 minut' : n % 100 >= 20 || (n >= 100 && n % 100 === 0) ? `${n} de minute` : `${n} minute`);
 
 export const STRINGS: Record<UiLang, UiStrings> = {
   fr: {
@@ -57,8 +59,8 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     you: 'Dumneavoastră',
     assistant: 'Asistent',
     agent: 'Consilier',
-    queued: (p, m) => `Sunteți al ${p}-lea la rând · timp de așteptare estimat: ${minutes(m, 'minut', 'minute')}`,
-    queuedClosed: (p) => `Sunteți al ${p}-lea la rând · un consilier vă răspunde când începe programul`,
+    queued: (p, m) => `Poziția dumneavoastră în coadă: ${p} · timp de așteptare estimat: ${minuteRo(m)}`,
+    queuedClosed: (p) => `Poziția dumneavoastră în coadă: ${p} · un consilier vă răspunde când începe programul`,
     withAgent: (n) => `Vorbiți cu ${n}`,
     typing: (n) => `${n} scrie…`,
     reconnecting: 'Conexiune pierdută, reconectare…',

@@ -67,6 +67,9 @@ class Widget {
   private creating: Promise<Conversation> | undefined;
   /** While the history of an earlier page loads: those messages are not "new". */
   private restoring = false;
+  /** The status line: a notice (connection lost, message not sent) over the queue line. */
+  private queueLine = '';
+  private notice = '';
 
   private readonly bubble: HTMLButtonElement;
   private readonly badge: HTMLSpanElement;
@@ -133,8 +136,15 @@ class Widget {
     this.bubble.setAttribute('aria-label', this.t.open);
     this.bubble.setAttribute('aria-expanded', 'false');
     this.bubble.setAttribute('aria-controls', 'savbot-panel');
-    // Our own constant icon (a speech bubble); never built from outside text.
-    this.bubble.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z"/></svg>';
+    const NS = 'http://www.w3.org/2000/svg';
+    const icon = document.createElementNS(NS, 'svg');
+    icon.setAttribute('viewBox', '0 0 24 24');
+    icon.setAttribute('aria-hidden', 'true');
+    icon.setAttribute('focusable', 'false');
+    const path = document.createElementNS(NS, 'path');
+    path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z');
+    icon.append(path);
+    this.bubble.append(icon);
     this.badge = el('span', 'badge');
     this.badge.hidden = true;
     this.badge.setAttribute('aria-hidden', 'true');
@@ -233,6 +243,8 @@ class Widget {
   async send(body: Body): Promise<void> {
     this.clearButtons();
     this.pendingButtons = [];
+    for (const failed of this.log.querySelectorAll('.msg.failed')) failed.remove();
+    if (this.notice === this.t.sendFailed) this.setNotice('');
     const pending = this.bubbleFor({ from: 'customer', text: body.text, at: new Date().toISOString() });
     pending.classList.add('pending');
     this.append(pending);
@@ -247,7 +259,7 @@ class Widget {
       await this.sync();
     } catch {
       pending.classList.replace('pending', 'failed');
-      this.setStatus(this.t.sendFailed);
+      this.setNotice(this.t.sendFailed);
       if (!this.input.value && 'text' in body && !('action' in body)) this.input.value = body.text;
     }
   }
@@ -293,14 +305,14 @@ class Widget {
     this.stream = es;
     es.addEventListener('open', () => {
       this.retries = 0;
-      if (this.status.textContent === this.t.reconnecting) this.setStatus('');
+      if (this.notice === this.t.reconnecting) this.setNotice('');
     });
     es.addEventListener('message', (e) => this.receive(JSON.parse((e as MessageEvent<string>).data) as Message));
     es.addEventListener('queue', (e) => this.onQueue(JSON.parse((e as MessageEvent<string>).data) as Queue));
     es.addEventListener('typing', (e) => this.onTyping((JSON.parse((e as MessageEvent<string>).data) as { agent: { name: string } }).agent.name));
     es.addEventListener('error', () => {
       if (this.stream !== es) return;
-      this.setStatus(this.t.reconnecting);
+      this.setNotice(this.t.reconnecting);
       if (es.readyState === EventSource.CLOSED) {
         const delay = Math.min(15_000, 1000 * 2 ** this.retries++);
         this.retryTimer = setTimeout(() => void this.sync().then((ok) => ok && this.connect()), delay);
@@ -411,10 +423,11 @@ class Widget {
   }
 
   private onQueue(q: Queue): void {
-    if (q.status === 'queued' && q.open === false) this.setStatus(this.t.queuedClosed(q.position ?? 1));
-    else if (q.status === 'queued') this.setStatus(this.t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000))));
-    else if (q.status === 'active' && q.agentName) this.setStatus(this.t.withAgent(q.agentName));
-    else this.setStatus('');
+    if (q.status === 'queued' && q.open === false) this.queueLine = this.t.queuedClosed(q.position ?? 1);
+    else if (q.status === 'queued') this.queueLine = this.t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000)));
+    else if (q.status === 'active' && q.agentName) this.queueLine = this.t.withAgent(q.agentName);
+    else this.queueLine = '';
+    this.showStatus();
   }
 
   private onTyping(name: string | undefined): void {
@@ -423,8 +436,13 @@ class Widget {
     if (name) this.typingTimer = setTimeout(() => (this.typing.textContent = ''), 6000);
   }
 
-  private setStatus(text: string): void {
-    this.status.textContent = text;
+  private setNotice(text: string): void {
+    this.notice = text;
+    this.showStatus();
+  }
+
+  private showStatus(): void {
+    this.status.textContent = this.notice || this.queueLine;
   }
 
   private showUnread(): void {
