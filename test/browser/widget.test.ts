@@ -161,6 +161,22 @@ test('did you mean: an ambiguous word offers both entries and "neither"; a click
   ]);
 });
 
+test('a kept conversation the server does not know (data reset) is dropped: the next message starts a new one', async () => {
+  const run = await demoPage();
+  const { page } = run;
+  const gone = '00000000-0000-0000-0000-000000000000';
+  await page.evaluate(([key, id]) => localStorage.setItem(key!, JSON.stringify({ conversationId: id, token: 'stale-token' })), [`savbot:${server.base}`, gone]);
+  await page.reload();
+  await page.waitForFunction((key) => localStorage.getItem(key) === null, `savbot:${server.base}`);
+  const w = widget(page);
+  await w.bubble.click();
+  await say(run, 'bonjour');
+  await w.bot.first().waitFor();
+  const id = await conversationId(run);
+  expect(id).not.toBe(gone);
+  expect((await server.app.engine.transcript(id)).map((m) => m.text)[0]).toBe('bonjour');
+});
+
 test('keyboard only: Tab to the bubble, Enter opens on the input, a suggestion with Enter, Escape closes back to the bubble', async () => {
   const run = await demoPage();
   const { page } = run;

@@ -251,6 +251,8 @@ class Widget {
     try {
       const c = await this.conversation();
       const res = await fetch(`${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages`, { method: 'POST', headers: this.headers(c), body: JSON.stringify(body) });
+      // The conversation is gone (e.g. the server's data was reset): the next message starts a new one.
+      if (res.status === 401) this.forget();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const { replies } = (await res.json()) as { replies: Reply[] };
       for (const r of replies) if (r.suggestions?.length) this.pendingButtons.push({ text: r.text, suggestions: r.suggestions });
@@ -326,8 +328,9 @@ class Widget {
     this.lastId = Math.max(this.lastId, m.id);
     if (m.from === 'customer') {
       this.clearButtons();
-      // The customer's own bubble, shown while sending, becomes the stored message.
-      for (const p of this.log.querySelectorAll<HTMLElement>('.msg.pending')) {
+      // The customer's own bubble, shown while sending, becomes the stored message (also one marked as failed
+      // whose reply was lost although the server had stored it).
+      for (const p of this.log.querySelectorAll<HTMLElement>('.msg.pending, .msg.failed')) {
         if (p.dataset.text === m.text) {
           p.remove();
           break;
