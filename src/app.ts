@@ -26,6 +26,7 @@ import { Metrics } from './metrics/metrics';
 import { adminPage, insightsRoutes, metricsRoute } from './server/insightsRoutes';
 import { createDirectLine } from './channels/directline/routes';
 import { DirectLineTokens } from './channels/directline/tokens';
+import { bundleWidget } from './channels/widget/bundle';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -114,6 +115,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
 
 /** Wire everything once: the only place that builds objects and passes dependencies through constructors. */
 export async function buildApp(config: Config, log: Logger = createLogger(config)) {
+  const widgetBundle = await bundleWidget();
   const store = await createStore(config.storage);
   const metrics = new Metrics(store);
   let core: Core;
@@ -136,7 +138,8 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
   const insights = buildInsights({ kb: () => core.kb, engine: core.engine, store }, config.defaultLang);
   const publicDir = join(__dirname, '..', 'public');
   const routers = [insightsRoutes({ insights, users: config.admin.users }), metricsRoute(metrics, config.metrics.token), adminPage(publicDir)];
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers, directLine: directLine.routes });
+  const widget = { bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins };
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers, directLine: directLine.routes, widget });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),

@@ -93,6 +93,18 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().optional().refine((v) => !v || v.length >= 16, { message: 'METRICS_TOKEN must be at least 16 characters (leave it empty for an open /metrics)' }),
   DIRECTLINE_TOKEN_SECRET: z.string().optional().refine((v) => !v || v.length >= 32, { message: 'DIRECTLINE_TOKEN_SECRET must be at least 32 characters' }),
   DIRECTLINE_SECRET: z.string().optional().refine((v) => !v || v.length >= 32, { message: 'DIRECTLINE_SECRET must be at least 32 characters' }),
+  WIDGET_ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const list = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const bad = list.filter((x) => !isOrigin(x));
+      if (bad.length) {
+        ctx.addIssue({ code: 'custom', message: `WIDGET_ALLOWED_ORIGINS: "${bad[0]}" is not an origin (scheme://host[:port], no path), like https://shop.example` });
+        return z.NEVER;
+      }
+      return list;
+    }),
   ADMIN_TOKENS: z
     .string()
     .optional()
@@ -106,6 +118,16 @@ const envSchema = z.object({
       }
     }),
 });
+
+/** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
+function isOrigin(x: string): boolean {
+  try {
+    const u = new URL(x);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === x;
+  } catch {
+    return false;
+  }
+}
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 const openingHours = z
@@ -168,6 +190,10 @@ export interface Config {
     /** Server-to-server secret for POST /v3/directline/tokens/generate (when set, required there). */
     secret?: string;
   };
+  widget: {
+    /** Other sites allowed to embed the widget (CORS on the widget API and event stream). */
+    allowedOrigins: string[];
+  };
   admin: {
     /** Who may use the admin API and page (/admin), with which role. */
     users: AdminUser[];
@@ -222,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       devTokenSecret: !e.DIRECTLINE_TOKEN_SECRET,
       ...(e.DIRECTLINE_SECRET ? { secret: e.DIRECTLINE_SECRET } : {}),
     },
+    widget: { allowedOrigins: e.WIDGET_ALLOWED_ORIGINS },
     admin: { users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }], devToken: !e.ADMIN_TOKENS },
   };
 }

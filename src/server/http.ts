@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
+import { widgetScriptRoute, type WidgetBundle } from '../channels/widget/bundle';
+import { widgetCors } from '../channels/widget/cors';
 import { widgetRoutes } from '../channels/widget/routes';
 import type { Engine } from '../engine/engine';
 import { errorHandler, notFound } from './errors';
@@ -19,12 +21,15 @@ export interface HttpDeps {
   directLine?: Router;
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
+  /** The website widget: its script (bundled at startup) and the other sites allowed to embed it. */
+  widget?: { bundle?: WidgetBundle; allowedOrigins: readonly string[] };
 }
 
 /** The express application: routes, body limits, the one error handler. */
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.widget) app.use('/api/conversations', widgetCors(deps.widget.allowedOrigins));
   if (deps.agentEvents) app.use(deps.agentEvents);
   app.use(express.json({ limit: deps.maxBodyBytes }));
   const demo = readFileSync(join(deps.publicDir, 'index.html'), 'utf8');
@@ -36,6 +41,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type('html').send(demo);
   });
   for (const r of deps.routers ?? []) app.use(r);
+  if (deps.widget?.bundle) app.use(widgetScriptRoute(deps.widget.bundle));
   app.use(widgetRoutes(deps.engine, deps.streamPollMs));
   if (deps.directLine) app.use(deps.directLine);
   app.use(notFound);

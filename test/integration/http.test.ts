@@ -238,7 +238,8 @@ describe('malformed requests', () => {
   test.each([
     ['an empty object', {}],
     ['a non-string text', { text: 5 }],
-    ['both text and action', { text: 'a', action: 'b' }],
+    ['an action with a non-string label', { text: 5, action: 'b' }],
+    ['an action with a label over 200 characters', { text: 'a'.repeat(201), action: 'b' }],
     ['an empty action', { action: '' }],
     ['an unknown key', { text: 'a', extra: true }],
     ['a JSON array', ['bonjour']],

@@ -19,6 +19,8 @@ describe('config', () => {
     expect(() => loadConfig({ MATCH_ANSWER_THRESHOLD: '1.5' })).toThrow(/MATCH_ANSWER_THRESHOLD="1.5"/);
     expect(() => loadConfig({ DEFAULT_LANG: 'de' })).toThrow(/DEFAULT_LANG/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ WIDGET_ALLOWED_ORIGINS: 'https://shop.example,https://shop.example/path' })).toThrow(/WIDGET_ALLOWED_ORIGINS: "https:\/\/shop.example\/path" is not an origin/);
+    expect(() => loadConfig({ WIDGET_ALLOWED_ORIGINS: 'shop.example' })).toThrow(/WIDGET_ALLOWED_ORIGINS: "shop.example"/);
   });
 });
 
@@ -37,6 +39,11 @@ describe('Direct Line token key', () => {
     expect(() => loadConfig({ DIRECTLINE_TOKEN_SECRET: 'short' })).toThrow(/DIRECTLINE_TOKEN_SECRET must be at least 32 characters/);
     expect(() => loadConfig({ DIRECTLINE_SECRET: 'short' })).toThrow(/DIRECTLINE_SECRET must be at least 32 characters/);
   });
+});
+
+it('WIDGET_ALLOWED_ORIGINS: comma-separated origins, none by default', () => {
+  expect(loadConfig({}).widget.allowedOrigins).toEqual([]);
+  expect(loadConfig({ WIDGET_ALLOWED_ORIGINS: ' https://shop.example , http://localhost:8080,' }).widget.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:8080']);
 });
 
 describe('admin tokens', () => {

@@ -8,7 +8,8 @@ import type { Engine } from '../../engine/engine';
 const createBody = z.object({ lang: z.enum(LANGS).optional() }).strict();
 const messageBody = z.union([
   z.object({ text: z.string().max(20_000, { message: 'text is longer than 20000 characters' }) }).strict(),
-  z.object({ action: z.string().min(1).max(200) }).strict(),
+  // A button click: its value, and the label the customer saw (kept as the message text in the transcript).
+  z.object({ action: z.string().min(1).max(200), text: z.string().max(200).optional() }).strict(),
 ]);
 
 const hashToken = (t: string) => createHash('sha256').update(t).digest();

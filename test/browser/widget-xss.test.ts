@@ -1,0 +1,103 @@
+/**
+ * Hostile texts as customer messages, knowledge-base answers and agent messages, through the real server and the
+ * widget in Chromium: each shows as literal text; no script runs, no dialog opens, no element is injected and
+ * nothing is requested outside loopback.
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { stringify } from 'yaml';
+import { launchBrowser } from '../support/browser';
+import { openWatchedPage, ROOT, startWidgetServer, widget, type WatchedPage, type WidgetServer } from './support';
+import { XSS_PAYLOADS } from './xss-payloads';
+
+/** A question that only entry `i` matches: two made-up words of its own. */
+const letters = (i: number) => String.fromCharCode(97 + Math.floor(i / 26), 97 + (i % 26));
+const question = (i: number) => `zorvex${letters(i)} plimquat${letters(i)}`;
+
+let server: WidgetServer;
+let browser: Browser;
+let run: WatchedPage;
+const kbDir = mkdtempSync(join(tmpdir(), 'savbot-xss-kb-'));
+
+beforeAll(async () => {
+  cpSync(join(ROOT, 'knowledge-base'), kbDir, { recursive: true });
+  const entries = XSS_PAYLOADS.map((p, i) => ({ id: `hostile-${i}`, kind: 'faq', title: { fr: `Réponse piégée ${i}` }, questions: { fr: [question(i)] }, answer: { fr: p } }));
+  writeFileSync(join(kbDir, 'hostile.yaml'), stringify({ topic: 'hostile', title: { fr: 'Réponses piégées' }, entries }));
+  [server, browser] = await Promise.all([startWidgetServer({ KB_DIR: kbDir }), launchBrowser()]);
+  run = await openWatchedPage(browser);
+  run.page.setDefaultTimeout(10_000);
+  await run.page.goto(`${server.base}/`);
+  await widget(run.page).bubble.click();
+});
+
+afterAll(async () => {
+  await run?.context.close();
+  await browser?.close();
+  await server?.close();
+  rmSync(kbDir, { recursive: true, force: true });
+});
+
+/** What the message list holds, read in the page. */
+async function inspect(): Promise<{ messages: { from: string; text: string }[]; tags: string[]; links: { href: string; rel: string; target: string }[]; handlers: number; xss: unknown }> {
+  return run.page.evaluate(() => {
+    const log = document.getElementById('savbot-widget')!.shadowRoot!.querySelector('.log')!;
+    const all = [...log.querySelectorAll('*')];
+    return {
+      messages: [...log.querySelectorAll<HTMLElement>('.msg[data-id]')].map((m) => ({ from: m.dataset.from!, text: m.querySelector('.body')!.textContent! })),
+      tags: [...new Set(all.map((e) => e.tagName.toLowerCase()))].sort(),
+      links: [...log.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href')!, rel: a.rel, target: a.target })),
+      handlers: all.filter((e) => [...e.attributes].some((a) => a.name.startsWith('on') || a.name === 'style' || a.name === 'src')).length,
+      xss: (window as unknown as { __xss?: unknown }).__xss,
+    };
+  });
+}
+
+async function expectHarmless(from: 'customer' | 'bot' | 'agent'): Promise<void> {
+  const seen = await inspect();
+  for (const p of XSS_PAYLOADS) expect({ payload: p, shown: seen.messages.some((m) => m.from === from && m.text === p) }).toEqual({ payload: p, shown: true });
+  // Only what the widget itself makes: message boxes, times, buttons and safe links.
+  expect(seen.tags.filter((t) => !['a', 'button', 'div', 'p', 'time'].includes(t))).toEqual([]);
+  for (const l of seen.links) expect(l).toEqual({ href: expect.stringMatching(/^https?:\/\//), rel: 'noopener noreferrer', target: '_blank' });
+  expect(seen.handlers).toBe(0);
+  expect(seen.xss).toBeUndefined();
+  expect(run.seen).toEqual({ dialogs: [], errors: [] });
+  expect(run.offLoopback).toEqual([]);
+}
+
+test(`at least 50 hostile payloads (${XSS_PAYLOADS.length})`, () => {
+  expect(new Set(XSS_PAYLOADS).size).toBeGreaterThanOrEqual(50);
+});
+
+test('as knowledge-base answers: rendered as literal text', async () => {
+  const w = widget(run.page);
+  for (let i = 0; i < XSS_PAYLOADS.length; i++) {
+    const before = await w.bot.count();
+    await w.input.fill(question(i));
+    await w.input.press('Enter');
+    await w.bot.nth(before).waitFor();
+  }
+  await expectHarmless('bot');
+});
+
+test('as customer messages and as agent messages: rendered as literal text', async () => {
+  const w = widget(run.page);
+  await w.input.fill('je veux parler à un conseiller');
+  await w.input.press('Enter');
+  await w.status.filter({ hasText: /dans la file/ }).waitFor();
+  for (const p of XSS_PAYLOADS) {
+    const before = await w.customer.count();
+    await w.input.fill(p);
+    await w.input.press('Enter');
+    await w.customer.nth(before).waitFor();
+  }
+  await expectHarmless('customer');
+
+  const id = (JSON.parse((await run.page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]))!) as { conversationId: string }).conversationId;
+  for (const p of XSS_PAYLOADS) await server.agent({ type: 'agent.message', conversationId: id, text: p, agent: { name: '<img src=x onerror=window.__xss=1>' } });
+  await w.agentMessages.nth(XSS_PAYLOADS.length - 1).waitFor();
+  await expectHarmless('agent');
+  // The agent's hostile name is shown as text too.
+  expect(await w.agentMessages.first().locator('.meta').textContent()).toMatch(/^<img src=x onerror=window.__xss=1> · /);
+});

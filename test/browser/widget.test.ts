@@ -1,0 +1,292 @@
+/**
+ * The website widget in a real browser (Debian's Chromium) on the demo page, against the real server on loopback:
+ * a whole customer journey, keyboard-only use, and a reconnect after the network drops.
+ */
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
+import { focusedInWidget, openWatchedPage, startWidgetServer, widget, type WatchedPage, type WidgetServer } from './support';
+
+let server: WidgetServer;
+let browser: Browser;
+let current: WatchedPage | undefined;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startWidgetServer(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Every page run: nothing requested outside loopback, no page error, no JS dialog. */
+afterEach(async () => {
+  const run = current;
+  current = undefined;
+  if (!run) return;
+  await run.context.close();
+  expect(run.offLoopback).toEqual([]);
+  expect(run.seen).toEqual({ dialogs: [], errors: [] });
+});
+
+async function demoPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<WatchedPage> {
+  current = await openWatchedPage(browser, options);
+  current.page.setDefaultTimeout(10_000);
+  await current.page.goto(`${server.base}/`);
+  await widget(current.page).bubble.waitFor();
+  return current;
+}
+
+/** The conversation id the widget keeps for the page's origin. */
+async function conversationId(run: WatchedPage): Promise<string> {
+  const raw = await run.page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]);
+  return (JSON.parse(raw!) as { conversationId: string }).conversationId;
+}
+
+async function say(run: WatchedPage, text: string): Promise<void> {
+  const w = widget(run.page);
+  const before = await w.customer.count();
+  await w.input.fill(text);
+  await w.input.press('Enter');
+  await w.customer.nth(before).waitFor();
+}
+
+test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person, reload, satisfaction', async () => {
+  const run = await demoPage();
+  const { page } = run;
+  const w = widget(page);
+  expect(await page.title()).toMatch(/Maison Volta/);
+  await expect(w.panel.isHidden()).resolves.toBe(true);
+  expect(await w.bubble.getAttribute('aria-label')).toBe('Ouvrir le chat du service après-vente');
+
+  await w.bubble.click();
+  await w.panel.waitFor();
+  expect(await w.bubble.getAttribute('aria-expanded')).toBe('true');
+  expect(await focusedInWidget(page)).toBe('savbot-input');
+
+  // Greeting: the bot's answer and its buttons.
+  await say(run, 'bonjour');
+  await w.withText("Bonjour ! Je suis l'assistant").waitFor();
+  await w.buttons.filter({ hasText: 'Suivi de ma réparation' }).waitFor();
+
+  // A French FAQ, then one of its suggestions.
+  await say(run, 'combien de temps dure la garantie ?');
+  await w.withText('garantie légale de 2 ans').waitFor();
+  const suggestion = w.buttons.filter({ hasText: 'Extension de garantie Volta+' });
+  await suggestion.click();
+  // The click shows its label as the customer's message, and the bot answers the entry.
+  await w.customer.filter({ hasText: 'Extension de garantie Volta+' }).waitFor();
+  await w.bot.nth(2).waitFor();
+  expect(await w.bot.nth(2).getAttribute('data-text')).not.toBe(await w.bot.nth(1).getAttribute('data-text'));
+
+  // A dialog: repair status with a file number from the sample back office.
+  await say(run, 'où en est la réparation de mon appareil ?');
+  await w.withText('numéro de dossier').waitFor();
+  await say(run, 'R-205340');
+  await w.withText('est prêt').waitFor();
+
+  // A person: queue position and estimated wait, then the agent's name, typing, and reply.
+  await say(run, 'je veux parler à un conseiller');
+  // The estimate, or outside opening hours (the test may run at night) when someone will answer.
+  await w.status.filter({ hasText: /^Vous êtes n° 1 dans la file d'attente · (attente estimée : \d+ minutes?|un conseiller vous répondra dès l'ouverture)$/ }).waitFor();
+  const id = await conversationId(run);
+  await server.agent({ type: 'agent.joined', conversationId: id, agent: { name: 'Marie' } });
+  await w.withText('Marie a rejoint la conversation.').waitFor();
+  await w.status.filter({ hasText: 'Vous discutez avec Marie' }).waitFor();
+  await server.agent({ type: 'agent.typing', conversationId: id, agent: { name: 'Marie' } });
+  await w.typing.filter({ hasText: 'Marie écrit…' }).waitFor();
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Bonjour, je regarde votre dossier R-205340. Suivi : https://shop.example/suivi?n=R-205340.', agent: { name: 'Marie' } });
+  const agentMsg = w.agentMessages.filter({ hasText: 'Bonjour, je regarde votre dossier R-205340.' });
+  await agentMsg.waitFor();
+  expect(await agentMsg.locator('.meta').textContent()).toMatch(/^Marie · \d{2}:\d{2}$/);
+  // A URL in a message is a safe link (the sentence's full stop left out); the rest stays text.
+  const link = agentMsg.locator('a');
+  expect(await link.evaluate((a) => ({ href: a.getAttribute('href'), text: a.textContent, rel: a.getAttribute('rel'), target: a.getAttribute('target') }))).toEqual({
+    href: 'https://shop.example/suivi?n=R-205340',
+    text: 'https://shop.example/suivi?n=R-205340',
+    rel: 'noopener noreferrer',
+    target: '_blank',
+  });
+  await w.typing.filter({ hasText: /^$/ }).waitFor();
+
+  // Every message has a timestamp; the transcript is shown once each, in order.
+  const shown = await w.messages.evaluateAll((els) => els.map((e) => ({ id: Number((e as HTMLElement).dataset.id), time: e.querySelector('time')?.getAttribute('datetime') })));
+  expect(shown.every((m) => m.time && !Number.isNaN(Date.parse(m.time)))).toBe(true);
+  const stored = (await server.app.engine.transcript(id)).map((m) => m.id);
+  expect(shown.map((m) => m.id)).toEqual(stored);
+  const texts = await w.messages.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.text));
+
+  // Reload: the same conversation and history, nothing twice.
+  await page.reload();
+  await w.messages.nth(stored.length - 1).waitFor({ state: 'attached' });
+  expect(await w.messages.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.text))).toEqual(texts);
+  expect(await conversationId(run)).toBe(id);
+
+  // The history is not "new"; what arrives while the panel is closed is counted on the bubble.
+  const badge = page.locator('#savbot-widget .badge');
+  expect(await badge.isHidden()).toBe(true);
+  // The agent closes the case: the bot says so and asks for a rating with 1-5 buttons.
+  await server.agent({ type: 'handoff.completed', conversationId: id, note: 'réglé' });
+  await badge.filter({ hasText: '2' }).waitFor();
+  expect(await w.bubble.getAttribute('aria-label')).toBe('Ouvrir le chat du service après-vente (2 nouveau(x) message(s))');
+  await w.bubble.click();
+  expect(await badge.isHidden()).toBe(true);
+  const csatButtons = w.buttons.filter({ hasText: /^[1-5]$/ });
+  await csatButtons.nth(4).waitFor();
+  expect(await csatButtons.allTextContents()).toEqual(['1', '2', '3', '4', '5']);
+  await csatButtons.filter({ hasText: '5' }).click();
+  await w.customer.locator('.body').filter({ hasText: /^5$/ }).waitFor();
+  await w.withText('Merci pour votre note !').waitFor();
+  expect((await server.app.engine.getConversation(id))?.csat?.score).toBe(5);
+  // The buttons are gone once answered.
+  expect(await csatButtons.count()).toBe(0);
+});
+
+test('did you mean: an ambiguous word offers both entries and "neither"; a click answers the chosen one', async () => {
+  const run = await demoPage();
+  const w = widget(run.page);
+  await w.bubble.click();
+  await say(run, 'colis');
+  await w.buttons.filter({ hasText: 'Aucun des deux' }).waitFor();
+  expect(await w.buttons.allTextContents()).toEqual(['Colis ou produit abîmé à la livraison', 'Colis en retard ou non reçu', 'Aucun des deux']);
+  await w.buttons.filter({ hasText: 'Colis en retard ou non reçu' }).click();
+  await w.customer.filter({ hasText: 'Colis en retard ou non reçu' }).waitFor();
+  await w.bot.nth(1).waitFor();
+  const id = await conversationId(run);
+  expect((await server.app.engine.transcript(id)).map((m) => [m.from, m.source?.kind ?? m.action])).toEqual([
+    ['customer', undefined],
+    ['bot', 'clarify'],
+    ['customer', expect.stringMatching(/^faq:/)],
+    ['bot', expect.stringMatching(/^(faq|dialog)$/)],
+  ]);
+});
+
+test('a kept conversation the server does not know (data reset) is dropped: the next message starts a new one', async () => {
+  const run = await demoPage();
+  const { page } = run;
+  const gone = '00000000-0000-0000-0000-000000000000';
+  await page.evaluate(([key, id]) => localStorage.setItem(key!, JSON.stringify({ conversationId: id, token: 'stale-token' })), [`savbot:${server.base}`, gone]);
+  await page.reload();
+  await page.waitForFunction((key) => localStorage.getItem(key) === null, `savbot:${server.base}`);
+  const w = widget(page);
+  await w.bubble.click();
+  await say(run, 'bonjour');
+  await w.bot.first().waitFor();
+  const id = await conversationId(run);
+  expect(id).not.toBe(gone);
+  expect((await server.app.engine.transcript(id)).map((m) => m.text)[0]).toBe('bonjour');
+});
+
+test('keyboard only: Tab to the bubble, Enter opens on the input, a suggestion with Enter, Escape closes back to the bubble', async () => {
+  const run = await demoPage();
+  const { page } = run;
+  const w = widget(page);
+  for (let i = 0; i < 40 && (await focusedInWidget(page)) !== 'bubble'; i++) await page.keyboard.press('Tab');
+  expect(await focusedInWidget(page)).toBe('bubble');
+  await page.keyboard.press('Enter');
+  await w.panel.waitFor();
+  expect(await focusedInWidget(page)).toBe('savbot-input');
+
+  await page.keyboard.type('combien de temps dure la garantie ?');
+  await page.keyboard.press('Enter');
+  await w.withText('garantie légale de 2 ans').waitFor();
+  await w.buttons.first().waitFor();
+  // Back from the input: the last suggestion of the message list.
+  await page.keyboard.press('Shift+Tab');
+  const label = await page.evaluate(() => document.getElementById('savbot-widget')!.shadowRoot!.activeElement!.textContent);
+  expect(label).toBe('Enregistrer un produit');
+  await page.keyboard.press('Enter');
+  await w.customer.filter({ hasText: 'Enregistrer un produit' }).waitFor();
+  await w.bot.nth(1).waitFor();
+  expect(await focusedInWidget(page)).toBe('savbot-input');
+
+  await page.keyboard.press('Escape');
+  await w.panel.waitFor({ state: 'hidden' });
+  expect(await focusedInWidget(page)).toBe('bubble');
+  expect(await w.bubble.getAttribute('aria-expanded')).toBe('false');
+  // Enter on the bubble opens it again, on the input.
+  await page.keyboard.press('Enter');
+  await w.panel.waitFor();
+  expect(await focusedInWidget(page)).toBe('savbot-input');
+});
+
+test('accessibility basics: labelled controls, a live log, the language of the page, WCAG AA text contrast', async () => {
+  const run = await demoPage({ viewport: { width: 390, height: 844 } });
+  const w = widget(run.page);
+  await w.bubble.click();
+  await say(run, 'bonjour');
+  await w.buttons.first().waitFor();
+  const a11y = await run.page.evaluate(() => {
+    const root = document.getElementById('savbot-widget')!.shadowRoot!;
+    const input = root.getElementById('savbot-input')!;
+    const label = root.querySelector(`label[for="${input.id}"]`)?.textContent;
+    const log = root.querySelector('[role="log"]')!;
+    const dialog = root.querySelector('[role="dialog"]')!;
+    // Contrast ratio (WCAG 2) of each kind of text against the first opaque background behind it.
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    const background = (e: Element | null): string => {
+      for (; e; e = e.parentElement) {
+        const c = getComputedStyle(e).backgroundColor;
+        if (rgb(c)[3] !== 0 && c !== 'transparent') return c;
+      }
+      return 'rgb(255, 255, 255)';
+    };
+    const contrast: Record<string, number> = {};
+    for (const sel of ['h2', '.intro', '.msg.bot .body', '.msg.customer .body', '.meta', '.suggestions button', '.send', 'textarea']) {
+      const e = root.querySelector(sel)!;
+      const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(rgb(background(e)))];
+      contrast[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    }
+    return {
+      label,
+      live: log.getAttribute('aria-live'),
+      dialogLabel: root.getElementById(dialog.getAttribute('aria-labelledby')!)?.textContent,
+      lang: (root.querySelector('.root') as HTMLElement).lang,
+      unlabelled: [...root.querySelectorAll('button')].filter((b) => !(b.getAttribute('aria-label') || b.textContent?.trim())).length,
+      contrast,
+    };
+  });
+  const { contrast, ...rest } = a11y;
+  expect(rest).toEqual({ label: 'Votre message', live: 'polite', dialogLabel: 'Maison Volta · SAV', lang: 'fr', unlabelled: 0 });
+  expect(Object.keys(contrast)).toHaveLength(8);
+  for (const [sel, ratio] of Object.entries(contrast)) expect({ sel, aa: ratio >= 4.5 }).toEqual({ sel, aa: true });
+});
+
+test('reconnect: the stream drops while offline, an agent writes meanwhile; back online the message shows exactly once', async () => {
+  const run = await demoPage();
+  const { page, context } = run;
+  const w = widget(page);
+  await w.bubble.click();
+  await say(run, 'je veux parler à un conseiller');
+  await w.status.filter({ hasText: /dans la file/ }).waitFor();
+  const id = await conversationId(run);
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Premier message de Marie.', agent: { name: 'Marie' } });
+  await w.agentMessages.first().waitFor();
+
+  await context.setOffline(true);
+  server.dropConnections();
+  await w.status.filter({ hasText: 'Connexion perdue, reconnexion…' }).waitFor();
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Message envoyé pendant la coupure.', agent: { name: 'Marie' } });
+  await context.setOffline(false);
+  await w.withText('Message envoyé pendant la coupure.').waitFor();
+  // A later message on the same stream: everything before it has arrived, so counts are final.
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Et un message après le retour.', agent: { name: 'Marie' } });
+  await w.withText('Et un message après le retour.').waitFor();
+  expect(await w.withText('Message envoyé pendant la coupure.').count()).toBe(1);
+
+  // Online, the server drops the stream (a proxy timeout, a restart): EventSource reconnects by itself with
+  // Last-Event-ID.
+  server.dropConnections();
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Message pendant la reconnexion.', agent: { name: 'Marie' } });
+  await w.withText('Message pendant la reconnexion.').waitFor();
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Dernier message.', agent: { name: 'Marie' } });
+  await w.withText('Dernier message.').waitFor();
+  expect(await w.withText('Message pendant la reconnexion.').count()).toBe(1);
+  const shown = await w.messages.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.id)));
+  expect(shown).toEqual((await server.app.engine.transcript(id)).map((m) => m.id));
+  await w.status.filter({ hasText: /Vous discutez avec Marie|dans la file/ }).waitFor();
+});
