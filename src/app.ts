@@ -1,22 +1,18 @@
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
-import type { SourceIssue } from './domain/errors';
-import { LANGS, type KnowledgeBase, type Lang } from './domain/types';
+import { ContentError, type SourceIssue } from './domain/errors';
+import type { KnowledgeBase } from './domain/types';
 import { Engine } from './engine/engine';
-import { loadKnowledgeBase } from './knowledge/loader';
+import { buildContent, readContentFiles, type BuildOptions, type ContentDirs, type ContentFiles } from './editor/content';
 import type { ClassifierOptions } from './matching/classifier';
-import { Matcher, mergeMatcherOptions, type MatcherOptions } from './matching/matcher';
-import { Analyzer } from './nlp/analyzer';
-import { LanguageDetector } from './nlp/language';
+import type { MatcherOptions } from './matching/matcher';
 import { createHttpApp } from './server/http';
 import { MemoryConversationStore, type ConversationStore } from './storage/conversations';
 import { createStore } from './storage/sql';
 import type { Connector } from './connectors/types';
 import { FileConnector } from './connectors/file';
 import { HttpConnector } from './connectors/http';
-import { loadDialogs } from './dialogs/loader';
-import { DialogRunner } from './dialogs/runner';
 import { BusinessHours } from './handoff/policy';
 import { agentEventsRoute } from './handoff/inbound';
 import { DeliveryWorker } from './handoff/delivery';
@@ -27,6 +23,8 @@ export interface Core {
   store: ConversationStore;
   warnings: SourceIssue[];
   buildMs: number;
+  /** What the published content was built from, and how to build the next version (live updates). */
+  content: { files: ContentFiles; dirs: ContentDirs; build: BuildOptions };
 }
 
 export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & { backoffice?: Config['backoffice']; handoff?: Pick<Config['handoff'], 'triggers' | 'hours'> };
@@ -46,20 +44,17 @@ export function buildCore(
   now?: () => Date,
 ): Core {
   const t0 = performance.now();
-  const { kb, warnings } = loadKnowledgeBase(config.kbDir);
-  const analyzer = new Analyzer(kb.synonyms);
-  const matcher = new Matcher(kb, analyzer, mergeMatcherOptions(matcherOptions));
-  const samples: Partial<Record<Lang, string[]>> = {};
-  for (const e of kb.entries) for (const l of LANGS) (samples[l] ??= []).push(...(e.questions[l] ?? []));
-  const detector = new LanguageDetector(samples);
-  const dialogSet = loadDialogs(config.dialogsDir, kb);
-  const titles = new Map(kb.entries.map((e) => [e.id, e.title]));
-  const dialogs = new DialogRunner(
-    dialogSet,
-    connector ?? createConnector(config.backoffice ?? { file: join(__dirname, '..', 'data', 'backoffice.json'), timeoutMs: 3000, retries: 2 }),
-    now,
-    (id, lang) => titles.get(id)?.[lang],
-  );
+  const dirs = { kbDir: config.kbDir, dialogsDir: config.dialogsDir };
+  const build: BuildOptions = {
+    ...(matcherOptions ? { matcher: matcherOptions } : {}),
+    connector: connector ?? createConnector(config.backoffice ?? { file: join(__dirname, '..', 'data', 'backoffice.json'), timeoutMs: 3000, retries: 2 }),
+    ...(now ? { now } : {}),
+  };
+  const files = readContentFiles(dirs);
+  const built = buildContent(files, dirs, build);
+  if (!built.content) throw new ContentError(built.errors);
+  const { kb, matcher, detector, dialogs } = built.content;
+  const warnings = built.warnings;
   const engine = new Engine({
     kb,
     matcher,
@@ -70,7 +65,7 @@ export function buildCore(
     ...(now ? { now } : {}),
     ...(config.handoff ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } } : {}),
   });
-  return { kb, engine, store, warnings, buildMs: performance.now() - t0 };
+  return { kb, engine, store, warnings, buildMs: performance.now() - t0, content: { files, dirs, build } };
 }
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
