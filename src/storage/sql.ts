@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { AppError, ConfigError } from '../domain/errors';
 import type { Lang, ReplySource } from '../domain/types';
 import type { HandoffState, OutboxEvent, QueueName } from '../handoff/types';
+import { SqlEditorStore, type EditorStore, type EditorTables } from './editor';
 import { newWebhookId, replayed, webhookBody, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
 
 type SqlDialectName = 'sqlite' | 'postgres';
@@ -63,7 +64,7 @@ interface MessagesTable {
   kb_version: string | null;
 }
 
-interface Database {
+interface Database extends EditorTables {
   conversations: ConversationsTable;
   messages: MessagesTable;
   outbox: OutboxTable;
@@ -155,6 +156,32 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .addColumn('delay_ms', pg ? 'bigint' : 'integer', (c) => c.notNull())
           .execute();
         await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+      },
+    },
+    '0003_editor': {
+      async up(db: Kysely<any>) {
+        // Editors' audit log (append-only) and a snapshot of the content files per published version.
+        await db.schema
+          .createTable('kb_audit')
+          .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('user_name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('entry_id', 'text')
+          .addColumn('before', 'text')
+          .addColumn('after', 'text')
+          .addColumn('version', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('kb_versions')
+          .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('user_name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('files', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('kb_versions_version').on('kb_versions').columns(['version', 'id']).execute();
       },
     },
   };
@@ -487,6 +514,11 @@ export class SqlConversationStore implements ConversationStore {
       .orderBy('id')
       .execute();
     return rows.map(decodeMessage);
+  }
+
+  /** The editors' audit log and version snapshots, in the same database. */
+  editorStore(): EditorStore {
+    return new SqlEditorStore(this.db as unknown as Kysely<EditorTables>);
   }
 
   async close(): Promise<void> {
