@@ -4,10 +4,13 @@ import type { Config } from './config';
 import { ContentError, type SourceIssue } from './domain/errors';
 import type { KnowledgeBase } from './domain/types';
 import { Engine } from './engine/engine';
-import { buildContent, readContentFiles, type BuildOptions, type ContentDirs, type ContentFiles } from './editor/content';
+import { buildContent, readContentFiles, type BuildOptions, type BuiltContent, type ContentDirs, type ContentFiles } from './editor/content';
 import type { ClassifierOptions } from './matching/classifier';
 import type { MatcherOptions } from './matching/matcher';
 import { createHttpApp } from './server/http';
+import { editorRoutes } from './editor/routes';
+import { EditorService } from './editor/service';
+import { watchContent } from './editor/watch';
 import { MemoryConversationStore, type ConversationStore } from './storage/conversations';
 import { createStore } from './storage/sql';
 import type { Connector } from './connectors/types';
@@ -24,7 +27,7 @@ export interface Core {
   warnings: SourceIssue[];
   buildMs: number;
   /** What the published content was built from, and how to build the next version (live updates). */
-  content: { files: ContentFiles; dirs: ContentDirs; build: BuildOptions };
+  content: { files: ContentFiles; dirs: ContentDirs; build: BuildOptions; built: BuiltContent };
 }
 
 export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & { backoffice?: Config['backoffice']; handoff?: Pick<Config['handoff'], 'triggers' | 'hours'> };
@@ -65,7 +68,7 @@ export function buildCore(
     ...(now ? { now } : {}),
     ...(config.handoff ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } } : {}),
   });
-  return { kb, engine, store, warnings, buildMs: performance.now() - t0, content: { files, dirs, build } };
+  return { kb, engine, store, warnings, buildMs: performance.now() - t0, content: { files, dirs, build, built: built.content } };
 }
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
@@ -83,8 +86,24 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     await store.close();
     throw e;
   }
+  // Live knowledge-base updates and the editors' API.
+  const editor = new EditorService({
+    engine: core.engine,
+    store: store.editorStore(),
+    dirs: core.content.dirs,
+    build: core.content.build,
+    files: core.content.files,
+    content: core.content.built,
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  });
+  await editor.init();
+  /** Started by index.ts (tests call editor.checkDisk() themselves or start it). */
+  const watchContentFiles = () =>
+    config.kbWatchIntervalMs > 0
+      ? watchContent(core.content.dirs, () => editor.checkDisk(), { intervalMs: config.kbWatchIntervalMs, onError: (err) => log.error({ err }, 'knowledge base check failed') })
+      : { close() {} };
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents });
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents, admin: editorRoutes(editor, config.admin.users) });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
@@ -92,5 +111,5 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
   });
-  return { ...core, http, log, delivery };
+  return { ...core, http, log, delivery, editor, watchContentFiles };
 }

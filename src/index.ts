@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   if (config.handoff.webhookUrl) log.info(`handoff events are delivered to ${config.handoff.webhookUrl}`);
   else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints');
   ready.delivery.start(config.handoff.deliveryIntervalMs);
+  const watcher = ready.watchContentFiles();
   const server = ready.http.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   const stop = () => {
+    watcher.close();
     server.closeIdleConnections?.();
     server.close(() => void ready.delivery.stop().then(() => ready.store.close()).finally(() => process.exit(0)));
     // Open event streams keep connections alive: do not wait for them forever.
