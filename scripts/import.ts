@@ -3,7 +3,7 @@
  * Converts a Microsoft QnA Maker / Custom Question Answering TSV export, or a plain CSV (question, answer,
  * language, topic), into knowledge-base YAML, validated as the bot would load it. Exit 1 on errors.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, formatIssue } from '../src/domain/errors';
@@ -47,6 +47,7 @@ function main(): number {
       return 1;
     }
   }
+  mkdirSync(dirname(out), { recursive: true });
   for (const f of files) writeFileSync(f.file, f.source);
   const questions = entries.reduce((n, e) => n + Object.values(e.questions).reduce((m, q) => m + (q?.length ?? 0), 0), 0);
   console.log(`${entries.length} entries, ${questions} sample questions written to ${files.map((f) => f.file).join(', ')}. Check them with npm run kb:check.`);

@@ -169,9 +169,10 @@ export function importCsv(text: string, opts: { topic: string; lang: Lang }): Im
   return [...byKey.values()];
 }
 
+/** Double-quoted on one line; a text with line breaks as a literal block (kept as written). */
 const quoted = (v: string) => {
   const s = new Scalar(v);
-  s.type = Scalar.QUOTE_DOUBLE;
+  s.type = v.includes('\n') ? Scalar.BLOCK_LITERAL : Scalar.QUOTE_DOUBLE;
   return s;
 };
 
