@@ -89,7 +89,8 @@ export function removeEntry(source: string, id: string): string {
   if (i < 0) throw new AppError('ENTRY_NOT_FOUND', `no entry "${id}" in this file`, 404);
   const item = seq!.items[i]!;
   let spliced: string | undefined;
-  if (i > 0) spliced = source.slice(0, end(seq!.items[i - 1])) + source.slice(end(item));
+  if (seq!.items.length === 1) spliced = source.slice(0, start(seq)) + '[]' + source.slice(end(seq));
+  else if (i > 0) spliced = source.slice(0, end(seq!.items[i - 1])) + source.slice(end(item));
   else if (seq!.items.length > 1) {
     // The first entry: from the start of its line to the end of the blank lines after it.
     const lineStart = source.lastIndexOf('\n', start(item)) + 1;
