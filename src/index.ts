@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints');
   ready.delivery.start(config.handoff.deliveryIntervalMs);
   const watcher = ready.watchContentFiles();
+  if (config.kbWatchIntervalMs > 0) log.info(`live updates: changes to ${config.kbDir} and ${config.dialogsDir} are validated and published without a restart`);
   const server = ready.http.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;

@@ -48,6 +48,11 @@ export function filesHash(files: ContentFiles): string {
   return h.digest('hex');
 }
 
+/** The published version id: one hash over the knowledge base's and the dialogs' own hashes. */
+export function contentVersion(kbVersion: string, dialogsVersion: string): string {
+  return createHash('sha256').update(`${kbVersion}:${dialogsVersion}`).digest('hex').slice(0, 12);
+}
+
 /** Name shown in error messages: the path relative to the working directory, as the loaders always did. */
 export const displayPath = (dir: string, name: string) => relative(process.cwd(), join(dir, name)) || name;
 
@@ -68,7 +73,7 @@ export function buildContent(files: ContentFiles, dirs: ContentDirs, opts: Build
     .map((n) => ({ file: displayPath(dirs.dialogsDir, n), source: files.dialogs[n]! }));
   const d = loadDialogFiles(dialogFiles, loaded.kb);
   if (!d.set) return { errors: d.errors, warnings: loaded.warnings };
-  const version = createHash('sha256').update(`${loaded.kb.version}:${d.set.version}`).digest('hex').slice(0, 12);
+  const version = contentVersion(loaded.kb.version, d.set.version);
   const kb = { ...loaded.kb, version };
   const analyzer = new Analyzer(kb.synonyms);
   const matcher = new Matcher(kb, analyzer, mergeMatcherOptions(opts.matcher));
