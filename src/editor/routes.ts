@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../domain/errors';
-import { LANGS } from '../domain/types';
+import { isLang, LANGS } from '../domain/types';
 import { requireRole, type AdminUser, type AuthedUser } from '../server/auth';
 import type { EditorService } from './service';
 
@@ -43,6 +43,8 @@ export function editorRoutes(service: EditorService, users: readonly AdminUser[]
   });
   r.get('/api/admin/entries', editor, (req, res) => {
     const s = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+    const l = s(req.query.lang);
+    if (l !== undefined && !isLang(l)) throw new AppError('INVALID_QUERY', `lang must be one of ${LANGS.join(', ')}, not "${l}"`, 400);
     res.json({ entries: service.list({ q: s(req.query.q), topic: s(req.query.topic), lang: s(req.query.lang) }) });
   });
   r.get('/api/admin/entries/:id', editor, (req, res) => {

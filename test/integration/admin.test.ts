@@ -2,7 +2,7 @@
  * The editors' admin API over real HTTP on loopback: the app built by buildApp on temporary copies of
  * knowledge-base/ and dialogs/, a real SQLite file, the global fetch.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument, isSeq, isMap } from 'yaml';
@@ -76,6 +76,17 @@ async function ask(text: string, lang = 'en') {
   return r.json;
 }
 
+/** The bot's first reply to `text` in a new English conversation (the widget API). */
+async function botSays(text: string): Promise<string> {
+  const conv = (await (await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"lang":"en"}' })).json()) as { conversationId: string; token: string };
+  const res = await fetch(`${base}/api/conversations/${conv.conversationId}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${conv.token}` },
+    body: JSON.stringify({ text }),
+  });
+  return ((await res.json()) as { replies: { text: string }[] }).replies[0]!.text;
+}
+
 async function health(): Promise<string> {
   return ((await (await fetch(`${base}/health`)).json()) as { kbVersion: string }).kbVersion;
 }
@@ -115,6 +126,7 @@ describe('reading', () => {
     expect(one.json.entry.questions.en).toContain('How long is the warranty?');
     const missing = await call<Err>('GET', '/api/admin/entries/no-such-entry');
     expect(missing.status).toBe(404);
+    expect((await call<Err>('GET', '/api/admin/entries?lang=de')).status).toBe(400);
   });
 
   test('try: the decision and the entry the bot would answer with', async () => {
@@ -159,14 +171,7 @@ describe('editing', () => {
     expect(now.entry).toContain('    tags: [warranty, coverage]');
 
     // The bot answers with the new text.
-    const conv = (await (await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"lang":"en"}' })).json()) as { conversationId: string; token: string };
-    const res = await fetch(`${base}/api/conversations/${conv.conversationId}/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${conv.token}` },
-      body: JSON.stringify({ text: 'How long is the warranty?' }),
-    });
-    const { replies } = (await res.json()) as { replies: { text: string }[] };
-    expect(replies[0]!.text).toBe(answer);
+    expect(await botSays('How long is the warranty?')).toBe(answer);
 
     const audit = await call<{ entries: { user: string; action: string; entryId: string; before: { answer: Record<string, string> }; after: { answer: Record<string, string> }; version: string }[] }>('GET', '/api/admin/audit?limit=5');
     expect(audit.json.entries[0]).toMatchObject({ user: 'alice', action: 'update', entryId: 'warranty-coverage', version: r.json.version });
@@ -243,12 +248,17 @@ describe('editing', () => {
       ['delete', 'kettle-descaling', 'alice'],
       ['create', 'kettle-descaling', 'alice'],
     ]);
+    // A new topic: a new file.
+    const topic = await call<{ entry: { file: string; topic: string } }>('POST', '/api/admin/entries', { topic: 'kettles', entry: { ...entry, id: 'kettle-limescale' } });
+    expect(topic.status).toBe(201);
+    expect(topic.json.entry).toMatchObject({ file: 'kettles.yaml', topic: 'kettles' });
+    expect(readFileSync(join(kbDir, 'kettles.yaml'), 'utf8')).toMatch(/^# Topic kettles: created through the admin API\.\ntopic: kettles\nentries:\n {2}- id: kettle-limescale\n/);
   });
 
   test('rollback (admin) restores the files and the answers of a stored version', async () => {
     const versions = await call<{ versions: { version: string; action: string; user: string }[] }>('GET', '/api/admin/versions');
     expect(versions.json.versions.at(-1)).toMatchObject({ version: startVersion, action: 'start', user: 'system' });
-    expect(versions.json.versions[0]!.action).toBe('delete');
+    expect(versions.json.versions[0]!.action).toBe('create');
     const r = await call<{ version: string }>('POST', `/api/admin/versions/${startVersion}/rollback`, {}, ADMIN);
     expect(r.status).toBe(200);
     expect(r.json.version).toBe(startVersion);
@@ -256,6 +266,8 @@ describe('editing', () => {
     expect(readFileSync(join(kbDir, 'warranty.yaml'), 'utf8')).toBe(original);
     const one = await call<{ entry: { answer: { en: string } } }>('GET', '/api/admin/entries/warranty-coverage');
     expect(one.json.entry.answer.en).toMatch(/^All our products/);
+    expect(await botSays('How long is the warranty?')).toBe(one.json.entry.answer.en);
+    expect(existsSync(join(kbDir, 'kettles.yaml'))).toBe(false); // added after that version: removed
     const audit = await call<{ entries: { action: string; user: string; after: { version: string } }[] }>('GET', '/api/admin/audit?limit=1');
     expect(audit.json.entries[0]).toMatchObject({ action: 'rollback', user: 'root', after: { version: startVersion } });
     expect((await call('POST', '/api/admin/versions/000000000000/rollback', {}, ADMIN)).status).toBe(404);
