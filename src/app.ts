@@ -96,7 +96,12 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     content: core.content.built,
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
-  await editor.init();
+  try {
+    await editor.init();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   /** Started by index.ts (tests call editor.checkDisk() themselves or start it). */
   const watchContentFiles = () =>
     config.kbWatchIntervalMs > 0
