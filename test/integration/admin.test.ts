@@ -294,4 +294,32 @@ describe('changes on disk', () => {
     expect(fixed.json.version).not.toBe(version);
     expect(await health()).toBe(fixed.json.version);
   });
+
+  test('dialogs are part of the version: a dialog edit is published, a dialog naming an unknown slot is refused', async () => {
+    const version = await health();
+    const file = join(dialogsDir, 'repair-status.yaml');
+    const good = readFileSync(file, 'utf8');
+    const prompt = 'What is your repair file number (e.g. R-204518)?';
+    expect(good).toContain(prompt);
+    writeFileSync(file, good.replace(prompt, 'Your repair number for {fileNumbr}?'));
+    await app.editor.checkDisk();
+    const refused = await call<{ lastError: { issues: { file: string; message: string }[] } | null }>('GET', '/api/admin/status');
+    expect(refused.json.lastError?.issues.map((i) => i.message)).toContain('"fileNumbr" is not a slot of this dialog');
+    expect(refused.json.lastError?.issues[0]!.file).toMatch(/repair-status\.yaml$/);
+    expect(await health()).toBe(version);
+
+    writeFileSync(file, good.replace(prompt, 'Which repair file number do you have (e.g. R-204518)?'));
+    await app.editor.checkDisk();
+    const published = await health();
+    expect(published).not.toBe(version);
+    expect((await call<{ lastError: unknown }>('GET', '/api/admin/status')).json.lastError).toBeNull();
+    const conv = (await (await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"lang":"en"}' })).json()) as { conversationId: string; token: string };
+    const res = await fetch(`${base}/api/conversations/${conv.conversationId}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${conv.token}` },
+      body: JSON.stringify({ action: 'dialog:repair-status' }),
+    });
+    const { replies } = (await res.json()) as { replies: { text: string }[] };
+    expect(replies.map((r) => r.text)).toContain('Which repair file number do you have (e.g. R-204518)?');
+  });
 });
