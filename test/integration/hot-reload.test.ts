@@ -79,6 +79,7 @@ test('1,000 questions while a file is edited, broken and fixed: no error, whole 
   const phaseDone = [false, false, false];
   const conversations: { conversationId: string; token: string }[] = [];
   let stopped = false;
+  const latencies: number[] = [];
 
   async function worker(): Promise<void> {
     const conv = await json<{ conversationId: string; token: string }>('/api/conversations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"lang":"en"}' });
@@ -92,6 +93,7 @@ test('1,000 questions while a file is edited, broken and fixed: no error, whole 
         continue;
       }
       sent++;
+      const t0 = performance.now();
       try {
         const res = await fetch(`${base}/api/conversations/${conv.conversationId}/messages`, {
           method: 'POST',
@@ -99,6 +101,7 @@ test('1,000 questions while a file is edited, broken and fixed: no error, whole 
           body: JSON.stringify({ text: QUESTIONS[i % QUESTIONS.length] }),
         });
         const body = (await res.json()) as { replies?: { text: string }[] };
+        latencies.push(performance.now() - t0);
         if (res.status !== 200 || !body.replies?.length) {
           errors++;
           errorSamples.push(`${res.status} ${JSON.stringify(body)}`);
@@ -151,7 +154,13 @@ test('1,000 questions while a file is edited, broken and fixed: no error, whole 
     ...Array.from({ length: WORKERS }, worker),
   ]);
   // Reported, not asserted: how long the running server took to pick each change up (write -> /health or status).
-  console.log(`hot reload: publish ${delays[0]} ms, refuse ${delays[1]} ms, publish fix ${delays[2]} ms after the write`);
+  // (Building a version runs on the server's event loop: requests arriving meanwhile wait for it.)
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const pct = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
+  console.log(
+    `hot reload: publish ${delays[0]} ms, refuse ${delays[1]} ms, publish fix ${delays[2]} ms after the write; ` +
+      `request latency p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms, max ${pct(1)} ms (${WORKERS} clients)`,
+  );
 
   expect(errorSamples).toEqual([]);
   expect(errors).toBe(0);
