@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ContentError, formatIssue } from '../src/domain/errors';
 import { loadDialogs } from '../src/dialogs/loader';
+import { contentVersion } from '../src/editor/content';
 import { loadKnowledgeBase } from '../src/knowledge/loader';
 import { selfTest } from '../src/knowledge/selfTest';
 import { Matcher } from '../src/matching/matcher';
@@ -27,8 +28,11 @@ function main(): number {
   const { kb, warnings } = loaded;
   for (const w of warnings) console.warn(`warning: ${formatIssue(w)}`);
   let dialogCount = 0;
+  let version = kb.version;
   try {
-    dialogCount = loadDialogs(resolve(values.dialogs!), kb).dialogs.size;
+    const set = loadDialogs(resolve(values.dialogs!), kb);
+    dialogCount = set.dialogs.size;
+    version = contentVersion(kb.version, set.version); // the id the running bot shows for these files
   } catch (e) {
     if (!(e instanceof ContentError)) throw e;
     for (const i of e.issues) console.error(`error: ${formatIssue(i)}`);
@@ -44,7 +48,7 @@ function main(): number {
     console.warn(`warning: near-duplicate [${d.lang}] ${d.a.entry}: "${d.a.question}" ~ ${d.b.entry}: "${d.b.question}" (${Math.round(d.overlap * 100)} % same words)`);
   const questions = kb.entries.reduce((n, e) => n + Object.values(e.questions).reduce((m, q) => m + (q?.length ?? 0), 0), 0);
   console.log(
-    `${kb.entries.length} entries, ${questions} sample questions, ${kb.topics.length} topics, ${dialogCount} dialogs, version ${kb.version}: ` +
+    `${kb.entries.length} entries, ${questions} sample questions, ${kb.topics.length} topics, ${dialogCount} dialogs, version ${version}: ` +
       `${confusions.length} confusion(s), ${duplicates.length} near-duplicate(s), ${warnings.length} warning(s).`,
   );
   return confusions.length ? 1 : 0;

@@ -1,23 +1,23 @@
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
-import type { SourceIssue } from './domain/errors';
-import { LANGS, type KbEntry, type KnowledgeBase, type Lang } from './domain/types';
+import { ContentError, type SourceIssue } from './domain/errors';
+import type { KbEntry, KnowledgeBase, Lang } from './domain/types';
 import { Engine, type EngineObserver } from './engine/engine';
-import { loadKnowledgeBase } from './knowledge/loader';
+import { buildContent, readContentFiles, type BuildOptions, type BuiltContent, type ContentDirs, type ContentFiles } from './editor/content';
 import type { ClassifierOptions } from './matching/classifier';
-import { Matcher, mergeMatcherOptions, type MatcherOptions } from './matching/matcher';
+import type { MatcherOptions } from './matching/matcher';
 import { Analyzer } from './nlp/analyzer';
-import { LanguageDetector } from './nlp/language';
 import { createHttpApp } from './server/http';
+import { editorRoutes } from './editor/routes';
+import { EditorService } from './editor/service';
+import { watchContent } from './editor/watch';
 import { MemoryConversationStore, type ConversationStore } from './storage/conversations';
 import { createStore } from './storage/sql';
 import type { InsightsStore } from './storage/insights';
 import type { Connector } from './connectors/types';
 import { FileConnector } from './connectors/file';
 import { HttpConnector } from './connectors/http';
-import { loadDialogs } from './dialogs/loader';
-import { DialogRunner } from './dialogs/runner';
 import { BusinessHours } from './handoff/policy';
 import { agentEventsRoute } from './handoff/inbound';
 import { DeliveryWorker } from './handoff/delivery';
@@ -34,6 +34,8 @@ export interface Core {
   store: ConversationStore;
   warnings: SourceIssue[];
   buildMs: number;
+  /** What the published content was built from, and how to build the next version (live updates). */
+  content: { files: ContentFiles; dirs: ContentDirs; build: BuildOptions; built: BuiltContent };
 }
 
 export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & { backoffice?: Config['backoffice']; handoff?: Pick<Config['handoff'], 'triggers' | 'hours'> };
@@ -54,20 +56,17 @@ export function buildCore(
   observer?: EngineObserver,
 ): Core {
   const t0 = performance.now();
-  const { kb, warnings } = loadKnowledgeBase(config.kbDir);
-  const analyzer = new Analyzer(kb.synonyms);
-  const matcher = new Matcher(kb, analyzer, mergeMatcherOptions(matcherOptions));
-  const samples: Partial<Record<Lang, string[]>> = {};
-  for (const e of kb.entries) for (const l of LANGS) (samples[l] ??= []).push(...(e.questions[l] ?? []));
-  const detector = new LanguageDetector(samples);
-  const dialogSet = loadDialogs(config.dialogsDir, kb);
-  const titles = new Map(kb.entries.map((e) => [e.id, e.title]));
-  const dialogs = new DialogRunner(
-    dialogSet,
-    connector ?? createConnector(config.backoffice ?? { file: join(__dirname, '..', 'data', 'backoffice.json'), timeoutMs: 3000, retries: 2 }),
-    now,
-    (id, lang) => titles.get(id)?.[lang],
-  );
+  const dirs = { kbDir: config.kbDir, dialogsDir: config.dialogsDir };
+  const build: BuildOptions = {
+    ...(matcherOptions ? { matcher: matcherOptions } : {}),
+    connector: connector ?? createConnector(config.backoffice ?? { file: join(__dirname, '..', 'data', 'backoffice.json'), timeoutMs: 3000, retries: 2 }),
+    ...(now ? { now } : {}),
+  };
+  const files = readContentFiles(dirs);
+  const built = buildContent(files, dirs, build);
+  if (!built.content) throw new ContentError(built.errors);
+  const { kb, matcher, detector, dialogs } = built.content;
+  const warnings = built.warnings;
   const engine = new Engine({
     kb,
     matcher,
@@ -79,7 +78,7 @@ export function buildCore(
     ...(observer ? { observer } : {}),
     ...(config.handoff ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } } : {}),
   });
-  return { kb, engine, store, warnings, buildMs: performance.now() - t0 };
+  return { kb, engine, store, warnings, buildMs: performance.now() - t0, content: { files, dirs, build, built: built.content } };
 }
 
 /**
@@ -125,6 +124,27 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     await store.close();
     throw e;
   }
+  // Live knowledge-base updates and the editors' API.
+  const editor = new EditorService({
+    engine: core.engine,
+    store: store.editorStore(),
+    dirs: core.content.dirs,
+    build: core.content.build,
+    files: core.content.files,
+    content: core.content.built,
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  });
+  try {
+    await editor.init();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  /** Started by index.ts (tests call editor.checkDisk() themselves or start it). */
+  const watchContentFiles = () =>
+    config.kbWatchIntervalMs > 0
+      ? watchContent(core.content.dirs, () => editor.checkDisk(), { intervalMs: config.kbWatchIntervalMs, onError: (err) => log.error({ err }, 'knowledge base check failed') })
+      : { close() {} };
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
   // Direct Line for Web Chat: REST routes here; its WebSocket stream is attached to the server by whoever listens.
   const directLine = createDirectLine({
@@ -135,11 +155,11 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
   });
-  const insights = buildInsights({ kb: () => core.kb, engine: core.engine, store }, config.defaultLang);
+  const insights = buildInsights({ kb: () => core.engine.content.kb, engine: core.engine, store }, config.defaultLang);
   const publicDir = join(__dirname, '..', 'public');
   const routers = [insightsRoutes({ insights, users: config.admin.users }), metricsRoute(metrics, config.metrics.token), adminPage(publicDir)];
   const widget = { bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins };
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers, directLine: directLine.routes, widget });
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers, admin: editorRoutes(editor, config.admin.users), directLine: directLine.routes, widget });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
@@ -148,5 +168,5 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
     observer: metrics.deliveryObserver(),
   });
-  return { ...core, store, http, log, delivery, metrics, insights, directLine };
+  return { ...core, store, http, log, delivery, metrics, insights, directLine, editor, watchContentFiles };
 }

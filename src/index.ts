@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   if (config.handoff.webhookUrl) log.info(`handoff events are delivered to ${config.handoff.webhookUrl}`);
   else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints');
   ready.delivery.start(config.handoff.deliveryIntervalMs);
+  const watcher = ready.watchContentFiles();
+  if (config.kbWatchIntervalMs > 0) log.info(`live updates: changes to ${config.kbDir} and ${config.dialogsDir} are validated and published without a restart`);
   const server = ready.http.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
   });
   const stop = () => {
     streams.close();
+    watcher.close();
     server.closeIdleConnections?.();
     server.close(() => void ready.delivery.stop().then(() => ready.store.close()).finally(() => process.exit(0)));
     // Open event streams keep connections alive: do not wait for them forever.

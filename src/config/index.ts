@@ -32,6 +32,7 @@ const envSchema = z.object({
   MATCH_ANSWER_THRESHOLD: num('MATCH_ANSWER_THRESHOLD', DEFAULT_ENGINE_OPTIONS.answerThreshold, 0, 1),
   MATCH_CLARIFY_THRESHOLD: num('MATCH_CLARIFY_THRESHOLD', DEFAULT_ENGINE_OPTIONS.clarifyThreshold, 0, 1),
   MATCH_CLARIFY_MARGIN: num('MATCH_CLARIFY_MARGIN', DEFAULT_ENGINE_OPTIONS.clarifyMargin, 0, 1),
+  KB_WATCH_INTERVAL_MS: num('KB_WATCH_INTERVAL_MS', 1000, 0, 60_000),
   MAX_BODY_BYTES: num('MAX_BODY_BYTES', 16384, 1024, 10_485_760),
   DATABASE_URL: z
     .string()
@@ -162,6 +163,8 @@ export interface Config {
   logLevel: string;
   kbDir: string;
   dialogsDir: string;
+  /** Live updates: how often the content files are compared with the published ones (besides fs.watch); 0 = off. */
+  kbWatchIntervalMs: number;
   defaultLang: Lang;
   matching: { answerThreshold: number; clarifyThreshold: number; clarifyMargin: number };
   http: { maxBodyBytes: number };
@@ -221,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     kbDir: resolve(cwd, e.KB_DIR),
     dialogsDir: resolve(cwd, e.DIALOGS_DIR),
+    kbWatchIntervalMs: e.KB_WATCH_INTERVAL_MS,
     defaultLang: e.DEFAULT_LANG,
     matching: { answerThreshold: e.MATCH_ANSWER_THRESHOLD, clarifyThreshold: e.MATCH_CLARIFY_THRESHOLD, clarifyMargin: e.MATCH_CLARIFY_MARGIN },
     http: { maxBodyBytes: e.MAX_BODY_BYTES },

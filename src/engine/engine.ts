@@ -9,6 +9,7 @@ import { EMAIL } from '../dialogs/slots';
 import { fold } from '../nlp/normalize';
 import { newConversationState, type ConversationState, type ConversationStore, type MessageRecord, type NewMessage, type TurnEffects } from '../storage/conversations';
 import { EventEmitter } from 'node:events';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { HANDOFF_MESSAGES, formatOpening } from '../handoff/messages';
 import { AngerDetector, BusinessHours, queueFor } from '../handoff/policy';
 import { HANDOFF_REASONS, type HandoffReason, type HandoffState, type NewOutboxEvent, type QueueName } from '../handoff/types';
@@ -48,6 +49,19 @@ export interface EngineObserver {
   /** One matcher call took `seconds`. */
   matched?(seconds: number): void;
   handoff?(reason: HandoffReason, queue: QueueName): void;
+}
+
+/** Everything built from the content files (knowledge base and dialogs): published as one unit. */
+export interface EngineContent {
+  kb: KnowledgeBase;
+  matcher: Matcher;
+  detector: LanguageDetector;
+  dialogs?: DialogRunner;
+}
+
+/** Published content plus what the engine derives from it. */
+interface Live extends EngineContent {
+  byId: Map<string, KbEntry>;
 }
 
 export interface EngineDeps {
@@ -128,7 +142,10 @@ export interface TurnTrace {
  */
 export class Engine {
   readonly options: EngineOptions;
-  private readonly byId = new Map<string, KbEntry>();
+  /** The published content; replaced as a whole by publish(). */
+  private live: Live;
+  /** The content a turn started with: a turn never mixes two versions. */
+  private readonly pinned = new AsyncLocalStorage<Live>();
   private readonly now: () => Date;
   /** Turns of one conversation run one after the other (per-conversation order). */
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -145,7 +162,7 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
-    for (const e of deps.kb.entries) this.byId.set(e.id, e);
+    this.live = liveOf(deps);
     this.now = deps.now ?? (() => new Date());
     this.triggers = deps.handoff?.triggers ?? new Set(HANDOFF_REASONS);
     this.hours = deps.handoff?.hours ?? new BusinessHours();
@@ -165,8 +182,27 @@ export class Engine {
     return true;
   }
 
+  /** The content of the running turn, or the published one outside turns. */
+  private get c(): Live {
+    return this.pinned.getStore() ?? this.live;
+  }
+
   get kbVersion(): string {
-    return this.deps.kb.version;
+    return this.c.kb.version;
+  }
+
+  /** The published content (editors' tools: try a question, self-test). */
+  get content(): EngineContent {
+    return this.c;
+  }
+
+  /**
+   * Switch to new content, built completely beforehand: one reference changes, so every answer comes from one
+   * whole version; turns already running finish with the version they started with.
+   */
+  publish(content: EngineContent): void {
+    this.live = liveOf(content);
+    this.events.emit('published', content.kb.version);
   }
 
   async createConversation(opts: { channel: string; lang?: Lang; tokenHash?: string }): Promise<ConversationState> {
@@ -184,7 +220,7 @@ export class Engine {
   }
 
   handle(msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
-    return this.serialized(msg.conversationId, () => this.turn(msg, trace));
+    return this.serialized(msg.conversationId, () => this.pinned.run(this.live, () => this.turn(msg, trace)));
   }
 
   /** Run `fn` after the conversation's previous turns (per-conversation order within this process). */
@@ -293,7 +329,7 @@ export class Engine {
     return this.serialized(conversationId, async () => {
       const state = await this.deps.store.get(conversationId);
       if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
-      const e = this.byId.get('greeting');
+      const e = this.c.byId.get('greeting');
       if (!e) return undefined;
       const [reply] = await this.finishTurn(state, [this.answer(e, lang ?? state.lang ?? this.options.defaultLang)]);
       return reply;
@@ -402,9 +438,9 @@ export class Engine {
   /** Match one text without a conversation (editors' "try a question", eval, tests). */
   match(text: string, lang: Lang): MatchResult {
     const observer = this.deps.observer;
-    if (!observer?.matched) return this.deps.matcher.match(text.slice(0, this.options.maxTextLength), lang);
+    if (!observer?.matched) return this.c.matcher.match(text.slice(0, this.options.maxTextLength), lang);
     const t0 = performance.now();
-    const result = this.deps.matcher.match(text.slice(0, this.options.maxTextLength), lang);
+    const result = this.c.matcher.match(text.slice(0, this.options.maxTextLength), lang);
     observer.matched((performance.now() - t0) / 1000);
     return result;
   }
@@ -416,7 +452,7 @@ export class Engine {
 
   private chooseLanguage(state: ConversationState, text: string): { lang: Lang; guess: ReturnType<LanguageDetector['detect']> } {
     let lang = state.lang ?? this.options.defaultLang;
-    const guess = this.deps.detector.detect(text);
+    const guess = this.c.detector.detect(text);
     if (!state.lang) lang = guess.confidence >= 0.5 ? guess.lang : this.options.defaultLang;
     else if (guess.lang !== lang && guess.confidence >= 0.9 && guess.words >= 3) lang = guess.lang; // clear switch
     return { lang, guess };
@@ -442,7 +478,9 @@ export class Engine {
         return [{ text: HANDOFF_MESSAGES[lang].angry, source: { kind: 'handoff' }, lang }];
       }
     }
-    if (state.dialog && this.deps.dialogs) {
+    // A dialog removed by a content update: the conversation goes on without it.
+    if (state.dialog && !this.c.dialogs?.has(state.dialog.dialogId)) state.dialog = null;
+    if (state.dialog && this.c.dialogs) {
       // Inside a dialog, short answers ("oui", "R-204518") must not switch the conversation's language.
       const lang = state.lang ?? this.options.defaultLang;
       if (trace) trace.lang = lang;
@@ -474,7 +512,7 @@ export class Engine {
 
   /** The customer wrote while a dialog waits for an answer. */
   private async inDialog(state: ConversationState, text: string, lang: Lang, trace?: TurnTrace): Promise<Reply[]> {
-    const dialogs = this.deps.dialogs!;
+    const dialogs = this.c.dialogs!;
     const d = state.dialog!;
     const f = fold(text);
     if (d.pending) {
@@ -502,12 +540,12 @@ export class Engine {
     if (ask && (!valid || ask.type === 'text')) {
       const match = this.match(text, lang);
       if (trace) trace.match = match;
-      const decision = decide(match, (id) => this.byId.get(id)?.kind, this.options);
+      const decision = decide(match, (id) => this.c.byId.get(id)?.kind, this.options);
       // Almost anything is a valid free text ("door scratched, box crushed"): there, only a confident question
       // about another subject is a digression.
-      const sure = ask.type !== 'text' || (match.confidence >= 0.6 && isQuestion(text) && this.byId.get(match.candidates[0]?.id ?? '')?.dialog !== d.dialogId);
+      const sure = ask.type !== 'text' || (match.confidence >= 0.6 && isQuestion(text) && this.c.byId.get(match.candidates[0]?.id ?? '')?.dialog !== d.dialogId);
       if (decision.action === 'answer' && sure) {
-        const e = this.byId.get(decision.id)!;
+        const e = this.c.byId.get(decision.id)!;
         if (e.kind === 'handoff') {
           this.requestHandoff(state, 'customer-request', queueFor(d.dialogId));
           state.dialog = null;
@@ -529,7 +567,7 @@ export class Engine {
         if (e.kind === 'faq' || (e.kind === 'smalltalk' && !valid)) return [this.answer(e, lang, decision.confidence), dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
       }
       if (decision.action === 'clarify' && !valid) {
-        const ids = decision.ids.filter((id) => !this.byId.get(id)?.dialog);
+        const ids = decision.ids.filter((id) => !this.c.byId.get(id)?.dialog);
         if (ids.length === 2) return [this.clarifyReply(ids as [string, string], lang, decision.confidence), dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
       }
     }
@@ -571,15 +609,15 @@ export class Engine {
   }
 
   private async startDialog(state: ConversationState, dialogId: string, lang: Lang, text: string): Promise<Reply[]> {
-    const turn = await this.deps.dialogs!.start(dialogId, lang, text);
+    const turn = await this.c.dialogs!.start(dialogId, lang, text);
     return this.afterDialog(state, turn);
   }
 
   private async decideAndAct(state: ConversationState, match: MatchResult, lang: Lang, text: string): Promise<Reply[]> {
-    const d = decide(match, (id) => this.byId.get(id)?.kind, this.options);
+    const d = decide(match, (id) => this.c.byId.get(id)?.kind, this.options);
     if (d.action === 'answer') {
-      const e = this.byId.get(d.id)!;
-      if (e.dialog && this.deps.dialogs?.has(e.dialog)) return this.startDialog(state, e.dialog, lang, text);
+      const e = this.c.byId.get(d.id)!;
+      if (e.dialog && this.c.dialogs?.has(e.dialog)) return this.startDialog(state, e.dialog, lang, text);
       const reply = this.answer(e, lang, d.confidence, state);
       if (e.kind === 'handoff') this.requestHandoff(state, 'customer-request', queueFor(state.lastTopic));
       else if (e.handoff) this.requestHandoff(state, 'content', queueFor(e.topic));
@@ -594,7 +632,7 @@ export class Engine {
   }
 
   private clarifyReply(ids: [string, string], lang: Lang, confidence: number): Reply {
-    const [e1, e2] = ids.map((id) => this.byId.get(id)!);
+    const [e1, e2] = ids.map((id) => this.c.byId.get(id)!);
     return {
       text: MESSAGES[lang].clarify,
       suggestions: [this.suggestion(e1!, lang), this.suggestion(e2!, lang), { label: MESSAGES[lang].noneOfThese, value: 'fallback' }],
@@ -607,7 +645,7 @@ export class Engine {
     if (state && e.kind === 'faq') state.lastTopic = e.topic;
     const text = e.answer[lang] ?? LANGS.map((l) => e.answer[l]).find(Boolean) ?? '';
     const kind = e.kind === 'smalltalk' ? 'smalltalk' : e.kind === 'handoff' ? 'handoff' : 'faq';
-    const suggestions = e.followUps.map((id) => this.byId.get(id)).filter((x): x is KbEntry => !!x).map((f) => this.suggestion(f, lang));
+    const suggestions = e.followUps.map((id) => this.c.byId.get(id)).filter((x): x is KbEntry => !!x).map((f) => this.suggestion(f, lang));
     if (kind === 'handoff') suggestions.length = 0;
     return {
       text,
@@ -618,7 +656,7 @@ export class Engine {
   }
 
   private fallback(lang: Lang, confidence?: number, id?: string): Reply {
-    const topics = this.deps.kb.topics.filter((t) => this.deps.kb.entries.some((e) => e.topic === t.id && e.kind === 'faq'));
+    const topics = this.c.kb.topics.filter((t) => this.c.kb.entries.some((e) => e.topic === t.id && e.kind === 'faq'));
     const suggestions: Suggestion[] = topics
       .slice(0, this.options.fallbackTopics)
       .map((t) => ({ label: t.title[lang] ?? t.id, value: `topic:${t.id}` }));
@@ -635,24 +673,24 @@ export class Engine {
     const [verb, arg] = action.includes(':') ? [action.slice(0, action.indexOf(':')), action.slice(action.indexOf(':') + 1)] : [action, ''];
     if (verb === 'csat' && /^[1-5]$/.test(arg)) return this.recordCsat(state, Number(arg));
     if (verb === 'faq') {
-      const e = this.byId.get(arg);
+      const e = this.c.byId.get(arg);
       if (e && e.kind !== 'outofscope') {
-        if (e.dialog && this.deps.dialogs?.has(e.dialog)) {
+        if (e.dialog && this.c.dialogs?.has(e.dialog)) {
           state.dialog = null;
           return this.startDialog(state, e.dialog, lang, '');
         }
         const reply = this.answer(e, lang, 1);
         // A question answered in the middle of a dialog: come back to its step.
-        if (state.dialog && this.deps.dialogs) return [reply, this.deps.dialogs.prompt(state.dialog, lang, DIALOG_MESSAGES[lang].resume)];
+        if (state.dialog && this.c.dialogs) return [reply, this.c.dialogs.prompt(state.dialog, lang, DIALOG_MESSAGES[lang].resume)];
         return [reply];
       }
-    } else if (verb === 'dialog' && this.deps.dialogs?.has(arg)) {
+    } else if (verb === 'dialog' && this.c.dialogs?.has(arg)) {
       state.dialog = null;
       return this.startDialog(state, arg, lang, '');
     } else if (verb === 'topic') {
-      const t = this.deps.kb.topics.find((x) => x.id === arg);
+      const t = this.c.kb.topics.find((x) => x.id === arg);
       if (t) {
-        const entries = this.deps.kb.entries.filter((e) => e.topic === t.id && e.kind === 'faq' && e.questions[lang]?.length);
+        const entries = this.c.kb.entries.filter((e) => e.topic === t.id && e.kind === 'faq' && e.questions[lang]?.length);
         return [
           {
             text: MESSAGES[lang].topicIntro(t.title[lang] ?? t.id),
@@ -666,12 +704,12 @@ export class Engine {
       const queue = queueFor(state.dialog?.dialogId ?? state.lastTopic);
       state.dialog = null;
       this.requestHandoff(state, 'customer-request', queue);
-      const h = this.deps.kb.entries.find((e) => e.kind === 'handoff');
+      const h = this.c.kb.entries.find((e) => e.kind === 'handoff');
       if (h) return [this.answer(h, lang, 1)];
       return [{ text: MESSAGES[lang].talkToPerson, source: { kind: 'handoff' }, lang }];
     } else if (verb === 'fallback') {
       return [this.fallback(lang)];
-    } else if (state.dialog && this.deps.dialogs) {
+    } else if (state.dialog && this.c.dialogs) {
       // A dialog's own button (a choice, yes/no, skip): the same as typing its value.
       return this.inDialog(state, action, lang);
     }
@@ -698,6 +736,10 @@ function contactOf(transcript: MessageRecord[]): { contact?: { email?: string; p
     phone = PHONE.exec(m.text)?.[0].replace(/[ .-]/g, '') ?? phone;
   }
   return email || phone ? { contact: { ...(email ? { email } : {}), ...(phone ? { phone } : {}) } } : {};
+}
+
+function liveOf(c: EngineContent): Live {
+  return { kb: c.kb, matcher: c.matcher, detector: c.detector, ...(c.dialogs ? { dialogs: c.dialogs } : {}), byId: new Map(c.kb.entries.map((e) => [e.id, e])) };
 }
 
 function round(x: number): number {

@@ -36,7 +36,8 @@ export function selfTest(kb: KnowledgeBase, matcher: Matcher, analyzer: Analyzer
         items.push({ entry: e.id, question: q, terms: new Set(analyzer.analyze(q, lang).terms) });
       }
     }
-    for (let i = 0; i < items.length; i++) {
+    // duplicateOverlap > 1: confusions only (the pairwise comparison is quadratic).
+    for (let i = 0; duplicateOverlap <= 1 && i < items.length; i++) {
       for (let j = i + 1; j < items.length; j++) {
         const a = items[i]!;
         const b = items[j]!;

@@ -8,10 +8,13 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     let status = 500;
     let code = 'INTERNAL';
     let message = 'internal error';
+    let details: unknown;
     if (err instanceof AppError) {
       status = err.status;
       code = err.code;
       message = err.message;
+      // What exactly was refused (content issues, regressions): only for client errors.
+      if (status < 500) details = err.details;
     } else if (err && typeof err === 'object' && 'type' in err && typeof (err as { status?: unknown }).status === 'number') {
       // body-parser: entity.too.large, entity.parse.failed, charset/encoding errors
       const e = err as { status: number; type: string; message: string; limit?: number };
@@ -20,7 +23,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       message = e.type === 'entity.too.large' ? `request body is larger than ${e.limit} bytes` : e.type === 'entity.parse.failed' ? 'request body is not valid JSON' : e.message;
     }
     if (status >= 500) log.error({ err }, 'request failed');
-    res.status(status).json({ error: { code, message } });
+    res.status(status).json({ error: { code, message, ...(details !== undefined ? { details } : {}) } });
   };
 }
 

@@ -19,6 +19,8 @@ export interface HttpDeps {
   routers?: Router[];
   /** Direct Line 3.0 for Microsoft Web Chat (/v3/directline, /webchat.html). */
   directLine?: Router;
+  /** The editors' admin API (/api/admin/...), mounted after the JSON parser. */
+  admin?: Router;
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
   /** The website widget: its script (bundled at startup) and the other sites allowed to embed it. */
@@ -44,6 +46,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   if (deps.widget?.bundle) app.use(widgetScriptRoute(deps.widget.bundle));
   app.use(widgetRoutes(deps.engine, deps.streamPollMs));
   if (deps.directLine) app.use(deps.directLine);
+  if (deps.admin) app.use(deps.admin);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -7,6 +7,7 @@ import { AppError, ConfigError } from '../domain/errors';
 import type { Lang, ReplySource, Suggestion } from '../domain/types';
 import type { HandoffState, OutboxEvent, QueueName } from '../handoff/types';
 import { handoffFromEvent, type ConversationRecord, type InboxMark, type InboxMarkState, type InsightsStore } from './insights';
+import { SqlEditorStore, type EditorStore, type EditorTables } from './editor';
 import { newWebhookId, replayed, webhookBody, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
 
 type SqlDialectName = 'sqlite' | 'postgres';
@@ -70,7 +71,7 @@ interface MessagesTable {
   client_id: string | null;
 }
 
-interface Database {
+interface Database extends EditorTables {
   conversations: ConversationsTable;
   messages: MessagesTable;
   outbox: OutboxTable;
@@ -192,6 +193,32 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       // Direct Line clients (Web Chat) wait for their own message to come back with the id they gave it.
       async up(db: Kysely<any>) {
         await db.schema.alterTable('messages').addColumn('client_id', 'text').execute();
+      },
+    },
+    '0006_editor': {
+      async up(db: Kysely<any>) {
+        // Editors' audit log (append-only) and a snapshot of the content files per published version.
+        await db.schema
+          .createTable('kb_audit')
+          .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('user_name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('entry_id', 'text')
+          .addColumn('before', 'text')
+          .addColumn('after', 'text')
+          .addColumn('version', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('kb_versions')
+          .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('user_name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('files', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('kb_versions_version').on('kb_versions').columns(['version', 'id']).execute();
       },
     },
   };
@@ -578,6 +605,11 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
       await trx.deleteFrom('inbox_marks').where('key', '=', mark.key).execute();
       await trx.insertInto('inbox_marks').values({ key: mark.key, state: mark.state, terms: JSON.stringify(mark.terms), at: mark.at, by_user: mark.by }).execute();
     });
+  }
+
+  /** The editors' audit log and version snapshots, in the same database. */
+  editorStore(): EditorStore {
+    return new SqlEditorStore(this.db as unknown as Kysely<EditorTables>);
   }
 
   async close(): Promise<void> {

@@ -573,7 +573,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
     const second = await backend.open();
     await second.close();
     const { migrations, indexes } = await backend.inspect();
-    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox', '0003_suggestions', '0004_inbox', '0005_directline_client_id']);
+    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox', '0003_suggestions', '0004_inbox', '0005_directline_client_id', '0006_editor']);
     expect(indexes).toContain('messages_conversation_id_id');
   });
 
