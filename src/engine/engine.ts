@@ -286,6 +286,21 @@ export class Engine {
     return [];
   }
 
+  /**
+   * The greeting of a conversation that has no messages yet (a channel that opens the conversation itself: the bot
+   * added in Teams, Web Chat's join), in the conversation's language; nothing for a conversation already under way.
+   * It is the knowledge base's 'greeting' small-talk entry, so editors change it like any answer.
+   */
+  welcome(conversationId: string): Promise<Reply[]> {
+    return this.serialized(conversationId, async () => {
+      const state = await this.deps.store.get(conversationId);
+      if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
+      const entry = this.byId.get('greeting');
+      if (!entry || (await this.deps.store.transcript(conversationId)).length > 0) return [];
+      return this.finishTurn(state, [this.answer(entry, state.lang ?? this.options.defaultLang)]);
+    });
+  }
+
   /** Where the customer is in the queue, or when agents are back. */
   async queueStatus(conversationId: string): Promise<QueueStatus | undefined> {
     const state = await this.deps.store.get(conversationId);
