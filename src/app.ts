@@ -20,6 +20,8 @@ import { DialogRunner } from './dialogs/runner';
 import { BusinessHours } from './handoff/policy';
 import { agentEventsRoute } from './handoff/inbound';
 import { DeliveryWorker } from './handoff/delivery';
+import { BotFrameworkGateway } from './channels/botframework/gateway';
+import { botframeworkRoutes } from './channels/botframework/routes';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -89,7 +91,24 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     throw e;
   }
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir: join(__dirname, '..', 'public'), agentEvents });
+  // Teams / Web Chat: listens to the engine at once, so that agents' replies reach customers proactively.
+  const gateway = new BotFrameworkGateway({
+    engine: core.engine,
+    refs: store,
+    identity: config.botframework,
+    requireIdentity: config.env === 'production',
+    queueUpdateMs: config.botframework.queueUpdateMs,
+    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+  });
+  gateway.start();
+  const http = createHttpApp({
+    engine: core.engine,
+    log,
+    maxBodyBytes: config.http.maxBodyBytes,
+    publicDir: join(__dirname, '..', 'public'),
+    agentEvents,
+    botframework: botframeworkRoutes(gateway),
+  });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
@@ -97,5 +116,5 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
   });
-  return { ...core, http, log, delivery };
+  return { ...core, http, log, delivery, gateway };
 }

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   });
   const stop = () => {
     server.closeIdleConnections?.();
-    server.close(() => void ready.delivery.stop().then(() => ready.store.close()).finally(() => process.exit(0)));
+    server.close(() => void Promise.all([ready.delivery.stop(), ready.gateway.stop()]).then(() => ready.store.close()).finally(() => process.exit(0)));
     // Open event streams keep connections alive: do not wait for them forever.
     setTimeout(() => process.exit(0), 3000).unref();
   };

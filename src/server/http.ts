@@ -13,6 +13,8 @@ export interface HttpDeps {
   publicDir: string;
   /** Agents' events (signed webhooks); mounted before the JSON parser since signatures cover the raw body. */
   agentEvents?: Router;
+  /** The Bot Framework channel's routes (POST /api/messages), after the JSON parser. */
+  botframework?: Router;
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
 }
@@ -32,6 +34,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type('html').send(demo);
   });
   app.use(widgetRoutes(deps.engine, deps.streamPollMs));
+  if (deps.botframework) app.use(deps.botframework);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
