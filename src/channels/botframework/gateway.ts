@@ -76,7 +76,9 @@ function plain(a: Activity): ActivityJson {
   return JSON.parse(JSON.stringify({ ...a, channelId: a.channelId })) as ActivityJson;
 }
 
-const asActivities = (xs: ActivityJson[]) => xs as unknown as Activity[];
+/** Activities for the SDK; suggested actions name their recipient (`to`, required by the SDK's schema). */
+const asActivities = (xs: ActivityJson[], userId: string) =>
+  xs.map((x) => (x.suggestedActions ? { ...x, suggestedActions: { ...x.suggestedActions, to: [userId] } } : x)) as unknown as Activity[];
 
 export class BotFrameworkGateway {
   readonly adapter: CloudAdapter;
@@ -168,7 +170,7 @@ export class BotFrameworkGateway {
   private async reply(context: TurnContext, a: ActivityJson, replies: Reply[]): Promise<void> {
     if (!replies.length) return;
     const policy = buttonPolicy(a.channelId, a.conversation?.conversationType);
-    await context.sendActivities(asActivities(replies.map((r) => replyActivity(r, policy))));
+    await context.sendActivities(asActivities(replies.map((r) => replyActivity(r, policy)), a.from?.id ?? ''));
   }
 
   /**
@@ -245,7 +247,7 @@ export class BotFrameworkGateway {
             for (const x of acts) delete x.replyToId;
             return next();
           });
-          await context.sendActivities(asActivities(activities.map(({ id: _id, ...x }) => x)));
+          await context.sendActivities(asActivities(activities.map(({ id: _id, ...x }) => x), ref.user.id));
         });
         return;
       } catch (err) {
