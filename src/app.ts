@@ -107,7 +107,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     maxBodyBytes: config.http.maxBodyBytes,
     publicDir: join(__dirname, '..', 'public'),
     agentEvents,
-    botframework: botframeworkRoutes(gateway),
+    botframework: botframeworkRoutes(gateway, config.http.maxBodyBytes),
   });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {

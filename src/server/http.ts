@@ -13,7 +13,7 @@ export interface HttpDeps {
   publicDir: string;
   /** Agents' events (signed webhooks); mounted before the JSON parser since signatures cover the raw body. */
   agentEvents?: Router;
-  /** The Bot Framework channel's routes (POST /api/messages), after the JSON parser. */
+  /** The Bot Framework channel's routes (POST /api/messages), with their own body parser (larger activities). */
   botframework?: Router;
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
@@ -24,6 +24,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.agentEvents) app.use(deps.agentEvents);
+  if (deps.botframework) app.use(deps.botframework);
   app.use(express.json({ limit: deps.maxBodyBytes }));
   const demo = readFileSync(join(deps.publicDir, 'index.html'), 'utf8');
 
@@ -34,7 +35,6 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type('html').send(demo);
   });
   app.use(widgetRoutes(deps.engine, deps.streamPollMs));
-  if (deps.botframework) app.use(deps.botframework);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -270,6 +270,17 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     expect(sent).toEqual([]);
   });
 
+  test('activities larger than widget messages are accepted (Teams HTML, entities, cards); beyond 256 KB, 413', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const padded = (kb: number) => ({ ...t.message('colis'), attachments: [{ contentType: 'text/html', content: `<div>${'x'.repeat(kb * 1024)}</div>` }] });
+    const ok = await post(padded(40));
+    expect(ok.status).toBe(200);
+    expect(messagesOf(ok.sent)[0]!.activity.text).toBe('Voulez-vous dire :');
+    const big = await post(padded(300));
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body)).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
+  });
+
   test('an activity without a conversation is refused (400) before the engine', async () => {
     const { status, sent } = await post({ type: 'message', channelId: 'webchat', serviceUrl, text: 'hello' });
     expect(status).toBe(400);

@@ -92,6 +92,7 @@ export class BotFrameworkGateway {
   private queueCheck: Promise<void> = Promise.resolve();
   private queueCheckPending = false;
   private queueTimer: NodeJS.Timeout | undefined;
+  private queuePoll: NodeJS.Timeout | undefined;
   private started = false;
 
   constructor(private readonly deps: GatewayDeps) {
@@ -124,6 +125,9 @@ export class BotFrameworkGateway {
     this.started = true;
     this.deps.engine.events.on('message', this.onEngineMessage);
     this.deps.engine.events.on('typing', this.onEngineTyping);
+    // Queue moves caused on other instances emit nothing here: look again now and then.
+    this.queuePoll = setInterval(() => this.scheduleQueueCheck(), Math.max(this.deps.queueUpdateMs, 10_000));
+    this.queuePoll.unref();
   }
 
   /** Stop listening and wait for the sends under way. */
@@ -132,6 +136,7 @@ export class BotFrameworkGateway {
     this.deps.engine.events.off('message', this.onEngineMessage);
     this.deps.engine.events.off('typing', this.onEngineTyping);
     clearTimeout(this.queueTimer);
+    clearInterval(this.queuePoll);
     await Promise.allSettled([...this.outgoing.values(), this.queueCheck]);
   }
 
