@@ -137,7 +137,13 @@ export class BotFrameworkGateway {
     this.deps.engine.events.off('typing', this.onEngineTyping);
     clearTimeout(this.queueTimer);
     clearInterval(this.queuePoll);
-    await Promise.allSettled([...this.outgoing.values(), this.queueCheck]);
+    await this.idle();
+  }
+
+  /** Wait for the queue checks and proactive sends under way (shutdown, tests). */
+  async idle(): Promise<void> {
+    await this.queueCheck;
+    await Promise.allSettled([...this.outgoing.values()]);
   }
 
   private async onTurn(context: TurnContext): Promise<void> {
