@@ -66,9 +66,12 @@ const SORRY: Record<Lang, string> = {
 /** The SDK's authentication settings for our identity; empty (anonymous, development) without an app id. */
 function authConfiguration(id: BotIdentity): AuthConfiguration {
   if (!id.appId) return {};
-  if (id.appType === 'UserAssignedMSI') return { clientId: id.appId, tenantId: id.tenantId, authType: AuthType.UserManagedIdentity };
+  // Tokens must come from Azure Bot Service or our tenant: Entra signing keys are shared by all tenants, so without
+  // this a token another tenant obtains for our app id would pass (the SDK leaves it off for compatibility).
+  const validateIssuer = true;
+  if (id.appType === 'UserAssignedMSI') return { clientId: id.appId, tenantId: id.tenantId, authType: AuthType.UserManagedIdentity, validateIssuer };
   // MultiTenant: no tenant, the SDK uses botframework.com (the Azure Bot "MultiTenant" type).
-  return { clientId: id.appId, clientSecret: id.appPassword, ...(id.appType === 'SingleTenant' ? { tenantId: id.tenantId } : {}), authType: AuthType.ClientSecret };
+  return { clientId: id.appId, clientSecret: id.appPassword, ...(id.appType === 'SingleTenant' ? { tenantId: id.tenantId } : {}), authType: AuthType.ClientSecret, validateIssuer };
 }
 
 /** The SDK's Activity as the plain JSON fields we read. */
