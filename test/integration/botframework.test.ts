@@ -237,6 +237,16 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     expect(transcript.at(-1)).toMatchObject({ from: 'bot', source: { kind: 'faq', id: 'delivery-delay' } });
   });
 
+  test('a message delivered twice (the channel retries a slow answer) is answered once', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const msg = t.message('colis');
+    expect(messagesOf((await post(msg)).sent)).toHaveLength(1);
+    const again = await post(msg);
+    expect(again.status).toBe(200);
+    expect(again.sent).toEqual([]);
+    expect((await app.engine.transcript(await ours('msteams', t.conversationId))).filter((m) => m.from === 'customer')).toHaveLength(1);
+  });
+
   test('Teams channel: the @mention is stripped, the reply goes to the thread, no buttons but the options in the text', async () => {
     const c = teamsChannel(serviceUrl);
     const msg = c.mention('colis');

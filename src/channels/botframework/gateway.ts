@@ -5,6 +5,7 @@ import { ConfigError } from '../../domain/errors';
 import type { Lang, Reply } from '../../domain/types';
 import type { Engine, QueueStatus } from '../../engine/engine';
 import { HANDOFF_MESSAGES } from '../../handoff/messages';
+import type { OutboxStore } from '../../handoff/types';
 import type { ChannelRef, ChannelRefStore, MessageRecord } from '../../storage/conversations';
 import { buttonPolicy, incomingOf, recordActivity, replyActivity, type ActivityJson } from '../activity';
 import { conversationReference, langOfLocale, refChanged, refOf } from './references';
@@ -30,7 +31,8 @@ interface Log {
 
 export interface GatewayDeps {
   engine: Engine;
-  refs: ChannelRefStore;
+  /** References, and the ids of activities already received (redeliveries are answered once). */
+  refs: ChannelRefStore & Pick<OutboxStore, 'rememberInbound'>;
   identity: BotIdentity;
   log: Log;
   /** Refuse to run without an identity (production): anonymous requests would be accepted. */
@@ -162,6 +164,8 @@ export class BotFrameworkGateway {
   }
 
   private async onMessage(context: TurnContext, a: ActivityJson): Promise<void> {
+    // The channel sends a message again when our answer was slow: answer it once (on any instance).
+    if (a.id && !(await this.deps.refs.rememberInbound(`bf:${a.channelId}:${a.conversation!.id}:${a.id}`, this.now()))) return;
     const conversationId = await this.conversationFor(a);
     // "Typing…" while the engine works; posted before the replies.
     const typing = context.sendActivity({ type: 'typing' } as unknown as Activity).catch(() => undefined);
