@@ -27,6 +27,8 @@ import { adminPage, insightsRoutes, metricsRoute } from './server/insightsRoutes
 import { createDirectLine } from './channels/directline/routes';
 import { DirectLineTokens } from './channels/directline/tokens';
 import { bundleWidget } from './channels/widget/bundle';
+import { BotFrameworkGateway } from './channels/botframework/gateway';
+import { botframeworkRoutes } from './channels/botframework/routes';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -146,6 +148,16 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
       ? watchContent(core.content.dirs, () => editor.checkDisk(), { intervalMs: config.kbWatchIntervalMs, onError: (err) => log.error({ err }, 'knowledge base check failed') })
       : { close() {} };
   const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
+  // Teams / Web Chat: listens to the engine at once, so that agents' replies reach customers proactively.
+  const gateway = new BotFrameworkGateway({
+    engine: core.engine,
+    refs: store,
+    identity: config.botframework,
+    requireIdentity: config.env === 'production',
+    queueUpdateMs: config.botframework.queueUpdateMs,
+    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+  });
+  gateway.start();
   // Direct Line for Web Chat: REST routes here; its WebSocket stream is attached to the server by whoever listens.
   const directLine = createDirectLine({
     engine: core.engine,
@@ -159,7 +171,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
   const publicDir = join(__dirname, '..', 'public');
   const routers = [insightsRoutes({ insights, users: config.admin.users }), metricsRoute(metrics, config.metrics.token), adminPage(publicDir)];
   const widget = { bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins };
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers, admin: editorRoutes(editor, config.admin.users), directLine: directLine.routes, widget });
+  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers, admin: editorRoutes(editor, config.admin.users), directLine: directLine.routes, widget, botframework: botframeworkRoutes(gateway, config.http.maxBodyBytes) });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
@@ -168,5 +180,5 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
     observer: metrics.deliveryObserver(),
   });
-  return { ...core, store, http, log, delivery, metrics, insights, directLine, editor, watchContentFiles };
+  return { ...core, store, http, log, delivery, metrics, insights, directLine, editor, watchContentFiles, gateway };
 }

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   if (config.handoff.devSecrets && config.env !== 'production')
     log.warn('using the built-in development webhook secrets: set HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET before going live');
   if (config.directLine.devTokenSecret && config.env !== 'production') log.warn('using the built-in development Direct Line token key: set DIRECTLINE_TOKEN_SECRET before going live');
+  if (!config.botframework.appId)
+    log.warn('no MICROSOFT_APP_ID: POST /api/messages accepts unauthenticated requests (Bot Framework Emulator); set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for Teams and Azure Bot Service');
   if (config.handoff.webhookUrl) log.info(`handoff events are delivered to ${config.handoff.webhookUrl}`);
   else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints');
   ready.delivery.start(config.handoff.deliveryIntervalMs);
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
     streams.close();
     watcher.close();
     server.closeIdleConnections?.();
-    server.close(() => void ready.delivery.stop().then(() => ready.store.close()).finally(() => process.exit(0)));
+    server.close(() => void Promise.all([ready.delivery.stop(), ready.gateway.stop()]).then(() => ready.store.close()).finally(() => process.exit(0)));
     // Open event streams keep connections alive: do not wait for them forever.
     setTimeout(() => process.exit(0), 3000).unref();
   };

@@ -21,6 +21,11 @@ const num = (name: string, def: number, min: number, max: number) =>
       return n;
     });
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How the bot's identity is registered in Azure (the Azure Bot resource's "Type of App"). */
+export const BOT_APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
+export type BotAppType = (typeof BOT_APP_TYPES)[number];
+
 const envSchema = z.object({
   PORT: num('PORT', 3978, 0, 65535),
   HOST: z.string().optional().default('0.0.0.0'),
@@ -106,6 +111,20 @@ const envSchema = z.object({
       }
       return list;
     }),
+  MICROSOFT_APP_ID: z
+    .string()
+    .optional()
+    .refine((v) => !v || GUID.test(v.trim()), { message: 'MICROSOFT_APP_ID must be the bot\'s Microsoft Entra application (client) id, a GUID like 00000000-0000-0000-0000-000000000000' }),
+  MICROSOFT_APP_PASSWORD: z.string().optional(),
+  MICROSOFT_APP_TENANT_ID: z
+    .string()
+    .optional()
+    .refine((v) => !v || GUID.test(v.trim()), { message: 'MICROSOFT_APP_TENANT_ID must be a Microsoft Entra tenant id (a GUID)' }),
+  MICROSOFT_APP_TYPE: z
+    .string()
+    .optional()
+    .refine((v) => !v || (BOT_APP_TYPES as readonly string[]).includes(v), { message: `MICROSOFT_APP_TYPE must be one of ${BOT_APP_TYPES.join(', ')} (empty: SingleTenant when MICROSOFT_APP_TENANT_ID is set, MultiTenant otherwise)` }),
+  BOT_QUEUE_UPDATE_MS: num('BOT_QUEUE_UPDATE_MS', 60_000, 0, 86_400_000),
   ADMIN_TOKENS: z
     .string()
     .optional()
@@ -197,6 +216,16 @@ export interface Config {
     /** Other sites allowed to embed the widget (CORS on the widget API and event stream). */
     allowedOrigins: string[];
   };
+  /** Bot Framework channel (Teams, Web Chat via Azure Bot Service) at POST /api/messages. */
+  botframework: {
+    /** Without an app id: development (Bot Framework Emulator), requests accepted anonymously, replies sent without tokens. */
+    appId?: string;
+    appPassword?: string;
+    tenantId?: string;
+    appType: BotAppType;
+    /** Shortest time between two proactive queue-position updates to one customer (0: every change). */
+    queueUpdateMs: number;
+  };
   admin: {
     /** Who may use the admin API and page (/admin), with which role. */
     users: AdminUser[];
@@ -217,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError('invalid configuration:\n  HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
   if (e.NODE_ENV === 'production' && !e.ADMIN_TOKENS) throw new ConfigError('invalid configuration:\n  ADMIN_TOKENS is required with NODE_ENV=production');
   if (e.NODE_ENV === 'production' && !e.DIRECTLINE_TOKEN_SECRET) throw new ConfigError('invalid configuration:\n  DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
+  const bot = botframeworkConfig(e);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -253,8 +283,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(e.DIRECTLINE_SECRET ? { secret: e.DIRECTLINE_SECRET } : {}),
     },
     widget: { allowedOrigins: e.WIDGET_ALLOWED_ORIGINS },
+    botframework: bot,
     admin: { users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }], devToken: !e.ADMIN_TOKENS },
   };
+}
+
+/** The bot's identity: all or nothing, and required in production (else /api/messages would accept anyone). */
+function botframeworkConfig(e: z.infer<typeof envSchema>): Config['botframework'] {
+  const appId = e.MICROSOFT_APP_ID?.trim() || undefined;
+  const appPassword = e.MICROSOFT_APP_PASSWORD || undefined;
+  const tenantId = e.MICROSOFT_APP_TENANT_ID?.trim() || undefined;
+  const appType = (e.MICROSOFT_APP_TYPE as BotAppType | undefined) || (tenantId ? 'SingleTenant' : 'MultiTenant');
+  const problems: string[] = [];
+  if (!appId) {
+    if (e.NODE_ENV === 'production')
+      problems.push('MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or MICROSOFT_APP_TYPE=UserAssignedMSI with MICROSOFT_APP_TENANT_ID) are required with NODE_ENV=production: without them POST /api/messages would accept unauthenticated requests');
+    else if (appPassword) problems.push('MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is empty');
+  } else {
+    if (appType !== 'UserAssignedMSI' && !appPassword) problems.push(`MICROSOFT_APP_PASSWORD (the app registration's client secret) is required with MICROSOFT_APP_ID and MICROSOFT_APP_TYPE=${appType}`);
+    if (appType !== 'MultiTenant' && !tenantId) problems.push(`MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE=${appType}`);
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return { ...(appId ? { appId } : {}), ...(appPassword ? { appPassword } : {}), ...(tenantId ? { tenantId } : {}), appType, queueUpdateMs: e.BOT_QUEUE_UPDATE_MS };
 }
 
 /** Load `.env` from the working directory if there is one (optional: npm start works without it). */

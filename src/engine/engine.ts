@@ -320,22 +320,6 @@ export class Engine {
     return replies;
   }
 
-  /**
-   * The greeting shown when a conversation opens, for channels that speak first (Direct Line / Web Chat): the
-   * knowledge base's `greeting` entry with its buttons, stored like a bot reply so that every replay shows it once.
-   * Nothing when the knowledge base has no `greeting` entry.
-   */
-  welcome(conversationId: string, lang?: Lang): Promise<Reply | undefined> {
-    return this.serialized(conversationId, async () => {
-      const state = await this.deps.store.get(conversationId);
-      if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
-      const e = this.c.byId.get('greeting');
-      if (!e) return undefined;
-      const [reply] = await this.finishTurn(state, [this.answer(e, lang ?? state.lang ?? this.options.defaultLang)]);
-      return reply;
-    });
-  }
-
   /** The customer writes while a person is (about to be) in charge: pass it on, or cancel the request. */
   private async withPerson(state: ConversationState, msg: IncomingMessage, customer: MessageRecord): Promise<Reply[]> {
     const h = state.handoff!;
@@ -353,6 +337,22 @@ export class Engine {
       return [{ ...status, text: `${HANDOFF_MESSAGES[lang].forwarded} ${status.text}` }];
     }
     return [];
+  }
+
+  /**
+   * The greeting of a conversation that has no messages yet (a channel that opens the conversation itself: the bot
+   * added in Teams, Web Chat's join), in `lang` or the conversation's language; nothing for a conversation already under way.
+   * It is the knowledge base's 'greeting' small-talk entry, so editors change it like any answer.
+   */
+  welcome(conversationId: string, lang?: Lang): Promise<Reply[]> {
+    return this.serialized(conversationId, async () => {
+      const state = await this.deps.store.get(conversationId);
+      if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
+      const entry = this.c.byId.get('greeting');
+      if (!entry || (await this.deps.store.transcript(conversationId)).length > 0) return [];
+      // Stored like a bot reply (with its buttons), so that every replay shows it once.
+      return this.finishTurn(state, [this.answer(entry, lang ?? state.lang ?? this.options.defaultLang)]);
+    });
   }
 
   /** Where the customer is in the queue, or when agents are back. */

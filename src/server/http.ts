@@ -21,6 +21,8 @@ export interface HttpDeps {
   directLine?: Router;
   /** The editors' admin API (/api/admin/...), mounted after the JSON parser. */
   admin?: Router;
+  /** The Bot Framework channel's routes (POST /api/messages), with their own body parser (larger activities). */
+  botframework?: Router;
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
   /** The website widget: its script (bundled at startup) and the other sites allowed to embed it. */
@@ -33,6 +35,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.disable('x-powered-by');
   if (deps.widget) app.use('/api/conversations', widgetCors(deps.widget.allowedOrigins));
   if (deps.agentEvents) app.use(deps.agentEvents);
+  if (deps.botframework) app.use(deps.botframework);
   app.use(express.json({ limit: deps.maxBodyBytes }));
   const demo = readFileSync(join(deps.publicDir, 'index.html'), 'utf8');
 

@@ -98,10 +98,40 @@ export function webhookBody(e: NewOutboxEvent, conversationId: string, seq: numb
 }
 
 /**
+ * Where a conversation lives on a Bot Framework channel (Teams, Web Chat through Azure Bot Service): what is needed
+ * to write to the customer later (agents' replies, queue updates) from any instance, after a restart. Plain data,
+ * independent of the SDK that sends the messages.
+ */
+export interface ChannelRef {
+  /** Our conversation. */
+  conversationId: string;
+  /** 'msteams', 'webchat', 'emulator'... */
+  channelId: string;
+  serviceUrl: string;
+  /** The channel's conversation; (channelId, conversation.id) is unique. */
+  conversation: { id: string; conversationType?: string; tenantId?: string; isGroup?: boolean };
+  bot: { id: string; name?: string };
+  user: { id: string; name?: string; aadObjectId?: string };
+  locale?: string;
+  updatedAt: string;
+}
+
+/** Conversation references of the Bot Framework channel. */
+export interface ChannelRefStore {
+  /**
+   * Store `ref` unless (channelId, conversation.id) already has a reference: then update its service URL, user and
+   * locale and keep its conversation. Returns what is stored (the caller uses the returned conversation id).
+   */
+  linkChannel(ref: ChannelRef): Promise<ChannelRef>;
+  channelRef(conversationId: string): Promise<ChannelRef | undefined>;
+  channelRefByExternal(channelId: string, externalConversationId: string): Promise<ChannelRef | undefined>;
+}
+
+/**
  * Conversations, their transcripts, dialog state and satisfaction answers. Implementations: in memory (tests,
  * terminal chat), SQLite (default, a file under data/) and PostgreSQL (DATABASE_URL), with the same test suite.
  */
-export interface ConversationStore extends OutboxStore {
+export interface ConversationStore extends OutboxStore, ChannelRefStore {
   create(state: ConversationState): Promise<void>;
   get(id: string): Promise<ConversationState | undefined>;
   /** Append messages (customer message before it is processed, so nothing written is lost). */
@@ -130,6 +160,7 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   private readonly joins: { queue: QueueName; delay: number }[] = [];
   private readonly settings = new Map<string, string>();
   private readonly marks = new Map<string, InboxMark>();
+  private readonly refs = new Map<string, ChannelRef>();
 
   async create(state: ConversationState): Promise<void> {
     if (this.convs.has(state.id)) throw new Error(`conversation ${state.id} already exists`);
@@ -284,6 +315,24 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
 
   async setInboxMark(mark: InboxMark): Promise<void> {
     this.marks.set(mark.key, structuredClone(mark));
+  }
+
+  async linkChannel(ref: ChannelRef): Promise<ChannelRef> {
+    if (!this.convs.has(ref.conversationId)) throw new Error(`conversation ${ref.conversationId} not found`);
+    const existing = await this.channelRefByExternal(ref.channelId, ref.conversation.id);
+    const stored = existing ? { ...ref, conversationId: existing.conversationId } : ref;
+    this.refs.set(stored.conversationId, structuredClone(stored));
+    return structuredClone(stored);
+  }
+
+  async channelRef(conversationId: string): Promise<ChannelRef | undefined> {
+    const r = this.refs.get(conversationId);
+    return r ? structuredClone(r) : undefined;
+  }
+
+  async channelRefByExternal(channelId: string, externalConversationId: string): Promise<ChannelRef | undefined> {
+    for (const r of this.refs.values()) if (r.channelId === channelId && r.conversation.id === externalConversationId) return structuredClone(r);
+    return undefined;
   }
 
   async close(): Promise<void> {}

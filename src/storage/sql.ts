@@ -8,7 +8,7 @@ import type { Lang, ReplySource, Suggestion } from '../domain/types';
 import type { HandoffState, OutboxEvent, QueueName } from '../handoff/types';
 import { handoffFromEvent, type ConversationRecord, type InboxMark, type InboxMarkState, type InsightsStore } from './insights';
 import { SqlEditorStore, type EditorStore, type EditorTables } from './editor';
-import { newWebhookId, replayed, webhookBody, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
+import { newWebhookId, replayed, webhookBody, type ChannelRef, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
 
 type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -80,6 +80,18 @@ interface Database extends EditorTables {
   settings: { key: string; value: string };
   /** Editors' decisions on unanswered-question groups; terms as a JSON array. */
   inbox_marks: { key: string; state: string; terms: string; at: string; by_user: string };
+  channel_refs: ChannelRefsTable;
+}
+
+interface ChannelRefsTable {
+  conversation_id: string;
+  channel_id: string;
+  /** The channel's conversation id (unique per channel). */
+  external_id: string;
+  service_url: string;
+  /** JSON text of the rest of the ChannelRef (conversation, bot, user, locale). */
+  reference: string;
+  updated_at: string;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -219,6 +231,21 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .addColumn('files', 'text', (c) => c.notNull())
           .execute();
         await db.schema.createIndex('kb_versions_version').on('kb_versions').columns(['version', 'id']).execute();
+      },
+    },
+    '0007_channel_refs': {
+      // Bot Framework conversation references: agents' replies reach Teams / Web Chat customers from any instance.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('channel_refs')
+          .addColumn('conversation_id', 'text', (c) => c.primaryKey().references('conversations.id').onDelete('cascade'))
+          .addColumn('channel_id', 'text', (c) => c.notNull())
+          .addColumn('external_id', 'text', (c) => c.notNull())
+          .addColumn('service_url', 'text', (c) => c.notNull())
+          .addColumn('reference', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addUniqueConstraint('channel_refs_channel_external', ['channel_id', 'external_id'])
+          .execute();
       },
     },
   };
@@ -542,6 +569,35 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
     });
   }
 
+  async linkChannel(ref: ChannelRef): Promise<ChannelRef> {
+    const row = encodeRef(ref);
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.channelRefByExternal(ref.channelId, ref.conversation.id);
+      if (existing) {
+        const { conversation_id: _c, channel_id: _ch, external_id: _e, ...changes } = row;
+        await this.db.updateTable('channel_refs').set(changes).where('conversation_id', '=', existing.conversationId).execute();
+        return { ...ref, conversationId: existing.conversationId };
+      }
+      try {
+        await this.db.insertInto('channel_refs').values(row).execute();
+        return ref;
+      } catch (err) {
+        // Another instance linked the same channel conversation meanwhile: use its conversation.
+        if (!isUniqueViolation(err) || attempt > 0) throw err;
+      }
+    }
+  }
+
+  async channelRef(conversationId: string): Promise<ChannelRef | undefined> {
+    const r = await this.db.selectFrom('channel_refs').selectAll().where('conversation_id', '=', conversationId).executeTakeFirst();
+    return r ? decodeRef(r) : undefined;
+  }
+
+  async channelRefByExternal(channelId: string, externalConversationId: string): Promise<ChannelRef | undefined> {
+    const r = await this.db.selectFrom('channel_refs').selectAll().where('channel_id', '=', channelId).where('external_id', '=', externalConversationId).executeTakeFirst();
+    return r ? decodeRef(r) : undefined;
+  }
+
   async transcript(conversationId: string, afterId = 0): Promise<MessageRecord[]> {
     const rows = await this.db
       .selectFrom('messages')
@@ -678,6 +734,16 @@ function decodeConversation(r: Selectable<ConversationsTable>): ConversationStat
   if (r.offered !== null) s.offered = JSON.parse(r.offered) as Suggestion[];
   if (r.lang !== null) s.lang = r.lang as Lang;
   return s;
+}
+
+function encodeRef(ref: ChannelRef): Insertable<ChannelRefsTable> {
+  const { conversationId, channelId, serviceUrl, updatedAt, ...rest } = ref;
+  return { conversation_id: conversationId, channel_id: channelId, external_id: ref.conversation.id, service_url: serviceUrl, reference: JSON.stringify(rest), updated_at: updatedAt };
+}
+
+function decodeRef(r: Selectable<ChannelRefsTable>): ChannelRef {
+  const rest = JSON.parse(r.reference) as Pick<ChannelRef, 'conversation' | 'bot' | 'user' | 'locale'>;
+  return { conversationId: r.conversation_id, channelId: r.channel_id, serviceUrl: r.service_url, ...rest, updatedAt: r.updated_at };
 }
 
 function decodeOutbox(r: Selectable<OutboxTable>): OutboxEvent {

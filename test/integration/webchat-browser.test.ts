@@ -63,7 +63,7 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   // The reference: the same knowledge base and dialogs, in memory.
   const ref = buildCore(loadConfig({ KB_DIR: join(ROOT, 'knowledge-base'), DIALOGS_DIR: join(ROOT, 'dialogs'), HANDOFF_TRIGGERS: '' }, ROOT)).engine;
   const refConv = (await ref.createConversation({ channel: 'directline' })).id;
-  const welcome = (await ref.welcome(refConv, 'fr'))!;
+  const [welcome] = await ref.welcome(refConv, 'fr');
 
   const { context, offLoopback } = await loopbackContext(browser, { locale: 'fr-FR' });
   const page = await context.newPage();
@@ -75,7 +75,7 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   const { conversationId } = (await (await started).json()) as { conversationId: string };
 
   // The welcome, with its buttons.
-  await botSays(page, welcome.text);
+  await botSays(page, welcome!.text);
 
   // A question in French, answered as the engine answers it.
   const question = 'combien de temps dure la garantie ?';

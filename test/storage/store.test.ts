@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { AppError, ConfigError } from '../../src/domain/errors';
 import { WEBHOOK_DISABLED_SETTING, enableEndpoint } from '../../src/handoff/delivery';
 import type { HandoffState, OutboxEvent, QueueName } from '../../src/handoff/types';
-import { MemoryConversationStore, newConversationState, type ConversationState, type ConversationStore, type NewMessage } from '../../src/storage/conversations';
+import { MemoryConversationStore, newConversationState, type ChannelRef, type ConversationState, type ConversationStore, type NewMessage } from '../../src/storage/conversations';
 import { SqlConversationStore, createStore } from '../../src/storage/sql';
 
 /**
@@ -566,6 +566,53 @@ describe('outbox: PostgreSQL concurrency', () => {
   });
 });
 
+describe.each([memory, sqlite, postgres])('channel references: $name', (backend) => {
+  let store: ConversationStore;
+  beforeAll(async () => {
+    store = await backend.open();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  const teamsRef = (conversationId: string, externalId: string): ChannelRef => ({
+    conversationId,
+    channelId: 'msteams',
+    serviceUrl: 'https://smba.trafficmanager.net/emea/',
+    conversation: { id: externalId, conversationType: 'channel', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', isGroup: true },
+    bot: { id: '28:6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', name: 'SAV « Bot »' },
+    user: { id: '29:1Xb-user', name: 'Ioana Popescu', aadObjectId: '0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9' },
+    locale: 'ro-RO',
+    updatedAt: '2026-03-01T10:00:00.000Z',
+  });
+
+  test('stores a reference and reads it back by conversation and by channel conversation id', async () => {
+    const s = minimalState();
+    await store.create(s);
+    const external = `19:${newId()}@thread.tacv2;messageid=1700000000000`;
+    const ref = teamsRef(s.id, external);
+    expect(await store.linkChannel(ref)).toStrictEqual(ref);
+    expect(await store.channelRef(s.id)).toStrictEqual(ref);
+    expect(await store.channelRefByExternal('msteams', external)).toStrictEqual(ref);
+    expect(await store.channelRefByExternal('webchat', external)).toBeUndefined();
+    expect(await store.channelRef(newId())).toBeUndefined();
+  });
+
+  test('a second link of the same channel conversation keeps the first conversation and updates the address', async () => {
+    const first = minimalState();
+    const second = minimalState();
+    await store.create(first);
+    await store.create(second);
+    const external = `a:1Xb${newId()}`;
+    await store.linkChannel(teamsRef(first.id, external));
+    const moved = { ...teamsRef(second.id, external), serviceUrl: 'https://smba.trafficmanager.net/amer/', locale: 'fr-FR', updatedAt: '2026-03-02T08:00:00.000Z' };
+    const linked = await store.linkChannel(moved);
+    expect(linked).toStrictEqual({ ...moved, conversationId: first.id });
+    expect(await store.channelRef(first.id)).toStrictEqual({ ...moved, conversationId: first.id });
+    expect(await store.channelRef(second.id)).toBeUndefined();
+  });
+});
+
 describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
   test('migrations run at every open without error, once each', async () => {
     const first = await backend.open();
@@ -573,7 +620,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
     const second = await backend.open();
     await second.close();
     const { migrations, indexes } = await backend.inspect();
-    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox', '0003_suggestions', '0004_inbox', '0005_directline_client_id', '0006_editor']);
+    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox', '0003_suggestions', '0004_inbox', '0005_directline_client_id', '0006_editor', '0007_channel_refs']);
     expect(indexes).toContain('messages_conversation_id_id');
   });
 

@@ -68,6 +68,37 @@ describe('admin tokens', () => {
       DIRECTLINE_TOKEN_SECRET: 'a-direct-line-token-key-of-32-chars!',
     };
     expect(() => loadConfig({ NODE_ENV: 'production', ...secrets })).toThrow(/ADMIN_TOKENS is required/);
-    expect(loadConfig({ NODE_ENV: 'production', ...secrets, ADMIN_TOKENS: good }).admin.users).toHaveLength(2);
+    const bot = { MICROSOFT_APP_ID: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', MICROSOFT_APP_PASSWORD: 'client~secret' };
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets, ADMIN_TOKENS: good, ...bot }).admin.users).toHaveLength(2);
+  });
+});
+
+describe('Bot Framework identity', () => {
+  const prod = {
+    NODE_ENV: 'production',
+    HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
+    AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
+    ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
+  };
+  const appId = '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e';
+  const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+  it('is optional in development (Bot Framework Emulator, anonymous)', () => {
+    expect(loadConfig({}).botframework).toEqual({ appType: 'MultiTenant', queueUpdateMs: 60_000 });
+  });
+
+  it('is required in production, naming the variables', () => {
+    expect(() => loadConfig(prod)).toThrow(/MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD .* required with NODE_ENV=production/);
+    expect(() => loadConfig({ ...prod, MICROSOFT_APP_ID: appId })).toThrow(/MICROSOFT_APP_PASSWORD .* is required with MICROSOFT_APP_ID and MICROSOFT_APP_TYPE=MultiTenant/);
+    expect(loadConfig({ ...prod, MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's3cret' }).botframework).toMatchObject({ appId, appPassword: 's3cret', appType: 'MultiTenant' });
+  });
+
+  it('checks the app type, tenant and id format', () => {
+    expect(loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: tenant }).botframework.appType).toBe('SingleTenant');
+    expect(() => loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TYPE: 'SingleTenant' })).toThrow(/MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE=SingleTenant/);
+    expect(loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: tenant }).botframework).toEqual({ appId, tenantId: tenant, appType: 'UserAssignedMSI', queueUpdateMs: 60_000 });
+    expect(() => loadConfig({ MICROSOFT_APP_TYPE: 'Personal' })).toThrow(/MICROSOFT_APP_TYPE must be one of MultiTenant, SingleTenant, UserAssignedMSI/);
+    expect(() => loadConfig({ MICROSOFT_APP_ID: 'my-bot' })).toThrow(/MICROSOFT_APP_ID must be .* a GUID/);
+    expect(() => loadConfig({ MICROSOFT_APP_PASSWORD: 's' })).toThrow(/MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is empty/);
   });
 });

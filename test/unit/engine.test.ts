@@ -18,7 +18,7 @@ const entry = (id: string, kind: KbEntry['kind'] = 'faq', followUps: string[] = 
 });
 
 const kb: KnowledgeBase = {
-  entries: [entry('a', 'faq', ['b']), entry('b'), entry('hello', 'smalltalk'), entry('person', 'handoff'), entry('oos', 'outofscope', [], 'oos'), entry('c', 'faq', [], 'delivery')],
+  entries: [entry('a', 'faq', ['b']), entry('b'), entry('hello', 'smalltalk'), entry('person', 'handoff'), entry('oos', 'outofscope', [], 'oos'), entry('c', 'faq', [], 'delivery'), entry('greeting', 'smalltalk', ['a'], 'smalltalk')],
   topics: [
     { id: 'warranty', title: { fr: 'Garantie', en: 'Warranty', ro: 'Garanție' }, file: 'w.yaml' },
     { id: 'delivery', title: { fr: 'Livraison', en: 'Delivery', ro: 'Livrare' }, file: 'd.yaml' },
@@ -160,7 +160,8 @@ describe('Engine buttons', () => {
     const conv = await engine.createConversation({ channel: 'test' });
     const emitted: number[] = [];
     engine.events.on('message', (_id, records: { id: number }[]) => emitted.push(...records.map((r) => r.id)));
-    const reply = await engine.welcome(conv.id, 'en');
+    const [reply, ...more] = await engine.welcome(conv.id, 'en');
+    expect(more).toEqual([]);
     expect(reply).toMatchObject({ text: 'Answer greeting', suggestions: [{ label: 'Title a', value: 'faq:a' }], source: { kind: 'smalltalk', id: 'greeting' } });
     const t = await engine.transcript(conv.id);
     expect(t).toEqual([expect.objectContaining({ from: 'bot', text: 'Answer greeting', suggestions: [{ label: 'Title a', value: 'faq:a' }] })]);
@@ -169,7 +170,7 @@ describe('Engine buttons', () => {
     expect((await engine.transcript(conv.id, t[0]!.id))[0]).toMatchObject({ from: 'customer', action: 'faq:a', clientId: 'c-1' });
 
     const { engine: bare, conv: other } = await setup({});
-    expect(await bare.welcome(other.id)).toBeUndefined();
+    expect(await bare.welcome(other.id)).toEqual([]);
     expect(await bare.transcript(other.id)).toEqual([]);
     await expect(bare.welcome('nope')).rejects.toMatchObject({ status: 404 });
   });
@@ -210,5 +211,26 @@ describe('Engine languages', () => {
     const [r] = await say('thanks');
     expect(r!.lang).toBe('en');
     expect(r!.source.kind).toBe('smalltalk');
+  });
+});
+
+describe('Engine welcome', () => {
+  it('greets a new conversation once, in its language, with the greeting entry and its buttons (a typed label works)', async () => {
+    const { engine, conv, say, store } = await setup({}, 'ro');
+    const [greeting, ...rest] = await engine.welcome(conv.id);
+    expect(rest).toEqual([]);
+    expect(greeting).toMatchObject({ text: 'Răspuns greeting', source: { kind: 'smalltalk', id: 'greeting' }, lang: 'ro', suggestions: [{ label: 'Titlu a', value: 'faq:a' }] });
+    expect(await engine.welcome(conv.id)).toEqual([]);
+    expect((await store.transcript(conv.id)).map((m) => [m.from, m.text])).toEqual([['bot', 'Răspuns greeting']]);
+    expect((await say('Titlu a'))[0]!.source).toMatchObject({ kind: 'faq', id: 'a' });
+  });
+
+  it('does not greet a conversation under way, and leaves an unknown language to be detected', async () => {
+    const { engine, conv, say } = await setup({});
+    await say('bonjour');
+    expect(await engine.welcome(conv.id)).toEqual([]);
+    const other = await engine.createConversation({ channel: 'test' });
+    expect((await engine.welcome(other.id))[0]!.lang).toBe('fr');
+    expect((await engine.getConversation(other.id))!.lang).toBeUndefined();
   });
 });

@@ -1,0 +1,21 @@
+import express, { Router } from 'express';
+import { AppError } from '../../domain/errors';
+import type { BotFrameworkGateway } from './gateway';
+
+/** Activities carry more than the text (entities, channelData, card payloads): Teams messages reach tens of KB. */
+const MIN_ACTIVITY_BYTES = 256 * 1024;
+
+/** POST /api/messages: the Bot Framework messaging endpoint (Azure Bot Service, Bot Framework Emulator). */
+export function botframeworkRoutes(gateway: BotFrameworkGateway, maxBodyBytes: number): Router {
+  const r = Router();
+  r.post(
+    '/api/messages',
+    express.json({ limit: Math.max(maxBodyBytes, MIN_ACTIVITY_BYTES) }),
+    (req, res, next) => void gateway.authorize(req, res, next).catch(next),
+    async (req, res) => {
+      if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw new AppError('INVALID_BODY', 'expected an Activity (JSON object) with content-type application/json', 400);
+      await gateway.process(req, res);
+    },
+  );
+  return r;
+}

@@ -1,0 +1,432 @@
+/**
+ * The Bot Framework channel over real HTTP on loopback: Activity JSON shaped like Microsoft Teams and Web Chat
+ * traffic is posted to POST /api/messages of the real app (buildApp, a temp SQLite file), and the bot's replies are
+ * captured by a fake Bot Connector (express on loopback) named as the activities' serviceUrl, exactly where Azure
+ * Bot Service would receive them: POST /v3/conversations/{id}/activities[/{replyToId}].
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import express from 'express';
+import { Webhook } from 'standardwebhooks';
+import { buildApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { listenOnLoopback, startBotProcess } from '../support/processes';
+
+const ROOT = resolve(__dirname, '..', '..');
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const BOT = { id: '28:6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', name: 'SAV Bot' };
+
+interface Captured {
+  conversationId: string;
+  replyToId?: string;
+  authorization?: string;
+  activity: {
+    type: string;
+    text?: string;
+    replyToId?: string;
+    suggestedActions?: { actions: { type: string; title: string; value: unknown }[] };
+    conversation?: { id: string };
+    recipient?: { id: string };
+    from?: { id: string };
+    channelData?: { agent?: { name: string } };
+  };
+}
+
+/** The Bot Connector service of Azure Bot Service, as far as the bot uses it. */
+async function fakeConnector() {
+  const received: Captured[] = [];
+  const app = express();
+  app.use(express.json());
+  app.post(/.*/, (req, res) => {
+    // The conversation id is not URL-encoded by the SDK (Teams ids hold ':' ';' '@'), so the path is split by hand.
+    const m = /\/v3\/conversations\/(.+?)\/activities(?:\/([^/]+))?$/.exec(decodeURIComponent(req.path));
+    if (!m) return void res.status(404).json({ error: { code: 'NotFound', message: req.path } });
+    received.push({ conversationId: m[1]!, ...(m[2] ? { replyToId: m[2] } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), activity: req.body });
+    res.status(200).json({ id: `reply-${received.length}` });
+  });
+  const listening = await listenOnLoopback(app);
+  return { received, ...listening };
+}
+
+let seq = 0;
+const activityId = () => `1700000${String(++seq).padStart(6, '0')}`;
+
+function teamsPersonal(serviceUrl: string, user = `29:1Xb${randomBytes(8).toString('hex')}`) {
+  const conversationId = `a:1Xb${randomBytes(12).toString('base64url')}`;
+  const base = {
+    channelId: 'msteams',
+    serviceUrl,
+    from: { id: user, name: 'Ioana Popescu', aadObjectId: randomUUID() },
+    recipient: BOT,
+    conversation: { id: conversationId, conversationType: 'personal', tenantId: TENANT },
+    channelData: { tenant: { id: TENANT } },
+    locale: 'fr-FR',
+  };
+  return {
+    conversationId,
+    message: (text: string) => ({ ...base, type: 'message', id: activityId(), timestamp: new Date().toISOString(), text, textFormat: 'plain', entities: [{ type: 'clientInfo', locale: 'fr-FR', country: 'FR', platform: 'Web' }] }),
+    added: () => ({ ...base, type: 'conversationUpdate', id: activityId(), membersAdded: [{ id: BOT.id }] }),
+  };
+}
+
+function teamsChannel(serviceUrl: string) {
+  const thread = `19:${randomBytes(10).toString('hex')}@thread.tacv2`;
+  const conversationId = `${thread};messageid=${activityId()}`;
+  return {
+    conversationId,
+    thread,
+    mention: (text: string) => ({
+      type: 'message',
+      id: activityId(),
+      channelId: 'msteams',
+      serviceUrl,
+      from: { id: '29:1Ana', name: 'Ana Dumitru', aadObjectId: randomUUID() },
+      recipient: BOT,
+      conversation: { id: conversationId, conversationType: 'channel', isGroup: true, tenantId: TENANT },
+      channelData: { teamsChannelId: thread, teamsTeamId: thread, channel: { id: thread }, team: { id: thread }, tenant: { id: TENANT } },
+      locale: 'fr-FR',
+      text: `<at>${BOT.name}</at> ${text}`,
+      textFormat: 'plain',
+      entities: [{ type: 'mention', mentioned: BOT, text: `<at>${BOT.name}</at>` }],
+    }),
+  };
+}
+
+function webchat(serviceUrl: string, locale = 'en-US') {
+  const conversationId = `${randomBytes(11).toString('base64url')}-eu`;
+  const user = { id: `dl_${randomBytes(6).toString('hex')}`, name: 'You' };
+  const bot = { id: 'savbot', name: 'SAV Bot' };
+  const base = { channelId: 'webchat', serviceUrl, conversation: { id: conversationId }, locale };
+  return {
+    conversationId,
+    joined: () => ({ ...base, type: 'conversationUpdate', id: `${conversationId}|0000000`, from: user, recipient: bot, membersAdded: [bot, user] }),
+    message: (text: string) => ({ ...base, type: 'message', id: `${conversationId}|${String(++seq).padStart(7, '0')}`, from: user, recipient: bot, text, textFormat: 'plain' }),
+  };
+}
+
+function testConfig(dir: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    KB_DIR: join(ROOT, 'knowledge-base'),
+    DIALOGS_DIR: join(ROOT, 'dialogs'),
+    SQLITE_FILE: join(dir, 'bot.db'),
+    BOT_QUEUE_UPDATE_MS: '0',
+    ...env,
+  });
+}
+
+/** Wait until `check` passes (the proactive sends run after the agent's request is answered). */
+async function eventually(check: () => void, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((ok) => setTimeout(ok, 20));
+    }
+  }
+}
+
+describe('Bot Framework channel (no credentials: development, Bot Framework Emulator)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'savbot-bf-'));
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  let server: Awaited<ReturnType<typeof listenOnLoopback>>;
+  let connector: Awaited<ReturnType<typeof fakeConnector>>;
+  let serviceUrl: string;
+  const config = testConfig(dir);
+
+  async function start() {
+    app = await buildApp(config);
+    server = await listenOnLoopback(app.http);
+  }
+  async function stop() {
+    await server.close();
+    await app.gateway.stop();
+    await app.store.close();
+  }
+
+  beforeAll(async () => {
+    connector = await fakeConnector();
+    serviceUrl = `${connector.base}/amer/`;
+    await start();
+  });
+  afterAll(async () => {
+    await stop();
+    await connector.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** POST an activity; resolves when the bot answered the HTTP request (replies in the turn are posted by then). */
+  async function post(activity: object): Promise<{ status: number; body: string; sent: Captured[] }> {
+    const before = connector.received.length;
+    const res = await fetch(`${server.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    return { status: res.status, body: await res.text(), sent: connector.received.slice(before) };
+  }
+  const messagesOf = (sent: Captured[]) => sent.filter((c) => c.activity.type === 'message');
+
+  async function agentEvent(event: Record<string, unknown>): Promise<void> {
+    const body = JSON.stringify(event);
+    const id = `msg_${randomBytes(12).toString('base64url')}`;
+    const at = new Date();
+    const res = await fetch(`${server.base}/api/agent/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(config.handoff.agentSecret).sign(id, at, body) },
+      body,
+    });
+    expect(res.status).toBe(202);
+  }
+
+  /** Our conversation for a channel conversation. */
+  async function ours(channelId: string, external: string): Promise<string> {
+    const ref = await app.store.channelRefByExternal(channelId, external);
+    expect(ref).toBeDefined();
+    return ref!.conversationId;
+  }
+
+  test('Teams personal chat: welcome when the bot is installed, in the locale language, with at most 3 buttons', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const { status, sent } = await post(t.added());
+    expect(status).toBe(200);
+    const [welcome, ...rest] = messagesOf(sent);
+    expect(rest).toEqual([]);
+    expect(welcome!.conversationId).toBe(t.conversationId);
+    expect(welcome!.activity.text).toMatch(/^Bonjour ! Je suis l'assistant du service après-vente/);
+    expect(welcome!.activity.recipient?.id).toMatch(/^29:1Xb/);
+    const actions = welcome!.activity.suggestedActions!.actions;
+    expect(actions.length).toBeLessThanOrEqual(3);
+    for (const a of actions) expect(a).toEqual({ type: 'imBack', title: a.title, value: a.title });
+    // A second install event does not greet again.
+    expect(messagesOf((await post(t.added())).sent)).toEqual([]);
+  });
+
+  test('Teams personal chat: a reply to the message (typing first), 3 imBack buttons and the full list in the text', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const msg = t.message('combien de temps');
+    const { status, sent } = await post(msg);
+    expect(status).toBe(200);
+    expect(sent.map((c) => c.activity.type)).toEqual(['typing', 'message']);
+    const reply = sent[1]!;
+    expect(reply).toMatchObject({ conversationId: t.conversationId, replyToId: msg.id });
+    expect(reply.activity.text).toMatch(/^Je ne suis pas sûr d’avoir compris/);
+    expect(reply.activity.suggestedActions!.actions.map((a) => [a.type, typeof a.value, a.value === a.title])).toEqual([
+      ['imBack', 'string', true],
+      ['imBack', 'string', true],
+      ['imBack', 'string', true],
+    ]);
+    for (const label of ['Facturation et paiement', 'Nous contacter', 'Livraison', 'Commandes et compte', 'Parler à un conseiller']) expect(reply.activity.text).toContain(`• ${label}`);
+    // The customer's conversation is ours, on the msteams channel, with the Teams address stored.
+    const ref = await app.store.channelRefByExternal('msteams', t.conversationId);
+    expect(ref).toMatchObject({ serviceUrl, conversation: { id: t.conversationId, conversationType: 'personal', tenantId: TENANT }, bot: BOT, locale: 'fr-FR' });
+    expect((await app.engine.getConversation(ref!.conversationId))!.channel).toBe('msteams');
+  });
+
+  test('did you mean: the options as imBack buttons, the click (the label typed back) answers the chosen entry', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const [ask] = messagesOf((await post(t.message('colis'))).sent);
+    expect(ask!.activity.text).toBe('Voulez-vous dire :');
+    const actions = ask!.activity.suggestedActions!.actions;
+    expect(actions.map((a) => a.value)).toEqual(['Colis ou produit abîmé à la livraison', 'Colis en retard ou non reçu', 'Aucun des deux']);
+    const [answer] = messagesOf((await post(t.message(actions[1]!.value as string))).sent);
+    expect(answer!.activity.text).toMatch(/^Si la date prévue est dépassée/);
+    const transcript = await app.engine.transcript(await ours('msteams', t.conversationId));
+    expect(transcript.at(-2)).toMatchObject({ from: 'customer', text: 'Colis en retard ou non reçu', action: 'faq:delivery-delay' });
+    expect(transcript.at(-1)).toMatchObject({ from: 'bot', source: { kind: 'faq', id: 'delivery-delay' } });
+  });
+
+  test('a message delivered twice (the channel retries a slow answer) is answered once', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const msg = t.message('colis');
+    expect(messagesOf((await post(msg)).sent)).toHaveLength(1);
+    const again = await post(msg);
+    expect(again.status).toBe(200);
+    expect(again.sent).toEqual([]);
+    expect((await app.engine.transcript(await ours('msteams', t.conversationId))).filter((m) => m.from === 'customer')).toHaveLength(1);
+  });
+
+  test('Teams channel: the @mention is stripped, the reply goes to the thread, no buttons but the options in the text', async () => {
+    const c = teamsChannel(serviceUrl);
+    const msg = c.mention('colis');
+    const [reply] = messagesOf((await post(msg)).sent);
+    expect(reply).toMatchObject({ conversationId: c.conversationId, replyToId: msg.id });
+    expect(reply!.activity.suggestedActions).toBeUndefined();
+    expect(reply!.activity.text).toContain('• Colis en retard ou non reçu');
+    const transcript = await app.engine.transcript(await ours('msteams', c.conversationId));
+    expect(transcript[0]).toMatchObject({ from: 'customer', text: 'colis' });
+    // Typing an option's label works like a click.
+    const [answer] = messagesOf((await post(c.mention('Colis en retard ou non reçu'))).sent);
+    expect(answer!.activity.text).toMatch(/^Si la date prévue est dépassée/);
+  });
+
+  test('Web Chat: welcome on join (new message, English from the locale), buttons as imBack with string values', async () => {
+    const w = webchat(serviceUrl);
+    const [welcome] = messagesOf((await post(w.joined())).sent);
+    expect(welcome).toMatchObject({ conversationId: w.conversationId });
+    expect(welcome!.replyToId).toBeUndefined();
+    expect(welcome!.activity.text).toMatch(/^Hello! I'm the Maison Volta after-sales assistant/);
+    const [reply] = messagesOf((await post(w.message('I do not get it at all, blorp'))).sent);
+    expect(reply!.activity.suggestedActions!.actions).toHaveLength(5);
+    for (const a of reply!.activity.suggestedActions!.actions) expect(typeof a.value).toBe('string');
+    expect((await app.engine.getConversation(await ours('webchat', w.conversationId)))!.channel).toBe('webchat');
+  });
+
+  test('invoke activities are answered 200 and nothing is posted to the conversation', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const { status, sent } = await post({ ...t.message(''), type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'x' } } });
+    expect(status).toBe(200);
+    expect(sent).toEqual([]);
+  });
+
+  test('activities larger than widget messages are accepted (Teams HTML, entities, cards); beyond 256 KB, 413', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const padded = (kb: number) => ({ ...t.message('colis'), attachments: [{ contentType: 'text/html', content: `<div>${'x'.repeat(kb * 1024)}</div>` }] });
+    const ok = await post(padded(40));
+    expect(ok.status).toBe(200);
+    expect(messagesOf(ok.sent)[0]!.activity.text).toBe('Voulez-vous dire :');
+    const big = await post(padded(300));
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body)).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
+  });
+
+  test('an activity without a conversation is refused (400) before the engine', async () => {
+    const { status, sent } = await post({ type: 'message', channelId: 'webchat', serviceUrl, text: 'hello' });
+    expect(status).toBe(400);
+    expect(sent).toEqual([]);
+  });
+
+  test('handoff: the agent joins and writes, the customer gets both proactively; the CSAT question after completion, a click on 5 records it', async () => {
+    const t = teamsPersonal(serviceUrl);
+    const [queued] = messagesOf((await post(t.message('je veux parler à un conseiller'))).sent).slice(-1);
+    expect(queued!.activity.text).toMatch(/file d’attente|position|attente/i);
+    const id = await ours('msteams', t.conversationId);
+    const before = connector.received.length;
+    await agentEvent({ type: 'agent.message', conversationId: id, text: 'Bonjour, ici Marie. Je regarde votre commande.', agent: { name: 'Marie' } });
+    await eventually(() => expect(messagesOf(connector.received.slice(before)).map((c) => c.activity.text)).toEqual(['Marie a rejoint la conversation.', 'Bonjour, ici Marie. Je regarde votre commande.']));
+    const [joined, said] = messagesOf(connector.received.slice(before));
+    // Proactive: a new message in the conversation (no replyToId), to the customer.
+    expect(joined).toMatchObject({ conversationId: t.conversationId });
+    expect(joined!.replyToId).toBeUndefined();
+    expect(said!.activity.channelData).toEqual({ agent: { name: 'Marie' } });
+    expect(said!.activity.recipient?.id).toMatch(/^29:1Xb/);
+    expect(said!.authorization).toBeUndefined(); // no credentials configured: no token
+
+    // The agent typing shows as typing in Teams.
+    const typingFrom = connector.received.length;
+    await agentEvent({ type: 'agent.typing', conversationId: id, agent: { name: 'Marie' } });
+    await eventually(() => expect(connector.received.slice(typingFrom).map((c) => [c.conversationId, c.activity.type])).toEqual([[t.conversationId, 'typing']]));
+
+    const mid = connector.received.length;
+    await agentEvent({ type: 'handoff.completed', conversationId: id });
+    await eventually(() => expect(messagesOf(connector.received.slice(mid))).toHaveLength(2));
+    const csat = messagesOf(connector.received.slice(mid))[1]!;
+    expect(csat.activity.suggestedActions!.actions.map((a) => a.value)).toEqual(['1', '2', '3']);
+    expect(csat.activity.text).toContain('• 5');
+    const [thanks] = messagesOf((await post(t.message('5'))).sent);
+    expect(thanks!.activity.text).toMatch(/merci/i);
+    expect((await app.engine.getConversation(id))!.csat).toMatchObject({ score: 5 });
+    expect((await app.store.events(id)).map((e) => e.type)).toContain('csat.received');
+  });
+
+  test('queue: a waiting customer is told when their place changes (an agent took the one ahead)', async () => {
+    const first = teamsPersonal(serviceUrl);
+    const second = webchat(serviceUrl, 'fr-FR');
+    await post(first.message('je veux parler à un conseiller'));
+    const [told] = messagesOf((await post(second.message('je veux parler à un conseiller'))).sent).slice(-1);
+    expect(told!.activity.text).toMatch(/2/);
+    const before = connector.received.length;
+    const firstId = await ours('msteams', first.conversationId);
+    await agentEvent({ type: 'agent.joined', conversationId: firstId, agent: { name: 'Paul' } });
+    await eventually(() => expect(messagesOf(connector.received.slice(before)).filter((c) => c.conversationId === second.conversationId)).toHaveLength(1));
+    const update = messagesOf(connector.received.slice(before)).find((c) => c.conversationId === second.conversationId)!;
+    expect(update.activity.text).not.toEqual(told!.activity.text);
+    expect(update.activity.suggestedActions!.actions.map((a) => a.value)).toEqual(['Annuler la demande']);
+    await agentEvent({ type: 'handoff.completed', conversationId: firstId });
+    await agentEvent({ type: 'handoff.completed', conversationId: await ours('webchat', second.conversationId) });
+  });
+
+  test('after a restart (a new app on the same SQLite file), an agent message still reaches the Teams customer', async () => {
+    const t = teamsPersonal(serviceUrl);
+    await post(t.message('je veux parler à un conseiller'));
+    const id = await ours('msteams', t.conversationId);
+    await stop();
+    await start();
+    const before = connector.received.length;
+    await agentEvent({ type: 'agent.message', conversationId: id, text: 'Toujours là ?', agent: { name: 'Marie' } });
+    await eventually(() => expect(messagesOf(connector.received.slice(before)).map((c) => [c.conversationId, c.activity.text])).toContainEqual([t.conversationId, 'Toujours là ?']));
+    await agentEvent({ type: 'handoff.completed', conversationId: id });
+  });
+});
+
+describe('Bot Framework channel with credentials', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'savbot-bf-auth-'));
+  const appId = '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e';
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  let server: Awaited<ReturnType<typeof listenOnLoopback>>;
+  let connector: Awaited<ReturnType<typeof fakeConnector>>;
+
+  beforeAll(async () => {
+    connector = await fakeConnector();
+    app = await buildApp(testConfig(dir, { MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 'not-a-real-secret', MICROSOFT_APP_TENANT_ID: TENANT }));
+    server = await listenOnLoopback(app.http);
+  });
+  afterAll(async () => {
+    await server.close();
+    await app.gateway.stop();
+    await app.store.close();
+    await connector.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A token that looks like Azure Bot Service's but is signed by nobody it trusts (and meant for another bot). */
+  function forgedToken(): string {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    return `${b64({ alg: 'RS256', typ: 'JWT', kid: 'forged' })}.${b64({ iss: 'https://api.botframework.com', aud: randomUUID(), exp: now + 600, nbf: now - 10, serviceurl: connector.base })}.${randomBytes(256).toString('base64url')}`;
+  }
+
+  test('requests without a valid token are rejected with 401 and nothing reaches the engine', async () => {
+    const messages: unknown[] = [];
+    const listener = (...args: unknown[]) => messages.push(args);
+    app.engine.events.on('message', listener);
+    try {
+      const t = teamsPersonal(`${connector.base}/amer/`);
+      for (const authorization of [undefined, 'Bearer not-a-jwt', 'Basic dXNlcjpwYXNz', `Bearer ${forgedToken()}`]) {
+        const res = await fetch(`${server.base}/api/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body: JSON.stringify(t.message('bonjour')),
+        });
+        expect({ authorization, status: res.status }).toEqual({ authorization, status: 401 });
+      }
+      expect(await app.store.channelRefByExternal('msteams', t.conversationId)).toBeUndefined();
+      expect(messages).toEqual([]);
+      expect(connector.received).toEqual([]);
+    } finally {
+      app.engine.events.off('message', listener);
+    }
+  });
+});
+
+describe('production without a bot identity', () => {
+  test('the server refuses to start and names the variables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'savbot-bf-prod-'));
+    try {
+      await expect(
+        startBotProcess({
+          NODE_ENV: 'production',
+          SQLITE_FILE: join(dir, 'bot.db'),
+          HANDOFF_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+          AGENT_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+          ADMIN_TOKENS: `ops:admin:${randomBytes(16).toString('hex')}`,
+          MICROSOFT_APP_ID: '',
+          MICROSOFT_APP_PASSWORD: '',
+        }),
+      ).rejects.toThrow(/server exited with 1[\s\S]*MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
