@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError } from '../domain/errors';
+import { AppError, parseBody } from '../domain/errors';
 import { isLang, LANGS } from '../domain/types';
 import { requireRole, type AdminUser, type AuthedUser } from '../server/auth';
 import type { EditorService } from './service';
@@ -21,14 +21,6 @@ const updateBody = z
 const questionBody = z.object({ lang, question: text, force: z.boolean().optional() }).strict();
 const tryBody = z.object({ text: z.string().max(20_000), lang: lang.optional() }).strict();
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) {
-    const detail = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
-    throw new AppError('INVALID_BODY', `invalid request body: ${detail}`, 400);
-  }
-  return r.data;
-}
 
 const who = (res: { locals: Record<string, unknown> }) => (res.locals.user as AuthedUser).name;
 
@@ -51,14 +43,14 @@ export function editorRoutes(service: EditorService, users: readonly AdminUser[]
     res.json({ entry: service.get(String(req.params.id)) });
   });
   r.post('/api/admin/entries', editor, async (req, res) => {
-    const out = await service.create(who(res), parse(createBody, req.body));
+    const out = await service.create(who(res), parseBody(createBody, req.body));
     res.status(201).json(out);
   });
   r.put('/api/admin/entries/:id', editor, async (req, res) => {
-    res.json(await service.update(who(res), String(req.params.id), parse(updateBody, req.body)));
+    res.json(await service.update(who(res), String(req.params.id), parseBody(updateBody, req.body)));
   });
   r.post('/api/admin/entries/:id/questions', editor, async (req, res) => {
-    res.json(await service.addQuestion(who(res), String(req.params.id), parse(questionBody, req.body)));
+    res.json(await service.addQuestion(who(res), String(req.params.id), parseBody(questionBody, req.body)));
   });
   r.delete('/api/admin/entries/:id', editor, async (req, res) => {
     res.json(await service.remove(who(res), String(req.params.id), req.query.force === 'true'));
@@ -75,7 +67,7 @@ export function editorRoutes(service: EditorService, users: readonly AdminUser[]
     res.json(await service.rollback(who(res), String(req.params.version)));
   });
   r.post('/api/admin/try', editor, (req, res) => {
-    const body = parse(tryBody, req.body);
+    const body = parseBody(tryBody, req.body);
     res.json(service.try(body.text, body.lang));
   });
   return r;

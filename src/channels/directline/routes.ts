@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { Router, type Request } from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { AppError } from '../../domain/errors';
+import { AppError, parseBody } from '../../domain/errors';
 import { isLang, type Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import type { MessageRecord } from '../../storage/conversations';
@@ -52,14 +52,6 @@ const activityBody = z.object({
 // User ids embedded in tokens start with dl_ (Web Chat refuses such ids when they do not come from a token).
 const TRUSTED_USER = /^dl_[A-Za-z0-9._:-]{1,120}$/;
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) {
-    const detail = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
-    throw new AppError('INVALID_BODY', `invalid request body: ${detail}`, 400);
-  }
-  return r.data;
-}
 
 function bearerOf(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
@@ -158,7 +150,7 @@ export function createDirectLine(deps: DirectLineDeps) {
   r.post(`${BASE}/tokens/generate`, async (req, res) => {
     const given = bearerOf(req.headers.authorization);
     if (deps.secret && !(given && sameSecret(given, deps.secret))) throw new AppError('UNAUTHORIZED', 'tokens/generate needs "Authorization: Bearer <DIRECTLINE_SECRET>"', 401);
-    const body = parse(startBody, req.body);
+    const body = parseBody(startBody, req.body);
     // A user id is trusted only from a backend that proved it holds the secret.
     const asked = body.user?.id;
     if (asked !== undefined && !(deps.secret && TRUSTED_USER.test(asked))) throw new AppError('INVALID_BODY', `user.id "${asked}" is accepted only with DIRECTLINE_SECRET, and must match ${TRUSTED_USER}`, 400);
@@ -171,7 +163,7 @@ export function createDirectLine(deps: DirectLineDeps) {
   // Start a conversation: the one a token was generated for (what Web Chat does with a token), or a new one.
   r.post(`${BASE}/conversations`, async (req, res) => {
     const given = bearerOf(req.headers.authorization);
-    const body = parse(startBody, req.body);
+    const body = parseBody(startBody, req.body);
     if (given && !(deps.secret && sameSecret(given, deps.secret))) {
       const claims = tokens.verify(given);
       if (!(await engine.getConversation(claims.conv))) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${claims.conv}" not found`, 404);
@@ -200,7 +192,7 @@ export function createDirectLine(deps: DirectLineDeps) {
 
   r.post(`${BASE}/conversations/:id/activities`, async (req, res) => {
     const { claims } = await authorized(req);
-    const activity = parse(activityBody, req.body);
+    const activity = parseBody(activityBody, req.body);
     const clientId = activity.channelData?.clientActivityID ?? `srv-${randomBytes(9).toString('base64url')}`;
     // Only messages reach the engine; typing indicators and events are acknowledged and dropped.
     if (activity.type !== 'message') {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../domain/errors';
+import { AppError, parseBody } from '../../domain/errors';
 import { LANGS, type Reply } from '../../domain/types';
 import { followConversation } from '../follow';
 import type { Engine } from '../../engine/engine';
@@ -15,14 +15,7 @@ const messageBody = z.union([
 
 const hashToken = (t: string) => createHash('sha256').update(t).digest();
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) {
-    const detail = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ');
-    throw new AppError('INVALID_BODY', `invalid request body: ${detail || 'expected {"text": "..."} or {"action": "..."}'}`, 400);
-  }
-  return r.data;
-}
+const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseBody(schema, body, 'expected {"text": "..."} or {"action": "..."}');
 
 function bearer(req: Request, allowQuery = false): string {
   const h = req.headers.authorization ?? '';
