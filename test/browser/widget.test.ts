@@ -230,6 +230,34 @@ test('did you mean: an ambiguous word offers both entries and "neither"; after a
   expect(await shownButtons(run)).toEqual(await latestButtons(run));
 });
 
+test('a message not sent (offline) is marked, the last buttons are offered again, and one works once back online', async () => {
+  const run = await demoPage();
+  const { page, context } = run;
+  const w = widget(page);
+  await w.bubble.click();
+  await say(run, 'colis');
+  await w.buttons.filter({ hasText: 'Aucun des deux' }).waitFor();
+  const offered = await shownButtons(run);
+  await context.setOffline(true);
+  await w.input.fill('bonjour');
+  await w.input.press('Enter');
+  const failed = page.locator('#savbot-widget .msg.failed');
+  await failed.waitFor();
+  expect(await shownButtons(run)).toEqual(offered);
+  await context.setOffline(false);
+  await w.buttons.filter({ hasText: 'Colis en retard ou non reçu' }).click();
+  await w.customer.filter({ hasText: 'Colis en retard ou non reçu' }).waitFor();
+  await w.bot.nth(1).waitFor();
+  expect(await failed.count()).toBe(0);
+  const id = await conversationId(run);
+  expect((await server.app.engine.transcript(id)).map((m) => [m.from, m.action ?? m.text])).toEqual([
+    ['customer', 'colis'],
+    ['bot', expect.any(String)],
+    ['customer', expect.stringMatching(/^faq:/)],
+    ['bot', expect.any(String)],
+  ]);
+});
+
 test('a kept conversation the server does not know (data reset) is dropped: the next message starts a new one', async () => {
   const run = await demoPage();
   const { page } = run;
