@@ -242,11 +242,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = r.data;
-  if (e.NODE_ENV === 'production' && (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET))
-    throw new ConfigError('invalid configuration:\n  HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
-  if (e.NODE_ENV === 'production' && !e.ADMIN_TOKENS) throw new ConfigError('invalid configuration:\n  ADMIN_TOKENS is required with NODE_ENV=production');
-  if (e.NODE_ENV === 'production' && !e.DIRECTLINE_TOKEN_SECRET) throw new ConfigError('invalid configuration:\n  DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
-  const bot = botframeworkConfig(e);
+  // Every missing production setting at once: an operator fixes them in one go.
+  const problems: string[] = [];
+  if (e.NODE_ENV === 'production') {
+    if (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET) problems.push('HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
+    if (!e.ADMIN_TOKENS) problems.push('ADMIN_TOKENS is required with NODE_ENV=production');
+    if (!e.DIRECTLINE_TOKEN_SECRET) problems.push('DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
+  }
+  const bot = botframeworkConfig(e, problems);
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -289,12 +293,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 }
 
 /** The bot's identity: all or nothing, and required in production (else /api/messages would accept anyone). */
-function botframeworkConfig(e: z.infer<typeof envSchema>): Config['botframework'] {
+function botframeworkConfig(e: z.infer<typeof envSchema>, problems: string[]): Config['botframework'] {
   const appId = e.MICROSOFT_APP_ID?.trim() || undefined;
   const appPassword = e.MICROSOFT_APP_PASSWORD || undefined;
   const tenantId = e.MICROSOFT_APP_TENANT_ID?.trim() || undefined;
   const appType = (e.MICROSOFT_APP_TYPE as BotAppType | undefined) || (tenantId ? 'SingleTenant' : 'MultiTenant');
-  const problems: string[] = [];
   if (!appId) {
     if (e.NODE_ENV === 'production')
       problems.push('MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or MICROSOFT_APP_TYPE=UserAssignedMSI with MICROSOFT_APP_TENANT_ID) are required with NODE_ENV=production: without them POST /api/messages would accept unauthenticated requests');
@@ -303,7 +306,6 @@ function botframeworkConfig(e: z.infer<typeof envSchema>): Config['botframework'
     if (appType !== 'UserAssignedMSI' && !appPassword) problems.push(`MICROSOFT_APP_PASSWORD (the app registration's client secret) is required with MICROSOFT_APP_ID and MICROSOFT_APP_TYPE=${appType}`);
     if (appType !== 'MultiTenant' && !tenantId) problems.push(`MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE=${appType}`);
   }
-  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   return { ...(appId ? { appId } : {}), ...(appPassword ? { appPassword } : {}), ...(tenantId ? { tenantId } : {}), appType, queueUpdateMs: e.BOT_QUEUE_UPDATE_MS };
 }
 

@@ -297,6 +297,15 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     expect(sent).toEqual([]);
   });
 
+  test('malformed activities are refused with 400 and a message naming what is wrong, not a server error', async () => {
+    for (const body of [{}, { type: 42 }, { type: 'message', channelId: 7, conversation: 'x' }]) {
+      const { status, body: text, sent } = await post(body as never);
+      expect(status).toBe(400);
+      expect(JSON.parse(text)).toMatchObject({ error: { code: expect.stringMatching(/^INVALID_/) } });
+      expect(sent).toEqual([]);
+    }
+  });
+
   test('handoff: the agent joins and writes, the customer gets both proactively; the CSAT question after completion, a click on 5 records it', async () => {
     const t = teamsPersonal(serviceUrl);
     const [queued] = messagesOf((await post(t.message('je veux parler à un conseiller'))).sent).slice(-1);

@@ -32,6 +32,8 @@ describe('Direct Line token key', () => {
       HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
       AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
       ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
+      MICROSOFT_APP_ID: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e',
+      MICROSOFT_APP_PASSWORD: 'client~secret',
     };
     expect(() => loadConfig(production)).toThrow(/DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production/);
     const key = 'k'.repeat(32);
@@ -79,9 +81,16 @@ describe('Bot Framework identity', () => {
     HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
     AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
     ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
+    DIRECTLINE_TOKEN_SECRET: 'a-direct-line-token-key-of-32-chars!',
   };
   const appId = '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e';
   const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+  it('production lists every missing setting in one message', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required[\s\S]*ADMIN_TOKENS is required[\s\S]*DIRECTLINE_TOKEN_SECRET is required[\s\S]*MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD/,
+    );
+  });
 
   it('is optional in development (Bot Framework Emulator, anonymous)', () => {
     expect(loadConfig({}).botframework).toEqual({ appType: 'MultiTenant', queueUpdateMs: 60_000 });

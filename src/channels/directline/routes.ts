@@ -13,6 +13,7 @@ import { isLang, type Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import type { MessageRecord } from '../../storage/conversations';
 import { buttonPolicy, incomingOf, recordActivity, type ActivityJson } from '../activity';
+import { followConversation } from '../follow';
 import { DirectLineTokens, type TokenClaims } from './tokens';
 
 export interface DirectLineDeps {
@@ -304,47 +305,20 @@ export function createDirectLine(deps: DirectLineDeps) {
   /** Push stored messages after `last` as they are written (this process at once, other instances by polling). */
   function stream(ws: WebSocket, claims: TokenClaims, after: number): void {
     const id = claims.conv;
-    let last = after;
     let closed = false;
-    let busy = false;
-    let again = false;
     const send = (frame: unknown) => {
       if (!closed && ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
-    const flush = async (): Promise<void> => {
-      if (closed) return;
-      if (busy) {
-        again = true; // a notification during a flush: flush once more right after
-        return;
-      }
-      busy = true;
-      try {
-        const records = await engine.transcript(id, last);
-        if (records.length) {
-          const lang = (await engine.getConversation(id))?.lang ?? deps.defaultLang;
-          last = records[records.length - 1]!.id;
-          send({ activities: activitiesOf(records, id, claims.user, lang), watermark: String(last) });
-        }
-      } catch {
-        /* the next poll tries again */
-      } finally {
-        busy = false;
-      }
-      if (again) {
-        again = false;
-        await flush();
-      }
-    };
-    const onMessage = (conversationId: string) => {
-      if (conversationId === id) void flush();
-    };
-    // An agent typing: shown by Web Chat, not stored, so no watermark.
-    const onTyping = (conversationId: string, name: string) => {
-      if (conversationId === id) send({ activities: [{ type: 'typing', id: `typing-${randomBytes(6).toString('hex')}`, channelId: CHANNEL, conversation: { id }, from: { id: 'bot', name, role: 'bot' } }] });
-    };
-    engine.events.on('message', onMessage);
-    engine.events.on('typing', onTyping);
-    const poll = setInterval(() => void flush(), pollMs);
+    const follower = followConversation(engine, id, {
+      after,
+      pollMs,
+      onMessages: async (records) => {
+        const lang = (await engine.getConversation(id))?.lang ?? deps.defaultLang;
+        send({ activities: activitiesOf(records, id, claims.user, lang), watermark: String(records[records.length - 1]!.id) });
+      },
+      // An agent typing: shown by Web Chat, not stored, so no watermark.
+      onTyping: (name) => send({ activities: [{ type: 'typing', id: `typing-${randomBytes(6).toString('hex')}`, channelId: CHANNEL, conversation: { id }, from: { id: 'bot', name, role: 'bot' } }] }),
+    });
     // Pings keep proxies from closing an idle stream; a peer that did not answer the last one is gone.
     let alive = true;
     ws.on('pong', () => (alive = true));
@@ -356,15 +330,12 @@ export function createDirectLine(deps: DirectLineDeps) {
     }, 15_000);
     const cleanup = () => {
       closed = true;
-      clearInterval(poll);
+      follower.close();
       clearInterval(heartbeat);
-      engine.events.off('message', onMessage);
-      engine.events.off('typing', onTyping);
     };
     ws.on('close', cleanup);
     ws.on('error', cleanup);
     // The client's own frames are empty keep-alives: nothing to read.
-    void flush();
   }
 
   return { routes: r, attach };

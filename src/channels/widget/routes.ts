@@ -3,6 +3,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors';
 import { LANGS, type Reply } from '../../domain/types';
+import { followConversation } from '../follow';
 import type { Engine } from '../../engine/engine';
 
 const createBody = z.object({ lang: z.enum(LANGS).optional() }).strict();
@@ -78,60 +79,33 @@ export function widgetRoutes(engine: Engine, pollMs = 2000): Router {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
     let closed = false;
-    let busy = false;
-    let again = false;
     let lastQueue = '';
     const send = (event: string, data: unknown, eventId?: number) => {
       if (closed) return;
       res.write(`${eventId !== undefined ? `id: ${eventId}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const flush = async (): Promise<void> => {
-      if (closed) return;
-      if (busy) {
-        again = true; // a notification during a flush: flush once more right after
-        return;
-      }
-      busy = true;
-      try {
-        for (const m of await engine.transcript(id, last)) {
-          last = m.id;
-          const { conversationId: _c, ...message } = m;
-          send('message', message, m.id);
-        }
+    const follower = followConversation(engine, id, {
+      after: last,
+      pollMs,
+      onMessages: (records) => {
+        for (const { conversationId: _c, ...message } of records) send('message', message, message.id);
+      },
+      afterFlush: async () => {
         const q = await engine.queueStatus(id);
         const key = JSON.stringify(q ?? null);
         if (key !== lastQueue) {
           lastQueue = key;
           send('queue', q ?? { status: 'bot' });
         }
-      } catch {
-        /* the next poll tries again */
-      } finally {
-        busy = false;
-      }
-      if (again) {
-        again = false;
-        await flush();
-      }
-    };
-    const onMessage = (conversationId: string) => {
-      if (conversationId === id) void flush();
-    };
-    const onTyping = (conversationId: string, name: string) => {
-      if (conversationId === id) send('typing', { agent: { name } });
-    };
-    engine.events.on('message', onMessage);
-    engine.events.on('typing', onTyping);
-    const poll = setInterval(() => void flush(), pollMs);
+      },
+      onTyping: (name) => send('typing', { agent: { name } }),
+    });
     const heartbeat = setInterval(() => !closed && res.write(': keep-alive\n\n'), 15_000);
     req.on('close', () => {
       closed = true;
-      clearInterval(poll);
+      follower.close();
       clearInterval(heartbeat);
-      engine.events.off('message', onMessage);
-      engine.events.off('typing', onTyping);
     });
-    await flush();
   });
 
   r.post('/api/conversations/:id/messages', async (req, res) => {
