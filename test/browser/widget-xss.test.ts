@@ -1,6 +1,6 @@
 /**
- * Hostile texts as customer messages, knowledge-base answers and agent messages, through the real server and the
- * widget in Chromium: each shows as literal text; no script runs, no dialog opens, no element is injected and
+ * Hostile texts as customer messages, knowledge-base answers, button labels (entry titles) and agent messages,
+ * through the real server and the widget in Chromium: each shows as literal text; no script runs, no dialog opens, no element is injected and
  * nothing is requested outside loopback.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,8 @@ import { XSS_PAYLOADS } from './xss-payloads';
 /** A question that only entry `i` matches: two made-up words of its own. */
 const letters = (i: number) => String.fromCharCode(97 + Math.floor(i / 26), 97 + (i % 26));
 const question = (i: number) => `zorvex${letters(i)} plimquat${letters(i)}`;
+/** The question of an entry that offers every hostile entry as a follow-up button (labelled with its title). */
+const MENU = 'zorvexmenu plimquatmenu';
 
 let server: WidgetServer;
 let browser: Browser;
@@ -23,7 +25,8 @@ const kbDir = mkdtempSync(join(tmpdir(), 'savbot-xss-kb-'));
 
 beforeAll(async () => {
   cpSync(join(ROOT, 'knowledge-base'), kbDir, { recursive: true });
-  const entries = XSS_PAYLOADS.map((p, i) => ({ id: `hostile-${i}`, kind: 'faq', title: { fr: `Réponse piégée ${i}` }, questions: { fr: [question(i)] }, answer: { fr: p } }));
+  const entries: object[] = XSS_PAYLOADS.map((p, i) => ({ id: `hostile-${i}`, kind: 'faq', title: { fr: p }, questions: { fr: [question(i)] }, answer: { fr: p } }));
+  entries.push({ id: 'hostile-menu', kind: 'faq', title: { fr: 'Menu piégé' }, questions: { fr: [MENU] }, answer: { fr: 'Choisissez :' }, followUps: XSS_PAYLOADS.map((_, i) => `hostile-${i}`) });
   writeFileSync(join(kbDir, 'hostile.yaml'), stringify({ topic: 'hostile', title: { fr: 'Réponses piégées' }, entries }));
   [server, browser] = await Promise.all([startWidgetServer({ KB_DIR: kbDir }), launchBrowser()]);
   run = await openWatchedPage(browser);
@@ -78,6 +81,35 @@ test('as knowledge-base answers: rendered as literal text', async () => {
     await w.input.press('Enter');
     await w.bot.nth(before).waitFor();
   }
+  await expectHarmless('bot');
+});
+
+test('as button labels (entry titles offered as follow-ups): literal text, after a reload too; a click sends the label', async () => {
+  const { page } = run;
+  const w = widget(page);
+  const before = await w.bot.count();
+  await w.input.fill(MENU);
+  await w.input.press('Enter');
+  await w.bot.nth(before).waitFor();
+  await w.buttons.nth(XSS_PAYLOADS.length - 1).waitFor();
+  expect(await w.buttons.allTextContents()).toEqual(XSS_PAYLOADS);
+  await expectHarmless('bot');
+
+  // Reloaded from GET .../messages: the same labels, as text.
+  await page.reload();
+  await w.buttons.nth(XSS_PAYLOADS.length - 1).waitFor({ state: 'attached' });
+  expect(await w.buttons.allTextContents()).toEqual(XSS_PAYLOADS);
+  await expectHarmless('bot');
+
+  // A click: the label is the customer's message, the entry's (hostile) answer follows, both as text.
+  await w.bubble.click();
+  const i = XSS_PAYLOADS.indexOf('<img src=x onerror="window.__xss=1">');
+  const sent = await w.customer.count();
+  await w.buttons.nth(i).click();
+  await w.customer.nth(sent).waitFor();
+  await w.bot.nth(before + 1).waitFor();
+  expect(await w.customer.nth(sent).locator('.body').textContent()).toBe(XSS_PAYLOADS[i]);
+  expect(await w.bot.nth(before + 1).locator('.body').textContent()).toBe(XSS_PAYLOADS[i]);
   await expectHarmless('bot');
 });
 

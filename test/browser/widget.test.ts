@@ -3,6 +3,7 @@
  * a whole customer journey, keyboard-only use, and a reconnect after the network drops.
  */
 import type { Browser } from 'playwright-core';
+import { DIALOG_MESSAGES } from '../../src/dialogs/messages';
 import { launchBrowser } from '../support/browser';
 import { focusedInWidget, openWatchedPage, startWidgetServer, widget, type WatchedPage, type WidgetServer } from './support';
 
@@ -43,6 +44,37 @@ async function conversationId(run: WatchedPage): Promise<string> {
   return (JSON.parse(raw!) as { conversationId: string }).conversationId;
 }
 
+interface StoredMessage {
+  id: number;
+  from: string;
+  text: string;
+  suggestions?: { label: string; value: string }[];
+}
+
+/** The conversation's messages as the widget API serves them (GET .../messages with the page's own token). */
+async function storedMessages(run: WatchedPage): Promise<StoredMessage[]> {
+  const raw = await run.page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]);
+  const { conversationId, token } = JSON.parse(raw!) as { conversationId: string; token: string };
+  const res = await fetch(`${server.base}/api/conversations/${conversationId}/messages`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { messages: StoredMessage[] }).messages;
+}
+
+/** Which messages show buttons, and their labels: [message id, labels] for each. */
+function shownButtons(run: WatchedPage): Promise<[number, string[]][]> {
+  return widget(run.page).messages.evaluateAll((els) =>
+    els
+      .filter((e) => e.querySelector('.suggestions'))
+      .map((e): [number, string[]] => [Number((e as HTMLElement).dataset.id), [...e.querySelectorAll('.suggestions button')].map((b) => b.textContent ?? '')]),
+  );
+}
+
+/** The buttons a widget should show: the latest stored message's, if it has any. */
+async function latestButtons(run: WatchedPage): Promise<[number, string[]][]> {
+  const last = (await storedMessages(run)).at(-1)!;
+  return last.suggestions?.length ? [[last.id, last.suggestions.map((s) => s.label)]] : [];
+}
+
 async function say(run: WatchedPage, text: string): Promise<void> {
   const w = widget(run.page);
   const before = await w.customer.count();
@@ -68,10 +100,17 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   await say(run, 'bonjour');
   await w.withText("Bonjour ! Je suis l'assistant").waitFor();
   await w.buttons.filter({ hasText: 'Suivi de ma réparation' }).waitFor();
+  // Buttons are the stored message's, on the latest message only.
+  expect(await shownButtons(run)).toEqual(await latestButtons(run));
 
   // A French FAQ, then one of its suggestions.
   await say(run, 'combien de temps dure la garantie ?');
   await w.withText('garantie légale de 2 ans').waitFor();
+  await w.buttons.first().waitFor();
+  // The greeting's buttons went with the next question: only the answer's are on offer.
+  const offered = await shownButtons(run);
+  expect(offered).toEqual(await latestButtons(run));
+  expect(offered).toHaveLength(1);
   const suggestion = w.buttons.filter({ hasText: 'Extension de garantie Volta+' });
   await suggestion.click();
   // The click shows its label as the customer's message, and the bot answers the entry.
@@ -89,9 +128,13 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   await say(run, 'je veux parler à un conseiller');
   // The estimate, or outside opening hours (the test may run at night) when someone will answer.
   await w.status.filter({ hasText: /^Vous êtes n° 1 dans la file d'attente · (attente estimée : \d+ minutes?|un conseiller vous répondra dès l'ouverture)$/ }).waitFor();
+  await w.buttons.filter({ hasText: 'Annuler' }).waitFor();
+  expect(await shownButtons(run)).toEqual(await latestButtons(run));
   const id = await conversationId(run);
   await server.agent({ type: 'agent.joined', conversationId: id, agent: { name: 'Marie' } });
   await w.withText('Marie a rejoint la conversation.').waitFor();
+  // A person took over: the queue's "cancel" button is no longer on offer.
+  expect(await shownButtons(run)).toEqual([]);
   await w.status.filter({ hasText: 'Vous discutez avec Marie' }).waitFor();
   await server.agent({ type: 'agent.typing', conversationId: id, agent: { name: 'Marie' } });
   await w.typing.filter({ hasText: 'Marie écrit…' }).waitFor();
@@ -121,6 +164,7 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   await w.messages.nth(stored.length - 1).waitFor({ state: 'attached' });
   expect(await w.messages.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.text))).toEqual(texts);
   expect(await conversationId(run)).toBe(id);
+  expect(await shownButtons(run)).toEqual([]);
 
   // The history is not "new"; what arrives while the panel is closed is counted on the bubble.
   const badge = page.locator('#savbot-widget .badge');
@@ -131,9 +175,19 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   expect(await w.bubble.getAttribute('aria-label')).toBe('Ouvrir le chat du service après-vente (2 nouveau(x) message(s))');
   await w.bubble.click();
   expect(await badge.isHidden()).toBe(true);
+  // The 1-5 buttons are the stored question's, as GET .../messages serves them.
   const csatButtons = w.buttons.filter({ hasText: /^[1-5]$/ });
   await csatButtons.nth(4).waitFor();
-  expect(await csatButtons.allTextContents()).toEqual(['1', '2', '3', '4', '5']);
+  const csat = (await storedMessages(run)).at(-1)!;
+  expect(csat).toMatchObject({ from: 'bot', text: DIALOG_MESSAGES.fr.csatQuestion });
+  expect(csat.suggestions?.map((s) => s.value)).toEqual(['csat:1', 'csat:2', 'csat:3', 'csat:4', 'csat:5']);
+  expect(await shownButtons(run)).toEqual([[csat.id, csat.suggestions!.map((s) => s.label)]]);
+
+  // Reload on the question: the same buttons, on the same message, and a click answers it.
+  await page.reload();
+  await w.messages.filter({ has: page.locator('.suggestions') }).waitFor({ state: 'attached' });
+  expect(await shownButtons(run)).toEqual([[csat.id, csat.suggestions!.map((s) => s.label)]]);
+  await w.bubble.click();
   await csatButtons.filter({ hasText: '5' }).click();
   await w.customer.locator('.body').filter({ hasText: /^5$/ }).waitFor();
   await w.withText('Merci pour votre note !').waitFor();
@@ -142,22 +196,65 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   expect(await csatButtons.count()).toBe(0);
 });
 
-test('did you mean: an ambiguous word offers both entries and "neither"; a click answers the chosen one', async () => {
+test('did you mean: an ambiguous word offers both entries and "neither"; after a reload they are still there and a click answers the chosen one', async () => {
   const run = await demoPage();
-  const w = widget(run.page);
+  const { page } = run;
+  const w = widget(page);
   await w.bubble.click();
+  await say(run, 'bonjour');
+  await w.buttons.first().waitFor();
   await say(run, 'colis');
   await w.buttons.filter({ hasText: 'Aucun des deux' }).waitFor();
-  expect(await w.buttons.allTextContents()).toEqual(['Colis ou produit abîmé à la livraison', 'Colis en retard ou non reçu', 'Aucun des deux']);
+  const labels = ['Colis ou produit abîmé à la livraison', 'Colis en retard ou non reçu', 'Aucun des deux'];
+  expect(await w.buttons.allTextContents()).toEqual(labels);
+
+  // Reload: the history comes back with the buttons of its last message only (not the greeting's).
+  await page.reload();
+  await w.messages.filter({ has: page.locator('.suggestions') }).waitFor({ state: 'attached' });
+  const shown = await shownButtons(run);
+  expect(shown).toEqual(await latestButtons(run));
+  expect(shown.map(([, l]) => l)).toEqual([labels]);
+  expect(await w.messages.count()).toBe(4);
+
+  await w.bubble.click();
   await w.buttons.filter({ hasText: 'Colis en retard ou non reçu' }).click();
   await w.customer.filter({ hasText: 'Colis en retard ou non reçu' }).waitFor();
-  await w.bot.nth(1).waitFor();
+  await w.bot.nth(2).waitFor();
   const id = await conversationId(run);
-  expect((await server.app.engine.transcript(id)).map((m) => [m.from, m.source?.kind ?? m.action])).toEqual([
+  expect((await server.app.engine.transcript(id)).slice(2).map((m) => [m.from, m.source?.kind ?? m.action])).toEqual([
     ['customer', undefined],
     ['bot', 'clarify'],
     ['customer', expect.stringMatching(/^faq:/)],
     ['bot', expect.stringMatching(/^(faq|dialog)$/)],
+  ]);
+  expect(await shownButtons(run)).toEqual(await latestButtons(run));
+});
+
+test('a message not sent (offline) is marked, the last buttons are offered again, and one works once back online', async () => {
+  const run = await demoPage();
+  const { page, context } = run;
+  const w = widget(page);
+  await w.bubble.click();
+  await say(run, 'colis');
+  await w.buttons.filter({ hasText: 'Aucun des deux' }).waitFor();
+  const offered = await shownButtons(run);
+  await context.setOffline(true);
+  await w.input.fill('bonjour');
+  await w.input.press('Enter');
+  const failed = page.locator('#savbot-widget .msg.failed');
+  await failed.waitFor();
+  expect(await shownButtons(run)).toEqual(offered);
+  await context.setOffline(false);
+  await w.buttons.filter({ hasText: 'Colis en retard ou non reçu' }).click();
+  await w.customer.filter({ hasText: 'Colis en retard ou non reçu' }).waitFor();
+  await w.bot.nth(1).waitFor();
+  expect(await failed.count()).toBe(0);
+  const id = await conversationId(run);
+  expect((await server.app.engine.transcript(id)).map((m) => [m.from, m.action ?? m.text])).toEqual([
+    ['customer', 'colis'],
+    ['bot', expect.any(String)],
+    ['customer', expect.stringMatching(/^faq:/)],
+    ['bot', expect.any(String)],
   ]);
 });
 

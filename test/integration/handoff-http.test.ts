@@ -166,7 +166,9 @@ describe('POST /api/agent/events', () => {
     expect((await app.store.events(conv.conversationId)).map((e) => e.type)).toEqual(['handoff.requested', 'conversation.message']);
     // The agent hands back: the bot asks for a rating.
     await accepted(await agent({ type: 'handoff.completed', conversationId: conv.conversationId, note: 'réglé' }));
-    expect((await messages(conv)).at(-1)).toMatchObject({ from: 'bot', source: { kind: 'dialog', id: 'csat' } });
+    // With its 1-5 buttons, stored: a widget shows them from GET .../messages and the event stream.
+    const csat = [1, 2, 3, 4, 5].map((n) => ({ label: String(n), value: `csat:${n}` }));
+    expect((await messages(conv)).at(-1)).toMatchObject({ from: 'bot', source: { kind: 'dialog', id: 'csat' }, suggestions: csat });
     expect((await app.store.events(conv.conversationId)).map((e) => e.type)).toEqual(['handoff.requested', 'conversation.message', 'conversation.closed']);
   });
 
@@ -406,6 +408,7 @@ describe('GET /api/conversations/:id/events (server-sent events)', () => {
     await s2.next((e) => e.event === 'message' && e.id === String(all.at(-1)!.id), 'the last message after reconnecting');
     expect((await s2.next((e) => e.event === 'queue', 'queue event after reconnecting')).data).toEqual({ status: 'bot' });
     expect(s2.messages()).toEqual(missed);
+    expect(s2.messages().at(-1)).toMatchObject({ source: { kind: 'dialog', id: 'csat' }, suggestions: [1, 2, 3, 4, 5].map((n) => ({ label: String(n), value: `csat:${n}` })) });
     expect(s2.events.filter((e) => e.event === 'message').map((e) => e.id)).toEqual(missed.map((m) => String(m.id)));
     // None lost, none repeated across the two connections.
     expect([...s1.messages(), ...s2.messages()]).toEqual(all);

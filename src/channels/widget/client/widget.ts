@@ -1,8 +1,8 @@
 /**
  * The website chat widget: one <script src=".../widget.js" data-lang="fr"> adds a chat bubble and panel.
- * Talks to the widget HTTP API of the server the script came from (or data-api). Every message is rendered from
- * the stored transcript (ids from GET .../messages and the event stream), so a reconnect or a reload shows each
- * message exactly once; the POST reply only brings the buttons (suggestions), which the transcript does not keep.
+ * Talks to the widget HTTP API of the server the script came from (or data-api). Every message, buttons included, is
+ * rendered from the stored transcript (ids from GET .../messages and the event stream), so a reconnect or a reload
+ * shows each message exactly once and the buttons of the latest one.
  */
 import { STRINGS, pickLang, type UiStrings } from './strings';
 import { CSS } from './styles';
@@ -23,11 +23,7 @@ interface Message {
   text: string;
   action?: string;
   source?: Source;
-}
-interface Reply {
-  text: string;
   suggestions?: Suggestion[];
-  source: Source;
 }
 interface Queue {
   status: 'bot' | 'queued' | 'active';
@@ -41,8 +37,6 @@ interface Conversation {
   token: string;
 }
 type Body = { text: string } | { action: string; text: string };
-
-const CSAT: Suggestion[] = [1, 2, 3, 4, 5].map((n) => ({ label: String(n), value: `csat:${n}` }));
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -62,8 +56,8 @@ class Widget {
   private readonly seen = new Set<number>();
   private lastId = 0;
   private unread = 0;
-  /** Buttons from POST replies, waiting for their message to arrive from the transcript. */
-  private pendingButtons: { text: string; suggestions: Suggestion[] }[] = [];
+  /** The stored message with the highest id, whose buttons (if any) are the ones on offer. */
+  private latest: { node: HTMLElement; suggestions?: Suggestion[] } | undefined;
   private creating: Promise<Conversation> | undefined;
   /** While the history of an earlier page loads: those messages are not "new". */
   private restoring = false;
@@ -241,26 +235,23 @@ class Widget {
   }
 
   async send(body: Body): Promise<void> {
-    this.clearButtons();
-    this.pendingButtons = [];
     for (const failed of this.log.querySelectorAll('.msg.failed')) failed.remove();
     if (this.notice === this.t.sendFailed) this.setNotice('');
     const pending = this.bubbleFor({ from: 'customer', text: body.text, at: new Date().toISOString() });
     pending.classList.add('pending');
     this.append(pending);
+    this.showButtons();
     try {
       const c = await this.conversation();
       const res = await fetch(`${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages`, { method: 'POST', headers: this.headers(c), body: JSON.stringify(body) });
       // The conversation is gone (e.g. the server's data was reset): the next message starts a new one.
       if (res.status === 401) this.forget();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const { replies } = (await res.json()) as { replies: Reply[] };
-      for (const r of replies) if (r.suggestions?.length) this.pendingButtons.push({ text: r.text, suggestions: r.suggestions });
-      this.attachPendingButtons();
-      // The stream usually brought the messages already; this covers a stream that is down.
+      // The replies (and their buttons) are shown from the transcript. The stream usually brought the messages already; this covers a stream that is down.
       await this.sync();
     } catch {
       pending.classList.replace('pending', 'failed');
+      this.showButtons();
       this.setNotice(this.t.sendFailed);
       if (!this.input.value && 'text' in body && !('action' in body)) this.input.value = body.text;
     }
@@ -325,9 +316,7 @@ class Widget {
   private receive(m: Message): void {
     if (this.seen.has(m.id)) return;
     this.seen.add(m.id);
-    this.lastId = Math.max(this.lastId, m.id);
     if (m.from === 'customer') {
-      this.clearButtons();
       // The customer's own bubble, shown while sending, becomes the stored message (also one marked as failed
       // whose reply was lost although the server had stored it).
       for (const p of this.log.querySelectorAll<HTMLElement>('.msg.pending, .msg.failed')) {
@@ -340,35 +329,24 @@ class Widget {
     if (m.from === 'agent') this.onTyping(undefined);
     const node = this.bubbleFor(m);
     this.append(node);
-    if (m.from !== 'customer') {
-      const i = this.pendingButtons.findIndex((p) => p.text === m.text);
-      if (i >= 0) this.buttons(node, this.pendingButtons.splice(i, 1)[0]!.suggestions);
-      // The satisfaction question that follows an agent's "handoff completed" arrives on the stream, without
-      // its buttons (the transcript does not keep them); after a customer's own message they came with the reply.
-      else if (m.source?.kind === 'dialog' && m.source.id === 'csat' && this.previousFrom(node) !== 'customer') this.buttons(node, CSAT);
-      if (this.panel.hidden && !this.restoring) {
-        this.unread++;
-        this.showUnread();
-      }
+    if (m.id > this.lastId) {
+      this.lastId = m.id;
+      this.latest = { node, suggestions: m.suggestions };
+    }
+    this.showButtons();
+    if (m.from !== 'customer' && this.panel.hidden && !this.restoring) {
+      this.unread++;
+      this.showUnread();
     }
   }
 
-  private previousFrom(node: HTMLElement): string | undefined {
-    const prev = node.previousElementSibling as HTMLElement | null;
-    return prev?.dataset.from;
-  }
-
-  private attachPendingButtons(): void {
-    for (const node of this.log.querySelectorAll<HTMLElement>('.msg[data-id]')) {
-      if (node.dataset.from === 'customer' || node.querySelector('.suggestions')) continue;
-      const i = this.pendingButtons.findIndex((p) => p.text === node.dataset.text);
-      if (i >= 0 && Number(node.dataset.id) > this.lastCustomerId()) this.buttons(node, this.pendingButtons.splice(i, 1)[0]!.suggestions);
-    }
-  }
-
-  private lastCustomerId(): number {
-    const all = this.log.querySelectorAll<HTMLElement>('.msg[data-from="customer"][data-id]');
-    return all.length ? Number(all[all.length - 1]!.dataset.id) : 0;
+  /** Only the latest message's buttons are on offer (the engine takes those as clicks), and none while a message is
+   * being sent: an older message's buttons would answer a question no longer asked. */
+  private showButtons(): void {
+    const l = this.latest;
+    const on = l?.suggestions?.length && !this.log.querySelector('.msg.pending') ? l : undefined;
+    for (const box of this.log.querySelectorAll('.suggestions')) if (box.parentElement !== on?.node) box.remove();
+    if (on && !on.node.querySelector('.suggestions')) this.buttons(on.node, on.suggestions!);
   }
 
   private bubbleFor(m: Omit<Message, 'id'> & { id?: number }): HTMLDivElement {
@@ -419,10 +397,6 @@ class Widget {
     }
     node.append(box);
     this.scroll();
-  }
-
-  private clearButtons(): void {
-    for (const b of this.log.querySelectorAll('.suggestions')) b.remove();
   }
 
   private onQueue(q: Queue): void {
