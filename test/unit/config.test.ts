@@ -32,6 +32,8 @@ describe('Direct Line token key', () => {
       HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
       AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
       ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
+      MICROSOFT_APP_ID: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e',
+      MICROSOFT_APP_PASSWORD: 's3cret',
     };
     expect(() => loadConfig(production)).toThrow(/DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production/);
     const key = 'k'.repeat(32);
@@ -79,6 +81,7 @@ describe('Bot Framework identity', () => {
     HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
     AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
     ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
+    DIRECTLINE_TOKEN_SECRET: 'k'.repeat(32),
   };
   const appId = '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e';
   const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';

@@ -169,7 +169,9 @@ describe('Engine buttons', () => {
     expect((await engine.handle({ conversationId: conv.id, channel: 'test', text: 'title a', clientId: 'c-1' }))[0]!.source).toMatchObject({ kind: 'faq', id: 'a' });
     expect((await engine.transcript(conv.id, t[0]!.id))[0]).toMatchObject({ from: 'customer', action: 'faq:a', clientId: 'c-1' });
 
-    const { engine: bare, conv: other } = await setup({});
+    // The shared test knowledge base has a greeting entry (merged from the Direct Line branch): take it out.
+    const bare = new Engine({ kb: { ...kb, entries: kb.entries.filter((e) => e.id !== 'greeting') }, matcher: fakeMatcher({}), detector: new LanguageDetector(), store: new MemoryConversationStore() });
+    const other = await bare.createConversation({ channel: 'test' });
     expect(await bare.welcome(other.id)).toEqual([]);
     expect(await bare.transcript(other.id)).toEqual([]);
     await expect(bare.welcome('nope')).rejects.toMatchObject({ status: 404 });
