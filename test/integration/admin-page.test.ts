@@ -351,3 +351,41 @@ test('an editor sees the history without rollback buttons', async () => {
     await context.close();
   }
 }, 60_000);
+
+test('an unanswered message becomes a new entry from the inbox (POST {topic, entry}), and the bot answers it', async () => {
+  const LOYALTY = 'avez-vous un programme de fidélité avec des points ?';
+  expect(await sources('fr', LOYALTY)).toEqual([expect.objectContaining({ kind: 'fallback' })]);
+  const { context, offLoopback } = await loopbackContext(browser);
+  const page = await context.newPage();
+  const seen = watchPage(page);
+  try {
+    await page.goto(`${base}/admin`);
+    await page.getByTestId('login-token').fill(TOKEN);
+    await page.getByTestId('login-submit').click();
+    await expectText(page.getByTestId('who'), 'eve (editor)');
+    await page.getByRole('tab', { name: 'Unanswered' }).click();
+    const group = page.getByTestId('inbox-group').filter({ hasText: LOYALTY });
+    await group.getByTestId('inbox-new-entry').click();
+    const editor = page.getByTestId('entry-editor');
+    expect(await editor.getByTestId('editor-questions').inputValue()).toBe(LOYALTY);
+    await editor.getByTestId('editor-id').fill('loyalty-program');
+    await editor.getByTestId('editor-topic').fill('loyalty');
+    await editor.getByTestId('editor-title').fill('Programme de fidélité');
+    await editor.getByTestId('editor-answer').fill('Notre carte de fidélité gratuite vous fait gagner 1 point par euro dépensé.');
+    await editor.getByTestId('editor-save').click();
+    await page.locator('[data-testid=editor-force], [data-testid=entries-status]:not(:empty)').first().waitFor({ timeout: 10_000 });
+    if (await editor.getByTestId('editor-force').count()) await editor.getByTestId('editor-force').click();
+    const { version } = await published();
+    await expectText(page.getByTestId('entries-status'), `Created loyalty-program (version ${version}).`);
+    // A new topic: a new file.
+    expect(readFileSync(join(kbDir, 'loyalty.yaml'), 'utf8')).toContain('id: loyalty-program');
+    expect(await sources('fr', LOYALTY)).toEqual([expect.objectContaining({ kind: 'faq', id: 'loyalty-program' })]);
+    // The group was marked handled by eve.
+    expect((await app.store.inboxMarks()).filter((m) => m.state === 'handled' && m.by === 'eve' && m.terms.some((x) => x.startsWith('fidel')))).toHaveLength(1);
+    expect(seen.errors).toEqual([]);
+    expect(seen.dialogs).toEqual([]);
+    expect(offLoopback).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}, 60_000);
