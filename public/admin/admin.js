@@ -66,14 +66,20 @@
   /** A message for an API error, with the content issues or regressions it carries. @param {unknown} e */
   function describe(e) {
     if (!(e instanceof ApiError)) return String(e instanceof Error ? e.message : e);
-    const lines = [`${e.message} (${e.code})`];
-    if (e.code === 'INVALID_CONTENT' && Array.isArray(e.details))
-      for (const i of e.details) lines.push(`${i.file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`);
-    if (e.code === 'REGRESSION' && Array.isArray(e.details))
+    const listed = (e.code === 'INVALID_CONTENT' || e.code === 'REGRESSION') && Array.isArray(e.details);
+    // The server's message already spells the issues out after its first line; they are listed from `details`.
+    const head = listed ? e.message.split('\n')[0].replace(/:$/, '') : e.message;
+    const lines = [`${head} (${e.code})`];
+    if (listed && e.code === 'INVALID_CONTENT') for (const i of e.details) lines.push(issueLine(i));
+    if (listed && e.code === 'REGRESSION')
       for (const r of e.details) lines.push(`[${r.lang}] "${r.question}" would go to ${r.got ?? 'no entry'} instead of ${r.expected}`);
+    if (e.status === 403) lines.push('Your role may not do this.');
     if (e.status === 404 && e.code === 'NOT_FOUND') lines.push('This server does not offer this part of the admin API.');
     return lines.join('\n');
   }
+
+  /** @param {{file: string, line: number, column: number, path?: string, message: string}} i */
+  const issueLine = (i) => `${i.file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`;
 
   // ---- formatting ----
 
@@ -101,11 +107,19 @@
     fill($('login-error'), message);
   }
 
+  /** The logged-in user ({name, role}); the rollback buttons are only shown to the admin role. */
+  let me = { name: '', role: 'editor' };
+
   async function enter() {
     $('login').hidden = true;
     $('app').hidden = false;
     $('logout').hidden = false;
-    fill($('who'), 'logged in');
+    try {
+      me = await api('GET', '/api/admin/me');
+      fill($('who'), `${me.name} (${me.role})`);
+    } catch {
+      fill($('who'), 'logged in');
+    }
     await loadFigures();
   }
 
@@ -127,7 +141,7 @@
   // ---- tabs ----
 
   /** @type {Record<string, () => Promise<void>>} */
-  const loaders = { figures: () => loadFigures(), inbox: () => loadInbox(), entries: () => loadEntries(), try: async () => {}, status: () => loadStatus() };
+  const loaders = { figures: () => loadFigures(), inbox: () => loadInbox(), entries: () => loadEntries(), try: async () => {}, status: () => loadStatus(), history: () => loadHistory() };
 
   /** @param {string} name */
   async function showTab(name) {
@@ -438,11 +452,14 @@
       fill(out);
       try {
         let r;
-        if (entry) r = await api('PUT', `/api/admin/entries/${encodeURIComponent(entry.id)}`, { lang, title: title.value.trim(), questions: lines(), answer: answer.value.trim(), ...(force ? { force: true } : {}) });
+        // An emptied title or answer is sent as null: the text is removed in this language (the API refuses "").
+        const t = title.value.trim();
+        const a = answer.value.trim();
+        if (entry) r = await api('PUT', `/api/admin/entries/${encodeURIComponent(entry.id)}`, { lang, title: t || null, questions: lines(), answer: a || null, ...(force ? { force: true } : {}) });
         else
           r = await api('POST', '/api/admin/entries', {
             topic: topic.value.trim(),
-            entry: { id: id.value.trim(), kind: 'faq', title: { [lang]: title.value.trim() }, questions: { [lang]: lines() }, answer: { [lang]: answer.value.trim() } },
+            entry: { id: id.value.trim(), kind: 'faq', ...(t ? { title: { [lang]: t } } : {}), questions: { [lang]: lines() }, ...(a ? { answer: { [lang]: a } } : {}) },
             ...(force ? { force: true } : {}),
           });
         if (prefill.groupKey) await markGroup(prefill.groupKey, 'handled').catch(() => {});
@@ -464,17 +481,24 @@
     del?.addEventListener('click', () => {
       // An inline confirmation (no window.confirm: it blocks the page and is easy to click through).
       const sure = el('button', { type: 'button', 'data-testid': 'editor-delete-confirm' }, `Really delete ${entry.id}`);
-      sure.addEventListener('click', async () => {
+      /** @param {boolean} force */
+      const remove = async (force) => {
         try {
-          await api('DELETE', `/api/admin/entries/${encodeURIComponent(entry.id)}`);
+          const r = await api('DELETE', `/api/admin/entries/${encodeURIComponent(entry.id)}${force ? '?force=true' : ''}`);
           entriesCache = null;
           box.hidden = true;
-          fill($('entries-status'), `Deleted ${entry.id}.`);
+          fill($('entries-status'), `Deleted ${entry.id}${r?.version ? ` (version ${r.version})` : ''}.`);
           await loadEntries();
         } catch (e) {
           fill(out, describe(e));
+          if (e instanceof ApiError && e.code === 'REGRESSION' && !force) {
+            const again = el('button', { type: 'button', 'data-testid': 'editor-delete-force' }, 'Delete anyway');
+            again.addEventListener('click', () => void remove(true));
+            out.append(el('br'), again);
+          }
         }
-      });
+      };
+      sure.addEventListener('click', () => void remove(false));
       fill(out, sure);
     });
     title.focus();
@@ -499,6 +523,7 @@
         el('dt', {}, 'Decision'), el('dd', { 'data-testid': 'try-decision' }, String(decision)),
         el('dt', {}, 'Matched entry'), el('dd', { 'data-testid': 'try-match' }, show(r.match)),
         el('dt', {}, 'Runner-up'), el('dd', { 'data-testid': 'try-runner-up' }, show(r.runnerUp)),
+        el('dt', {}, 'Knowledge-base version'), el('dd', { 'data-testid': 'try-version' }, String(r.version ?? '–')),
       );
     } catch (e) {
       fill($('try-error'), describe(e));
@@ -517,12 +542,71 @@
         el('dt', {}, 'Published at'), el('dd', {}, s.publishedAt ? when(s.publishedAt) : '–'),
         el('dt', {}, 'Last reload'), el('dd', { 'data-testid': 'status-last-error' }, s.lastError ? `failed at ${when(s.lastError.at)}: the published version is still in use` : 'no error'),
       );
-      fill($('status-issues'), ...(s.lastError?.issues ?? []).map((i) => el('li', {}, `${i.file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`)));
+      fill($('status-issues'), ...(s.lastError?.issues ?? []).map((i) => el('li', {}, issueLine(i))));
     } catch (e) {
       fill($('status-error'), describe(e));
     }
   }
   $('status-refresh').addEventListener('click', () => void loadStatus());
+
+  // ---- history: audit log and versions ----
+
+  /** A short account of what an audit entry changed. @param {any} a */
+  function auditSummary(a) {
+    if (a.action === 'reload' || a.action === 'rollback') return `${a.before?.version ?? '?'} → ${a.after?.version ?? '?'}`;
+    if (!a.before || !a.after) return a.after ? 'created' : 'deleted';
+    const changed = [];
+    for (const field of ['title', 'questions', 'answer'])
+      for (const l of LANGS) if (JSON.stringify(a.before[field]?.[l] ?? null) !== JSON.stringify(a.after[field]?.[l] ?? null)) changed.push(`${field}.${l}`);
+    return changed.length ? `changed ${changed.join(', ')}` : 'no visible change';
+  }
+
+  async function loadHistory() {
+    fill($('history-error'));
+    let audit, versions;
+    try {
+      [audit, versions] = await Promise.all([api('GET', '/api/admin/audit?limit=50'), api('GET', '/api/admin/versions')]);
+    } catch (e) {
+      fill($('history-error'), describe(e));
+      return;
+    }
+    fill(
+      $('audit-list'),
+      ...audit.entries.map((/** @type {any} */ a) =>
+        el('li', { 'data-testid': 'audit-entry' }, `${when(a.at)} · ${a.user} · ${a.action}${a.entryId ? ` ${a.entryId}` : ''} · ${auditSummary(a)} · version ${a.version}`),
+      ),
+    );
+    if (!audit.entries.length) fill($('audit-list'), el('li', {}, 'No changes yet.'));
+    let current = '';
+    try {
+      current = (await api('GET', '/api/admin/status')).version;
+    } catch {
+      /* the list stays usable without the marker */
+    }
+    fill(
+      $('versions-list'),
+      ...versions.versions.map((/** @type {any} */ v) => {
+        const item = el('li', { 'data-testid': 'version', 'data-version': v.version }, `${v.version} · ${when(v.at)} · ${v.user} · ${v.action}`, v.version === current ? el('strong', {}, ' (published)') : null);
+        if (me.role === 'admin' && v.version !== current) {
+          const back = el('button', { type: 'button', 'data-testid': 'version-rollback' }, 'Roll back to this version');
+          back.addEventListener('click', async () => {
+            fill($('history-error'));
+            try {
+              const r = await api('POST', `/api/admin/versions/${encodeURIComponent(v.version)}/rollback`);
+              entriesCache = null;
+              fill($('history-status'), `Rolled back: version ${r.version} is published.`);
+              await loadHistory();
+            } catch (e) {
+              fill($('history-error'), describe(e));
+            }
+          });
+          item.append(' ', back);
+        }
+        return item;
+      }),
+    );
+  }
+  $('history-refresh').addEventListener('click', () => void loadHistory());
 
   // A token kept from earlier in this tab's session.
   if (sessionStorage.getItem(TOKEN_KEY)) void enter();

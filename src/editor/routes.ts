@@ -30,6 +30,10 @@ export function editorRoutes(service: EditorService, users: readonly AdminUser[]
   const editor = requireRole(users, 'editor');
   const admin = requireRole(users, 'admin');
 
+  // Who the token belongs to: the admin page shows it and offers rollback only to the admin role.
+  r.get('/api/admin/me', editor, (_req, res) => {
+    res.json(res.locals.user as AuthedUser);
+  });
   r.get('/api/admin/status', editor, (_req, res) => {
     res.json(service.status());
   });

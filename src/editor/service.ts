@@ -159,7 +159,13 @@ export class EditorService {
         return;
       }
       const hash = filesHash(files);
-      if (hash === this.hash || hash === this.refusedHash) return;
+      if (hash === this.hash) {
+        // The files are back to the published version (a broken edit undone): nothing is refused any more.
+        this.lastError = null;
+        this.refusedHash = undefined;
+        return;
+      }
+      if (hash === this.refusedHash) return;
       const built = buildContent(files, this.deps.dirs, this.deps.build);
       if (!built.content) {
         this.refusedHash = hash;

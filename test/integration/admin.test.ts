@@ -103,6 +103,10 @@ describe('auth and roles', () => {
     expect(forbidden.status).toBe(403);
     expect(forbidden.json.error.code).toBe('FORBIDDEN');
     expect((await call('GET', '/api/admin/status', undefined, ADMIN)).status).toBe(200);
+    // Who the token belongs to (the admin page offers rollback to the admin role only).
+    expect((await call('GET', '/api/admin/me')).json).toEqual({ name: 'alice', role: 'editor' });
+    expect((await call('GET', '/api/admin/me', undefined, ADMIN)).json).toEqual({ name: 'root', role: 'admin' });
+    expect((await call('GET', '/api/admin/me', undefined, null)).status).toBe(401);
   });
 });
 

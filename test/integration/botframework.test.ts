@@ -430,6 +430,7 @@ describe('production without a bot identity', () => {
           HANDOFF_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
           AGENT_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
           ADMIN_TOKENS: `ops:admin:${randomBytes(16).toString('hex')}`,
+          DIRECTLINE_TOKEN_SECRET: randomBytes(24).toString('hex'),
           MICROSOFT_APP_ID: '',
           MICROSOFT_APP_PASSWORD: '',
         }),
