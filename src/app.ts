@@ -169,9 +169,22 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
   });
   const insights = buildInsights({ kb: () => core.engine.content.kb, engine: core.engine, store }, config.defaultLang);
   const publicDir = join(__dirname, '..', 'public');
-  const routers = [insightsRoutes({ insights, users: config.admin.users }), metricsRoute(metrics, config.metrics.token), adminPage(publicDir)];
-  const widget = { bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins };
-  const http = createHttpApp({ engine: core.engine, log, maxBodyBytes: config.http.maxBodyBytes, publicDir, agentEvents, routers, admin: editorRoutes(editor, config.admin.users), directLine: directLine.routes, widget, botframework: botframeworkRoutes(gateway, config.http.maxBodyBytes) });
+  const routers = [
+    insightsRoutes({ insights, users: config.admin.users }),
+    metricsRoute(metrics, config.metrics.token),
+    adminPage(publicDir),
+    editorRoutes(editor, config.admin.users),
+    directLine.routes,
+  ];
+  const http = createHttpApp({
+    engine: core.engine,
+    log,
+    maxBodyBytes: config.http.maxBodyBytes,
+    publicDir,
+    rawBodyRouters: [agentEvents, botframeworkRoutes(gateway, config.http.maxBodyBytes)],
+    routers,
+    widget: { bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins },
+  });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
     ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),

@@ -13,16 +13,13 @@ export interface HttpDeps {
   log: Logger;
   maxBodyBytes: number;
   publicDir: string;
-  /** Agents' events (signed webhooks); mounted before the JSON parser since signatures cover the raw body. */
-  agentEvents?: Router;
-  /** Admin API, admin page and /metrics routers, mounted after the JSON parser. */
+  /**
+   * Routes that read their own request bodies, mounted before the JSON parser: agents' events (signatures cover
+   * the raw body) and the Bot Framework's POST /api/messages (larger activities).
+   */
+  rawBodyRouters?: Router[];
+  /** Every other feature's routes (admin API and page, /metrics, Direct Line), mounted after the JSON parser. */
   routers?: Router[];
-  /** Direct Line 3.0 for Microsoft Web Chat (/v3/directline, /webchat.html). */
-  directLine?: Router;
-  /** The editors' admin API (/api/admin/...), mounted after the JSON parser. */
-  admin?: Router;
-  /** The Bot Framework channel's routes (POST /api/messages), with their own body parser (larger activities). */
-  botframework?: Router;
   /** How often live event streams look for messages written by other instances. */
   streamPollMs?: number;
   /** The website widget: its script (bundled at startup) and the other sites allowed to embed it. */
@@ -34,8 +31,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.widget) app.use('/api/conversations', widgetCors(deps.widget.allowedOrigins));
-  if (deps.agentEvents) app.use(deps.agentEvents);
-  if (deps.botframework) app.use(deps.botframework);
+  for (const r of deps.rawBodyRouters ?? []) app.use(r);
   app.use(express.json({ limit: deps.maxBodyBytes }));
   const demo = readFileSync(join(deps.publicDir, 'index.html'), 'utf8');
 
@@ -48,8 +44,6 @@ export function createHttpApp(deps: HttpDeps): Express {
   for (const r of deps.routers ?? []) app.use(r);
   if (deps.widget?.bundle) app.use(widgetScriptRoute(deps.widget.bundle));
   app.use(widgetRoutes(deps.engine, deps.streamPollMs));
-  if (deps.directLine) app.use(deps.directLine);
-  if (deps.admin) app.use(deps.admin);
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
