@@ -219,6 +219,11 @@ export class Engine {
     return this.deps.store.transcript(id, afterId);
   }
 
+  /** The customer's message sent with this client id, if any (Direct Line recognises a client's retry by it). */
+  customerMessage(id: string, clientId: string): Promise<MessageRecord | undefined> {
+    return this.deps.store.customerMessage(id, clientId);
+  }
+
   handle(msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
     return this.serialized(msg.conversationId, () => this.pinned.run(this.live, () => this.turn(msg, trace)));
   }

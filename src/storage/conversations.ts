@@ -140,6 +140,8 @@ export interface ConversationStore extends OutboxStore, ChannelRefStore {
   saveTurn(state: ConversationState, messages: NewMessage[], effects?: TurnEffects): Promise<MessageRecord[]>;
   /** The transcript, oldest first, optionally only after a message id. */
   transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]>;
+  /** The customer's message sent with this client id (a client's retry is recognised by it), if any. */
+  customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined>;
   close(): Promise<void>;
 }
 
@@ -209,6 +211,11 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
 
   async transcript(conversationId: string, afterId = 0): Promise<MessageRecord[]> {
     return this.messages.filter((m) => m.conversationId === conversationId && m.id > afterId).map((m) => structuredClone(m));
+  }
+
+  async customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
+    const m = this.messages.find((x) => x.conversationId === conversationId && x.from === 'customer' && x.clientId === clientId);
+    return m && structuredClone(m);
   }
 
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {

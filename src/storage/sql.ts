@@ -609,6 +609,18 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
     return rows.map(decodeMessage);
   }
 
+  async customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('sender', '=', 'customer')
+      .where('client_id', '=', clientId)
+      .orderBy('id')
+      .executeTakeFirst();
+    return row ? decodeMessage(row) : undefined;
+  }
+
   async conversationsCreated(from: string, to: string): Promise<ConversationRecord[]> {
     const convs = await this.db.selectFrom('conversations').selectAll().where('created_at', '>=', from).where('created_at', '<', to).orderBy('created_at').orderBy('id').execute();
     const messages = await this.db

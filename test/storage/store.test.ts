@@ -201,6 +201,19 @@ describe.each([memory, sqlite, postgres])('conversation store contract: $name', 
     expect((await store.transcript(b.id, 0)).map((m) => m.text)).toEqual(['b1']);
   });
 
+  test("customerMessage finds the customer's message by its client id, in its conversation only", async () => {
+    const a = minimalState();
+    const b = minimalState();
+    await store.create(a);
+    await store.create(b);
+    const [, sent] = await store.append(a.id, [customer('a1'), customer('a2', { clientId: 'wc-1' })]);
+    await store.append(b.id, [customer('b1', { clientId: 'wc-2' })]);
+    expect(await store.customerMessage(a.id, 'wc-1')).toStrictEqual(sent);
+    expect(await store.customerMessage(a.id, 'wc-2')).toBeUndefined();
+    expect(await store.customerMessage(b.id, 'wc-1')).toBeUndefined();
+    expect(await store.customerMessage(a.id, 'nope')).toBeUndefined();
+  });
+
   test('saveTurn stores the new state and appends the messages', async () => {
     const s = minimalState();
     await store.create(s);

@@ -199,17 +199,15 @@ export function createDirectLine(deps: DirectLineDeps) {
       res.json({ id: clientId });
       return;
     }
-    const mine = (m: MessageRecord) => m.from === 'customer' && m.clientId === clientId;
-    const before = await engine.transcript(claims.conv);
     // The same activity posted again (a client's retry): answered once, acknowledged with the same id.
-    const seen = before.find(mine);
+    const seen = await engine.customerMessage(claims.conv, clientId);
     if (seen) {
       res.json({ id: String(seen.id) });
       return;
     }
     const incoming = incomingOf(activity as ActivityJson) ?? { text: '' };
     await engine.handle({ conversationId: claims.conv, channel: CHANNEL, ...incoming, clientId });
-    const stored = (await engine.transcript(claims.conv, before.length ? before[before.length - 1]!.id : 0)).find(mine);
+    const stored = await engine.customerMessage(claims.conv, clientId);
     res.json({ id: stored ? String(stored.id) : clientId });
   });
 
