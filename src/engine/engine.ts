@@ -367,6 +367,13 @@ export class Engine {
     return this.statusOf(state);
   }
 
+  /** What the customer is told about the queue (place and wait, or when agents are back), for proactive updates. */
+  async queueReply(conversationId: string, lang: Lang): Promise<Reply | undefined> {
+    const state = await this.deps.store.get(conversationId);
+    if (!state?.handoff) return undefined;
+    return this.statusReply(state, lang);
+  }
+
   private async statusOf(state: ConversationState): Promise<QueueStatus> {
     const h = state.handoff!;
     const open = this.hours.isOpen(h.queue, this.now());

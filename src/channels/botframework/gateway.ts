@@ -4,7 +4,6 @@ import type { BotAppType } from '../../config';
 import { ConfigError } from '../../domain/errors';
 import type { Lang, Reply } from '../../domain/types';
 import type { Engine, QueueStatus } from '../../engine/engine';
-import { HANDOFF_MESSAGES } from '../../handoff/messages';
 import type { OutboxStore } from '../../handoff/types';
 import type { ChannelRef, ChannelRefStore, MessageRecord } from '../../storage/conversations';
 import { buttonPolicy, incomingOf, recordActivity, replyActivity, type ActivityJson } from '../activity';
@@ -313,10 +312,8 @@ export class BotFrameworkGateway {
       this.enqueue(conversationId, async () => {
         const ref = await this.deps.refs.channelRef(conversationId);
         if (!ref) return;
-        const lang = await this.langOf(conversationId, ref);
-        const m = HANDOFF_MESSAGES[lang];
-        const reply: Reply = { text: m.queued(st.position, st.estimatedWaitMs), suggestions: [{ label: m.cancelButton, value: 'handoff:cancel' }], source: { kind: 'handoff', id: 'queue' }, lang };
-        await this.send(ref, [replyActivity(reply, buttonPolicy(ref.channelId, ref.conversation.conversationType))]);
+        const reply = await this.deps.engine.queueReply(conversationId, await this.langOf(conversationId, ref));
+        if (reply) await this.send(ref, [replyActivity(reply, buttonPolicy(ref.channelId, ref.conversation.conversationType))]);
       });
     }
     if (soonest < Infinity && this.started) {
