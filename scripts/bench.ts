@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCore } from '../src/app';
 import { loadConfig } from '../src/config';
-import { MemoryConversationStore, type ConversationStore } from '../src/storage/conversations';
+import { MemoryConversationStore } from '../src/storage/memory';
+import type { ConversationStore } from '../src/storage/ports';
 import { SqlConversationStore } from '../src/storage/sql';
 
 const SCRIPT = [

@@ -11,7 +11,7 @@ import { loadConfig } from '../src/config';
 import { FileConnector } from '../src/connectors/file';
 import { ConnectorError, type Connector } from '../src/connectors/types';
 import { LANGS, type Reply } from '../src/domain/types';
-import { MemoryConversationStore } from '../src/storage/conversations';
+import { MemoryConversationStore } from '../src/storage/memory';
 
 const ROOT = join(__dirname, '..');
 const expectation = z.object({ kind: z.string().optional(), id: z.string().optional(), contains: z.string().min(1).optional() }).strict();

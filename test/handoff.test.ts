@@ -14,8 +14,8 @@ import { loadConfig } from '../src/config';
 import { FileConnector } from '../src/connectors/file';
 import { LANGS, type ReplySource } from '../src/domain/types';
 import type { AgentEvent } from '../src/engine/engine';
-import { HANDOFF_REASONS, QUEUES } from '../src/handoff/types';
-import { MemoryConversationStore } from '../src/storage/conversations';
+import { HANDOFF_REASONS, QUEUES } from '../src/domain/handoff';
+import { MemoryConversationStore } from '../src/storage/memory';
 
 const ROOT = join(__dirname, '..');
 const expectation = z

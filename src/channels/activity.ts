@@ -1,5 +1,5 @@
 import type { Lang, Reply, Suggestion } from '../domain/types';
-import type { MessageRecord } from '../storage/conversations';
+import type { MessageRecord } from '../domain/conversation';
 
 /**
  * The Activity protocol (Bot Framework / Azure Bot Service / Direct Line 3.0), as plain JSON: only the fields

@@ -1,5 +1,5 @@
 import type { Engine } from '../engine/engine';
-import type { MessageRecord } from '../storage/conversations';
+import type { MessageRecord } from '../domain/conversation';
 
 export interface FollowOptions {
   /** Resume after this message id (0: from the start). */

@@ -5,7 +5,7 @@ import { LANGS, type Lang } from '../domain/types';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine';
 import type { OpeningHours } from '../handoff/policy';
 import { parseAdminTokens, type AdminUser } from '../server/auth';
-import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../handoff/types';
+import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const num = (name: string, def: number, min: number, max: number) =>
   z

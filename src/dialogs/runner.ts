@@ -1,7 +1,7 @@
 import type { Connector } from '../connectors/types';
 import { ConnectorError } from '../connectors/types';
 import type { Lang, Reply, Suggestion } from '../domain/types';
-import type { DialogState } from '../storage/conversations';
+import type { DialogState } from '../domain/conversation';
 import type { Dialog, DialogSet } from './loader';
 import { DIALOG_MESSAGES } from './messages';
 import type { AskStep, BranchCase, Condition, Message, Step } from './schema';

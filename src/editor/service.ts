@@ -6,7 +6,8 @@ import { LANGS, type KbEntry, type Lang } from '../domain/types';
 import { decide, type Engine } from '../engine/engine';
 import { selfTest } from '../knowledge/selfTest';
 import { fold } from '../nlp/normalize';
-import type { AuditEntry, EditorStore, VersionRecord } from '../storage/editor';
+import type { AuditEntry, VersionRecord } from '../domain/editor';
+import type { EditorStore } from '../storage/ports';
 import { buildContent, filesHash, readContentFiles, type BuildOptions, type BuiltContent, type ContentDirs, type ContentFiles } from './content';
 import { addQuestion, appendEntry, editEntry, newTopicFile, removeEntry, setLangText, setQuestions } from './yamlEdit';
 

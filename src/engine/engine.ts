@@ -7,12 +7,13 @@ import type { DialogRunner } from '../dialogs/runner';
 import { CANCEL_WORDS, DIALOG_MESSAGES, HELP_WORDS } from '../dialogs/messages';
 import { EMAIL } from '../dialogs/slots';
 import { fold } from '../nlp/normalize';
-import { newConversationState, type ConversationState, type ConversationStore, type MessageRecord, type NewMessage, type TurnEffects } from '../storage/conversations';
+import { newConversationState, type ConversationState, type MessageRecord, type NewMessage } from '../domain/conversation';
+import { HANDOFF_REASONS, type HandoffReason, type HandoffState, type NewOutboxEvent, type QueueName } from '../domain/handoff';
+import type { ConversationStore, TurnEffects } from '../storage/ports';
 import { EventEmitter } from 'node:events';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { HANDOFF_MESSAGES, formatOpening } from '../handoff/messages';
 import { AngerDetector, BusinessHours, queueFor } from '../handoff/policy';
-import { HANDOFF_REASONS, type HandoffReason, type HandoffState, type NewOutboxEvent, type QueueName } from '../handoff/types';
 import { MESSAGES } from './messages';
 
 export interface EngineOptions {

@@ -1,7 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import { ConfigError } from '../domain/errors';
 import { webhookHeaders } from './signing';
-import type { OutboxEvent, OutboxStore } from './types';
+import type { OutboxEvent } from '../domain/handoff';
+import type { OutboxStore } from '../storage/ports';
 
 /**
  * Retry delays in ms after each failed attempt (5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h): an event is tried

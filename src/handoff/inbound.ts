@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { AppError } from '../domain/errors';
 import type { AgentEvent, Engine } from '../engine/engine';
-import type { OutboxStore } from './types';
+import type { OutboxStore } from '../storage/ports';
 
 const agent = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 const conversationId = z.string().min(1).max(100);

@@ -1,6 +1,6 @@
 import type { Lang } from '../domain/types';
 import { fold } from '../nlp/normalize';
-import type { HandoffReason, QueueName } from './types';
+import type { HandoffReason, QueueName } from '../domain/handoff';
 
 interface Sentiment {
   getSentiment(words: string[]): number;

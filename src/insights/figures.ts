@@ -1,6 +1,6 @@
 import type { Lang, ReplyKind, ReplySource } from '../domain/types';
-import type { ConversationRecord } from '../storage/insights';
-import type { MessageRecord } from '../storage/conversations';
+import type { MessageRecord } from '../domain/conversation';
+import type { ConversationRecord } from '../domain/insights';
 
 /**
  * Service figures, computed from stored conversations. The definitions (also in README "Service figures"):

@@ -1,5 +1,5 @@
 import type { Lang } from '../domain/types';
-import type { ConversationRecord, InboxMark } from '../storage/insights';
+import type { ConversationRecord, InboxMark } from '../domain/insights';
 
 /** Why a customer message counts as unanswered. */
 export type UnansweredReason = 'fallback' | 'clarify' | 'low-confidence';

@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors';
 import type { KnowledgeBase, Lang, ReplySource } from '../domain/types';
-import type { InboxMarkState, InsightsStore } from '../storage/insights';
+import type { InboxMarkState } from '../domain/insights';
+import type { InsightsStore } from '../storage/ports';
 import { computeFigures, matchesFilter, type FigureFilter, type Figures, type TopicOf } from './figures';
 import { groupUnanswered, termsOfKey, unansweredMessages, type InboxGroup, type InboxOptions } from './inbox';
 

@@ -1,8 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineObserver } from '../engine/engine';
 import type { DeliveryObserver } from '../handoff/delivery';
-import type { OutboxStore } from '../handoff/types';
-import type { InsightsStore } from '../storage/insights';
+import type { InsightsStore, OutboxStore } from '../storage/ports';
 
 /**
  * Prometheus metrics on a registry of their own (never prom-client's global one: two apps in one process, as in

@@ -5,10 +5,11 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Generated, 
 import { Pool } from 'pg';
 import { AppError, ConfigError } from '../domain/errors';
 import type { Lang, ReplySource, Suggestion } from '../domain/types';
-import type { HandoffState, OutboxEvent, QueueName } from '../handoff/types';
-import { handoffFromEvent, type ConversationRecord, type InboxMark, type InboxMarkState, type InsightsStore } from './insights';
-import { SqlEditorStore, type EditorStore, type EditorTables } from './editor';
-import { newWebhookId, replayed, webhookBody, type ChannelRef, type ConversationState, type ConversationStore, type DialogState, type MessageRecord, type NewMessage, type TurnEffects } from './conversations';
+import type { ChannelRef, ConversationState, DialogState, MessageRecord, NewMessage } from '../domain/conversation';
+import { handoffFromEvent, webhookBody, type HandoffState, type OutboxEvent, type QueueName } from '../domain/handoff';
+import type { ConversationRecord, InboxMark, InboxMarkState } from '../domain/insights';
+import { SqlEditorStore, type EditorTables } from './editor';
+import { newWebhookId, replayed, type ConversationStore, type EditorStore, type InsightsStore, type TurnEffects } from './ports';
 
 type SqlDialectName = 'sqlite' | 'postgres';
 

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { newConversationState } from '../../src/storage/conversations';
+import { newConversationState } from '../../src/domain/conversation';
 import { SqlConversationStore } from '../../src/storage/sql';
 
 const ROOT = resolve(__dirname, '..', '..');

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MemoryEditorStore, type EditorStore } from '../../src/storage/editor';
+import { MemoryEditorStore } from '../../src/storage/memory';
+import type { EditorStore } from '../../src/storage/ports';
 import { SqlConversationStore } from '../../src/storage/sql';
 
 /** The editors' audit log and version snapshots: one contract on memory, SQLite and PostgreSQL (never skipped). */

@@ -7,12 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Lang, ReplySource } from '../../src/domain/types';
-import type { HandoffReason, QueueName } from '../../src/handoff/types';
+import { newConversationState, type NewMessage } from '../../src/domain/conversation';
+import type { HandoffReason, QueueName } from '../../src/domain/handoff';
+import { MemoryConversationStore } from '../../src/storage/memory';
+import type { ConversationStore, InsightsStore } from '../../src/storage/ports';
 import { Insights } from '../../src/insights/service';
 import { loadKnowledgeBase } from '../../src/knowledge/loader';
 import { Analyzer } from '../../src/nlp/analyzer';
-import { MemoryConversationStore, newConversationState, type ConversationStore, type NewMessage } from '../../src/storage/conversations';
-import type { InsightsStore } from '../../src/storage/insights';
 import { SqlConversationStore } from '../../src/storage/sql';
 import { freshPgDatabase } from '../support/postgres';
 

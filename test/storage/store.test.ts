@@ -6,8 +6,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { AppError, ConfigError } from '../../src/domain/errors';
 import { WEBHOOK_DISABLED_SETTING, enableEndpoint } from '../../src/handoff/delivery';
-import type { HandoffState, OutboxEvent, QueueName } from '../../src/handoff/types';
-import { MemoryConversationStore, newConversationState, type ChannelRef, type ConversationState, type ConversationStore, type NewMessage } from '../../src/storage/conversations';
+import { newConversationState, type ChannelRef, type ConversationState, type NewMessage } from '../../src/domain/conversation';
+import type { HandoffState, OutboxEvent, QueueName } from '../../src/domain/handoff';
+import { MemoryConversationStore } from '../../src/storage/memory';
+import type { ConversationStore } from '../../src/storage/ports';
 import { SqlConversationStore, createStore } from '../../src/storage/sql';
 
 /**

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { ConfigError } from '../../src/domain/errors';
 import { DEFAULT_SCHEDULE, DeliveryWorker, WEBHOOK_DISABLED_SETTING, enableEndpoint, parseRetryAfter, type DeliveryOptions } from '../../src/handoff/delivery';
-import type { OutboxEvent } from '../../src/handoff/types';
-import { MemoryConversationStore, newConversationState, type ConversationState } from '../../src/storage/conversations';
+import { newConversationState, type ConversationState } from '../../src/domain/conversation';
+import type { OutboxEvent } from '../../src/domain/handoff';
+import { MemoryConversationStore } from '../../src/storage/memory';
 
 const SECRET = `whsec_${Buffer.from('delivery-test secret, 32 bytes!!').toString('base64')}`;
 const SECRET_KEY = SECRET.slice('whsec_'.length);

@@ -6,7 +6,8 @@ import { Engine } from '../../src/engine/engine';
 import { addQuestion, appendEntry, editEntry, removeEntry, setLangText, setQuestions } from '../../src/editor/yamlEdit';
 import type { Matcher, MatchResult } from '../../src/matching/matcher';
 import { LanguageDetector } from '../../src/nlp/language';
-import { MemoryConversationStore, type NewMessage } from '../../src/storage/conversations';
+import type { NewMessage } from '../../src/domain/conversation';
+import { MemoryConversationStore } from '../../src/storage/memory';
 
 const KB_DIR = resolve(__dirname, '..', '..', 'knowledge-base');
 const files = readdirSync(KB_DIR)

@@ -2,7 +2,7 @@ import type { KbEntry, KnowledgeBase, Lang } from '../../src/domain/types';
 import { Engine } from '../../src/engine/engine';
 import type { Matcher, MatchResult } from '../../src/matching/matcher';
 import { LanguageDetector } from '../../src/nlp/language';
-import { MemoryConversationStore } from '../../src/storage/conversations';
+import { MemoryConversationStore } from '../../src/storage/memory';
 
 const entry = (id: string, kind: KbEntry['kind'] = 'faq', followUps: string[] = [], topic = 'warranty'): KbEntry => ({
   id,

@@ -4,8 +4,8 @@ import { duration, formatFigures } from '../../src/insights/format';
 import { groupUnanswered, jaccard, keyOf, termsOfKey, unansweredMessages } from '../../src/insights/inbox';
 import { parseSince } from '../../src/insights/service';
 import { computeFigures } from '../../src/insights/figures';
-import { newConversationState, type MessageRecord } from '../../src/storage/conversations';
-import type { ConversationRecord } from '../../src/storage/insights';
+import { newConversationState, type MessageRecord } from '../../src/domain/conversation';
+import type { ConversationRecord } from '../../src/domain/insights';
 
 let id = 0;
 const msg = (from: MessageRecord['from'], text: string, source?: ReplySource, extra: Partial<MessageRecord> = {}): MessageRecord => ({

@@ -1,6 +1,7 @@
 import { DeliveryWorker } from '../../src/handoff/delivery';
 import { Metrics } from '../../src/metrics/metrics';
-import { MemoryConversationStore, newConversationState } from '../../src/storage/conversations';
+import { newConversationState } from '../../src/domain/conversation';
+import { MemoryConversationStore } from '../../src/storage/memory';
 
 const SECRET = `whsec_${Buffer.from('metrics-test secret, 32 bytes!!!').toString('base64')}`;
 

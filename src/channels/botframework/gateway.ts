@@ -4,8 +4,8 @@ import type { BotAppType } from '../../config';
 import { ConfigError } from '../../domain/errors';
 import type { Lang, Reply } from '../../domain/types';
 import type { Engine, QueueStatus } from '../../engine/engine';
-import type { OutboxStore } from '../../handoff/types';
-import type { ChannelRef, ChannelRefStore, MessageRecord } from '../../storage/conversations';
+import type { ChannelRef, MessageRecord } from '../../domain/conversation';
+import type { ChannelRefStore, OutboxStore } from '../../storage/ports';
 import { buttonPolicy, incomingOf, recordActivity, replyActivity, type ActivityJson } from '../activity';
 import { conversationReference, langOfLocale, refChanged, refOf } from './references';
 

@@ -1,5 +1,5 @@
 import type { Lang } from '../../domain/types';
-import type { ChannelRef } from '../../storage/conversations';
+import type { ChannelRef } from '../../domain/conversation';
 import type { ActivityJson } from '../activity';
 
 /** Our language for a channel locale ("fr-FR", "ro", "en-GB"), or undefined for the others. */

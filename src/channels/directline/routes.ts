@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { AppError, parseBody } from '../../domain/errors';
 import { isLang, type Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
-import type { MessageRecord } from '../../storage/conversations';
+import type { MessageRecord } from '../../domain/conversation';
 import { buttonPolicy, incomingOf, recordActivity, type ActivityJson } from '../activity';
 import { followConversation } from '../follow';
 import { DirectLineTokens, type TokenClaims } from './tokens';

@@ -1,149 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
 import { AppError } from '../domain/errors';
-import type { Lang, ReplySource, Suggestion } from '../domain/types';
-import type { HandoffState, NewOutboxEvent, OutboxEvent, OutboxStore, QueueName } from '../handoff/types';
-import { handoffFromEvent, type ConversationRecord, type InboxMark, type InsightsStore } from './insights';
-
-export interface MessageRecord {
-  /** Increasing per store (autoincrement): streams replay "after the last seen id". */
-  id: number;
-  conversationId: string;
-  at: string;
-  from: 'customer' | 'bot' | 'agent';
-  text: string;
-  /** For a button click: the button's value (text then holds its label or value). */
-  action?: string;
-  source?: ReplySource;
-  /** Knowledge-base version that produced a bot reply. */
-  kbVersion?: string;
-  /** Buttons offered with a bot reply (kept so that a reloaded history or a replayed channel can show them). */
-  suggestions?: Suggestion[];
-  /** A customer message's id given by the sending client (Direct Line clientActivityID): echoed back with it. */
-  clientId?: string;
-}
-
-export type NewMessage = Omit<MessageRecord, 'id' | 'conversationId'>;
-
-/** Where a conversation stands in a dialog: enough to resume at the same step after a restart. */
-export interface DialogState {
-  dialogId: string;
-  /** Index of the step being asked. */
-  step: number;
-  /** Slot values collected so far. */
-  slots: Record<string, string>;
-  /** Failed answers at the current step. */
-  attempts: number;
-  /** Records looked up so far (flat string fields), by the name given in the dialog (`as`). */
-  records?: Record<string, Record<string, string>>;
-  /** A question waiting for yes/no ("drop the current request?"), with the message that caused it. */
-  pending?: { kind: 'switch'; text: string };
-}
-
-export interface ConversationState {
-  id: string;
-  channel: string;
-  /** SHA-256 of the customer's bearer token (the token itself is never stored). */
-  tokenHash?: string;
-  lang?: Lang;
-  createdAt: string;
-  updatedAt: string;
-  /** Consecutive replies that were fallbacks. */
-  misunderstandings: number;
-  dialog: DialogState | null;
-  /** The bot asked the satisfaction question and waits for a 1-5 answer. */
-  awaitingCsat: boolean;
-  csat: { score: number; at: string } | null;
-  /** With a person (queued or active), or null when the bot is talking. */
-  handoff: HandoffState | null;
-  /** Topic of the last knowledge-base answer (routes a later request for a person). */
-  lastTopic?: string;
-  /** Buttons offered by the bot's last reply: typing one's label counts as clicking it (text-only channels, imBack). */
-  offered?: Suggestion[];
-}
-
-/** A new conversation: the bot talking, nothing asked yet. */
-export function newConversationState(o: { id: string; at: string; channel: string; lang?: Lang; tokenHash?: string }): ConversationState {
-  return {
-    id: o.id,
-    channel: o.channel,
-    ...(o.tokenHash ? { tokenHash: o.tokenHash } : {}),
-    ...(o.lang ? { lang: o.lang } : {}),
-    createdAt: o.at,
-    updatedAt: o.at,
-    misunderstandings: 0,
-    dialog: null,
-    awaitingCsat: false,
-    csat: null,
-    handoff: null,
-  };
-}
-
-/** What a turn changes besides the conversation and its messages, written in the same transaction. */
-export interface TurnEffects {
-  /** Webhook events for the agents (the outbox). */
-  events?: NewOutboxEvent[];
-  /** The id of the signed inbound webhook that caused the turn: refused (409) if it was seen before. */
-  inboundId?: string;
-  /** An agent joined: the delay feeds the estimated wait shown to the next customers. */
-  joined?: { queue: QueueName; requestedAt: string; joinedAt: string };
-}
-
-export const replayed = (id: string) => new AppError('REPLAYED', `webhook id "${id}" was already received`, 409);
-
-export const newWebhookId = () => `msg_${randomBytes(16).toString('base64url')}`;
-
-/** The JSON body of an outgoing webhook (Standard Webhooks: type, timestamp, data). */
-export function webhookBody(e: NewOutboxEvent, conversationId: string, seq: number, at: string): string {
-  return JSON.stringify({ type: e.type, timestamp: at, data: { conversationId, seq, ...e.data } });
-}
-
-/**
- * Where a conversation lives on a Bot Framework channel (Teams, Web Chat through Azure Bot Service): what is needed
- * to write to the customer later (agents' replies, queue updates) from any instance, after a restart. Plain data,
- * independent of the SDK that sends the messages.
- */
-export interface ChannelRef {
-  /** Our conversation. */
-  conversationId: string;
-  /** 'msteams', 'webchat', 'emulator'... */
-  channelId: string;
-  serviceUrl: string;
-  /** The channel's conversation; (channelId, conversation.id) is unique. */
-  conversation: { id: string; conversationType?: string; tenantId?: string; isGroup?: boolean };
-  bot: { id: string; name?: string };
-  user: { id: string; name?: string; aadObjectId?: string };
-  locale?: string;
-  updatedAt: string;
-}
-
-/** Conversation references of the Bot Framework channel. */
-export interface ChannelRefStore {
-  /**
-   * Store `ref` unless (channelId, conversation.id) already has a reference: then update its service URL, user and
-   * locale and keep its conversation. Returns what is stored (the caller uses the returned conversation id).
-   */
-  linkChannel(ref: ChannelRef): Promise<ChannelRef>;
-  channelRef(conversationId: string): Promise<ChannelRef | undefined>;
-  channelRefByExternal(channelId: string, externalConversationId: string): Promise<ChannelRef | undefined>;
-}
-
-/**
- * Conversations, their transcripts, dialog state and satisfaction answers. Implementations: in memory (tests,
- * terminal chat), SQLite (default, a file under data/) and PostgreSQL (DATABASE_URL), with the same test suite.
- */
-export interface ConversationStore extends OutboxStore, ChannelRefStore {
-  create(state: ConversationState): Promise<void>;
-  get(id: string): Promise<ConversationState | undefined>;
-  /** Append messages (customer message before it is processed, so nothing written is lost). */
-  append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]>;
-  /** Save the new state, append the turn's messages and queue its webhook events atomically (one transaction). */
-  saveTurn(state: ConversationState, messages: NewMessage[], effects?: TurnEffects): Promise<MessageRecord[]>;
-  /** The transcript, oldest first, optionally only after a message id. */
-  transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]>;
-  /** The customer's message sent with this client id (a client's retry is recognised by it), if any. */
-  customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined>;
-  close(): Promise<void>;
-}
+import { handoffFromEvent, webhookBody, type OutboxEvent, type QueueName } from '../domain/handoff';
+import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
+import type { ConversationRecord, InboxMark } from '../domain/insights';
+import { newWebhookId, replayed, type ConversationStore, type EditorStore, type InsightsStore, type TurnEffects } from './ports';
 
 const SENDERS: readonly string[] = ['customer', 'bot', 'agent'] satisfies MessageRecord['from'][];
 
@@ -343,4 +203,35 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   }
 
   async close(): Promise<void> {}
+}
+
+export class MemoryEditorStore implements EditorStore {
+  private readonly audit: AuditEntry[] = [];
+  private readonly versions: VersionSnapshot[] = [];
+
+  async appendAudit(e: NewAuditEntry): Promise<AuditEntry> {
+    const row = structuredClone({ ...e, id: this.audit.length + 1 });
+    this.audit.push(row);
+    return structuredClone(row);
+  }
+
+  async listAudit(limit: number): Promise<AuditEntry[]> {
+    return structuredClone(this.audit.slice(-limit).reverse());
+  }
+
+  async saveVersion(v: VersionSnapshot): Promise<void> {
+    this.versions.push(structuredClone(v));
+  }
+
+  async listVersions(limit: number): Promise<VersionRecord[]> {
+    return this.versions
+      .slice(-limit)
+      .reverse()
+      .map(({ version, at, user, action }) => ({ version, at, user, action }));
+  }
+
+  async getVersion(version: string): Promise<VersionSnapshot | undefined> {
+    const v = [...this.versions].reverse().find((x) => x.version === version);
+    return v ? structuredClone(v) : undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import type { Lang } from '../domain/types';
+import type { Lang } from './types';
 
 /** Why a conversation goes to a person; travels with the handoff. */
 export type HandoffReason = 'customer-request' | 'misunderstood' | 'dialog-failed' | 'lookup-failed' | 'angry' | 'content';
@@ -48,31 +48,26 @@ export interface OutboxEvent {
   deliveredAt?: string;
 }
 
-/** Persistence the handoff queue needs, implemented by the SQL store (and the memory store for unit tests). */
-export interface OutboxStore {
-  /**
-   * Due events, at most `limit`, each the earliest undelivered event of its conversation (per-conversation order),
-   * leased until `now + leaseMs` so that no other worker takes them meanwhile.
-   */
-  claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]>;
-  markDelivered(id: number, at: Date): Promise<void>;
-  markRetry(id: number, attempts: number, nextAttemptAt: Date, error: string): Promise<void>;
-  markDead(id: number, attempts: number, error: string): Promise<void>;
-  /** Dead letters, oldest first. */
-  listDead(): Promise<OutboxEvent[]>;
-  /** Put a dead letter back in the queue (same webhook-id and body); false if it is not dead. */
-  replay(id: number, now: Date): Promise<boolean>;
-  /** Every event of a conversation (tests, operators). */
-  events(conversationId: string): Promise<OutboxEvent[]>;
-  /** Pending events (queue length for metrics). */
-  pendingCount(): Promise<number>;
-  /** Inbound webhook ids already processed: false if `webhookId` was seen before (replay). */
-  rememberInbound(webhookId: string, at: Date): Promise<boolean>;
-  /** Place in the queue (1 = next) of a queued handoff. */
-  queuePosition(queue: QueueName, requestedAt: string, conversationId: string): Promise<number>;
-  /** Recent handoff-to-join delays in ms (newest first), for the estimated wait. */
-  recentJoinDelays(queue: QueueName, limit: number): Promise<number[]>;
-  /** Settings such as a disabled webhook endpoint (410 Gone). */
-  getSetting(key: string): Promise<string | undefined>;
-  setSetting(key: string, value: string | null): Promise<void>;
+/** The JSON body of an outgoing webhook (Standard Webhooks: type, timestamp, data). */
+export function webhookBody(e: NewOutboxEvent, conversationId: string, seq: number, at: string): string {
+  return JSON.stringify({ type: e.type, timestamp: at, data: { conversationId, seq, ...e.data } });
+}
+
+/** A handoff requested in a conversation, read back from its `handoff.requested` outbox event. */
+export interface HandoffRecord {
+  reason: HandoffReason;
+  queue: QueueName;
+  requestedAt: string;
+}
+
+/** The handoff of a `handoff.requested` event body (undefined if the body is not one). */
+export function handoffFromEvent(body: string): HandoffRecord | undefined {
+  try {
+    const b = JSON.parse(body) as { timestamp?: string; data?: { reason?: HandoffReason; queue?: QueueName; requestedAt?: string } };
+    if (!b.data?.reason || !b.data.queue) return undefined;
+    // requestedAt is the engine's clock at the request; older events only have the outbox timestamp.
+    return { reason: b.data.reason, queue: b.data.queue, requestedAt: b.data.requestedAt ?? b.timestamp ?? '' };
+  } catch {
+    return undefined;
+  }
 }

@@ -1,0 +1,95 @@
+import type { HandoffState } from './handoff';
+import type { Lang, ReplySource, Suggestion } from './types';
+
+export interface MessageRecord {
+  /** Increasing per store (autoincrement): streams replay "after the last seen id". */
+  id: number;
+  conversationId: string;
+  at: string;
+  from: 'customer' | 'bot' | 'agent';
+  text: string;
+  /** For a button click: the button's value (text then holds its label or value). */
+  action?: string;
+  source?: ReplySource;
+  /** Knowledge-base version that produced a bot reply. */
+  kbVersion?: string;
+  /** Buttons offered with a bot reply (kept so that a reloaded history or a replayed channel can show them). */
+  suggestions?: Suggestion[];
+  /** A customer message's id given by the sending client (Direct Line clientActivityID): echoed back with it. */
+  clientId?: string;
+}
+
+export type NewMessage = Omit<MessageRecord, 'id' | 'conversationId'>;
+
+/** Where a conversation stands in a dialog: enough to resume at the same step after a restart. */
+export interface DialogState {
+  dialogId: string;
+  /** Index of the step being asked. */
+  step: number;
+  /** Slot values collected so far. */
+  slots: Record<string, string>;
+  /** Failed answers at the current step. */
+  attempts: number;
+  /** Records looked up so far (flat string fields), by the name given in the dialog (`as`). */
+  records?: Record<string, Record<string, string>>;
+  /** A question waiting for yes/no ("drop the current request?"), with the message that caused it. */
+  pending?: { kind: 'switch'; text: string };
+}
+
+export interface ConversationState {
+  id: string;
+  channel: string;
+  /** SHA-256 of the customer's bearer token (the token itself is never stored). */
+  tokenHash?: string;
+  lang?: Lang;
+  createdAt: string;
+  updatedAt: string;
+  /** Consecutive replies that were fallbacks. */
+  misunderstandings: number;
+  dialog: DialogState | null;
+  /** The bot asked the satisfaction question and waits for a 1-5 answer. */
+  awaitingCsat: boolean;
+  csat: { score: number; at: string } | null;
+  /** With a person (queued or active), or null when the bot is talking. */
+  handoff: HandoffState | null;
+  /** Topic of the last knowledge-base answer (routes a later request for a person). */
+  lastTopic?: string;
+  /** Buttons offered by the bot's last reply: typing one's label counts as clicking it (text-only channels, imBack). */
+  offered?: Suggestion[];
+}
+
+/** A new conversation: the bot talking, nothing asked yet. */
+export function newConversationState(o: { id: string; at: string; channel: string; lang?: Lang; tokenHash?: string }): ConversationState {
+  return {
+    id: o.id,
+    channel: o.channel,
+    ...(o.tokenHash ? { tokenHash: o.tokenHash } : {}),
+    ...(o.lang ? { lang: o.lang } : {}),
+    createdAt: o.at,
+    updatedAt: o.at,
+    misunderstandings: 0,
+    dialog: null,
+    awaitingCsat: false,
+    csat: null,
+    handoff: null,
+  };
+}
+
+/**
+ * Where a conversation lives on a Bot Framework channel (Teams, Web Chat through Azure Bot Service): what is needed
+ * to write to the customer later (agents' replies, queue updates) from any instance, after a restart. Plain data,
+ * independent of the SDK that sends the messages.
+ */
+export interface ChannelRef {
+  /** Our conversation. */
+  conversationId: string;
+  /** 'msteams', 'webchat', 'emulator'... */
+  channelId: string;
+  serviceUrl: string;
+  /** The channel's conversation; (channelId, conversation.id) is unique. */
+  conversation: { id: string; conversationType?: string; tenantId?: string; isGroup?: boolean };
+  bot: { id: string; name?: string };
+  user: { id: string; name?: string; aadObjectId?: string };
+  locale?: string;
+  updatedAt: string;
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
+import { AppError } from '../domain/errors';
+import type { NewOutboxEvent, OutboxEvent, QueueName } from '../domain/handoff';
+import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
+import type { ConversationRecord, InboxMark } from '../domain/insights';
+
+/** What a turn changes besides the conversation and its messages, written in the same transaction. */
+export interface TurnEffects {
+  /** Webhook events for the agents (the outbox). */
+  events?: NewOutboxEvent[];
+  /** The id of the signed inbound webhook that caused the turn: refused (409) if it was seen before. */
+  inboundId?: string;
+  /** An agent joined: the delay feeds the estimated wait shown to the next customers. */
+  joined?: { queue: QueueName; requestedAt: string; joinedAt: string };
+}
+
+/** Every back end: a replayed inbound webhook is a 409. */
+export const replayed = (id: string) => new AppError('REPLAYED', `webhook id "${id}" was already received`, 409);
+
+/** Persistence the handoff queue needs, implemented by the SQL store (and the memory store for unit tests). */
+export interface OutboxStore {
+  /**
+   * Due events, at most `limit`, each the earliest undelivered event of its conversation (per-conversation order),
+   * leased until `now + leaseMs` so that no other worker takes them meanwhile.
+   */
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]>;
+  markDelivered(id: number, at: Date): Promise<void>;
+  markRetry(id: number, attempts: number, nextAttemptAt: Date, error: string): Promise<void>;
+  markDead(id: number, attempts: number, error: string): Promise<void>;
+  /** Dead letters, oldest first. */
+  listDead(): Promise<OutboxEvent[]>;
+  /** Put a dead letter back in the queue (same webhook-id and body); false if it is not dead. */
+  replay(id: number, now: Date): Promise<boolean>;
+  /** Every event of a conversation (tests, operators). */
+  events(conversationId: string): Promise<OutboxEvent[]>;
+  /** Pending events (queue length for metrics). */
+  pendingCount(): Promise<number>;
+  /** Inbound webhook ids already processed: false if `webhookId` was seen before (replay). */
+  rememberInbound(webhookId: string, at: Date): Promise<boolean>;
+  /** Place in the queue (1 = next) of a queued handoff. */
+  queuePosition(queue: QueueName, requestedAt: string, conversationId: string): Promise<number>;
+  /** Recent handoff-to-join delays in ms (newest first), for the estimated wait. */
+  recentJoinDelays(queue: QueueName, limit: number): Promise<number[]>;
+  /** Settings such as a disabled webhook endpoint (410 Gone). */
+  getSetting(key: string): Promise<string | undefined>;
+  setSetting(key: string, value: string | null): Promise<void>;
+}
+
+/** Conversation references of the Bot Framework channel. */
+export interface ChannelRefStore {
+  /**
+   * Store `ref` unless (channelId, conversation.id) already has a reference: then update its service URL, user and
+   * locale and keep its conversation. Returns what is stored (the caller uses the returned conversation id).
+   */
+  linkChannel(ref: ChannelRef): Promise<ChannelRef>;
+  channelRef(conversationId: string): Promise<ChannelRef | undefined>;
+  channelRefByExternal(channelId: string, externalConversationId: string): Promise<ChannelRef | undefined>;
+}
+
+/**
+ * Conversations, their transcripts, dialog state and satisfaction answers. Implementations: in memory (tests,
+ * terminal chat), SQLite (default, a file under data/) and PostgreSQL (DATABASE_URL), with the same test suite.
+ */
+export interface ConversationStore extends OutboxStore, ChannelRefStore {
+  create(state: ConversationState): Promise<void>;
+  get(id: string): Promise<ConversationState | undefined>;
+  /** Append messages (customer message before it is processed, so nothing written is lost). */
+  append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]>;
+  /** Save the new state, append the turn's messages and queue its webhook events atomically (one transaction). */
+  saveTurn(state: ConversationState, messages: NewMessage[], effects?: TurnEffects): Promise<MessageRecord[]>;
+  /** The transcript, oldest first, optionally only after a message id. */
+  transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]>;
+  /** The customer's message sent with this client id (a client's retry is recognised by it), if any. */
+  customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined>;
+  close(): Promise<void>;
+}
+
+/** Read side for figures and the inbox, and the inbox marks (SQL stores and the memory store). */
+export interface InsightsStore {
+  /** Conversations created in [from, to), oldest first, with their messages and handoff requests. */
+  conversationsCreated(from: string, to: string): Promise<ConversationRecord[]>;
+  /** Conversations waiting for a person now, per queue (the queue-length gauge). */
+  queuedHandoffs(): Promise<Partial<Record<QueueName, number>>>;
+  inboxMarks(): Promise<InboxMark[]>;
+  /** Create or replace the mark of `mark.key`. */
+  setInboxMark(mark: InboxMark): Promise<void>;
+}
+
+/** Outgoing webhook ids (Standard Webhooks `webhook-id`), the same shape from every back end. */
+export const newWebhookId = () => `msg_${randomBytes(16).toString('base64url')}`;
+
+/** Append-only audit log and published-version snapshots (editors' changes). */
+export interface EditorStore {
+  appendAudit(e: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first. */
+  listAudit(limit: number): Promise<AuditEntry[]>;
+  saveVersion(v: VersionSnapshot): Promise<void>;
+  /** Newest first. */
+  listVersions(limit: number): Promise<VersionRecord[]>;
+  /** The latest snapshot stored for `version`. */
+  getVersion(version: string): Promise<VersionSnapshot | undefined>;
+}
