@@ -85,18 +85,31 @@ function fail(message: string): never {
 function options(config: Config): { port: number; bot: string; name: string } {
   let values;
   try {
-    ({ values } = parseArgs({ options: { port: { type: 'string' }, bot: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        bot: { type: 'string' },
+        name: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
   } catch (e) {
-    fail(`${(e as Error).message}\nusage: npm run agent-desk -- [--port 3979] [--bot http://127.0.0.1:${config.port}] [--name Agent]`);
+    fail(
+      `${(e as Error).message}\nusage: npm run agent-desk -- [--port 3979] [--bot http://127.0.0.1:${config.port}] [--name Agent]`,
+    );
   }
   if (values.help) {
-    process.stdout.write(`usage: npm run agent-desk -- [--port 3979] [--bot http://127.0.0.1:${config.port}] [--name Agent]\n\n${HELP}\n`);
+    process.stdout.write(
+      `usage: npm run agent-desk -- [--port 3979] [--bot http://127.0.0.1:${config.port}] [--name Agent]\n\n${HELP}\n`,
+    );
     process.exit(0);
   }
   const port = values.port === undefined ? 3979 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (0-65535), not "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--port must be a port number (0-65535), not "${values.port}"`);
   const bot = (values.bot ?? `http://127.0.0.1:${config.port}`).replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]+/.test(bot)) fail(`--bot must be the bot's base URL, like http://127.0.0.1:${config.port}, not "${values.bot}"`);
+  if (!/^https?:\/\/[^/]+/.test(bot))
+    fail(`--bot must be the bot's base URL, like http://127.0.0.1:${config.port}, not "${values.bot}"`);
   const name = values.name?.trim() || 'Agent';
   return { port, bot, name };
 }
@@ -152,25 +165,35 @@ async function main(): Promise<void> {
     const d = e.data;
     const c = conversation(d.conversationId);
     if (typeof d.seq === 'number') {
-      if (c.lastSeq && d.seq !== c.lastSeq + 1) print(dim(`${tag(c)} (event ${d.seq} after ${c.lastSeq}: some events were missed or came late)`));
+      if (c.lastSeq && d.seq !== c.lastSeq + 1)
+        print(dim(`${tag(c)} (event ${d.seq} after ${c.lastSeq}: some events were missed or came late)`));
       c.lastSeq = Math.max(c.lastSeq, d.seq);
     }
     switch (e.type) {
       case 'handoff.requested': {
-        Object.assign(c, { status: 'queued', queue: String(d.queue ?? ''), reason: String(d.reason ?? ''), language: String(d.language ?? ''), requestedAt: e.timestamp });
+        Object.assign(c, {
+          status: 'queued',
+          queue: String(d.queue ?? ''),
+          reason: String(d.reason ?? ''),
+          language: String(d.language ?? ''),
+          requestedAt: e.timestamp,
+        });
         delete c.agentName;
         const lines = [
           `${bold(yellow('── new handoff'))} ${tag(c)}  queue ${bold(c.queue ?? '?')} · reason ${bold(c.reason ?? '?')} · language ${bold(c.language ?? '?')}${d.channel ? ` · ${d.channel}` : ''}  ${dim(c.id)}`,
         ];
         const contact = d.contact as { email?: string; phone?: string } | undefined;
-        if (contact?.email || contact?.phone) lines.push(`   contact: ${[contact.email, contact.phone].filter(Boolean).join(', ')}`);
+        if (contact?.email || contact?.phone)
+          lines.push(`   contact: ${[contact.email, contact.phone].filter(Boolean).join(', ')}`);
         if (Array.isArray(d.botTried) && d.botTried.length) lines.push(`   the bot tried: ${d.botTried.join(', ')}`);
         const transcript = Array.isArray(d.transcript) ? (d.transcript as TranscriptLine[]) : [];
         if (transcript.length) lines.push('   transcript:');
         for (const m of transcript) {
           const who = (m.from ?? '?').padEnd(8);
           // The customer's words in full; the bot's (long) answers clipped, the agent knows them.
-          lines.push(`     ${dim(hhmm(m.at))} ${m.from === 'customer' ? bold(who) : dim(who)} ${m.from === 'customer' ? (m.text ?? '') : dim(clip(m.text ?? '', 160))}`);
+          lines.push(
+            `     ${dim(hhmm(m.at))} ${m.from === 'customer' ? bold(who) : dim(who)} ${m.from === 'customer' ? (m.text ?? '') : dim(clip(m.text ?? '', 160))}`,
+          );
           if (m.from === 'customer' && m.text) c.lastCustomerText = m.text;
         }
         lines.push(dim(`   → /join ${c.n} to take it, then type "${c.n} <your answer>"`));
@@ -186,13 +209,20 @@ async function main(): Promise<void> {
       }
       case 'conversation.closed': {
         c.status = 'closed';
-        const why = d.reason === 'cancelled-by-customer' ? 'the customer cancelled the request' : d.reason === 'completed' ? 'handed back to the bot' : String(d.reason ?? 'closed');
+        const why =
+          d.reason === 'cancelled-by-customer'
+            ? 'the customer cancelled the request'
+            : d.reason === 'completed'
+              ? 'handed back to the bot'
+              : String(d.reason ?? 'closed');
         print(`${tag(c)} ${bold('closed')}: ${why}${d.note ? ` (note: ${String(d.note)})` : ''}`);
         break;
       }
       case 'csat.received': {
         const score = Number(d.score);
-        print(`${tag(c)} satisfaction: ${bold(`${score}/5`)} ${'★'.repeat(Math.max(0, Math.min(5, score)))}${'☆'.repeat(Math.max(0, 5 - score))}`);
+        print(
+          `${tag(c)} satisfaction: ${bold(`${score}/5`)} ${'★'.repeat(Math.max(0, Math.min(5, score)))}${'☆'.repeat(Math.max(0, 5 - score))}`,
+        );
         break;
       }
       default:
@@ -208,7 +238,8 @@ async function main(): Promise<void> {
     };
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'POST' || path !== '/webhooks') {
-      if (req.method === 'POST') print(yellow(`(a POST to ${path} was ignored: HANDOFF_WEBHOOK_URL must end with /webhooks)`));
+      if (req.method === 'POST')
+        print(yellow(`(a POST to ${path} was ignored: HANDOFF_WEBHOOK_URL must end with /webhooks)`));
       reply(404, { error: 'POST /webhooks only' });
       req.resume();
       return;
@@ -225,11 +256,16 @@ async function main(): Promise<void> {
       if (tooLarge) return reply(413, { error: `body larger than ${MAX_BODY} bytes` });
       const raw = Buffer.concat(chunks);
       const headers: Record<string, string> = {};
-      for (const h of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) headers[h] = String(req.headers[h] ?? '');
+      for (const h of ['webhook-id', 'webhook-timestamp', 'webhook-signature'])
+        headers[h] = String(req.headers[h] ?? '');
       try {
         incoming.verify(raw, headers, { jsonParse: false });
       } catch (e) {
-        print(red(`rejected a webhook (401): ${(e as Error).message}. HANDOFF_WEBHOOK_SECRET must be the same for the bot and the desk.`));
+        print(
+          red(
+            `rejected a webhook (401): ${(e as Error).message}. HANDOFF_WEBHOOK_SECRET must be the same for the bot and the desk.`,
+          ),
+        );
         return reply(401, { error: 'invalid signature' });
       }
       const id = headers['webhook-id']!;
@@ -237,7 +273,8 @@ async function main(): Promise<void> {
       let event: WebhookEvent;
       try {
         event = JSON.parse(raw.toString('utf8')) as WebhookEvent;
-        if (!event || typeof event.type !== 'string' || typeof event.data?.conversationId !== 'string') throw new Error('expected {type, data: {conversationId, ...}}');
+        if (!event || typeof event.type !== 'string' || typeof event.data?.conversationId !== 'string')
+          throw new Error('expected {type, data: {conversationId, ...}}');
       } catch (e) {
         print(red(`a signed webhook has an unexpected body (400): ${(e as Error).message}`));
         return reply(400, { error: 'unexpected body' });
@@ -251,7 +288,11 @@ async function main(): Promise<void> {
 
   await new Promise<void>((ok) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      fail(e.code === 'EADDRINUSE' ? `port ${port} is already in use (another desk?): choose another with --port` : `cannot listen on 127.0.0.1:${port}: ${e.message}`),
+      fail(
+        e.code === 'EADDRINUSE'
+          ? `port ${port} is already in use (another desk?): choose another with --port`
+          : `cannot listen on 127.0.0.1:${port}: ${e.message}`,
+      ),
     );
     server.listen(port, '127.0.0.1', ok);
   });
@@ -265,17 +306,29 @@ async function main(): Promise<void> {
           `Start the bot so that it sends handoffs here:`,
           `  ${bold(`HANDOFF_WEBHOOK_URL=${url} npm start`)}`,
           `  (or put HANDOFF_WEBHOOK_URL=${url} in .env)`,
-          ...(config.handoff.webhookUrl ? [yellow(`Your configuration sends them to ${config.handoff.webhookUrl} instead.`)] : []),
+          ...(config.handoff.webhookUrl
+            ? [yellow(`Your configuration sends them to ${config.handoff.webhookUrl} instead.`)]
+            : []),
         ].join('\n'),
     `Answers go to ${bot}/api/agent/events as "${deskName}" (--name to change).`,
     config.handoff.devSecrets
-      ? dim('Using the built-in development secrets (fine on one machine; the bot must use them too, i.e. no secrets set on either side).')
+      ? dim(
+          'Using the built-in development secrets (fine on one machine; the bot must use them too, i.e. no secrets set on either side).',
+        )
       : dim('Webhooks are checked with HANDOFF_WEBHOOK_SECRET; answers are signed with AGENT_WEBHOOK_SECRET.'),
     'Type /help for the commands.',
   ];
   print(intro.join('\n'));
   void fetch(`${bot}/health`, { signal: AbortSignal.timeout(2000) })
-    .then(async (r) => print(r.ok ? green(`The bot is up at ${bot} (knowledge base ${((await r.json()) as { kbVersion?: string }).kbVersion ?? '?'}).`) : yellow(`${bot}/health answered ${r.status}.`)))
+    .then(async (r) =>
+      print(
+        r.ok
+          ? green(
+              `The bot is up at ${bot} (knowledge base ${((await r.json()) as { kbVersion?: string }).kbVersion ?? '?'}).`,
+            )
+          : yellow(`${bot}/health answered ${r.status}.`),
+      ),
+    )
     .catch(() => print(yellow(`The bot is not reachable at ${bot} yet (start it with npm start, or pass --bot).`)));
 
   /** Send one signed agent event; true when the bot accepted it. */
@@ -298,7 +351,11 @@ async function main(): Promise<void> {
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      print(red(`✗ ${tag(c)} cannot reach the bot at ${bot}: ${cause?.code ?? cause?.message ?? (e as Error).message}. Is it running (npm start)? Otherwise pass --bot.`));
+      print(
+        red(
+          `✗ ${tag(c)} cannot reach the bot at ${bot}: ${cause?.code ?? cause?.message ?? (e as Error).message}. Is it running (npm start)? Otherwise pass --bot.`,
+        ),
+      );
       return false;
     }
     if (res.status === 202) return true;
@@ -329,7 +386,11 @@ async function main(): Promise<void> {
       byId.delete(c.id);
       byNumber.delete(c.n);
     }
-    print(red(`✗ ${tag(c)} the bot answered ${res.status}${code ? ` ${code}` : ''}${hint ? `: ${hint}` : ''}${message ? dim(` (${message})`) : ''}`));
+    print(
+      red(
+        `✗ ${tag(c)} the bot answered ${res.status}${code ? ` ${code}` : ''}${hint ? `: ${hint}` : ''}${message ? dim(` (${message})`) : ''}`,
+      ),
+    );
     return false;
   }
 
@@ -351,7 +412,12 @@ async function main(): Promise<void> {
     const open = [...byNumber.values()].filter((c) => c.status !== 'closed');
     if (!open.length) return print(dim('No open handoff. New ones show up here as they come.'));
     const rows = open.map((c) => {
-      const who = c.status === 'active' ? `with ${c.agentName ?? '?'}` : c.status === 'queued' ? `waiting ${since(c.requestedAt)}` : 'unknown';
+      const who =
+        c.status === 'active'
+          ? `with ${c.agentName ?? '?'}`
+          : c.status === 'queued'
+            ? `waiting ${since(c.requestedAt)}`
+            : 'unknown';
       return `${tag(c)}  ${c.status.padEnd(7)} ${who.padEnd(16)} ${(c.queue ?? '').padEnd(9)} ${(c.reason ?? '').padEnd(16)} ${(c.language ?? '').padEnd(2)}  ${dim(clip(c.lastCustomerText ?? '', 60))}`;
     });
     print(rows.join('\n'));
@@ -389,7 +455,11 @@ async function main(): Promise<void> {
       }
       case '/typing': {
         const c = target(rest[0]);
-        if (c && (await send(c, { type: 'agent.typing', conversationId: c.id, agent: { name: c.agentName ?? deskName } }))) print(dim(`✓ ${tag(c)} typing shown to the customer`));
+        if (
+          c &&
+          (await send(c, { type: 'agent.typing', conversationId: c.id, agent: { name: c.agentName ?? deskName } }))
+        )
+          print(dim(`✓ ${tag(c)} typing shown to the customer`));
         return true;
       }
       case '/close': {

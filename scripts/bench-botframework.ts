@@ -14,9 +14,17 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 
 const ROOT = resolve(__dirname, '..');
-const TEXTS = ['où est ma commande', 'délai de livraison', 'garantie lave-linge', 'comment retourner un produit', 'merci'];
+const TEXTS = [
+  'où est ma commande',
+  'délai de livraison',
+  'garantie lave-linge',
+  'comment retourner un produit',
+  'merci',
+];
 
-async function listen(app: { listen(port: number, host: string): Server }): Promise<{ base: string; close(): Promise<void> }> {
+async function listen(app: {
+  listen(port: number, host: string): Server;
+}): Promise<{ base: string; close(): Promise<void> }> {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((ok) => server.once('listening', ok));
   return {
@@ -46,12 +54,27 @@ async function main(): Promise<void> {
     res.json({ id: `a${posted}` });
   });
   const connector = await listen(fake);
-  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', KB_DIR: join(ROOT, 'knowledge-base'), DIALOGS_DIR: join(ROOT, 'dialogs'), SQLITE_FILE: join(dir, 'bench.db') }));
+  const app = await buildApp(
+    loadConfig({
+      LOG_LEVEL: 'silent',
+      KB_DIR: join(ROOT, 'knowledge-base'),
+      DIALOGS_DIR: join(ROOT, 'dialogs'),
+      SQLITE_FILE: join(dir, 'bench.db'),
+    }),
+  );
   const server = await listen(app.http);
   try {
     const convs: { conversationId: string; token: string }[] = [];
     for (let k = 0; k < 20; k++)
-      convs.push((await (await fetch(`${server.base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { conversationId: string; token: string });
+      convs.push(
+        (await (
+          await fetch(`${server.base}/api/conversations`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).json()) as { conversationId: string; token: string },
+      );
     // Interleaved, so that both see the same machine load.
     const teams: number[] = [];
     const widget: number[] = [];
@@ -68,7 +91,13 @@ async function main(): Promise<void> {
         text: TEXTS[i % TEXTS.length],
       });
       let t0 = performance.now();
-      await (await fetch(`${server.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text();
+      await (
+        await fetch(`${server.base}/api/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        })
+      ).text();
       teams.push(performance.now() - t0);
       const c = convs[i % 20]!;
       t0 = performance.now();
@@ -83,8 +112,12 @@ async function main(): Promise<void> {
     }
     const t = stats(teams);
     const w = stats(widget);
-    console.log(`Bot Framework (Teams activity, typing + reply posted to the connector): median ${t.p50} ms, p99 ${t.p99} ms (${posted} activities posted)`);
-    console.log(`widget API:                                                           median ${w.p50} ms, p99 ${w.p99} ms`);
+    console.log(
+      `Bot Framework (Teams activity, typing + reply posted to the connector): median ${t.p50} ms, p99 ${t.p99} ms (${posted} activities posted)`,
+    );
+    console.log(
+      `widget API:                                                           median ${w.p50} ms, p99 ${w.p99} ms`,
+    );
     console.log(`ratio (median): ${(t.p50 / w.p50).toFixed(1)}x`);
   } finally {
     await server.close();

@@ -57,8 +57,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'savbot-bench-'));
   try {
     const memory = await run('engine alone (memory store)', new MemoryConversationStore(), n);
-    const sqlite = await run('engine + SQLite (WAL)', await SqlConversationStore.open({ sqliteFile: join(dir, 'bench.db') }), n);
-    console.log(`engine alone: ${memory.toFixed(0)} msg/s; with SQLite: ${sqlite.toFixed(0)} msg/s; SQLite/memory = ${(sqlite / memory).toFixed(2)}`);
+    const sqlite = await run(
+      'engine + SQLite (WAL)',
+      await SqlConversationStore.open({ sqliteFile: join(dir, 'bench.db') }),
+      n,
+    );
+    console.log(
+      `engine alone: ${memory.toFixed(0)} msg/s; with SQLite: ${sqlite.toFixed(0)} msg/s; SQLite/memory = ${(sqlite / memory).toFixed(2)}`,
+    );
     if (values.pg) {
       const pg = await run('engine + PostgreSQL', await SqlConversationStore.open({ url: values.pg }), n);
       console.log(`with PostgreSQL: ${pg.toFixed(0)} msg/s; PostgreSQL/memory = ${(pg / memory).toFixed(2)}`);

@@ -29,17 +29,21 @@ async function main(): Promise<void> {
   let conv = await engine.createConversation({ channel: 'terminal', lang });
   let last: TurnTrace | undefined;
   const tty = process.stdin.isTTY;
-  console.log(`Knowledge base ${kb.version}: ${kb.entries.length} entries. Type a question (fr/ro/en); /why, /lang xx, /new, /quit.`);
+  console.log(
+    `Knowledge base ${kb.version}: ${kb.entries.length} entries. Type a question (fr/ro/en); /why, /lang xx, /new, /quit.`,
+  );
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: tty });
   const show = (replies: Reply[]) => {
     for (const r of replies) {
       const s = r.source;
-      console.log(`bot> ${r.text}\n     [${s.kind}${s.id ? ' ' + s.id : ''}${s.confidence !== undefined ? ' ' + s.confidence.toFixed(2) : ''}, ${r.lang}]`);
+      console.log(
+        `bot> ${r.text}\n     [${s.kind}${s.id ? ' ' + s.id : ''}${s.confidence !== undefined ? ' ' + s.confidence.toFixed(2) : ''}, ${r.lang}]`,
+      );
       r.suggestions?.forEach((sg, i) => console.log(`     ${i + 1}. ${sg.label}  (${sg.value})`));
     }
   };
   let lastSuggestions: { value: string }[] = [];
-  if (tty) rl.setPrompt('you> '), rl.prompt();
+  if (tty) (rl.setPrompt('you> '), rl.prompt());
   for await (const line of rl) {
     const text = line.trim();
     if (text === '/quit' || text === '/exit') break;
@@ -56,11 +60,17 @@ async function main(): Promise<void> {
     } else if (text === '/why') {
       if (!last?.match) console.log('(nothing matched yet)');
       else {
-        console.log(`language ${last.lang}, confidence ${last.match.confidence.toFixed(3)}, similarity ${last.match.similarity.toFixed(3)}`);
+        console.log(
+          `language ${last.lang}, confidence ${last.match.confidence.toFixed(3)}, similarity ${last.match.similarity.toFixed(3)}`,
+        );
         for (const c of last.match.candidates) console.log(`  ${c.id.padEnd(24)} ${c.score.toFixed(3)}`);
       }
     } else if (/^\d+$/.test(text) && lastSuggestions[Number(text) - 1]) {
-      const replies = await engine.handle({ conversationId: conv.id, channel: 'terminal', action: lastSuggestions[Number(text) - 1]!.value });
+      const replies = await engine.handle({
+        conversationId: conv.id,
+        channel: 'terminal',
+        action: lastSuggestions[Number(text) - 1]!.value,
+      });
       lastSuggestions = replies.flatMap((r) => r.suggestions ?? []);
       show(replies);
     } else {

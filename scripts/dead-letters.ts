@@ -21,12 +21,16 @@ async function main(): Promise<number> {
       }
       let n = 0;
       for (const id of ids) if (await store.replay(id, new Date())) n++;
-      console.log(`${n} event(s) back in the queue${n < ids.length ? ` (${ids.length - n} not dead: nothing done)` : ''}.`);
+      console.log(
+        `${n} event(s) back in the queue${n < ids.length ? ` (${ids.length - n} not dead: nothing done)` : ''}.`,
+      );
       return n === ids.length ? 0 : 1;
     }
     if (dead.length === 0) console.log('No dead letters.');
     for (const e of dead)
-      console.log(`${e.id}\t${e.type}\tconversation ${e.conversationId} #${e.seq}\t${e.webhookId}\t${e.attempts} attempts\t${e.lastError ?? ''}`);
+      console.log(
+        `${e.id}\t${e.type}\tconversation ${e.conversationId} #${e.seq}\t${e.webhookId}\t${e.attempts} attempts\t${e.lastError ?? ''}`,
+      );
     return 0;
   } finally {
     await store.close();

@@ -7,7 +7,15 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError } from '../src/domain/errors';
 import { isLang, LANGS, type Lang } from '../src/domain/types';
-import { datasetEntries, loadDataset, metrics, percentile, tuneThreshold, type EvalRow, type Scored } from '../src/eval/dataset';
+import {
+  datasetEntries,
+  loadDataset,
+  metrics,
+  percentile,
+  tuneThreshold,
+  type EvalRow,
+  type Scored,
+} from '../src/eval/dataset';
 import { loadKnowledgeBase } from '../src/knowledge/loader';
 import { Matcher, mergeMatcherOptions } from '../src/matching/matcher';
 import { Analyzer } from '../src/nlp/analyzer';
@@ -30,7 +38,9 @@ interface Row {
   languageAccuracy?: number;
 }
 
-type Predict = (text: string) => { predicted: string | null; confidence: number } | Promise<{ predicted: string | null; confidence: number }>;
+type Predict = (
+  text: string,
+) => { predicted: string | null; confidence: number } | Promise<{ predicted: string | null; confidence: number }>;
 
 async function score(rows: EvalRow[], predict: Predict): Promise<{ scored: Scored[]; times: number[] }> {
   // Warm-up pass (untimed) so that per-query times measure steady state, not JIT compilation.
@@ -72,11 +82,18 @@ async function main(): Promise<void> {
     },
   });
   const dir = positionals[0];
-  if (!dir) throw new AppError('USAGE', 'usage: npm run eval -- <dataset-dir> [--split test|dev] [--shots N] [--peers] [--json] [--lang fr|ro|en]');
-  if (values.split && values.split !== 'test' && values.split !== 'dev') throw new AppError('USAGE', `--split must be test or dev, not "${values.split}"`);
+  if (!dir)
+    throw new AppError(
+      'USAGE',
+      'usage: npm run eval -- <dataset-dir> [--split test|dev] [--shots N] [--peers] [--json] [--lang fr|ro|en]',
+    );
+  if (values.split && values.split !== 'test' && values.split !== 'dev')
+    throw new AppError('USAGE', `--split must be test or dev, not "${values.split}"`);
   const shots = values.shots === undefined ? undefined : Number(values.shots);
-  if (shots !== undefined && (!Number.isInteger(shots) || shots < 1)) throw new AppError('USAGE', `--shots must be a positive integer, not "${values.shots}"`);
-  if (values.lang && !isLang(values.lang)) throw new AppError('USAGE', `--lang must be one of ${LANGS.join(', ')}, not "${values.lang}"`);
+  if (shots !== undefined && (!Number.isInteger(shots) || shots < 1))
+    throw new AppError('USAGE', `--shots must be a positive integer, not "${values.shots}"`);
+  if (values.lang && !isLang(values.lang))
+    throw new AppError('USAGE', `--lang must be one of ${LANGS.join(', ')}, not "${values.lang}"`);
   const minOos = Number(values['min-oos-recall']);
   const log = (m: string) => process.stderr.write(m + '\n');
 
@@ -90,10 +107,13 @@ async function main(): Promise<void> {
     for (const i of ds.intents) for (const q of i.questions.slice(0, 20)) votes[detector.detect(q).lang]++;
     lang = LANGS.reduce((a, b) => (votes[b] > votes[a] ? b : a));
   }
-  const languageAccuracy = ds.rows.filter((r) => detector.detect(r.text).lang === lang).length / Math.max(1, ds.rows.length);
+  const languageAccuracy =
+    ds.rows.filter((r) => detector.detect(r.text).lang === lang).length / Math.max(1, ds.rows.length);
   const out: Row[] = [];
   const base = { dataset: name, split: ds.split, shots: shots ?? null };
-  log(`${name}: ${ds.intents.length} intents, ${ds.intents.reduce((a, i) => a + i.questions.length, 0)} questions, ${ds.rows.length} ${ds.split} rows, language ${lang}`);
+  log(
+    `${name}: ${ds.intents.length} intents, ${ds.intents.reduce((a, i) => a + i.questions.length, 0)} questions, ${ds.rows.length} ${ds.split} rows, language ${lang}`,
+  );
 
   // Ours.
   const t0 = performance.now();
@@ -130,14 +150,30 @@ async function main(): Promise<void> {
     const ms = buildMinisearch(ds.intents);
     const msBuild = performance.now() - t1;
     const r1 = await score(ds.rows, ms);
-    out.push({ system: 'minisearch-defaults', ...base, ...metrics(r1.scored, 0), threshold: null, msPerQueryP50: percentile(r1.times, 0.5), msPerQueryP99: percentile(r1.times, 0.99), buildMs: msBuild });
+    out.push({
+      system: 'minisearch-defaults',
+      ...base,
+      ...metrics(r1.scored, 0),
+      threshold: null,
+      msPerQueryP50: percentile(r1.times, 0.5),
+      msPerQueryP99: percentile(r1.times, 0.99),
+      buildMs: msBuild,
+    });
     log('nlp.js (node-nlp NlpManager) training…');
     const t2 = performance.now();
     const nlp = await buildNlpjs(lang, ds.intents);
     const nlpBuild = performance.now() - t2;
     log(`nlp.js trained in ${(nlpBuild / 1000).toFixed(1)} s, scoring ${ds.rows.length} rows…`);
     const r2 = await score(ds.rows, nlp);
-    out.push({ system: 'nlp.js', ...base, ...metrics(r2.scored, 0), threshold: null, msPerQueryP50: percentile(r2.times, 0.5), msPerQueryP99: percentile(r2.times, 0.99), buildMs: nlpBuild });
+    out.push({
+      system: 'nlp.js',
+      ...base,
+      ...metrics(r2.scored, 0),
+      threshold: null,
+      msPerQueryP50: percentile(r2.times, 0.5),
+      msPerQueryP99: percentile(r2.times, 0.99),
+      buildMs: nlpBuild,
+    });
   }
 
   if (values.json) {
@@ -146,8 +182,12 @@ async function main(): Promise<void> {
   }
   const pct = (x: number | null) => (x === null ? '—' : (100 * x).toFixed(1) + ' %');
   const ref = out[0]!;
-  console.log(`\n${name} (${ds.split}${shots ? `, ${shots}-shot` : ''}), language ${lang}, language detection ${pct(languageAccuracy)}`);
-  console.log('system               in-scope   out-of-scope  threshold  p50 ms/query  p99 ms/query  build ms   p50 vs sav-bot');
+  console.log(
+    `\n${name} (${ds.split}${shots ? `, ${shots}-shot` : ''}), language ${lang}, language detection ${pct(languageAccuracy)}`,
+  );
+  console.log(
+    'system               in-scope   out-of-scope  threshold  p50 ms/query  p99 ms/query  build ms   p50 vs sav-bot',
+  );
   for (const r of out)
     console.log(
       `${r.system.padEnd(20)} ${pct(r.inScopeAccuracy).padStart(8)}   ${pct(r.oosRecall).padStart(12)}  ${(r.threshold ?? '—').toString().padStart(9)}  ${r.msPerQueryP50.toFixed(4).padStart(12)}  ${r.msPerQueryP99.toFixed(4).padStart(12)}  ${r.buildMs.toFixed(0).padStart(8)}   ${(r.msPerQueryP50 / ref.msPerQueryP50).toFixed(1)}x`,

@@ -11,7 +11,9 @@ import { entriesToCsvRows, toCsv } from '../src/editor/importExport';
 import { loadKnowledgeBase } from '../src/knowledge/loader';
 
 function main(): number {
-  const { values } = parseArgs({ options: { out: { type: 'string', default: 'kb.csv' }, kb: { type: 'string', default: 'knowledge-base' } } });
+  const { values } = parseArgs({
+    options: { out: { type: 'string', default: 'kb.csv' }, kb: { type: 'string', default: 'knowledge-base' } },
+  });
   let kb;
   try {
     kb = loadKnowledgeBase(resolve(values.kb!)).kb;

@@ -14,25 +14,38 @@ import { loadKnowledgeBaseFiles } from '../src/knowledge/loader';
 function main(): number {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { out: { type: 'string', default: 'knowledge-base/imported.yaml' }, topic: { type: 'string', default: 'imported' }, lang: { type: 'string', default: 'fr' }, force: { type: 'boolean', default: false } },
+    options: {
+      out: { type: 'string', default: 'knowledge-base/imported.yaml' },
+      topic: { type: 'string', default: 'imported' },
+      lang: { type: 'string', default: 'fr' },
+      force: { type: 'boolean', default: false },
+    },
   });
   const input = positionals[0];
   if (!input) {
-    console.error('usage: npm run import -- <file.tsv|file.csv> [--out knowledge-base/imported.yaml] [--topic imported] [--lang fr] [--force]');
+    console.error(
+      'usage: npm run import -- <file.tsv|file.csv> [--out knowledge-base/imported.yaml] [--topic imported] [--lang fr] [--force]',
+    );
     return 2;
   }
-  if (!isLang(values.lang)) throw new AppError('INVALID_ARGS', `--lang must be fr, ro or en, not "${values.lang}"`, 400);
+  if (!isLang(values.lang))
+    throw new AppError('INVALID_ARGS', `--lang must be fr, ro or en, not "${values.lang}"`, 400);
   const text = readFileSync(resolve(input), 'utf8');
   const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
   const tsv = extname(input).toLowerCase() === '.tsv' || firstLine.includes('\t');
-  const entries = tsv ? importQnaTsv(text, { topic: values.topic!, lang: values.lang }) : importCsv(text, { topic: values.topic!, lang: values.lang });
+  const entries = tsv
+    ? importQnaTsv(text, { topic: values.topic!, lang: values.lang })
+    : importCsv(text, { topic: values.topic!, lang: values.lang });
   // One file per topic: --out for the first (or only) topic, <out>-<topic>.yaml for the others.
   const topics = [...new Set(entries.map((e) => e.topic))];
   const out = resolve(values.out!);
   const files = topics.map((t, i) => {
     const file = i === 0 ? out : join(dirname(out), `${basename(out, extname(out))}-${t}.yaml`);
     const own: ImportedEntry[] = entries.filter((e) => e.topic === t);
-    return { file, source: entriesToYaml(t, own, `Imported from ${basename(input)} by npm run import (${own.length} entries).`) };
+    return {
+      file,
+      source: entriesToYaml(t, own, `Imported from ${basename(input)} by npm run import (${own.length} entries).`),
+    };
   });
   const { errors, warnings } = loadKnowledgeBaseFiles(files);
   for (const w of warnings) console.warn(`warning: ${formatIssue(w)}`);
@@ -49,8 +62,13 @@ function main(): number {
   }
   mkdirSync(dirname(out), { recursive: true });
   for (const f of files) writeFileSync(f.file, f.source);
-  const questions = entries.reduce((n, e) => n + Object.values(e.questions).reduce((m, q) => m + (q?.length ?? 0), 0), 0);
-  console.log(`${entries.length} entries, ${questions} sample questions written to ${files.map((f) => f.file).join(', ')}. Check them with npm run kb:check.`);
+  const questions = entries.reduce(
+    (n, e) => n + Object.values(e.questions).reduce((m, q) => m + (q?.length ?? 0), 0),
+    0,
+  );
+  console.log(
+    `${entries.length} entries, ${questions} sample questions written to ${files.map((f) => f.file).join(', ')}. Check them with npm run kb:check.`,
+  );
   return 0;
 }
 

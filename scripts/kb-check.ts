@@ -14,7 +14,9 @@ import { Matcher } from '../src/matching/matcher';
 import { Analyzer } from '../src/nlp/analyzer';
 
 function main(): number {
-  const { values } = parseArgs({ options: { kb: { type: 'string', default: 'knowledge-base' }, dialogs: { type: 'string', default: 'dialogs' } } });
+  const { values } = parseArgs({
+    options: { kb: { type: 'string', default: 'knowledge-base' }, dialogs: { type: 'string', default: 'dialogs' } },
+  });
   const dir = resolve(values.kb!);
   let loaded;
   try {
@@ -43,10 +45,17 @@ function main(): number {
   const matcher = new Matcher(kb, analyzer);
   const { confusions, duplicates } = selfTest(kb, matcher, analyzer);
   for (const c of confusions)
-    console.error(`error: ${c.file}:${c.line}: ${c.entry} [${c.lang}] sample question "${c.question}" resolves to ${c.resolvedTo ?? 'nothing'} (confidence ${c.confidence.toFixed(2)})`);
+    console.error(
+      `error: ${c.file}:${c.line}: ${c.entry} [${c.lang}] sample question "${c.question}" resolves to ${c.resolvedTo ?? 'nothing'} (confidence ${c.confidence.toFixed(2)})`,
+    );
   for (const d of duplicates)
-    console.warn(`warning: near-duplicate [${d.lang}] ${d.a.entry}: "${d.a.question}" ~ ${d.b.entry}: "${d.b.question}" (${Math.round(d.overlap * 100)} % same words)`);
-  const questions = kb.entries.reduce((n, e) => n + Object.values(e.questions).reduce((m, q) => m + (q?.length ?? 0), 0), 0);
+    console.warn(
+      `warning: near-duplicate [${d.lang}] ${d.a.entry}: "${d.a.question}" ~ ${d.b.entry}: "${d.b.question}" (${Math.round(d.overlap * 100)} % same words)`,
+    );
+  const questions = kb.entries.reduce(
+    (n, e) => n + Object.values(e.questions).reduce((m, q) => m + (q?.length ?? 0), 0),
+    0,
+  );
   console.log(
     `${kb.entries.length} entries, ${questions} sample questions, ${kb.topics.length} topics, ${dialogCount} dialogs, version ${version}: ` +
       `${confusions.length} confusion(s), ${duplicates.length} near-duplicate(s), ${warnings.length} warning(s).`,

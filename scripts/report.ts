@@ -13,7 +13,14 @@ import { createStore } from '../src/storage/sql';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { since: { type: 'string', default: '7d' }, until: { type: 'string' }, lang: { type: 'string' }, channel: { type: 'string' }, topic: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: {
+      since: { type: 'string', default: '7d' },
+      until: { type: 'string' },
+      lang: { type: 'string' },
+      channel: { type: 'string' },
+      topic: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
   });
   if (values.lang !== undefined && !isLang(values.lang)) {
     console.error(`--lang must be fr, ro or en, not "${values.lang}"`);
@@ -25,10 +32,19 @@ async function main(): Promise<number> {
   const analyzer = new Analyzer(kb.synonyms);
   const store = await createStore(config.storage);
   try {
-    const insights = new Insights({ store, termsOf: (t, l) => analyzer.analyze(t, l).terms, topicOf: topicIndex(kb), defaultLang: config.defaultLang });
+    const insights = new Insights({
+      store,
+      termsOf: (t, l) => analyzer.analyze(t, l).terms,
+      topicOf: topicIndex(kb),
+      defaultLang: config.defaultLang,
+    });
     const figures = await insights.figures(
       { since: values.since, ...(values.until ? { until: values.until } : {}) },
-      { ...(isLang(values.lang) ? { lang: values.lang } : {}), ...(values.channel ? { channel: values.channel } : {}), ...(values.topic ? { topic: values.topic } : {}) },
+      {
+        ...(isLang(values.lang) ? { lang: values.lang } : {}),
+        ...(values.channel ? { channel: values.channel } : {}),
+        ...(values.topic ? { topic: values.topic } : {}),
+      },
     );
     console.log(values.json ? JSON.stringify(figures) : formatFigures(figures));
     return 0;

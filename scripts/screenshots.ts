@@ -24,7 +24,11 @@ async function main(): Promise<void> {
       ['desktop', { width: 1280, height: 800 }],
       ['mobile', { width: 390, height: 844 }],
     ] as const) {
-      const { context, offLoopback } = await loopbackContext(browser, { viewport, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+      const { context, offLoopback } = await loopbackContext(browser, {
+        viewport,
+        locale: 'fr-FR',
+        timezoneId: 'Europe/Paris',
+      });
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
       await page.goto(`${server.base}/`);

@@ -29,7 +29,8 @@ export function crc32(buf: Buffer): number {
 /** An RGBA image (8 bits per channel) as a PNG file. */
 export function png(width: number, height: number, rgba: Uint8Array): Buffer {
   const raw = Buffer.alloc((width * 4 + 1) * height);
-  for (let y = 0; y < height; y++) Buffer.from(rgba.buffer, rgba.byteOffset + y * width * 4, width * 4).copy(raw, y * (width * 4 + 1) + 1); // filter 0
+  for (let y = 0; y < height; y++)
+    Buffer.from(rgba.buffer, rgba.byteOffset + y * width * 4, width * 4).copy(raw, y * (width * 4 + 1) + 1); // filter 0
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
     const out = Buffer.alloc(body.length + 8);
@@ -42,7 +43,12 @@ export function png(width: number, height: number, rgba: Uint8Array): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A ZIP archive (deflated entries), as Teams expects the app package. */
@@ -142,7 +148,13 @@ const ACCENT: [number, number, number] = [0x1e, 0x5a, 0xa8];
 
 /** The full-colour icon (192x192): a white bubble on the accent colour. */
 export function colorIcon(): Buffer {
-  return png(192, 192, render(192, (x, y) => (inBubble(x, y) ? (inDot(x, y, 0.045) ? [...ACCENT, 1] : [255, 255, 255, 1]) : [...ACCENT, 1])));
+  return png(
+    192,
+    192,
+    render(192, (x, y) =>
+      inBubble(x, y) ? (inDot(x, y, 0.045) ? [...ACCENT, 1] : [255, 255, 255, 1]) : [...ACCENT, 1],
+    ),
+  );
 }
 
 /** The outline icon (32x32): the bubble's outline in white on a transparent background, as Teams requires. */
@@ -156,7 +168,11 @@ export function outlineIcon(): Buffer {
     }
     return false;
   };
-  return png(32, 32, render(32, (x, y) => (edge(x, y) || inDot(x, y, 0.06) ? [255, 255, 255, 1] : [255, 255, 255, 0])));
+  return png(
+    32,
+    32,
+    render(32, (x, y) => (edge(x, y) || inDot(x, y, 0.06) ? [255, 255, 255, 1] : [255, 255, 255, 0])),
+  );
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -165,11 +181,19 @@ const HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-
 /** The app package: manifest.json with the placeholders filled, and the two icons. */
 export function teamsPackage(o: { appId: string; host: string; dir?: string }): Buffer {
   const dir = o.dir ?? TEAMS_DIR;
-  if (!GUID.test(o.appId)) throw new Error(`--app-id "${o.appId}" must be the bot's Microsoft App ID (MICROSOFT_APP_ID), a GUID`);
-  if (!HOST.test(o.host)) throw new Error(`--host "${o.host}" must be the bot's public host name, like bot.example.com (no https://, no path)`);
+  if (!GUID.test(o.appId))
+    throw new Error(`--app-id "${o.appId}" must be the bot's Microsoft App ID (MICROSOFT_APP_ID), a GUID`);
+  if (!HOST.test(o.host))
+    throw new Error(
+      `--host "${o.host}" must be the bot's public host name, like bot.example.com (no https://, no path)`,
+    );
   const file = join(dir, 'manifest.json');
   const template = readFileSync(file, 'utf8');
-  const manifest = template.split('{{MICROSOFT_APP_ID}}').join(o.appId.toLowerCase()).split('{{BOT_HOST}}').join(o.host.toLowerCase());
+  const manifest = template
+    .split('{{MICROSOFT_APP_ID}}')
+    .join(o.appId.toLowerCase())
+    .split('{{BOT_HOST}}')
+    .join(o.host.toLowerCase());
   const left = /\{\{[A-Z_]+\}\}/.exec(manifest);
   if (left) throw new Error(`${file}: unknown placeholder ${left[0]} (known: {{MICROSOFT_APP_ID}}, {{BOT_HOST}})`);
   JSON.parse(manifest); // a broken template fails here, not in Teams
@@ -183,7 +207,11 @@ export function teamsPackage(o: { appId: string; host: string; dir?: string }): 
 function main(): number {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'app-id': { type: 'string' }, host: { type: 'string' }, out: { type: 'string', default: join('dist', 'teams-app.zip') } },
+    options: {
+      'app-id': { type: 'string' },
+      host: { type: 'string' },
+      out: { type: 'string', default: join('dist', 'teams-app.zip') },
+    },
   });
   if (positionals[0] === 'icons') {
     writeFileSync(join(TEAMS_DIR, 'color.png'), colorIcon());
@@ -192,7 +220,9 @@ function main(): number {
     return 0;
   }
   if (positionals[0] !== 'package' || !values['app-id'] || !values.host) {
-    console.error('usage: npm run teams:package -- --app-id <MICROSOFT_APP_ID> --host <bot.example.com> [--out dist/teams-app.zip]');
+    console.error(
+      'usage: npm run teams:package -- --app-id <MICROSOFT_APP_ID> --host <bot.example.com> [--out dist/teams-app.zip]',
+    );
     return 2;
   }
   try {

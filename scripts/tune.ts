@@ -12,7 +12,11 @@ import { loadConversationCases } from '../src/engine/conversationCases';
 
 const dir = resolve(process.argv[2] ?? 'test/conversations/dev');
 const config = loadConfig();
-const { engine, kb } = buildCore(config, undefined, process.env.MATCHER_OPTIONS ? JSON.parse(process.env.MATCHER_OPTIONS) : undefined);
+const { engine, kb } = buildCore(
+  config,
+  undefined,
+  process.env.MATCHER_OPTIONS ? JSON.parse(process.env.MATCHER_OPTIONS) : undefined,
+);
 const cases = loadConversationCases(dir);
 const matches = cases.map((c) => ({ c, m: engine.match(c.says, c.lang) }));
 const kinds = new Map(kb.entries.map((e) => [e.id, e.kind]));
@@ -38,11 +42,25 @@ for (let a = 0.1; a <= 0.7; a += 0.01)
     }
 const d = DEFAULT_ENGINE_OPTIONS;
 console.log(`${cases.length} cases from ${dir}`);
-console.log(`current defaults: answer ${d.answerThreshold}, clarify ${d.clarifyThreshold}, margin ${d.clarifyMargin} -> utility ${utility(d.answerThreshold, d.clarifyThreshold, d.clarifyMargin).toFixed(3)}`);
-console.log(`best:             answer ${best.a.toFixed(2)}, clarify ${best.c.toFixed(2)}, margin ${best.m.toFixed(2)} -> utility ${best.u.toFixed(3)}`);
+console.log(
+  `current defaults: answer ${d.answerThreshold}, clarify ${d.clarifyThreshold}, margin ${d.clarifyMargin} -> utility ${utility(d.answerThreshold, d.clarifyThreshold, d.clarifyMargin).toFixed(3)}`,
+);
+console.log(
+  `best:             answer ${best.a.toFixed(2)}, clarify ${best.c.toFixed(2)}, margin ${best.m.toFixed(2)} -> utility ${best.u.toFixed(3)}`,
+);
 
 function breakdown(a: number, c: number, mg: number): string {
-  const n = { inRight: 0, inClarify: 0, inFallback: 0, inWrong: 0, oosFallback: 0, oosClarify: 0, oosAnswer: 0, ins: 0, oos: 0 };
+  const n = {
+    inRight: 0,
+    inClarify: 0,
+    inFallback: 0,
+    inWrong: 0,
+    oosFallback: 0,
+    oosClarify: 0,
+    oosAnswer: 0,
+    ins: 0,
+    oos: 0,
+  };
   for (const { c: k, m } of matches) {
     const d = decide(m, kindOf, { answerThreshold: a, clarifyThreshold: c, clarifyMargin: mg });
     if (k.expect === 'fallback') {

@@ -3,5 +3,7 @@ import { bundleWidget } from '../src/channels/widget/bundle';
 
 void bundleWidget().then((b) => {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-  process.stdout.write(`widget.js: ${b.rawBytes} bytes raw (${kb(b.rawBytes)}), ${b.gzipBytes} bytes gzipped (${kb(b.gzipBytes)})\n`);
+  process.stdout.write(
+    `widget.js: ${b.rawBytes} bytes raw (${kb(b.rawBytes)}), ${b.gzipBytes} bytes gzipped (${kb(b.gzipBytes)})\n`,
+  );
 });

@@ -4,7 +4,14 @@ import type { Config } from './config';
 import { ContentError, type SourceIssue } from './domain/errors';
 import type { KbEntry, KnowledgeBase, Lang } from './domain/types';
 import { Engine, type EngineObserver } from './engine/engine';
-import { buildContent, readContentFiles, type BuildOptions, type BuiltContent, type ContentDirs, type ContentFiles } from './editor/content';
+import {
+  buildContent,
+  readContentFiles,
+  type BuildOptions,
+  type BuiltContent,
+  type ContentDirs,
+  type ContentFiles,
+} from './editor/content';
 import type { ClassifierOptions } from './matching/classifier';
 import type { MatcherOptions } from './matching/matcher';
 import { Analyzer } from './nlp/analyzer';
@@ -40,11 +47,20 @@ export interface Core {
   content: { files: ContentFiles; dirs: ContentDirs; build: BuildOptions; built: BuiltContent };
 }
 
-export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & { backoffice?: Config['backoffice']; handoff?: Pick<Config['handoff'], 'triggers' | 'hours'> };
+export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & {
+  backoffice?: Config['backoffice'];
+  handoff?: Pick<Config['handoff'], 'triggers' | 'hours'>;
+};
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
 export function createConnector(b: Config['backoffice']): Connector {
-  if (b.url) return new HttpConnector({ baseUrl: b.url, ...(b.token ? { token: b.token } : {}), timeoutMs: b.timeoutMs, retries: b.retries });
+  if (b.url)
+    return new HttpConnector({
+      baseUrl: b.url,
+      ...(b.token ? { token: b.token } : {}),
+      timeoutMs: b.timeoutMs,
+      retries: b.retries,
+    });
   return new FileConnector(b.file);
 }
 
@@ -61,7 +77,11 @@ export function buildCore(
   const dirs = { kbDir: config.kbDir, dialogsDir: config.dialogsDir };
   const build: BuildOptions = {
     ...(matcherOptions ? { matcher: matcherOptions } : {}),
-    connector: connector ?? createConnector(config.backoffice ?? { file: join(__dirname, '..', 'data', 'backoffice.json'), timeoutMs: 3000, retries: 2 }),
+    connector:
+      connector ??
+      createConnector(
+        config.backoffice ?? { file: join(__dirname, '..', 'data', 'backoffice.json'), timeoutMs: 3000, retries: 2 },
+      ),
     ...(now ? { now } : {}),
   };
   const files = readContentFiles(dirs);
@@ -78,21 +98,46 @@ export function buildCore(
     options: { ...config.matching, defaultLang: config.defaultLang },
     ...(now ? { now } : {}),
     ...(observer ? { observer } : {}),
-    ...(config.handoff ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } } : {}),
+    ...(config.handoff
+      ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } }
+      : {}),
   });
-  return { kb, engine, store, warnings, buildMs: performance.now() - t0, content: { files, dirs, build, built: built.content } };
+  return {
+    kb,
+    engine,
+    store,
+    warnings,
+    buildMs: performance.now() - t0,
+    content: { files, dirs, build, built: built.content },
+  };
 }
 
 /**
  * Figures and the unanswered inbox over the store, grouping with the matcher's analysis of the text. `kb` returns
  * the knowledge base in use (a getter, so that a reloaded one is picked up: analyzer, titles and topics follow it).
  */
-export function buildInsights(deps: { kb: () => KnowledgeBase; engine: Pick<Engine, 'match'>; store: InsightsStore }, defaultLang: Lang, now?: () => Date): Insights {
-  let cached: { version: string; analyzer: Analyzer; titles: Map<string, KbEntry['title']>; topicOf: ReturnType<typeof topicIndex> } | undefined;
+export function buildInsights(
+  deps: { kb: () => KnowledgeBase; engine: Pick<Engine, 'match'>; store: InsightsStore },
+  defaultLang: Lang,
+  now?: () => Date,
+): Insights {
+  let cached:
+    | {
+        version: string;
+        analyzer: Analyzer;
+        titles: Map<string, KbEntry['title']>;
+        topicOf: ReturnType<typeof topicIndex>;
+      }
+    | undefined;
   const current = () => {
     const kb = deps.kb();
     if (cached?.version !== kb.version)
-      cached = { version: kb.version, analyzer: new Analyzer(kb.synonyms), titles: new Map(kb.entries.map((e) => [e.id, e.title])), topicOf: topicIndex(kb) };
+      cached = {
+        version: kb.version,
+        analyzer: new Analyzer(kb.synonyms),
+        titles: new Map(kb.entries.map((e) => [e.id, e.title])),
+        topicOf: topicIndex(kb),
+      };
     return cached;
   };
   return new Insights({
@@ -101,7 +146,13 @@ export function buildInsights(deps: { kb: () => KnowledgeBase; engine: Pick<Engi
     guess: (text, lang) => {
       const m = deps.engine.match(text, lang);
       const c = m.candidates[0];
-      return c ? { id: c.id, title: current().titles.get(c.id)?.[lang] ?? c.id, confidence: Math.round(m.confidence * 1000) / 1000 } : undefined;
+      return c
+        ? {
+            id: c.id,
+            title: current().titles.get(c.id)?.[lang] ?? c.id,
+            confidence: Math.round(m.confidence * 1000) / 1000,
+          }
+        : undefined;
     },
     topicOf: (source) => current().topicOf(source),
     defaultLang,
@@ -111,7 +162,10 @@ export function buildInsights(deps: { kb: () => KnowledgeBase; engine: Pick<Engi
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
   // Never log tokens or customer credentials.
-  return pino({ level: config.logLevel, redact: ['req.headers.authorization', 'token', '*.token', 'headers.authorization'] });
+  return pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'token', '*.token', 'headers.authorization'],
+  });
 }
 
 /** Wire everything once: the only place that builds objects and passes dependencies through constructors. */
@@ -145,9 +199,17 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
   /** Started by index.ts (tests call editor.checkDisk() themselves or start it). */
   const watchContentFiles = () =>
     config.kbWatchIntervalMs > 0
-      ? watchContent(core.content.dirs, () => editor.checkDisk(), { intervalMs: config.kbWatchIntervalMs, onError: (err) => log.error({ err }, 'knowledge base check failed') })
+      ? watchContent(core.content.dirs, () => editor.checkDisk(), {
+          intervalMs: config.kbWatchIntervalMs,
+          onError: (err) => log.error({ err }, 'knowledge base check failed'),
+        })
       : { close() {} };
-  const agentEvents = agentEventsRoute({ engine: core.engine, store, secret: config.handoff.agentSecret, maxBodyBytes: config.http.maxBodyBytes });
+  const agentEvents = agentEventsRoute({
+    engine: core.engine,
+    store,
+    secret: config.handoff.agentSecret,
+    maxBodyBytes: config.http.maxBodyBytes,
+  });
   // Teams / Web Chat: listens to the engine at once, so that agents' replies reach customers proactively.
   const gateway = new BotFrameworkGateway({
     engine: core.engine,

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   try {
     app = await buildApp(config, log);
   } catch (e) {
-    if (e instanceof ContentError) process.stderr.write(`The content has errors; not starting.\n${e.issues.map(formatIssue).join('\n')}\n`);
+    if (e instanceof ContentError)
+      process.stderr.write(`The content has errors; not starting.\n${e.issues.map(formatIssue).join('\n')}\n`);
     else if (e instanceof AppError) process.stderr.write(`Not starting: ${e.message}\n`);
     else throw e;
     process.exit(1);
@@ -24,15 +25,26 @@ async function main(): Promise<void> {
   const ready = app;
   for (const w of ready.warnings) log.warn(`knowledge base: ${formatIssue(w)}`);
   if (config.handoff.devSecrets && config.env !== 'production')
-    log.warn('using the built-in development webhook secrets: set HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET before going live');
-  if (config.directLine.devTokenSecret && config.env !== 'production') log.warn('using the built-in development Direct Line token key: set DIRECTLINE_TOKEN_SECRET before going live');
+    log.warn(
+      'using the built-in development webhook secrets: set HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET before going live',
+    );
+  if (config.directLine.devTokenSecret && config.env !== 'production')
+    log.warn('using the built-in development Direct Line token key: set DIRECTLINE_TOKEN_SECRET before going live');
   if (!config.botframework.appId)
-    log.warn('no MICROSOFT_APP_ID: POST /api/messages accepts unauthenticated requests (Bot Framework Emulator); set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for Teams and Azure Bot Service');
+    log.warn(
+      'no MICROSOFT_APP_ID: POST /api/messages accepts unauthenticated requests (Bot Framework Emulator); set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for Teams and Azure Bot Service',
+    );
   if (config.handoff.webhookUrl) log.info(`handoff events are delivered to ${config.handoff.webhookUrl}`);
-  else log.info('no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints');
+  else
+    log.info(
+      'no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints',
+    );
   ready.delivery.start(config.handoff.deliveryIntervalMs);
   const watcher = ready.watchContentFiles();
-  if (config.kbWatchIntervalMs > 0) log.info(`live updates: changes to ${config.kbDir} and ${config.dialogsDir} are validated and published without a restart`);
+  if (config.kbWatchIntervalMs > 0)
+    log.info(
+      `live updates: changes to ${config.kbDir} and ${config.dialogsDir} are validated and published without a restart`,
+    );
   const server = ready.http.listen(config.port, config.host, () => {
     const addr = server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -50,7 +62,12 @@ async function main(): Promise<void> {
     streams.close();
     watcher.close();
     server.closeIdleConnections?.();
-    server.close(() => void Promise.all([ready.delivery.stop(), ready.gateway.stop()]).then(() => ready.store.close()).finally(() => process.exit(0)));
+    server.close(
+      () =>
+        void Promise.all([ready.delivery.stop(), ready.gateway.stop()])
+          .then(() => ready.store.close())
+          .finally(() => process.exit(0)),
+    );
     // Open event streams keep connections alive: do not wait for them forever.
     setTimeout(() => process.exit(0), 3000).unref();
   };

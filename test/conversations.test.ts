@@ -17,11 +17,16 @@ const strict: boolean[] = [];
 describe('conversation cases', () => {
   it('cover every knowledge-base entry in the three languages, and out-of-scope questions', () => {
     // Out-of-scope examples are covered by the "fallback" cases.
-    const missing = core.kb.entries.filter((e) => e.kind !== 'outofscope').flatMap((e) =>
-      (['fr', 'ro', 'en'] as const).filter((lang) => !cases.some((c) => c.expect === e.id && c.lang === lang)).map((lang) => `${e.id}/${lang}`),
-    );
+    const missing = core.kb.entries
+      .filter((e) => e.kind !== 'outofscope')
+      .flatMap((e) =>
+        (['fr', 'ro', 'en'] as const)
+          .filter((lang) => !cases.some((c) => c.expect === e.id && c.lang === lang))
+          .map((lang) => `${e.id}/${lang}`),
+      );
     expect(missing).toEqual([]);
-    for (const lang of ['fr', 'ro', 'en'] as const) expect(cases.filter((c) => c.expect === 'fallback' && c.lang === lang).length).toBeGreaterThanOrEqual(5);
+    for (const lang of ['fr', 'ro', 'en'] as const)
+      expect(cases.filter((c) => c.expect === 'fallback' && c.lang === lang).length).toBeGreaterThanOrEqual(5);
   });
 
   it.each(cases.map((c) => [`${c.lang}: ${c.says} -> ${c.expect}`, c] as const))('%s', async (_name, c) => {
@@ -37,7 +42,8 @@ describe('conversation cases', () => {
       expect(got === 'fallback' || got.startsWith('clarify:')).toBe(true);
     } else {
       strict.push(got === c.expect);
-      const offered = first!.source.kind === 'clarify' && (first!.suggestions ?? []).some((s) => s.value === `faq:${c.expect}`);
+      const offered =
+        first!.source.kind === 'clarify' && (first!.suggestions ?? []).some((s) => s.value === `faq:${c.expect}`);
       // An entry that starts a dialog answers with the dialog's first question.
       const dialog = core.kb.entries.find((e) => e.id === c.expect)?.dialog;
       const started = dialog !== undefined && first!.source.kind === 'dialog' && first!.source.id === dialog;
@@ -49,6 +55,8 @@ describe('conversation cases', () => {
 
   afterAll(() => {
     const ok = strict.filter(Boolean).length;
-    process.stdout.write(`conversation cases: ${ok}/${strict.length} resolved exactly (answer or fallback without a did-you-mean)\n`);
+    process.stdout.write(
+      `conversation cases: ${ok}/${strict.length} resolved exactly (answer or fallback without a did-you-mean)\n`,
+    );
   });
 });

@@ -14,21 +14,31 @@ import { LANGS, type Reply } from '../src/domain/types';
 import { MemoryConversationStore } from '../src/storage/memory';
 
 const ROOT = join(__dirname, '..');
-const expectation = z.object({ kind: z.string().optional(), id: z.string().optional(), contains: z.string().min(1).optional() }).strict();
+const expectation = z
+  .object({ kind: z.string().optional(), id: z.string().optional(), contains: z.string().min(1).optional() })
+  .strict();
 const caseSchema = z.array(
   z
     .object({
       name: z.string(),
       lang: z.enum(LANGS),
       backoffice: z.enum(['up', 'down']).optional(),
-      turns: z.array(z.object({ says: z.string().optional(), click: z.string().optional(), expect: expectation }).strict()).min(1),
+      turns: z
+        .array(z.object({ says: z.string().optional(), click: z.string().optional(), expect: expectation }).strict())
+        .min(1),
     })
     .strict(),
 );
 
 const dir = join(__dirname, 'dialogs');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-const config = loadConfig({ LOG_LEVEL: 'silent', KB_DIR: join(ROOT, 'knowledge-base'), DIALOGS_DIR: join(ROOT, 'dialogs') });
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+const config = loadConfig({
+  LOG_LEVEL: 'silent',
+  KB_DIR: join(ROOT, 'knowledge-base'),
+  DIALOGS_DIR: join(ROOT, 'dialogs'),
+});
 const up = new FileConnector(join(ROOT, 'data', 'backoffice.json'));
 const down: Connector = {
   lookup: async () => {
@@ -37,7 +47,10 @@ const down: Connector = {
 };
 // Dates in the sample back office are relative to this day.
 const now = () => new Date('2026-11-25T10:00:00Z');
-const cores = { up: buildCore(config, new MemoryConversationStore(), undefined, up, now), down: buildCore(config, new MemoryConversationStore(), undefined, down, now) };
+const cores = {
+  up: buildCore(config, new MemoryConversationStore(), undefined, up, now),
+  down: buildCore(config, new MemoryConversationStore(), undefined, down, now),
+};
 
 const matches = (r: Reply, e: z.infer<typeof expectation>) =>
   (e.kind === undefined || r.source.kind === e.kind) &&
@@ -50,7 +63,11 @@ describe.each(files)('%s', (file) => {
     const { engine } = cores[c.backoffice ?? 'up'];
     const conv = await engine.createConversation({ channel: 'test', lang: c.lang });
     for (const [i, t] of c.turns.entries()) {
-      const replies = await engine.handle({ conversationId: conv.id, channel: 'test', ...(t.click !== undefined ? { action: t.click } : { text: t.says ?? '' }) });
+      const replies = await engine.handle({
+        conversationId: conv.id,
+        channel: 'test',
+        ...(t.click !== undefined ? { action: t.click } : { text: t.says ?? '' }),
+      });
       const seen = replies.map((r) => `[${r.source.kind}${r.source.id ? ' ' + r.source.id : ''}] ${r.text}`).join('\n');
       if (!replies.some((r) => matches(r, t.expect)))
         throw new Error(`turn ${i + 1} (${t.says ?? t.click}): expected ${JSON.stringify(t.expect)}, got:\n${seen}`);

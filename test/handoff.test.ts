@@ -19,7 +19,12 @@ import { MemoryConversationStore } from '../src/storage/memory';
 
 const ROOT = join(__dirname, '..');
 const expectation = z
-  .object({ from: z.enum(['bot', 'agent']).optional(), kind: z.string().optional(), id: z.string().optional(), contains: z.string().min(1).optional() })
+  .object({
+    from: z.enum(['bot', 'agent']).optional(),
+    kind: z.string().optional(),
+    id: z.string().optional(),
+    contains: z.string().min(1).optional(),
+  })
   .strict();
 const agentTurn = z.union([
   z.object({ joined: z.string().min(1) }).strict(),
@@ -36,7 +41,10 @@ const turnSchema = z
     handoff: z.enum(['queued', 'active', 'none']).optional(),
   })
   .strict()
-  .refine((t) => [t.says, t.click, t.agent].filter((x) => x !== undefined).length === 1, 'a turn has exactly one of says, click, agent')
+  .refine(
+    (t) => [t.says, t.click, t.agent].filter((x) => x !== undefined).length === 1,
+    'a turn has exactly one of says, click, agent',
+  )
   .refine((t) => t.agent !== undefined || t.expect !== undefined, 'a customer turn needs `expect`');
 const eventExpectation = z.union([z.string(), z.object({ type: z.string() }).catchall(z.unknown())]);
 const caseSchema = z.array(
@@ -47,7 +55,13 @@ const caseSchema = z.array(
       /** Fixed clock for the case (ISO date); each turn is one second later. */
       now: z.string().datetime().optional(),
       /** The handoff.requested event expected first (omit when the case must not hand off). */
-      handoff: z.object({ reason: z.enum(HANDOFF_REASONS as [string, ...string[]]), queue: z.enum(QUEUES as [string, ...string[]]) }).strict().optional(),
+      handoff: z
+        .object({
+          reason: z.enum(HANDOFF_REASONS as [string, ...string[]]),
+          queue: z.enum(QUEUES as [string, ...string[]]),
+        })
+        .strict()
+        .optional(),
       /** Every outbox event of the conversation, in order: a type, or a type with fields its data must have. */
       events: z.array(eventExpectation),
       turns: z.array(turnSchema).min(1),
@@ -64,13 +78,25 @@ interface Seen {
 }
 
 const dir = join(__dirname, 'handoff');
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-const config = loadConfig({ LOG_LEVEL: 'silent', KB_DIR: join(ROOT, 'knowledge-base'), DIALOGS_DIR: join(ROOT, 'dialogs') });
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+const config = loadConfig({
+  LOG_LEVEL: 'silent',
+  KB_DIR: join(ROOT, 'knowledge-base'),
+  DIALOGS_DIR: join(ROOT, 'dialogs'),
+});
 // Wednesday 2026-11-25 11:00 in Paris: agents are at work unless a case sets its own clock.
 const DEFAULT_NOW = '2026-11-25T10:00:00Z';
 let clock = new Date(DEFAULT_NOW);
 const store = new MemoryConversationStore();
-const { engine } = buildCore(config, store, undefined, new FileConnector(join(ROOT, 'data', 'backoffice.json')), () => clock);
+const { engine } = buildCore(
+  config,
+  store,
+  undefined,
+  new FileConnector(join(ROOT, 'data', 'backoffice.json')),
+  () => clock,
+);
 
 const matches = (r: Seen, e: Expectation) =>
   (e.from === undefined || r.from === e.from) &&
@@ -78,7 +104,10 @@ const matches = (r: Seen, e: Expectation) =>
   (e.id === undefined || r.source?.id === e.id) &&
   (e.contains === undefined || r.text.toLowerCase().includes(e.contains.toLowerCase()));
 
-const show = (seen: Seen[]) => seen.map((r) => `  ${r.from} [${r.source?.kind ?? ''}${r.source?.id ? ' ' + r.source.id : ''}] ${r.text}`).join('\n') || '  (nothing)';
+const show = (seen: Seen[]) =>
+  seen
+    .map((r) => `  ${r.from} [${r.source?.kind ?? ''}${r.source?.id ? ' ' + r.source.id : ''}] ${r.text}`)
+    .join('\n') || '  (nothing)';
 
 interface WebhookBody {
   type: string;
@@ -111,10 +140,22 @@ describe.each(files)('%s', (file) => {
           let event: AgentEvent;
           const typing: string[] = [];
           const onTyping = (id: string, name: string) => id === conv.id && typing.push(name);
-          if ('joined' in a) event = { type: 'agent.joined', conversationId: conv.id, agent: { name: (agentName = a.joined) } };
-          else if ('message' in a) event = { type: 'agent.message', conversationId: conv.id, text: a.message, agent: { name: (agentName = a.name ?? agentName) } };
+          if ('joined' in a)
+            event = { type: 'agent.joined', conversationId: conv.id, agent: { name: (agentName = a.joined) } };
+          else if ('message' in a)
+            event = {
+              type: 'agent.message',
+              conversationId: conv.id,
+              text: a.message,
+              agent: { name: (agentName = a.name ?? agentName) },
+            };
           else if ('typing' in a) event = { type: 'agent.typing', conversationId: conv.id, agent: { name: a.typing } };
-          else event = { type: 'handoff.completed', conversationId: conv.id, ...(a.completed ? { note: a.completed } : {}) };
+          else
+            event = {
+              type: 'handoff.completed',
+              conversationId: conv.id,
+              ...(a.completed ? { note: a.completed } : {}),
+            };
           engine.events.on('typing', onTyping);
           try {
             await engine.agentEvent(event);
@@ -123,25 +164,38 @@ describe.each(files)('%s', (file) => {
           }
           if ('typing' in a) expect(typing).toEqual([a.typing]);
           if ('completed' in a && before?.handoff) closed.push('completed');
-          seen = (await engine.transcript(conv.id, lastId)).map((m) => ({ from: m.from, text: m.text, ...(m.source ? { source: m.source } : {}) }));
+          seen = (await engine.transcript(conv.id, lastId)).map((m) => ({
+            from: m.from,
+            text: m.text,
+            ...(m.source ? { source: m.source } : {}),
+          }));
         } else {
           const text = t.says ?? t.click!;
-          const replies = await engine.handle({ conversationId: conv.id, channel: 'test', ...(t.click !== undefined ? { action: t.click } : { text: t.says! }) });
+          const replies = await engine.handle({
+            conversationId: conv.id,
+            channel: 'test',
+            ...(t.click !== undefined ? { action: t.click } : { text: t.says! }),
+          });
           seen = replies.map((r) => ({ from: 'bot', text: r.text, source: r.source }));
           const after = await engine.getConversation(conv.id);
           said.push(text);
           if (before?.handoff && !after?.handoff) closed.push('cancelled-by-customer');
           else if (before?.handoff) forwarded.push(text);
           if (!before?.handoff && after?.handoff) requestTexts = [...said];
-          const score = /^csat:([1-5])$/.exec(t.click ?? '') ?? (before?.awaitingCsat ? /^([1-5])$/.exec(text.trim()) : null);
+          const score =
+            /^csat:([1-5])$/.exec(t.click ?? '') ?? (before?.awaitingCsat ? /^([1-5])$/.exec(text.trim()) : null);
           if (score && after?.csat) ratings.push(Number(score[1]));
         }
-        const wanted = t.expect === undefined ? [] : t.expect === 'none' ? [] : Array.isArray(t.expect) ? t.expect : [t.expect];
+        const wanted =
+          t.expect === undefined ? [] : t.expect === 'none' ? [] : Array.isArray(t.expect) ? t.expect : [t.expect];
         if (t.expect === 'none' && seen.length) throw new Error(`${label}: expected no reply, got:\n${show(seen)}`);
-        for (const e of wanted) if (!seen.some((r) => matches(r, e))) throw new Error(`${label}: expected ${JSON.stringify(e)}, got:\n${show(seen)}`);
+        for (const e of wanted)
+          if (!seen.some((r) => matches(r, e)))
+            throw new Error(`${label}: expected ${JSON.stringify(e)}, got:\n${show(seen)}`);
         if (t.handoff) {
           const h = (await engine.getConversation(conv.id))!.handoff;
-          if ((h?.status ?? 'none') !== t.handoff) throw new Error(`${label}: expected the handoff to be ${t.handoff}, it is ${h?.status ?? 'none'}`);
+          if ((h?.status ?? 'none') !== t.handoff)
+            throw new Error(`${label}: expected the handoff to be ${t.handoff}, it is ${h?.status ?? 'none'}`);
         }
       }
 
@@ -159,16 +213,24 @@ describe.each(files)('%s', (file) => {
       expect(new Set(events.map((e) => e.webhookId)).size).toBe(events.length);
       // The list in the case file, exactly.
       expect(events.map((e) => e.type)).toEqual(c.events.map((x) => (typeof x === 'string' ? x : x.type)));
-      for (const [i, x] of c.events.entries()) if (typeof x !== 'string') expect(bodies[i]!.data).toMatchObject(Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'type')));
+      for (const [i, x] of c.events.entries())
+        if (typeof x !== 'string')
+          expect(bodies[i]!.data).toMatchObject(Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'type')));
 
       // The request first, with the reason, queue, language and what the customer wrote up to it.
       if (c.handoff) {
         expect(events[0]?.type).toBe('handoff.requested');
         const d = bodies[0]!.data as WebhookBody['data'] & { transcript: Seen[]; handoffId: string };
-        expect(d).toMatchObject({ reason: c.handoff.reason, queue: c.handoff.queue, language: c.lang, channel: 'test' });
+        expect(d).toMatchObject({
+          reason: c.handoff.reason,
+          queue: c.handoff.queue,
+          language: c.lang,
+          channel: 'test',
+        });
         expect(typeof d.handoffId).toBe('string');
         expect(requestTexts).toBeDefined();
-        for (const text of requestTexts!) expect(d.transcript).toContainEqual(expect.objectContaining({ from: 'customer', text }));
+        for (const text of requestTexts!)
+          expect(d.transcript).toContainEqual(expect.objectContaining({ from: 'customer', text }));
         // ...and what the bot told the customer when it handed over (the queue status).
         expect(d.transcript.at(-1)).toMatchObject({ from: 'bot', source: { kind: 'handoff', id: 'queue' } });
         // Every event of the handoff carries its id.
@@ -179,7 +241,10 @@ describe.each(files)('%s', (file) => {
       expect(bodies.filter((b) => b.type === 'conversation.message').map((b) => b.data.text)).toEqual(forwarded);
       const transcript = await engine.transcript(conv.id);
       for (const b of bodies.filter((x) => x.type === 'conversation.message'))
-        expect(transcript.find((m) => m.id === b.data.messageId)).toMatchObject({ from: 'customer', text: b.data.text });
+        expect(transcript.find((m) => m.id === b.data.messageId)).toMatchObject({
+          from: 'customer',
+          text: b.data.text,
+        });
       expect(bodies.filter((b) => b.type === 'conversation.closed').map((b) => b.data.reason)).toEqual(closed);
       expect(bodies.filter((b) => b.type === 'csat.received').map((b) => b.data.score)).toEqual(ratings);
       // The rating comes after the handoff is closed.
@@ -188,7 +253,8 @@ describe.each(files)('%s', (file) => {
       if (ratedAt >= 0 && closedAt >= 0) expect(ratedAt).toBeGreaterThan(closedAt);
     } finally {
       // Leave no queued handoff behind: the next case must be first in the queue.
-      if ((await engine.getConversation(conv.id))?.handoff) await engine.agentEvent({ type: 'handoff.completed', conversationId: conv.id });
+      if ((await engine.getConversation(conv.id))?.handoff)
+        await engine.agentEvent({ type: 'handoff.completed', conversationId: conv.id });
     }
   });
 });
@@ -196,11 +262,15 @@ describe.each(files)('%s', (file) => {
 describe('agent events the engine refuses', () => {
   it('an unknown conversation is 404 and a conversation with the bot is 409, with nothing written', async () => {
     clock = new Date(DEFAULT_NOW);
-    await expect(engine.agentEvent({ type: 'agent.joined', conversationId: 'no-such-conversation', agent: { name: 'Marie' } })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      engine.agentEvent({ type: 'agent.joined', conversationId: 'no-such-conversation', agent: { name: 'Marie' } }),
+    ).rejects.toMatchObject({ status: 404 });
     const conv = await engine.createConversation({ channel: 'test', lang: 'fr' });
     await engine.handle({ conversationId: conv.id, channel: 'test', text: 'bonjour' });
     const before = await engine.transcript(conv.id);
-    await expect(engine.agentEvent({ type: 'agent.message', conversationId: conv.id, text: 'hello', agent: { name: 'Marie' } })).rejects.toMatchObject({
+    await expect(
+      engine.agentEvent({ type: 'agent.message', conversationId: conv.id, text: 'hello', agent: { name: 'Marie' } }),
+    ).rejects.toMatchObject({
       code: 'NOT_WITH_AGENT',
       status: 409,
     });

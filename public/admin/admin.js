@@ -20,7 +20,8 @@
       if (v === undefined || v === false) continue;
       e.setAttribute(k, v === true ? '' : v);
     }
-    for (const c of children) if (c !== null && c !== undefined) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
+    for (const c of children)
+      if (c !== null && c !== undefined) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
     return e;
   }
 
@@ -55,9 +56,15 @@
     const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const data = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
     if (!res.ok) {
-      const err = new ApiError(res.status, data?.error?.code ?? `HTTP_${res.status}`, data?.error?.message ?? `HTTP ${res.status}`, data?.error?.details ?? data?.details);
+      const err = new ApiError(
+        res.status,
+        data?.error?.code ?? `HTTP_${res.status}`,
+        data?.error?.message ?? `HTTP ${res.status}`,
+        data?.error?.details ?? data?.details,
+      );
       // The stored token no longer works (revoked, server restarted with other tokens): back to the login form.
-      if (res.status === 401 && given === undefined) logout('Your session has expired or the token was revoked: log in again.');
+      if (res.status === 401 && given === undefined)
+        logout('Your session has expired or the token was revoked: log in again.');
       throw err;
     }
     return data;
@@ -72,9 +79,11 @@
     const lines = [`${head} (${e.code})`];
     if (listed && e.code === 'INVALID_CONTENT') for (const i of e.details) lines.push(issueLine(i));
     if (listed && e.code === 'REGRESSION')
-      for (const r of e.details) lines.push(`[${r.lang}] "${r.question}" would go to ${r.got ?? 'no entry'} instead of ${r.expected}`);
+      for (const r of e.details)
+        lines.push(`[${r.lang}] "${r.question}" would go to ${r.got ?? 'no entry'} instead of ${r.expected}`);
     if (e.status === 403) lines.push('Your role may not do this.');
-    if (e.status === 404 && e.code === 'NOT_FOUND') lines.push('This server does not offer this part of the admin API.');
+    if (e.status === 404 && e.code === 'NOT_FOUND')
+      lines.push('This server does not offer this part of the admin API.');
     return lines.join('\n');
   }
 
@@ -141,11 +150,19 @@
   // ---- tabs ----
 
   /** @type {Record<string, () => Promise<void>>} */
-  const loaders = { figures: () => loadFigures(), inbox: () => loadInbox(), entries: () => loadEntries(), try: async () => {}, status: () => loadStatus(), history: () => loadHistory() };
+  const loaders = {
+    figures: () => loadFigures(),
+    inbox: () => loadInbox(),
+    entries: () => loadEntries(),
+    try: async () => {},
+    status: () => loadStatus(),
+    history: () => loadHistory(),
+  };
 
   /** @param {string} name */
   async function showTab(name) {
-    for (const b of document.querySelectorAll('nav [role=tab]')) b.setAttribute('aria-selected', String(b.getAttribute('data-tab') === name));
+    for (const b of document.querySelectorAll('nav [role=tab]'))
+      b.setAttribute('aria-selected', String(b.getAttribute('data-tab') === name));
     for (const s of document.querySelectorAll('[role=tabpanel]')) /** @type {HTMLElement} */ (s).hidden = s.id !== name;
     await loaders[name]?.();
   }
@@ -173,7 +190,13 @@
 
   /** @param {string} testid @param {string} label @param {string} value @param {string} [detail] */
   const card = (testid, label, value, detail) =>
-    el('div', { class: 'card', 'data-testid': testid }, el('span', { class: 'label' }, label), el('span', { class: 'value' }, value), detail ? el('span', { class: 'detail' }, detail) : null);
+    el(
+      'div',
+      { class: 'card', 'data-testid': testid },
+      el('span', { class: 'label' }, label),
+      el('span', { class: 'value' }, value),
+      detail ? el('span', { class: 'detail' }, detail) : null,
+    );
 
   /** @param {{n: number, avg: number, p50: number, p90: number} | null} s */
   const statDetail = (s) => (s ? `avg ${duration(s.avg)} · p90 ${duration(s.p90)} · n=${s.n}` : 'no data');
@@ -183,8 +206,16 @@
    * @param {string} title @param {{label: string, value: number, part?: number}[]} bars @param {string} testid
    */
   function barChart(title, bars, testid) {
-    const W = 320, H = 160, pad = 24, top = 16, max = Math.max(1, ...bars.map((b) => b.value));
-    const s = svg('svg', { viewBox: `0 0 ${W} ${H + top + 22}`, role: 'img', 'aria-label': `${title}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ') || 'no data'}` });
+    const W = 320,
+      H = 160,
+      pad = 24,
+      top = 16,
+      max = Math.max(1, ...bars.map((b) => b.value));
+    const s = svg('svg', {
+      viewBox: `0 0 ${W} ${H + top + 22}`,
+      role: 'img',
+      'aria-label': `${title}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ') || 'no data'}`,
+    });
     s.append(svg('title', {}, title));
     const bw = bars.length ? Math.min(40, (W - pad) / bars.length - 6) : 0;
     bars.forEach((b, i) => {
@@ -195,7 +226,9 @@
         const hp = (b.part / max) * H;
         s.append(svg('rect', { x, y: H - hp + top, width: bw, height: hp, fill: '#123a63' }));
       }
-      s.append(svg('text', { x: x + bw / 2, y: H - h + top - 4, 'text-anchor': 'middle', 'font-size': 10 }, String(b.value)));
+      s.append(
+        svg('text', { x: x + bw / 2, y: H - h + top - 4, 'text-anchor': 'middle', 'font-size': 10 }, String(b.value)),
+      );
       s.append(svg('text', { x: x + bw / 2, y: H + top + 14, 'text-anchor': 'middle', 'font-size': 9 }, b.label));
     });
     s.append(svg('line', { x1: pad - 2, y1: H + top, x2: W, y2: H + top, stroke: '#4a5260' }));
@@ -203,7 +236,10 @@
   }
 
   /** @param {Record<string, number>} o */
-  const barsOf = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value }));
+  const barsOf = (o) =>
+    Object.entries(o)
+      .sort((a, b) => b[1] - a[1])
+      .map(([label, value]) => ({ label, value }));
 
   async function loadFigures() {
     const form = /** @type {HTMLFormElement} */ ($('figures-form'));
@@ -218,25 +254,55 @@
     fill(
       $('figures-cards'),
       card('fig-conversations', 'Conversations', String(f.conversations), `${f.customerMessages} customer messages`),
-      card('fig-bot-rate', 'Resolved by the bot', pct(f.resolved.botRate), `${f.resolved.byBot} by the bot · ${f.resolved.byPerson} by a person · ${f.resolved.unresolved} unresolved`),
+      card(
+        'fig-bot-rate',
+        'Resolved by the bot',
+        pct(f.resolved.botRate),
+        `${f.resolved.byBot} by the bot · ${f.resolved.byPerson} by a person · ${f.resolved.unresolved} unresolved`,
+      ),
       card('fig-handoff-rate', 'Handed to a person', pct(f.handoffs.rate), `${f.handoffs.requests} requests`),
-      card('fig-first-response', 'First response (median)', duration(f.firstResponseMs?.p50), statDetail(f.firstResponseMs)),
+      card(
+        'fig-first-response',
+        'First response (median)',
+        duration(f.firstResponseMs?.p50),
+        statDetail(f.firstResponseMs),
+      ),
       card('fig-response', 'Response time (average)', duration(f.responseMs?.avg), statDetail(f.responseMs)),
       card('fig-resolution', 'Time to resolution (median)', duration(f.resolutionMs?.p50), statDetail(f.resolutionMs)),
       card('fig-agent-join', 'Time to an agent (median)', duration(f.agentJoinMs?.p50), statDetail(f.agentJoinMs)),
-      card('fig-csat', 'Satisfaction', f.csat.average === null ? '–' : `${f.csat.average.toFixed(2)} / 5`, `${f.csat.count} answers`),
+      card(
+        'fig-csat',
+        'Satisfaction',
+        f.csat.average === null ? '–' : `${f.csat.average.toFixed(2)} / 5`,
+        `${f.csat.count} answers`,
+      ),
     );
     const days = Object.entries(f.byDay).sort((a, b) => (a[0] < b[0] ? -1 : 1));
     fill(
       $('figures-charts'),
-      barChart('Conversations per day (dark: resolved by the bot)', days.map(([d, b]) => ({ label: d.slice(5), value: b.conversations, part: b.resolvedByBot })), 'chart-days'),
-      barChart('Satisfaction answers (1–5)', ['1', '2', '3', '4', '5'].map((k) => ({ label: k, value: f.csat.distribution[k] })), 'chart-csat'),
+      barChart(
+        'Conversations per day (dark: resolved by the bot)',
+        days.map(([d, b]) => ({ label: d.slice(5), value: b.conversations, part: b.resolvedByBot })),
+        'chart-days',
+      ),
+      barChart(
+        'Satisfaction answers (1–5)',
+        ['1', '2', '3', '4', '5'].map((k) => ({ label: k, value: f.csat.distribution[k] })),
+        'chart-csat',
+      ),
       barChart('Handoffs by reason', barsOf(f.handoffs.byReason), 'chart-reasons'),
       barChart('Handoffs by queue', barsOf(f.handoffs.byQueue), 'chart-queues'),
       barChart('Replies by kind', barsOf(f.replies), 'chart-replies'),
-      barChart('Conversations by topic', barsOf(Object.fromEntries(Object.entries(f.byTopic).map(([k, b]) => [k, b.conversations]))), 'chart-topics'),
+      barChart(
+        'Conversations by topic',
+        barsOf(Object.fromEntries(Object.entries(f.byTopic).map(([k, b]) => [k, b.conversations]))),
+        'chart-topics',
+      ),
     );
-    fill($('figures-unanswered'), ...f.unanswered.map((u) => el('li', {}, `${u.count}× `, el('q', {}, u.text), ` (${u.langs.join(', ')})`)));
+    fill(
+      $('figures-unanswered'),
+      ...f.unanswered.map((u) => el('li', {}, `${u.count}× `, el('q', {}, u.text), ` (${u.langs.join(', ')})`)),
+    );
     if (!f.unanswered.length) fill($('figures-unanswered'), el('li', {}, 'None in this period.'));
   }
   $('figures-form').addEventListener('submit', (ev) => {
@@ -270,7 +336,11 @@
    */
   async function addQuestion(id, lang, question, out, force = false) {
     try {
-      return await api('POST', `/api/admin/entries/${encodeURIComponent(id)}/questions`, { lang, question, ...(force ? { force: true } : {}) });
+      return await api('POST', `/api/admin/entries/${encodeURIComponent(id)}/questions`, {
+        lang,
+        question,
+        ...(force ? { force: true } : {}),
+      });
     } catch (e) {
       fill(out, describe(e));
       if (e instanceof ApiError && e.code === 'REGRESSION' && !force) {
@@ -286,22 +356,61 @@
 
   /** @param {any} g @param {any[] | null} entries @param {string | null} entriesError */
   function groupView(g, entries, entriesError) {
-    const reasons = Object.entries(g.reasons || {}).map(([k, n]) => `${k} ${n}`).join(', ');
+    const reasons = Object.entries(g.reasons || {})
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     const out = el('p', { class: 'error', role: 'alert' });
-    const example = /** @type {HTMLSelectElement} */ (el('select', { 'data-testid': 'inbox-example-select', 'aria-label': 'Message to add' }));
+    const example = /** @type {HTMLSelectElement} */ (
+      el('select', { 'data-testid': 'inbox-example-select', 'aria-label': 'Message to add' })
+    );
     g.examples.forEach((x, i) => example.append(el('option', { value: String(i) }, `[${x.lang}] ${x.text}`)));
-    const entry = /** @type {HTMLSelectElement} */ (el('select', { 'data-testid': 'inbox-entry-select', 'aria-label': 'Entry to add it to' }));
-    for (const e of entries || []) entry.append(el('option', { value: e.id, selected: g.topGuess?.id === e.id }, `${e.topic} · ${titleOf(e, g.examples[0].lang)} (${e.id})`));
-    const add = el('button', { type: 'button', class: 'primary', 'data-testid': 'inbox-add', disabled: !entries?.length }, 'Add as a sample question');
+    const entry = /** @type {HTMLSelectElement} */ (
+      el('select', { 'data-testid': 'inbox-entry-select', 'aria-label': 'Entry to add it to' })
+    );
+    for (const e of entries || [])
+      entry.append(
+        el(
+          'option',
+          { value: e.id, selected: g.topGuess?.id === e.id },
+          `${e.topic} · ${titleOf(e, g.examples[0].lang)} (${e.id})`,
+        ),
+      );
+    const add = el(
+      'button',
+      { type: 'button', class: 'primary', 'data-testid': 'inbox-add', disabled: !entries?.length },
+      'Add as a sample question',
+    );
     const create = el('button', { type: 'button', 'data-testid': 'inbox-new-entry' }, 'New entry with it…');
     const dismiss = el('button', { type: 'button', 'data-testid': 'inbox-dismiss' }, 'Dismiss');
     const handled = el('button', { type: 'button', 'data-testid': 'inbox-handled' }, 'Mark handled');
     const view = el(
       'article',
-      { class: 'group', 'data-testid': 'inbox-group', 'data-key': g.key, 'aria-label': `Unanswered: ${g.examples[0].text}` },
+      {
+        class: 'group',
+        'data-testid': 'inbox-group',
+        'data-key': g.key,
+        'aria-label': `Unanswered: ${g.examples[0].text}`,
+      },
       el('div', { class: 'meta' }, `${g.count}× · ${g.langs.join(', ')} · ${reasons} · last ${when(g.lastAt)}`),
-      el('ul', {}, ...g.examples.map((x) => el('li', { 'data-testid': 'inbox-example' }, el('q', {}, x.text), el('span', { class: 'meta' }, ` ${x.lang} · ${when(x.at)}`)))),
-      g.topGuess ? el('div', { class: 'meta' }, `Closest entry: ${g.topGuess.title} (${g.topGuess.id}, confidence ${g.topGuess.confidence})`) : null,
+      el(
+        'ul',
+        {},
+        ...g.examples.map((x) =>
+          el(
+            'li',
+            { 'data-testid': 'inbox-example' },
+            el('q', {}, x.text),
+            el('span', { class: 'meta' }, ` ${x.lang} · ${when(x.at)}`),
+          ),
+        ),
+      ),
+      g.topGuess
+        ? el(
+            'div',
+            { class: 'meta' },
+            `Closest entry: ${g.topGuess.title} (${g.topGuess.id}, confidence ${g.topGuess.confidence})`,
+          )
+        : null,
       el('div', { class: 'actions' }, example, entry, add, create, dismiss, handled),
       entriesError ? el('p', { class: 'meta' }, `Entries are not available: ${entriesError}`) : null,
       out,
@@ -325,7 +434,10 @@
       const r = await addQuestion(entry.value, x.lang, x.text, out);
       if (r) {
         entriesCache = null;
-        await close('handled', `“${x.text}” added to ${entry.value} (${x.lang}${r.version ? `, version ${r.version}` : ''}); group marked handled.`);
+        await close(
+          'handled',
+          `“${x.text}” added to ${entry.value} (${x.lang}${r.version ? `, version ${r.version}` : ''}); group marked handled.`,
+        );
       }
     });
     create.addEventListener('click', () => {
@@ -339,7 +451,8 @@
     fill($('inbox-error'));
     let groups;
     try {
-      groups = (await api('GET', `/api/admin/inbox?${formQuery(/** @type {HTMLFormElement} */ ($('inbox-form')))}`)).groups;
+      groups = (await api('GET', `/api/admin/inbox?${formQuery(/** @type {HTMLFormElement} */ ($('inbox-form')))}`))
+        .groups;
     } catch (e) {
       fill($('inbox-error'), describe(e));
       return;
@@ -352,7 +465,8 @@
       entriesError = describe(e);
     }
     fill($('inbox-groups'), ...groups.map((g) => groupView(g, entries, entriesError)));
-    if (!groups.length) fill($('inbox-groups'), el('p', { 'data-testid': 'inbox-empty' }, 'No unanswered questions in this period.'));
+    if (!groups.length)
+      fill($('inbox-groups'), el('p', { 'data-testid': 'inbox-empty' }, 'No unanswered questions in this period.'));
   }
   $('inbox-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -400,7 +514,11 @@
               'div',
               { class: 'entry', 'data-testid': 'entry', 'data-id': e.id },
               el('strong', {}, titleOf(e, lang)),
-              el('span', { class: 'meta' }, ` ${e.id} · ${e.kind} · ${(e.questions?.[lang] || []).length} questions in ${lang}`),
+              el(
+                'span',
+                { class: 'meta' },
+                ` ${e.id} · ${e.kind} · ${(e.questions?.[lang] || []).length} questions in ${lang}`,
+              ),
               ' ',
               edit,
             );
@@ -414,7 +532,10 @@
     void loadEntries();
   });
   $('entry-new').addEventListener('click', () => openEditor(null, editLang()));
-  /** @type {HTMLSelectElement} */ (entriesForm.elements.namedItem('lang')).addEventListener('change', () => void loadEntries());
+  /** @type {HTMLSelectElement} */ (entriesForm.elements.namedItem('lang')).addEventListener(
+    'change',
+    () => void loadEntries(),
+  );
 
   /**
    * The editor of one entry in one language (existing entry: PUT; new: POST).
@@ -424,15 +545,28 @@
     const box = $('entry-editor');
     box.hidden = false;
     const out = el('p', { class: 'error', role: 'alert' });
-    const field = (/** @type {string} */ label, /** @type {HTMLElement} */ input) => el('label', {}, label, el('br'), input);
-    const id = /** @type {HTMLInputElement} */ (el('input', { 'data-testid': 'editor-id', value: entry?.id ?? '', disabled: !!entry, required: true }));
-    const topic = /** @type {HTMLInputElement} */ (el('input', { 'data-testid': 'editor-topic', value: entry?.topic ?? '', disabled: !!entry, required: true }));
-    const title = /** @type {HTMLInputElement} */ (el('input', { 'data-testid': 'editor-title', size: '50', value: entry?.title?.[lang] ?? '' }));
-    const questions = /** @type {HTMLTextAreaElement} */ (el('textarea', { 'data-testid': 'editor-questions', rows: '6' }));
+    const field = (/** @type {string} */ label, /** @type {HTMLElement} */ input) =>
+      el('label', {}, label, el('br'), input);
+    const id = /** @type {HTMLInputElement} */ (
+      el('input', { 'data-testid': 'editor-id', value: entry?.id ?? '', disabled: !!entry, required: true })
+    );
+    const topic = /** @type {HTMLInputElement} */ (
+      el('input', { 'data-testid': 'editor-topic', value: entry?.topic ?? '', disabled: !!entry, required: true })
+    );
+    const title = /** @type {HTMLInputElement} */ (
+      el('input', { 'data-testid': 'editor-title', size: '50', value: entry?.title?.[lang] ?? '' })
+    );
+    const questions = /** @type {HTMLTextAreaElement} */ (
+      el('textarea', { 'data-testid': 'editor-questions', rows: '6' })
+    );
     questions.value = [...(entry?.questions?.[lang] ?? []), ...(prefill.question ? [prefill.question] : [])].join('\n');
     const answer = /** @type {HTMLTextAreaElement} */ (el('textarea', { 'data-testid': 'editor-answer', rows: '4' }));
     answer.value = entry?.answer?.[lang] ?? '';
-    const save = el('button', { type: 'button', class: 'primary', 'data-testid': 'editor-save' }, entry ? 'Save' : 'Create');
+    const save = el(
+      'button',
+      { type: 'button', class: 'primary', 'data-testid': 'editor-save' },
+      entry ? 'Save' : 'Create',
+    );
     const cancel = el('button', { type: 'button' }, 'Close');
     const del = entry ? el('button', { type: 'button', 'data-testid': 'editor-delete' }, 'Delete…') : null;
     fill(
@@ -446,7 +580,11 @@
       el('div', { class: 'actions' }, save, cancel, del),
       out,
     );
-    const lines = () => questions.value.split('\n').map((s) => s.trim()).filter(Boolean);
+    const lines = () =>
+      questions.value
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean);
     /** @param {boolean} force */
     const submit = async (force) => {
       fill(out);
@@ -455,17 +593,33 @@
         // An emptied title or answer is sent as null: the text is removed in this language (the API refuses "").
         const t = title.value.trim();
         const a = answer.value.trim();
-        if (entry) r = await api('PUT', `/api/admin/entries/${encodeURIComponent(entry.id)}`, { lang, title: t || null, questions: lines(), answer: a || null, ...(force ? { force: true } : {}) });
+        if (entry)
+          r = await api('PUT', `/api/admin/entries/${encodeURIComponent(entry.id)}`, {
+            lang,
+            title: t || null,
+            questions: lines(),
+            answer: a || null,
+            ...(force ? { force: true } : {}),
+          });
         else
           r = await api('POST', '/api/admin/entries', {
             topic: topic.value.trim(),
-            entry: { id: id.value.trim(), kind: 'faq', ...(t ? { title: { [lang]: t } } : {}), questions: { [lang]: lines() }, ...(a ? { answer: { [lang]: a } } : {}) },
+            entry: {
+              id: id.value.trim(),
+              kind: 'faq',
+              ...(t ? { title: { [lang]: t } } : {}),
+              questions: { [lang]: lines() },
+              ...(a ? { answer: { [lang]: a } } : {}),
+            },
             ...(force ? { force: true } : {}),
           });
         if (prefill.groupKey) await markGroup(prefill.groupKey, 'handled').catch(() => {});
         entriesCache = null;
         box.hidden = true;
-        fill($('entries-status'), `${entry ? 'Saved' : 'Created'} ${r?.entry?.id ?? id.value}${r?.version ? ` (version ${r.version})` : ''}.`);
+        fill(
+          $('entries-status'),
+          `${entry ? 'Saved' : 'Created'} ${r?.entry?.id ?? id.value}${r?.version ? ` (version ${r.version})` : ''}.`,
+        );
         await loadEntries();
       } catch (e) {
         fill(out, describe(e));
@@ -480,11 +634,18 @@
     cancel.addEventListener('click', () => (box.hidden = true));
     del?.addEventListener('click', () => {
       // An inline confirmation (no window.confirm: it blocks the page and is easy to click through).
-      const sure = el('button', { type: 'button', 'data-testid': 'editor-delete-confirm' }, `Really delete ${entry.id}`);
+      const sure = el(
+        'button',
+        { type: 'button', 'data-testid': 'editor-delete-confirm' },
+        `Really delete ${entry.id}`,
+      );
       /** @param {boolean} force */
       const remove = async (force) => {
         try {
-          const r = await api('DELETE', `/api/admin/entries/${encodeURIComponent(entry.id)}${force ? '?force=true' : ''}`);
+          const r = await api(
+            'DELETE',
+            `/api/admin/entries/${encodeURIComponent(entry.id)}${force ? '?force=true' : ''}`,
+          );
           entriesCache = null;
           box.hidden = true;
           fill($('entries-status'), `Deleted ${entry.id}${r?.version ? ` (version ${r.version})` : ''}.`);
@@ -516,14 +677,19 @@
       const r = await api('POST', '/api/admin/try', { text, ...(lang ? { lang } : {}) });
       /** @param {any} m */
       const show = (m) => (m ? `${m.title} (${m.id}), confidence ${m.confidence}` : '–');
-      const decision = typeof r.decision === 'string' ? r.decision : r.decision?.action ?? JSON.stringify(r.decision);
+      const decision = typeof r.decision === 'string' ? r.decision : (r.decision?.action ?? JSON.stringify(r.decision));
       fill(
         $('try-result'),
-        el('dt', {}, 'Language'), el('dd', { 'data-testid': 'try-lang' }, String(r.lang)),
-        el('dt', {}, 'Decision'), el('dd', { 'data-testid': 'try-decision' }, String(decision)),
-        el('dt', {}, 'Matched entry'), el('dd', { 'data-testid': 'try-match' }, show(r.match)),
-        el('dt', {}, 'Runner-up'), el('dd', { 'data-testid': 'try-runner-up' }, show(r.runnerUp)),
-        el('dt', {}, 'Knowledge-base version'), el('dd', { 'data-testid': 'try-version' }, String(r.version ?? '–')),
+        el('dt', {}, 'Language'),
+        el('dd', { 'data-testid': 'try-lang' }, String(r.lang)),
+        el('dt', {}, 'Decision'),
+        el('dd', { 'data-testid': 'try-decision' }, String(decision)),
+        el('dt', {}, 'Matched entry'),
+        el('dd', { 'data-testid': 'try-match' }, show(r.match)),
+        el('dt', {}, 'Runner-up'),
+        el('dd', { 'data-testid': 'try-runner-up' }, show(r.runnerUp)),
+        el('dt', {}, 'Knowledge-base version'),
+        el('dd', { 'data-testid': 'try-version' }, String(r.version ?? '–')),
       );
     } catch (e) {
       fill($('try-error'), describe(e));
@@ -538,9 +704,16 @@
       const s = await api('GET', '/api/admin/status');
       fill(
         $('status-info'),
-        el('dt', {}, 'Published version'), el('dd', { 'data-testid': 'status-version' }, String(s.version)),
-        el('dt', {}, 'Published at'), el('dd', {}, s.publishedAt ? when(s.publishedAt) : '–'),
-        el('dt', {}, 'Last reload'), el('dd', { 'data-testid': 'status-last-error' }, s.lastError ? `failed at ${when(s.lastError.at)}: the published version is still in use` : 'no error'),
+        el('dt', {}, 'Published version'),
+        el('dd', { 'data-testid': 'status-version' }, String(s.version)),
+        el('dt', {}, 'Published at'),
+        el('dd', {}, s.publishedAt ? when(s.publishedAt) : '–'),
+        el('dt', {}, 'Last reload'),
+        el(
+          'dd',
+          { 'data-testid': 'status-last-error' },
+          s.lastError ? `failed at ${when(s.lastError.at)}: the published version is still in use` : 'no error',
+        ),
       );
       fill($('status-issues'), ...(s.lastError?.issues ?? []).map((i) => el('li', {}, issueLine(i))));
     } catch (e) {
@@ -553,11 +726,14 @@
 
   /** A short account of what an audit entry changed. @param {any} a */
   function auditSummary(a) {
-    if (a.action === 'reload' || a.action === 'rollback') return `${a.before?.version ?? '?'} → ${a.after?.version ?? '?'}`;
+    if (a.action === 'reload' || a.action === 'rollback')
+      return `${a.before?.version ?? '?'} → ${a.after?.version ?? '?'}`;
     if (!a.before || !a.after) return a.after ? 'created' : 'deleted';
     const changed = [];
     for (const field of ['title', 'questions', 'answer'])
-      for (const l of LANGS) if (JSON.stringify(a.before[field]?.[l] ?? null) !== JSON.stringify(a.after[field]?.[l] ?? null)) changed.push(`${field}.${l}`);
+      for (const l of LANGS)
+        if (JSON.stringify(a.before[field]?.[l] ?? null) !== JSON.stringify(a.after[field]?.[l] ?? null))
+          changed.push(`${field}.${l}`);
     return changed.length ? `changed ${changed.join(', ')}` : 'no visible change';
   }
 
@@ -565,7 +741,10 @@
     fill($('history-error'));
     let audit, versions;
     try {
-      [audit, versions] = await Promise.all([api('GET', '/api/admin/audit?limit=50'), api('GET', '/api/admin/versions')]);
+      [audit, versions] = await Promise.all([
+        api('GET', '/api/admin/audit?limit=50'),
+        api('GET', '/api/admin/versions'),
+      ]);
     } catch (e) {
       fill($('history-error'), describe(e));
       return;
@@ -573,7 +752,11 @@
     fill(
       $('audit-list'),
       ...audit.entries.map((/** @type {any} */ a) =>
-        el('li', { 'data-testid': 'audit-entry' }, `${when(a.at)} · ${a.user} · ${a.action}${a.entryId ? ` ${a.entryId}` : ''} · ${auditSummary(a)} · version ${a.version}`),
+        el(
+          'li',
+          { 'data-testid': 'audit-entry' },
+          `${when(a.at)} · ${a.user} · ${a.action}${a.entryId ? ` ${a.entryId}` : ''} · ${auditSummary(a)} · version ${a.version}`,
+        ),
       ),
     );
     if (!audit.entries.length) fill($('audit-list'), el('li', {}, 'No changes yet.'));
@@ -586,7 +769,12 @@
     fill(
       $('versions-list'),
       ...versions.versions.map((/** @type {any} */ v) => {
-        const item = el('li', { 'data-testid': 'version', 'data-version': v.version }, `${v.version} · ${when(v.at)} · ${v.user} · ${v.action}`, v.version === current ? el('strong', {}, ' (published)') : null);
+        const item = el(
+          'li',
+          { 'data-testid': 'version', 'data-version': v.version },
+          `${v.version} · ${when(v.at)} · ${v.user} · ${v.action}`,
+          v.version === current ? el('strong', {}, ' (published)') : null,
+        );
         if (me.role === 'admin' && v.version !== current) {
           const back = el('button', { type: 'button', 'data-testid': 'version-rollback' }, 'Roll back to this version');
           back.addEventListener('click', async () => {

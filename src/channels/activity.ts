@@ -56,7 +56,11 @@ export interface ButtonPolicy {
 }
 
 const LOCALES: Record<Lang, string> = { fr: 'fr-FR', ro: 'ro-RO', en: 'en-US' };
-const OPTIONS_INTRO: Record<Lang, string> = { fr: 'Vous pouvez répondre :', ro: 'Puteți răspunde:', en: 'You can reply:' };
+const OPTIONS_INTRO: Record<Lang, string> = {
+  fr: 'Vous pouvez répondre :',
+  ro: 'Puteți răspunde:',
+  en: 'You can reply:',
+};
 
 /** The button policy for a conversation on a channel: Teams channels and group chats show no suggested actions. */
 export function buttonPolicy(channelId: string | undefined, conversationType?: string): ButtonPolicy {
@@ -93,14 +97,28 @@ export function incomingOf(a: ActivityJson): { text: string } | { action: string
 }
 
 /** Buttons as imBack actions whose value is the label (what the customer sees sent), plus a text fallback. */
-function withButtons(text: string, suggestions: Suggestion[] | undefined, lang: Lang, policy: ButtonPolicy): Pick<ActivityJson, 'text' | 'suggestedActions'> {
+function withButtons(
+  text: string,
+  suggestions: Suggestion[] | undefined,
+  lang: Lang,
+  policy: ButtonPolicy,
+): Pick<ActivityJson, 'text' | 'suggestedActions'> {
   if (!suggestions?.length) return { text };
   const shown = suggestions.slice(0, policy.maxActions);
   // Options that cannot all be buttons are listed in the text: typing a label works like clicking it.
-  const listed = shown.length < suggestions.length ? `\n\n${OPTIONS_INTRO[lang]}\n${suggestions.map((s) => `• ${s.label}`).join('\n')}` : '';
+  const listed =
+    shown.length < suggestions.length
+      ? `\n\n${OPTIONS_INTRO[lang]}\n${suggestions.map((s) => `• ${s.label}`).join('\n')}`
+      : '';
   return {
     text: text + listed,
-    ...(shown.length ? { suggestedActions: { actions: shown.map((s) => ({ type: 'imBack' as const, title: s.label, value: s.label })) } } : {}),
+    ...(shown.length
+      ? {
+          suggestedActions: {
+            actions: shown.map((s) => ({ type: 'imBack' as const, title: s.label, value: s.label })),
+          },
+        }
+      : {}),
   };
 }
 

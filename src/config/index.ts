@@ -42,7 +42,9 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .optional()
-    .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), { message: 'DATABASE_URL must start with postgres:// (leave it empty for the embedded SQLite file)' }),
+    .refine((v) => !v || /^postgres(ql)?:\/\//.test(v), {
+      message: 'DATABASE_URL must start with postgres:// (leave it empty for the embedded SQLite file)',
+    }),
   SQLITE_FILE: z.string().optional().default('data/savbot.db'),
   BACKOFFICE_FILE: z.string().optional().default('data/backoffice.json'),
   BACKOFFICE_URL: z
@@ -55,9 +57,21 @@ const envSchema = z.object({
   HANDOFF_WEBHOOK_URL: z
     .string()
     .optional()
-    .refine((v) => !v || /^https?:\/\//.test(v), { message: 'HANDOFF_WEBHOOK_URL must be an http(s) URL (leave it empty to use the terminal agent desk only)' }),
-  HANDOFF_WEBHOOK_SECRET: z.string().optional().refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), { message: 'HANDOFF_WEBHOOK_SECRET must look like whsec_<base64>' }),
-  AGENT_WEBHOOK_SECRET: z.string().optional().refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), { message: 'AGENT_WEBHOOK_SECRET must look like whsec_<base64>' }),
+    .refine((v) => !v || /^https?:\/\//.test(v), {
+      message: 'HANDOFF_WEBHOOK_URL must be an http(s) URL (leave it empty to use the terminal agent desk only)',
+    }),
+  HANDOFF_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), {
+      message: 'HANDOFF_WEBHOOK_SECRET must look like whsec_<base64>',
+    }),
+  AGENT_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), {
+      message: 'AGENT_WEBHOOK_SECRET must look like whsec_<base64>',
+    }),
   DELIVERY_INTERVAL_MS: num('DELIVERY_INTERVAL_MS', 1000, 20, 60_000),
   HANDOFF_RETRY_SCHEDULE_MS: z
     .string()
@@ -66,7 +80,10 @@ const envSchema = z.object({
       if (v === undefined || v.trim() === '') return undefined;
       const list = v.split(',').map((x) => Number(x.trim()));
       if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
-        ctx.addIssue({ code: 'custom', message: `HANDOFF_RETRY_SCHEDULE_MS="${v}" must be comma-separated delays in ms, like 5000,30000,120000` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `HANDOFF_RETRY_SCHEDULE_MS="${v}" must be comma-separated delays in ms, like 5000,30000,120000`,
+        });
         return z.NEVER;
       }
       return list;
@@ -76,10 +93,16 @@ const envSchema = z.object({
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return [...HANDOFF_REASONS];
-      const list = v.split(',').map((x) => x.trim()).filter(Boolean);
+      const list = v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
       const bad = list.filter((x) => !(HANDOFF_REASONS as readonly string[]).includes(x));
       if (bad.length) {
-        ctx.addIssue({ code: 'custom', message: `HANDOFF_TRIGGERS: unknown trigger(s) ${bad.join(', ')} (known: ${HANDOFF_REASONS.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `HANDOFF_TRIGGERS: unknown trigger(s) ${bad.join(', ')} (known: ${HANDOFF_REASONS.join(', ')})`,
+        });
         return z.NEVER;
       }
       return list as HandoffReason[];
@@ -92,21 +115,41 @@ const envSchema = z.object({
       try {
         return hoursSchema.parse(JSON.parse(v));
       } catch (e) {
-        ctx.addIssue({ code: 'custom', message: `HANDOFF_HOURS must be JSON like {"default":{"timeZone":"Europe/Paris","days":[1,2,3,4,5,6],"open":"09:00","close":"19:00"}}: ${(e as Error).message.split('\n')[0]}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `HANDOFF_HOURS must be JSON like {"default":{"timeZone":"Europe/Paris","days":[1,2,3,4,5,6],"open":"09:00","close":"19:00"}}: ${(e as Error).message.split('\n')[0]}`,
+        });
         return z.NEVER;
       }
     }),
-  METRICS_TOKEN: z.string().optional().refine((v) => !v || v.length >= 16, { message: 'METRICS_TOKEN must be at least 16 characters (leave it empty for an open /metrics)' }),
-  DIRECTLINE_TOKEN_SECRET: z.string().optional().refine((v) => !v || v.length >= 32, { message: 'DIRECTLINE_TOKEN_SECRET must be at least 32 characters' }),
-  DIRECTLINE_SECRET: z.string().optional().refine((v) => !v || v.length >= 32, { message: 'DIRECTLINE_SECRET must be at least 32 characters' }),
+  METRICS_TOKEN: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.length >= 16, {
+      message: 'METRICS_TOKEN must be at least 16 characters (leave it empty for an open /metrics)',
+    }),
+  DIRECTLINE_TOKEN_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.length >= 32, { message: 'DIRECTLINE_TOKEN_SECRET must be at least 32 characters' }),
+  DIRECTLINE_SECRET: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.length >= 32, { message: 'DIRECTLINE_SECRET must be at least 32 characters' }),
   WIDGET_ALLOWED_ORIGINS: z
     .string()
     .optional()
     .transform((v, ctx) => {
-      const list = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const list = (v ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
       const bad = list.filter((x) => !isOrigin(x));
       if (bad.length) {
-        ctx.addIssue({ code: 'custom', message: `WIDGET_ALLOWED_ORIGINS: "${bad[0]}" is not an origin (scheme://host[:port], no path), like https://shop.example` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `WIDGET_ALLOWED_ORIGINS: "${bad[0]}" is not an origin (scheme://host[:port], no path), like https://shop.example`,
+        });
         return z.NEVER;
       }
       return list;
@@ -114,16 +157,23 @@ const envSchema = z.object({
   MICROSOFT_APP_ID: z
     .string()
     .optional()
-    .refine((v) => !v || GUID.test(v.trim()), { message: 'MICROSOFT_APP_ID must be the bot\'s Microsoft Entra application (client) id, a GUID like 00000000-0000-0000-0000-000000000000' }),
+    .refine((v) => !v || GUID.test(v.trim()), {
+      message:
+        "MICROSOFT_APP_ID must be the bot's Microsoft Entra application (client) id, a GUID like 00000000-0000-0000-0000-000000000000",
+    }),
   MICROSOFT_APP_PASSWORD: z.string().optional(),
   MICROSOFT_APP_TENANT_ID: z
     .string()
     .optional()
-    .refine((v) => !v || GUID.test(v.trim()), { message: 'MICROSOFT_APP_TENANT_ID must be a Microsoft Entra tenant id (a GUID)' }),
+    .refine((v) => !v || GUID.test(v.trim()), {
+      message: 'MICROSOFT_APP_TENANT_ID must be a Microsoft Entra tenant id (a GUID)',
+    }),
   MICROSOFT_APP_TYPE: z
     .string()
     .optional()
-    .refine((v) => !v || (BOT_APP_TYPES as readonly string[]).includes(v), { message: `MICROSOFT_APP_TYPE must be one of ${BOT_APP_TYPES.join(', ')} (empty: SingleTenant when MICROSOFT_APP_TENANT_ID is set, MultiTenant otherwise)` }),
+    .refine((v) => !v || (BOT_APP_TYPES as readonly string[]).includes(v), {
+      message: `MICROSOFT_APP_TYPE must be one of ${BOT_APP_TYPES.join(', ')} (empty: SingleTenant when MICROSOFT_APP_TENANT_ID is set, MultiTenant otherwise)`,
+    }),
   BOT_QUEUE_UPDATE_MS: num('BOT_QUEUE_UPDATE_MS', 60_000, 0, 86_400_000),
   ADMIN_TOKENS: z
     .string()
@@ -245,7 +295,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   // Every missing production setting at once: an operator fixes them in one go.
   const problems: string[] = [];
   if (e.NODE_ENV === 'production') {
-    if (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET) problems.push('HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
+    if (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET)
+      problems.push('HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
     if (!e.ADMIN_TOKENS) problems.push('ADMIN_TOKENS is required with NODE_ENV=production');
     if (!e.DIRECTLINE_TOKEN_SECRET) problems.push('DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
   }
@@ -260,7 +311,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dialogsDir: resolve(cwd, e.DIALOGS_DIR),
     kbWatchIntervalMs: e.KB_WATCH_INTERVAL_MS,
     defaultLang: e.DEFAULT_LANG,
-    matching: { answerThreshold: e.MATCH_ANSWER_THRESHOLD, clarifyThreshold: e.MATCH_CLARIFY_THRESHOLD, clarifyMargin: e.MATCH_CLARIFY_MARGIN },
+    matching: {
+      answerThreshold: e.MATCH_ANSWER_THRESHOLD,
+      clarifyThreshold: e.MATCH_CLARIFY_THRESHOLD,
+      clarifyMargin: e.MATCH_CLARIFY_MARGIN,
+    },
     http: { maxBodyBytes: e.MAX_BODY_BYTES },
     storage: { ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}), sqliteFile: resolve(cwd, e.SQLITE_FILE) },
     backoffice: {
@@ -288,7 +343,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     widget: { allowedOrigins: e.WIDGET_ALLOWED_ORIGINS },
     botframework: bot,
-    admin: { users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }], devToken: !e.ADMIN_TOKENS },
+    admin: {
+      users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }],
+      devToken: !e.ADMIN_TOKENS,
+    },
   };
 }
 
@@ -300,13 +358,25 @@ function botframeworkConfig(e: z.infer<typeof envSchema>, problems: string[]): C
   const appType = (e.MICROSOFT_APP_TYPE as BotAppType | undefined) || (tenantId ? 'SingleTenant' : 'MultiTenant');
   if (!appId) {
     if (e.NODE_ENV === 'production')
-      problems.push('MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or MICROSOFT_APP_TYPE=UserAssignedMSI with MICROSOFT_APP_TENANT_ID) are required with NODE_ENV=production: without them POST /api/messages would accept unauthenticated requests');
+      problems.push(
+        'MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or MICROSOFT_APP_TYPE=UserAssignedMSI with MICROSOFT_APP_TENANT_ID) are required with NODE_ENV=production: without them POST /api/messages would accept unauthenticated requests',
+      );
     else if (appPassword) problems.push('MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is empty');
   } else {
-    if (appType !== 'UserAssignedMSI' && !appPassword) problems.push(`MICROSOFT_APP_PASSWORD (the app registration's client secret) is required with MICROSOFT_APP_ID and MICROSOFT_APP_TYPE=${appType}`);
-    if (appType !== 'MultiTenant' && !tenantId) problems.push(`MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE=${appType}`);
+    if (appType !== 'UserAssignedMSI' && !appPassword)
+      problems.push(
+        `MICROSOFT_APP_PASSWORD (the app registration's client secret) is required with MICROSOFT_APP_ID and MICROSOFT_APP_TYPE=${appType}`,
+      );
+    if (appType !== 'MultiTenant' && !tenantId)
+      problems.push(`MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE=${appType}`);
   }
-  return { ...(appId ? { appId } : {}), ...(appPassword ? { appPassword } : {}), ...(tenantId ? { tenantId } : {}), appType, queueUpdateMs: e.BOT_QUEUE_UPDATE_MS };
+  return {
+    ...(appId ? { appId } : {}),
+    ...(appPassword ? { appPassword } : {}),
+    ...(tenantId ? { tenantId } : {}),
+    appType,
+    queueUpdateMs: e.BOT_QUEUE_UPDATE_MS,
+  };
 }
 
 /** Load `.env` from the working directory if there is one (optional: npm start works without it). */

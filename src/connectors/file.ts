@@ -11,7 +11,14 @@ import type { Connector, LookupKind, LookupRecord } from './types';
  * compared case-insensitively and ignoring spaces and hyphens ("r 204518" finds "R-204518").
  */
 
-export const REPAIR_STATUSES = ['received', 'diagnosis', 'waiting-parts', 'in-repair', 'ready', 'returned-to-customer'] as const;
+export const REPAIR_STATUSES = [
+  'received',
+  'diagnosis',
+  'waiting-parts',
+  'in-repair',
+  'ready',
+  'returned-to-customer',
+] as const;
 export const ORDER_STATUSES = [
   'preparing',
   'shipped',
@@ -29,9 +36,17 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type WarrantyExtension = (typeof WARRANTY_EXTENSIONS)[number];
 
 /** The field holding the key of each kind of record. */
-export const KEY_FIELD: Record<LookupKind, string> = { repair: 'fileNumber', order: 'orderNumber', purchase: 'orderNumber' };
+export const KEY_FIELD: Record<LookupKind, string> = {
+  repair: 'fileNumber',
+  order: 'orderNumber',
+  purchase: 'orderNumber',
+};
 
-const LISTS: Record<LookupKind, 'repairs' | 'orders' | 'purchases'> = { repair: 'repairs', order: 'orders', purchase: 'purchases' };
+const LISTS: Record<LookupKind, 'repairs' | 'orders' | 'purchases'> = {
+  repair: 'repairs',
+  order: 'orders',
+  purchase: 'purchases',
+};
 
 /**
  * Canonical form of a file or order number: NFKC, upper case, without whitespace, hyphen/dash variants,
@@ -168,7 +183,9 @@ export class FileConnector implements Connector {
         const key = normalizeKey(record[keyField]!);
         const prev = firstAt.get(key);
         if (prev !== undefined) {
-          problems.push(`  ${list}[${i}].${keyField}: duplicate key "${record[keyField]}" (already used by ${list}[${prev}])`);
+          problems.push(
+            `  ${list}[${i}].${keyField}: duplicate key "${record[keyField]}" (already used by ${list}[${prev}])`,
+          );
           return;
         }
         firstAt.set(key, i);

@@ -42,7 +42,8 @@ class Retryable {
 
 function integerOption(name: string, v: number | undefined, def: number, min: number): number {
   if (v === undefined) return def;
-  if (!Number.isInteger(v) || v < min) throw new ConfigError(`HttpConnector: ${name} must be an integer >= ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min)
+    throw new ConfigError(`HttpConnector: ${name} must be an integer >= ${min}, got ${v}`);
   return v;
 }
 
@@ -54,14 +55,16 @@ function describeNetworkError(e: unknown): string {
 
 /** A JSON object of scalars → LookupRecord; anything else → a description of what was wrong. */
 export function toLookupRecord(body: unknown): LookupRecord | string {
-  if (body === null || typeof body !== 'object') return `expected a JSON object, got ${body === null ? 'null' : typeof body}`;
+  if (body === null || typeof body !== 'object')
+    return `expected a JSON object, got ${body === null ? 'null' : typeof body}`;
   if (Array.isArray(body)) return 'expected a JSON object, got an array';
   const entries: [string, string][] = [];
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
     if (v === null) continue;
     if (typeof v === 'string') entries.push([k, v]);
     else if (typeof v === 'number' || typeof v === 'boolean') entries.push([k, String(v)]);
-    else return `field "${k}" is ${Array.isArray(v) ? 'an array' : 'an object'}, expected a string, number, boolean or null`;
+    else
+      return `field "${k}" is ${Array.isArray(v) ? 'an array' : 'an object'}, expected a string, number, boolean or null`;
   }
   // Object.fromEntries defines own properties, so a "__proto__" key cannot touch the prototype.
   return Object.fromEntries(entries);
@@ -83,7 +86,8 @@ export class HttpConnector implements Connector {
     } catch {
       throw new ConfigError(`HttpConnector: baseUrl is not a valid URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`HttpConnector: baseUrl must be http or https`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ConfigError(`HttpConnector: baseUrl must be http or https`);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.host = url.host;
     this.token = options.token || undefined;
@@ -152,7 +156,8 @@ export class HttpConnector implements Connector {
     } catch (e) {
       return signal.aborted ? timedOut() : new Retryable(describeNetworkError(e), e);
     }
-    const invalid = (why: string) => new ConnectorError(`invalid response from back office ${this.host} for ${kind} lookup: ${why}`);
+    const invalid = (why: string) =>
+      new ConnectorError(`invalid response from back office ${this.host} for ${kind} lookup: ${why}`);
     if (body.length > MAX_BODY_CHARS) throw invalid(`body larger than ${MAX_BODY_CHARS} characters`);
     let json: unknown;
     try {

@@ -27,7 +27,15 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
   const checkName = (name: string, path: (string | number)[]) => {
     const [head, field] = name.split('.');
     if (field === undefined ? !slots.has(head!) : !records.has(head!))
-      errors.push(issueAt(p, path, field === undefined ? `"${name}" is not a slot of this dialog` : `"${head}" is not a record looked up before this step`));
+      errors.push(
+        issueAt(
+          p,
+          path,
+          field === undefined
+            ? `"${name}" is not a slot of this dialog`
+            : `"${head}" is not a record looked up before this step`,
+        ),
+      );
   };
   const checkMessage = (m: Message | undefined, path: (string | number)[]) => {
     if (!m) return;
@@ -35,7 +43,8 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
       for (const match of m[lang].matchAll(PLACEHOLDER)) {
         const [, head, field, filter] = match;
         checkName(field ? `${head}.${field}` : head!, [...path, lang]);
-        if (filter && filter !== 'date') errors.push(issueAt(p, [...path, lang], `unknown filter "|${filter}" (known: |date)`));
+        if (filter && filter !== 'date')
+          errors.push(issueAt(p, [...path, lang], `unknown filter "|${filter}" (known: |date)`));
       }
     }
   };
@@ -50,7 +59,8 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
       checkMessage(s.retry, [...path, 'retry']);
       checkMessage(s.help, [...path, 'help']);
       if (s.type === 'choice' && !s.choices) errors.push(issueAt(p, [...path, 'type'], 'a choice needs `choices`'));
-      if (s.type !== 'choice' && s.choices) errors.push(issueAt(p, [...path, 'choices'], `\`choices\` only applies to type choice, not ${s.type}`));
+      if (s.type !== 'choice' && s.choices)
+        errors.push(issueAt(p, [...path, 'choices'], `\`choices\` only applies to type choice, not ${s.type}`));
       if (s.type === 'pattern') {
         if (!s.pattern) errors.push(issueAt(p, [...path, 'type'], 'a pattern slot needs `pattern`'));
         else
@@ -59,10 +69,12 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
           } catch (e) {
             errors.push(issueAt(p, [...path, 'pattern'], `invalid regular expression: ${(e as Error).message}`));
           }
-      } else if (s.pattern) errors.push(issueAt(p, [...path, 'pattern'], `\`pattern\` only applies to type pattern, not ${s.type}`));
+      } else if (s.pattern)
+        errors.push(issueAt(p, [...path, 'pattern'], `\`pattern\` only applies to type pattern, not ${s.type}`));
     } else if ('lookup' in s) {
       checkWhen(s.when, path);
-      if (!d.steps.slice(0, i).some((x) => 'ask' in x && x.ask === s.key)) errors.push(issueAt(p, [...path, 'key'], `slot "${s.key}" is not asked before this lookup`));
+      if (!d.steps.slice(0, i).some((x) => 'ask' in x && x.ask === s.key))
+        errors.push(issueAt(p, [...path, 'key'], `slot "${s.key}" is not asked before this lookup`));
       checkMessage(s.notFound, [...path, 'notFound']);
       records.add(s.as);
     } else if ('branch' in s) {
@@ -74,7 +86,14 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
         checkMessage(c.end ?? c.handoff ?? c.say, [...cp, c.end ? 'end' : c.handoff ? 'handoff' : 'say']);
         if (c.followUps && !c.end) errors.push(issueAt(p, [...cp, 'followUps'], '`followUps` only applies to `end`'));
       });
-      if (s.branch[s.branch.length - 1]!.when) errors.push(issueAt(p, [...path, 'branch'], 'the last case needs no `when`: it is the default when no other case matches'));
+      if (s.branch[s.branch.length - 1]!.when)
+        errors.push(
+          issueAt(
+            p,
+            [...path, 'branch'],
+            'the last case needs no `when`: it is the default when no other case matches',
+          ),
+        );
     } else {
       checkWhen(s.when, path);
       const m = 'say' in s ? s.say : 'end' in s ? s.end : s.handoff;
@@ -84,7 +103,10 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
 }
 
 /** Load and validate dialog files; `kb` (when given) is used to check follow-ups and the entries' `dialog:` ids. */
-export function loadDialogFiles(files: { file: string; source: string }[], kb?: KnowledgeBase): { set?: DialogSet; errors: SourceIssue[] } {
+export function loadDialogFiles(
+  files: { file: string; source: string }[],
+  kb?: KnowledgeBase,
+): { set?: DialogSet; errors: SourceIssue[] } {
   const errors: SourceIssue[] = [];
   const dialogs = new Map<string, Dialog>();
   const where = new Map<string, ParsedYaml>();
@@ -101,7 +123,8 @@ export function loadDialogFiles(files: { file: string; source: string }[], kb?: 
       continue;
     }
     const expectedName = `${d.id}.yaml`;
-    if (basename(file) !== expectedName) errors.push(issueAt(parsed, ['id'], `dialog "${d.id}" must be in a file named ${expectedName}`));
+    if (basename(file) !== expectedName)
+      errors.push(issueAt(parsed, ['id'], `dialog "${d.id}" must be in a file named ${expectedName}`));
     if (where.has(d.id)) {
       errors.push(issueAt(parsed, ['id'], `duplicate dialog id "${d.id}" (first in ${where.get(d.id)!.file})`));
       continue;
@@ -109,17 +132,30 @@ export function loadDialogFiles(files: { file: string; source: string }[], kb?: 
     where.set(d.id, parsed);
     checkDialog(parsed, d, errors);
     d.steps.forEach((s, i) => {
-      if ('followUps' in s && s.followUps) s.followUps.forEach((f, k) => followUps.push({ p: parsed, path: ['steps', i, 'followUps', k], id: f }));
-      if ('branch' in s) s.branch.forEach((c, j) => c.followUps?.forEach((f, k) => followUps.push({ p: parsed, path: ['steps', i, 'branch', j, 'followUps', k], id: f })));
+      if ('followUps' in s && s.followUps)
+        s.followUps.forEach((f, k) => followUps.push({ p: parsed, path: ['steps', i, 'followUps', k], id: f }));
+      if ('branch' in s)
+        s.branch.forEach((c, j) =>
+          c.followUps?.forEach((f, k) =>
+            followUps.push({ p: parsed, path: ['steps', i, 'branch', j, 'followUps', k], id: f }),
+          ),
+        );
     });
     dialogs.set(d.id, { ...d, file });
   }
   if (kb) {
     const ids = new Set(kb.entries.map((e) => e.id));
-    for (const f of followUps) if (!ids.has(f.id)) errors.push(issueAt(f.p, f.path, `unknown knowledge-base entry "${f.id}"`));
+    for (const f of followUps)
+      if (!ids.has(f.id)) errors.push(issueAt(f.p, f.path, `unknown knowledge-base entry "${f.id}"`));
     for (const e of kb.entries)
       if (e.dialog && !dialogs.has(e.dialog))
-        errors.push({ file: e.source.file, line: e.source.line, column: 1, path: `${e.id}.dialog`, message: `unknown dialog "${e.dialog}" (no dialogs/${e.dialog}.yaml)` });
+        errors.push({
+          file: e.source.file,
+          line: e.source.line,
+          column: 1,
+          path: `${e.id}.dialog`,
+          message: `unknown dialog "${e.dialog}" (no dialogs/${e.dialog}.yaml)`,
+        });
   }
   if (errors.length) return { errors };
   return { set: { dialogs, version: hash.digest('hex').slice(0, 12) }, errors };
@@ -128,7 +164,10 @@ export function loadDialogFiles(files: { file: string; source: string }[], kb?: 
 export function loadDialogs(dir: string, kb?: KnowledgeBase): DialogSet {
   let files: { file: string; source: string }[] = [];
   try {
-    files = listYamlFiles(dir).map((file) => ({ file: relative(process.cwd(), file) || file, source: readFileSync(file, 'utf8') }));
+    files = listYamlFiles(dir).map((file) => ({
+      file: relative(process.cwd(), file) || file,
+      source: readFileSync(file, 'utf8'),
+    }));
   } catch (e) {
     if (!(e instanceof ContentError)) throw e;
   }

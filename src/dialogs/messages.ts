@@ -35,7 +35,8 @@ export const DIALOG_MESSAGES: Record<
     resume: 'Să reluăm:',
     switchQuestion: (t) => `Renunțați la solicitarea în curs („${t}”)?`,
     tooManyAttempts: 'Nu reușesc să citesc această informație. Vă propun să vorbiți cu un operator.',
-    lookupFailed: 'Ne pare rău, sistemul nostru de urmărire nu răspunde momentan. Un operator poate verifica pentru dumneavoastră.',
+    lookupFailed:
+      'Ne pare rău, sistemul nostru de urmărire nu răspunde momentan. Un operator poate verifica pentru dumneavoastră.',
     csatQuestion: 'Părerea dumneavoastră contează: de la 1 (deloc) la 5 (pe deplin), v-a ajutat acest răspuns?',
     csatThanks: 'Mulțumim pentru notă!',
     yes: 'Da',
@@ -60,5 +61,9 @@ export const DIALOG_MESSAGES: Record<
 
 const words = (s: string) => s.split('|');
 /** Words that stop or explain the current step, in any of the three languages (folded). */
-export const CANCEL_WORDS = new Set(words('annuler|annule|laisse tomber|stop|arrete|anuleaza|anulez|renunt|cancel|never mind|forget it|quit'));
-export const HELP_WORDS = new Set(words('aide|aidez moi|je ne comprends pas|help|ajutor|nu inteleg|what do you mean|comment faire'));
+export const CANCEL_WORDS = new Set(
+  words('annuler|annule|laisse tomber|stop|arrete|anuleaza|anulez|renunt|cancel|never mind|forget it|quit'),
+);
+export const HELP_WORDS = new Set(
+  words('aide|aidez moi|je ne comprends pas|help|ajutor|nu inteleg|what do you mean|comment faire'),
+);

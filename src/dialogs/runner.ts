@@ -112,12 +112,19 @@ export class DialogRunner {
 
   private retry(s: DialogState, step: AskStep, lang: Lang, message?: string): DialogTurn {
     s.attempts++;
-    if (s.attempts >= (step.maxAttempts ?? 3)) return this.offerPerson(s, lang, DIALOG_MESSAGES[lang].tooManyAttempts, 'failed');
+    if (s.attempts >= (step.maxAttempts ?? 3))
+      return this.offerPerson(s, lang, DIALOG_MESSAGES[lang].tooManyAttempts, 'failed');
     const reply = this.ask(s, step, lang, step.retry);
     return { replies: [message ? { ...reply, text: `${message} ${reply.text}` } : reply], state: s };
   }
 
-  private offerPerson(s: DialogState, lang: Lang, text: string, ended: DialogTurn['ended'], before: Reply[] = []): DialogTurn {
+  private offerPerson(
+    s: DialogState,
+    lang: Lang,
+    text: string,
+    ended: DialogTurn['ended'],
+    before: Reply[] = [],
+  ): DialogTurn {
     return {
       replies: [
         ...before,
@@ -136,16 +143,32 @@ export class DialogRunner {
   private ask(s: DialogState, step: AskStep, lang: Lang, message: Message): Reply {
     const m = DIALOG_MESSAGES[lang];
     let suggestions: Suggestion[] | undefined;
-    if (step.type === 'choice') suggestions = (step.choices ?? []).map((c) => ({ label: c.label[lang], value: c.value }));
-    else if (step.type === 'yesno') suggestions = [{ label: m.yes, value: 'yes' }, { label: m.no, value: 'no' }];
+    if (step.type === 'choice')
+      suggestions = (step.choices ?? []).map((c) => ({ label: c.label[lang], value: c.value }));
+    else if (step.type === 'yesno')
+      suggestions = [
+        { label: m.yes, value: 'yes' },
+        { label: m.no, value: 'no' },
+      ];
     if (step.optional) suggestions = [...(suggestions ?? []), { label: m.skip, value: 'skip' }];
-    return { text: this.render(message[lang], s, lang), ...(suggestions ? { suggestions } : {}), source: { kind: 'dialog', id: s.dialogId }, lang };
+    return {
+      text: this.render(message[lang], s, lang),
+      ...(suggestions ? { suggestions } : {}),
+      source: { kind: 'dialog', id: s.dialogId },
+      lang,
+    };
   }
 
   /** Run steps from the current one until a question, the end, or a handoff. */
-  private async advance(s: DialogState, lang: Lang, out: Reply[], answered?: { step: number; attempts: number }): Promise<DialogTurn> {
+  private async advance(
+    s: DialogState,
+    lang: Lang,
+    out: Reply[],
+    answered?: { step: number; attempts: number },
+  ): Promise<DialogTurn> {
     const steps = this.dialog(s).steps;
-    const say = (m: Message) => out.push({ text: this.render(m[lang], s, lang), source: { kind: 'dialog', id: s.dialogId }, lang });
+    const say = (m: Message) =>
+      out.push({ text: this.render(m[lang], s, lang), source: { kind: 'dialog', id: s.dialogId }, lang });
     for (; s.step < steps.length; s.step++) {
       const step: Step = steps[s.step]!;
       if ('when' in step && step.when && !this.holds(step.when, s)) continue;
@@ -178,7 +201,8 @@ export class DialogRunner {
         (s.records ??= {})[step.as] = record;
         continue;
       }
-      const c: BranchCase | undefined = 'branch' in step ? step.branch.find((x) => !x.when || this.holds(x.when, s)) : (step as BranchCase);
+      const c: BranchCase | undefined =
+        'branch' in step ? step.branch.find((x) => !x.when || this.holds(x.when, s)) : (step as BranchCase);
       if (!c) continue;
       if (c.say) {
         say(c.say);
@@ -217,7 +241,8 @@ export class DialogRunner {
     return Object.entries(cond).every(([name, expected]) => {
       const value = this.lookupName(name, s);
       if (typeof expected === 'string') return value !== undefined && value.toLowerCase() === expected.toLowerCase();
-      if (Array.isArray(expected)) return value !== undefined && expected.some((e) => e.toLowerCase() === value.toLowerCase());
+      if (Array.isArray(expected))
+        return value !== undefined && expected.some((e) => e.toLowerCase() === value.toLowerCase());
       if ('empty' in expected) return (value === undefined || value === '') === expected.empty;
       if (value === undefined || !/^\d{4}-\d{2}-\d{2}/.test(value)) return false;
       const v = value.slice(0, 10);
@@ -232,13 +257,21 @@ export class DialogRunner {
   }
 
   private render(template: string, s: DialogState, lang: Lang): string {
-    return template.replace(/\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-z]+))?\}/g, (_all, head: string, field?: string, filter?: string) => {
-      const v = this.lookupName(field ? `${head}.${field}` : head, s) ?? '';
-      if (filter === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
-        const locale = lang === 'en' ? 'en-GB' : lang === 'ro' ? 'ro-RO' : 'fr-FR';
-        return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${v}T00:00:00Z`));
-      }
-      return v;
-    });
+    return template.replace(
+      /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-z]+))?\}/g,
+      (_all, head: string, field?: string, filter?: string) => {
+        const v = this.lookupName(field ? `${head}.${field}` : head, s) ?? '';
+        if (filter === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
+          const locale = lang === 'en' ? 'en-GB' : lang === 'ro' ? 'ro-RO' : 'fr-FR';
+          return new Intl.DateTimeFormat(locale, {
+            day: 'numeric',
+            month: 'long',
+            year: 'numeric',
+            timeZone: 'UTC',
+          }).format(new Date(`${v}T00:00:00Z`));
+        }
+        return v;
+      },
+    );
   }
 }

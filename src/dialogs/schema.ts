@@ -1,14 +1,26 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../knowledge/schema';
 
-const id = z.string().regex(ID_PATTERN, { message: 'expected an id of lowercase letters, digits and single hyphens, like "repair-status"' });
-const slotName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, { message: 'expected a slot name of letters and digits, like "orderNumber"' });
+const id = z
+  .string()
+  .regex(ID_PATTERN, {
+    message: 'expected an id of lowercase letters, digits and single hyphens, like "repair-status"',
+  });
+const slotName = z
+  .string()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, { message: 'expected a slot name of letters and digits, like "orderNumber"' });
 const text = z.string().regex(/\S/, { message: 'expected non-empty text' });
 /** A message in every language: dialogs speak to every customer. */
 export const message = z.object({ fr: text, ro: text, en: text }).strict();
-const words = z.object({ fr: z.array(text).optional(), ro: z.array(text).optional(), en: z.array(text).optional() }).strict();
+const words = z
+  .object({ fr: z.array(text).optional(), ro: z.array(text).optional(), en: z.array(text).optional() })
+  .strict();
 
-const dateRef = z.string().regex(/^(today|[+-]\d+[dmy]|\d{4}-\d{2}-\d{2})$/, { message: 'expected a date: YYYY-MM-DD, today, or relative like -2y, -30d, +1d' });
+const dateRef = z
+  .string()
+  .regex(/^(today|[+-]\d+[dmy]|\d{4}-\d{2}-\d{2})$/, {
+    message: 'expected a date: YYYY-MM-DD, today, or relative like -2y, -30d, +1d',
+  });
 const expected = z.union([
   z.string(),
   z.array(z.string()).min(1),
@@ -17,9 +29,25 @@ const expected = z.union([
   z.object({ empty: z.boolean() }).strict(),
 ]);
 /** All conditions must hold. Keys: a slot ("reason") or a record field ("order.status"). */
-export const condition = z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)?$/, { message: 'expected a slot or record.field name' }), expected);
+export const condition = z.record(
+  z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)?$/, { message: 'expected a slot or record.field name' }),
+  expected,
+);
 
-export const SLOT_TYPES = ['text', 'number', 'date', 'choice', 'yesno', 'email', 'phone', 'orderNumber', 'fileNumber', 'pattern'] as const;
+export const SLOT_TYPES = [
+  'text',
+  'number',
+  'date',
+  'choice',
+  'yesno',
+  'email',
+  'phone',
+  'orderNumber',
+  'fileNumber',
+  'pattern',
+] as const;
 
 const askStep = z
   .object({
@@ -34,14 +62,30 @@ const askStep = z
     pattern: z.string().optional(),
     past: z.boolean().optional(),
     choices: z
-      .array(z.object({ value: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, { message: 'expected a value of letters, digits, - and _' }), label: message, says: words.optional() }).strict())
+      .array(
+        z
+          .object({
+            value: z
+              .string()
+              .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/, { message: 'expected a value of letters, digits, - and _' }),
+            label: message,
+            says: words.optional(),
+          })
+          .strict(),
+      )
       .min(2)
       .optional(),
   })
   .strict();
 
 const lookupStep = z
-  .object({ lookup: z.enum(['repair', 'order', 'purchase']), key: slotName, as: slotName, notFound: message, when: condition.optional() })
+  .object({
+    lookup: z.enum(['repair', 'order', 'purchase']),
+    key: slotName,
+    as: slotName,
+    notFound: message,
+    when: condition.optional(),
+  })
   .strict();
 
 const outcome = {

@@ -9,13 +9,59 @@ const FILE = /\br[\s-]?(\d{6})\b/i;
 /** An email address anywhere in a text (slot values, and the contact passed on with a handoff). */
 export const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
 
-const YES = new Set(['oui', 'ouais', 'yes', 'yeah', 'yep', 'da', 'sigur', 'bien sur', 'of course', 'ok', 'd accord', 'exact', 'correct', 'desigur']);
-const NO = new Set(['non', 'no', 'nope', 'nu', 'pas du tout', 'not at all', 'deloc', 'nu am', 'non merci', 'no thanks']);
-const SKIP = new Set(['passer', 'skip', 'sari peste', 'pas de photo', 'no photo', 'fara poza', 'nu am poza', 'aucune', 'none', 'nimic']);
+const YES = new Set([
+  'oui',
+  'ouais',
+  'yes',
+  'yeah',
+  'yep',
+  'da',
+  'sigur',
+  'bien sur',
+  'of course',
+  'ok',
+  'd accord',
+  'exact',
+  'correct',
+  'desigur',
+]);
+const NO = new Set([
+  'non',
+  'no',
+  'nope',
+  'nu',
+  'pas du tout',
+  'not at all',
+  'deloc',
+  'nu am',
+  'non merci',
+  'no thanks',
+]);
+const SKIP = new Set([
+  'passer',
+  'skip',
+  'sari peste',
+  'pas de photo',
+  'no photo',
+  'fara poza',
+  'nu am poza',
+  'aucune',
+  'none',
+  'nimic',
+]);
 const RELATIVE: Record<string, number> = {
-  "aujourd'hui": 0, aujourdhui: 0, today: 0, azi: 0, astazi: 0,
-  hier: -1, yesterday: -1, ieri: -1,
-  'avant hier': -2, 'avant-hier': -2, alaltaieri: -2, 'day before yesterday': -2,
+  "aujourd'hui": 0,
+  aujourdhui: 0,
+  today: 0,
+  azi: 0,
+  astazi: 0,
+  hier: -1,
+  yesterday: -1,
+  ieri: -1,
+  'avant hier': -2,
+  'avant-hier': -2,
+  alaltaieri: -2,
+  'day before yesterday': -2,
 };
 
 function isoDate(y: number, m: number, d: number): string | undefined {
@@ -33,7 +79,8 @@ export function addToDate(iso: string, days: number): string {
 /** A date the customer typed, as YYYY-MM-DD: 2026-03-14, 14/03/2026, 14.03.26, "hier", "ieri", "today". */
 export function parseDate(text: string, today: string): string | undefined {
   const f = fold(text);
-  for (const [w, delta] of Object.entries(RELATIVE)) if (f === fold(w) || f.endsWith(` ${fold(w)}`)) return addToDate(today, delta);
+  for (const [w, delta] of Object.entries(RELATIVE))
+    if (f === fold(w) || f.endsWith(` ${fold(w)}`)) return addToDate(today, delta);
   let m = /\b(\d{4})-(\d{1,2})-(\d{1,2})\b/.exec(text);
   if (m) return isoDate(+m[1]!, +m[2]!, +m[3]!);
   m = /\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b/.exec(text);
@@ -90,7 +137,8 @@ export function parseSlot(step: AskStep, text: string, lang: Lang, today: string
       if (Number.isInteger(n) && n >= 1 && n <= choices.length) return { ok: true, value: choices[n - 1]!.value };
       for (const c of choices) {
         const names = [c.value, c.label[lang], ...(c.says?.[lang] ?? [])].map(fold);
-        if (names.some((x) => x === f || (x.length >= 4 && ` ${f} `.includes(` ${x} `)))) return { ok: true, value: c.value };
+        if (names.some((x) => x === f || (x.length >= 4 && ` ${f} `.includes(` ${x} `))))
+          return { ok: true, value: c.value };
       }
       return { ok: false };
     }

@@ -59,7 +59,13 @@ export interface ConversationState {
 }
 
 /** A new conversation: the bot talking, nothing asked yet. */
-export function newConversationState(o: { id: string; at: string; channel: string; lang?: Lang; tokenHash?: string }): ConversationState {
+export function newConversationState(o: {
+  id: string;
+  at: string;
+  channel: string;
+  lang?: Lang;
+  tokenHash?: string;
+}): ConversationState {
   return {
     id: o.id,
     channel: o.channel,

@@ -40,13 +40,19 @@ export class ConfigError extends AppError {
 
 /** A validator with zod's safeParse shape (the domain does not depend on zod itself). */
 export interface SafeParser<T> {
-  safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+  safeParse(
+    v: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 }
 
 /** Validate a request body: the data, or a 400 INVALID_BODY naming each offending field (`hint` when none is named). */
 export function parseBody<T>(schema: SafeParser<T>, body: unknown, hint = ''): T {
   const r = schema.safeParse(body ?? {});
   if (r.success) return r.data;
-  const detail = r.error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ` : '') + i.message).join('; ');
+  const detail = r.error.issues
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ` : '') + i.message)
+    .join('; ');
   throw new AppError('INVALID_BODY', `invalid request body: ${detail || hint}`, 400);
 }

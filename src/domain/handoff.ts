@@ -1,8 +1,16 @@
 import type { Lang } from './types';
 
 /** Why a conversation goes to a person; travels with the handoff. */
-export type HandoffReason = 'customer-request' | 'misunderstood' | 'dialog-failed' | 'lookup-failed' | 'angry' | 'content';
-export const HANDOFF_REASONS: readonly HandoffReason[] = ['customer-request', 'misunderstood', 'dialog-failed', 'lookup-failed', 'angry', 'content'];
+export type HandoffReason =
+  'customer-request' | 'misunderstood' | 'dialog-failed' | 'lookup-failed' | 'angry' | 'content';
+export const HANDOFF_REASONS: readonly HandoffReason[] = [
+  'customer-request',
+  'misunderstood',
+  'dialog-failed',
+  'lookup-failed',
+  'angry',
+  'content',
+];
 
 /** Agent teams. */
 export type QueueName = 'warranty' | 'returns' | 'delivery' | 'repair' | 'billing' | 'general';
@@ -63,7 +71,10 @@ export interface HandoffRecord {
 /** The handoff of a `handoff.requested` event body (undefined if the body is not one). */
 export function handoffFromEvent(body: string): HandoffRecord | undefined {
   try {
-    const b = JSON.parse(body) as { timestamp?: string; data?: { reason?: HandoffReason; queue?: QueueName; requestedAt?: string } };
+    const b = JSON.parse(body) as {
+      timestamp?: string;
+      data?: { reason?: HandoffReason; queue?: QueueName; requestedAt?: string };
+    };
     if (!b.data?.reason || !b.data.queue) return undefined;
     // requestedAt is the engine's clock at the request; older events only have the outbox timestamp.
     return { reason: b.data.reason, queue: b.data.queue, requestedAt: b.data.requestedAt ?? b.timestamp ?? '' };

@@ -36,7 +36,8 @@ export interface BuiltContent extends EngineContent {
 
 /** Read every .yaml file of both folders (a missing dialogs folder means no dialogs). */
 export function readContentFiles(dirs: ContentDirs): ContentFiles {
-  const read = (dir: string) => Object.fromEntries(listYamlFiles(dir).map((f) => [f.slice(dir.length + 1), readFileSync(f, 'utf8')]));
+  const read = (dir: string) =>
+    Object.fromEntries(listYamlFiles(dir).map((f) => [f.slice(dir.length + 1), readFileSync(f, 'utf8')]));
   return { kb: read(dirs.kbDir), dialogs: existsSync(dirs.dialogsDir) ? read(dirs.dialogsDir) : {} };
 }
 
@@ -44,7 +45,8 @@ export function readContentFiles(dirs: ContentDirs): ContentFiles {
 export function filesHash(files: ContentFiles): string {
   const h = createHash('sha256');
   for (const part of ['kb', 'dialogs'] as const)
-    for (const name of Object.keys(files[part]).sort()) h.update(part).update('\0').update(name).update('\0').update(files[part][name]!).update('\0');
+    for (const name of Object.keys(files[part]).sort())
+      h.update(part).update('\0').update(name).update('\0').update(files[part][name]!).update('\0');
   return h.digest('hex');
 }
 
@@ -61,11 +63,19 @@ export const displayPath = (dir: string, name: string) => relative(process.cwd()
  * side, from the files' text. Returns the located issues instead when the content is invalid. The version id
  * is a hash of both the knowledge base and the dialogs.
  */
-export function buildContent(files: ContentFiles, dirs: ContentDirs, opts: BuildOptions): { content?: BuiltContent; errors: SourceIssue[]; warnings: SourceIssue[] } {
+export function buildContent(
+  files: ContentFiles,
+  dirs: ContentDirs,
+  opts: BuildOptions,
+): { content?: BuiltContent; errors: SourceIssue[]; warnings: SourceIssue[] } {
   const kbFiles = Object.keys(files.kb)
     .sort()
     .map((n) => ({ file: displayPath(dirs.kbDir, n), source: files.kb[n]! }));
-  if (kbFiles.length === 0) return { errors: [{ file: dirs.kbDir, line: 1, column: 1, path: '', message: 'no .yaml files found' }], warnings: [] };
+  if (kbFiles.length === 0)
+    return {
+      errors: [{ file: dirs.kbDir, line: 1, column: 1, path: '', message: 'no .yaml files found' }],
+      warnings: [],
+    };
   const loaded = loadKnowledgeBaseFiles(kbFiles);
   if (!loaded.kb) return { errors: loaded.errors, warnings: loaded.warnings };
   const dialogFiles = Object.keys(files.dialogs)

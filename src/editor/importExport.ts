@@ -56,7 +56,14 @@ export function toCsv(rows: string[][]): string {
 
 /** "How long is the warranty?" -> "how-long-is-the-warranty" (at most `words` words), unique in `taken`. */
 export function slugId(text: string, taken: Set<string>, words = 6): string {
-  const base = fold(text).replace(/[^a-z0-9]+/g, ' ').trim().split(/\s+/).filter(Boolean).slice(0, words).join('-') || 'entry';
+  const base =
+    fold(text)
+      .replace(/[^a-z0-9]+/g, ' ')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, words)
+      .join('-') || 'entry';
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
   taken.add(id);
@@ -64,7 +71,8 @@ export function slugId(text: string, taken: Set<string>, words = 6): string {
 }
 
 // QnA Maker writes line breaks and tabs inside a cell as \n, \t (and a backslash as \\).
-const unescapeTsv = (s: string) => s.replace(/\\(n|r|t|\\)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 'r' ? '' : c === 't' ? '\t' : '\\'));
+const unescapeTsv = (s: string) =>
+  s.replace(/\\(n|r|t|\\)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 'r' ? '' : c === 't' ? '\t' : '\\'));
 
 interface QnaPrompt {
   DisplayOrder?: number;
@@ -79,18 +87,32 @@ interface QnaPrompt {
  * (a "language"/"lang" key sets the entry's language, otherwise `lang`).
  */
 export function importQnaTsv(text: string, opts: { topic: string; lang: Lang }): ImportedEntry[] {
-  const lines = text.replace(/^\ufeff/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = text
+    .replace(/^\ufeff/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const header = (lines.shift() ?? '').split('\t').map((h) => h.trim().toLowerCase());
   const col = (name: string) => header.indexOf(name.toLowerCase());
   const need = ['Question', 'Answer', 'QnaId'];
-  for (const n of need) if (col(n) < 0) throw new AppError('INVALID_IMPORT', `TSV: no "${n}" column (found: ${header.join(', ')})`, 400);
-  const groups = new Map<string, { questions: string[]; answer: string; metadata: string; prompts: string; contextOnly: boolean; line: number }>();
+  for (const n of need)
+    if (col(n) < 0) throw new AppError('INVALID_IMPORT', `TSV: no "${n}" column (found: ${header.join(', ')})`, 400);
+  const groups = new Map<
+    string,
+    { questions: string[]; answer: string; metadata: string; prompts: string; contextOnly: boolean; line: number }
+  >();
   lines.forEach((line, i) => {
     const f = line.split('\t');
     const get = (n: string) => (col(n) >= 0 ? unescapeTsv(f[col(n)] ?? '').trim() : '');
     const qnaId = get('QnaId');
     if (!qnaId) throw new AppError('INVALID_IMPORT', `TSV line ${i + 2}: empty QnaId`, 400);
-    const g = groups.get(qnaId) ?? { questions: [], answer: get('Answer'), metadata: get('Metadata'), prompts: get('Prompts'), contextOnly: /^true$/i.test(get('IsContextOnly')), line: i + 2 };
+    const g = groups.get(qnaId) ?? {
+      questions: [],
+      answer: get('Answer'),
+      metadata: get('Metadata'),
+      prompts: get('Prompts'),
+      contextOnly: /^true$/i.test(get('IsContextOnly')),
+      line: i + 2,
+    };
     const q = get('Question');
     if (q && !g.questions.includes(q)) g.questions.push(q);
     if (!g.prompts || g.prompts === '[]') g.prompts = get('Prompts') || g.prompts;
@@ -104,7 +126,10 @@ export function importQnaTsv(text: string, opts: { topic: string; lang: Lang }):
   for (const [qnaId, g] of groups) {
     let lang = opts.lang;
     const tags: string[] = [];
-    for (const pair of g.metadata.split('|').map((x) => x.trim()).filter(Boolean)) {
+    for (const pair of g.metadata
+      .split('|')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const [k, ...v] = pair.split(':');
       const key = k!.trim().toLowerCase();
       const value = v.join(':').trim();
@@ -122,12 +147,21 @@ export function importQnaTsv(text: string, opts: { topic: string; lang: Lang }):
       }
       for (const p of [...prompts].sort((a, b) => (a.DisplayOrder ?? 0) - (b.DisplayOrder ?? 0))) {
         const target = ids.get(String(p.QnaId));
-        if (!target) throw new AppError('INVALID_IMPORT', `TSV line ${g.line}: prompt to unknown QnaId ${String(p.QnaId)}`, 400);
+        if (!target)
+          throw new AppError('INVALID_IMPORT', `TSV line ${g.line}: prompt to unknown QnaId ${String(p.QnaId)}`, 400);
         followUps.push(target);
         if (p.DisplayText && !titles.has(target)) titles.set(target, p.DisplayText);
       }
     }
-    entries.push({ id: ids.get(qnaId)!, topic: opts.topic, title: {}, questions: { [lang]: g.questions }, answer: { [lang]: g.answer }, tags, followUps });
+    entries.push({
+      id: ids.get(qnaId)!,
+      topic: opts.topic,
+      title: {},
+      questions: { [lang]: g.questions },
+      answer: { [lang]: g.answer },
+      tags,
+      followUps,
+    });
   }
   for (const e of entries) {
     const lang = LANGS.find((l) => e.questions[l])!;
@@ -144,7 +178,12 @@ export function importCsv(text: string, opts: { topic: string; lang: Lang }): Im
   const rows = parseCsv(text);
   const header = (rows.shift() ?? []).map((h) => h.trim().toLowerCase());
   const col = (n: string) => header.indexOf(n);
-  if (col('question') < 0 || col('answer') < 0) throw new AppError('INVALID_IMPORT', `CSV: the header row must name at least "question" and "answer" (found: ${header.join(', ')})`, 400);
+  if (col('question') < 0 || col('answer') < 0)
+    throw new AppError(
+      'INVALID_IMPORT',
+      `CSV: the header row must name at least "question" and "answer" (found: ${header.join(', ')})`,
+      400,
+    );
   const taken = new Set<string>();
   const byKey = new Map<string, ImportedEntry>();
   rows.forEach((r, i) => {
@@ -152,7 +191,12 @@ export function importCsv(text: string, opts: { topic: string; lang: Lang }): Im
     const question = get('question');
     const answer = get('answer');
     const rawLang = get('language').toLowerCase() || opts.lang;
-    if (!isLang(rawLang)) throw new AppError('INVALID_IMPORT', `CSV row ${i + 2}: language "${rawLang}" (expected ${LANGS.join(', ')})`, 400);
+    if (!isLang(rawLang))
+      throw new AppError(
+        'INVALID_IMPORT',
+        `CSV row ${i + 2}: language "${rawLang}" (expected ${LANGS.join(', ')})`,
+        400,
+      );
     const lang = rawLang;
     const topic = get('topic') || opts.topic;
     const id = get('id');
@@ -221,6 +265,7 @@ export function entriesToYaml(topic: string, entries: ImportedEntry[], comment: 
 /** Rows for `npm run export`: one per sample question, the header first (importCsv reads it back). */
 export function entriesToCsvRows(entries: KbEntry[]): string[][] {
   const rows = [['question', 'answer', 'language', 'topic', 'id']];
-  for (const e of entries) for (const l of LANGS) for (const q of e.questions[l] ?? []) rows.push([q, e.answer[l] ?? '', l, e.topic, e.id]);
+  for (const e of entries)
+    for (const l of LANGS) for (const q of e.questions[l] ?? []) rows.push([q, e.answer[l] ?? '', l, e.topic, e.id]);
   return rows;
 }

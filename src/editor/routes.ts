@@ -16,11 +16,16 @@ const createBody = z
   })
   .strict();
 const updateBody = z
-  .object({ lang, title: text.nullable().optional(), questions: z.array(text).max(200).optional(), answer: text.nullable().optional(), force: z.boolean().optional() })
+  .object({
+    lang,
+    title: text.nullable().optional(),
+    questions: z.array(text).max(200).optional(),
+    answer: text.nullable().optional(),
+    force: z.boolean().optional(),
+  })
   .strict();
 const questionBody = z.object({ lang, question: text, force: z.boolean().optional() }).strict();
 const tryBody = z.object({ text: z.string().max(20_000), lang: lang.optional() }).strict();
-
 
 const who = (res: { locals: Record<string, unknown> }) => (res.locals.user as AuthedUser).name;
 
@@ -40,7 +45,8 @@ export function editorRoutes(service: EditorService, users: readonly AdminUser[]
   r.get('/api/admin/entries', editor, (req, res) => {
     const s = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
     const l = s(req.query.lang);
-    if (l !== undefined && !isLang(l)) throw new AppError('INVALID_QUERY', `lang must be one of ${LANGS.join(', ')}, not "${l}"`, 400);
+    if (l !== undefined && !isLang(l))
+      throw new AppError('INVALID_QUERY', `lang must be one of ${LANGS.join(', ')}, not "${l}"`, 400);
     res.json({ entries: service.list({ q: s(req.query.q), topic: s(req.query.topic), lang: s(req.query.lang) }) });
   });
   r.get('/api/admin/entries/:id', editor, (req, res) => {
@@ -61,7 +67,12 @@ export function editorRoutes(service: EditorService, users: readonly AdminUser[]
   });
   r.get('/api/admin/audit', editor, async (req, res) => {
     const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new AppError('INVALID_QUERY', `limit must be an integer from 1 to 1000, not "${String(req.query.limit)}"`, 400);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new AppError(
+        'INVALID_QUERY',
+        `limit must be an integer from 1 to 1000, not "${String(req.query.limit)}"`,
+        400,
+      );
     res.json({ entries: await service.audits(limit) });
   });
   r.get('/api/admin/versions', editor, async (_req, res) => {

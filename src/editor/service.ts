@@ -8,7 +8,15 @@ import { selfTest } from '../knowledge/selfTest';
 import { fold } from '../nlp/normalize';
 import type { AuditEntry, VersionRecord } from '../domain/editor';
 import type { EditorStore } from '../storage/ports';
-import { buildContent, filesHash, readContentFiles, type BuildOptions, type BuiltContent, type ContentDirs, type ContentFiles } from './content';
+import {
+  buildContent,
+  filesHash,
+  readContentFiles,
+  type BuildOptions,
+  type BuiltContent,
+  type ContentDirs,
+  type ContentFiles,
+} from './content';
 import { addQuestion, appendEntry, editEntry, newTopicFile, removeEntry, setLangText, setQuestions } from './yamlEdit';
 
 /** An entry as the admin API shows it. */
@@ -112,7 +120,13 @@ export class EditorService {
   /** Remember the starting version (its files) if it is new, so that it can be rolled back to. */
   async init(): Promise<void> {
     if (!(await this.deps.store.getVersion(this.version)))
-      await this.deps.store.saveVersion({ version: this.version, at: this.publishedAt, user: 'system', action: 'start', files: this.files });
+      await this.deps.store.saveVersion({
+        version: this.version,
+        at: this.publishedAt,
+        user: 'system',
+        action: 'start',
+        files: this.files,
+      });
   }
 
   /** One change at a time (API edits, reloads from disk, rollbacks). */
@@ -133,7 +147,12 @@ export class EditorService {
       .filter((e) => !filter.lang || (e.questions[filter.lang as Lang]?.length ?? 0) > 0)
       .filter((e) => {
         if (!q) return true;
-        const texts = [e.id, ...Object.values(e.title), ...Object.values(e.questions).flat(), ...Object.values(e.answer)];
+        const texts = [
+          e.id,
+          ...Object.values(e.title),
+          ...Object.values(e.questions).flat(),
+          ...Object.values(e.answer),
+        ];
         return texts.some((t) => typeof t === 'string' && fold(t).includes(q));
       })
       .map(viewOf);
@@ -171,7 +190,9 @@ export class EditorService {
       if (!built.content) {
         this.refusedHash = hash;
         this.lastError = { at: this.now().toISOString(), issues: built.errors };
-        this.log.error(`knowledge base change refused, still serving version ${this.version}:\n${built.errors.map(formatIssue).join('\n')}`);
+        this.log.error(
+          `knowledge base change refused, still serving version ${this.version}:\n${built.errors.map(formatIssue).join('\n')}`,
+        );
         return;
       }
       const before = this.version;
@@ -192,8 +213,22 @@ export class EditorService {
     await this.deps.store.saveVersion({ version: content.kb.version, at: this.publishedAt, user, action, files });
   }
 
-  private audit(user: string, action: string, entryId: string | null, before: unknown, after: unknown): Promise<AuditEntry> {
-    return this.deps.store.appendAudit({ at: this.now().toISOString(), user, action, entryId, before, after, version: this.version });
+  private audit(
+    user: string,
+    action: string,
+    entryId: string | null,
+    before: unknown,
+    after: unknown,
+  ): Promise<AuditEntry> {
+    return this.deps.store.appendAudit({
+      at: this.now().toISOString(),
+      user,
+      action,
+      entryId,
+      before,
+      after,
+      version: this.version,
+    });
   }
 
   private confusionKeys(c: BuiltContent): Set<string> {
@@ -218,16 +253,35 @@ export class EditorService {
   }
 
   /** Validate, self-test, write the file, publish, audit. */
-  private async apply(o: { user: string; action: string; entryId: string; file: string; text: string | null; force: boolean; before: unknown }) {
+  private async apply(o: {
+    user: string;
+    action: string;
+    entryId: string;
+    file: string;
+    text: string | null;
+    force: boolean;
+    before: unknown;
+  }) {
     const files = clone(this.files);
     if (o.text === null) delete files.kb[o.file];
     else files.kb[o.file] = o.text;
     const built = buildContent(files, this.deps.dirs, this.deps.build);
-    if (!built.content) throw new AppError('INVALID_CONTENT', `the change was refused:\n${built.errors.map(formatIssue).join('\n')}`, 422, built.errors);
+    if (!built.content)
+      throw new AppError(
+        'INVALID_CONTENT',
+        `the change was refused:\n${built.errors.map(formatIssue).join('\n')}`,
+        422,
+        built.errors,
+      );
     if (!o.force) {
       const reg = this.regressions(built.content, o.entryId);
       if (reg.length)
-        throw new AppError('REGRESSION', `the change makes ${reg.length} sample question(s) of other entries resolve elsewhere (send force: true to publish anyway)`, 409, reg);
+        throw new AppError(
+          'REGRESSION',
+          `the change makes ${reg.length} sample question(s) of other entries resolve elsewhere (send force: true to publish anyway)`,
+          409,
+          reg,
+        );
     }
     const path = join(this.deps.dirs.kbDir, o.file);
     if (o.text === null) unlinkSync(path);
@@ -241,7 +295,8 @@ export class EditorService {
   create(user: string, body: { entry: Record<string, unknown>; topic: string; force?: boolean }) {
     return this.exclusive(async () => {
       const id = String(body.entry.id ?? '');
-      if (this.content.kb.entries.some((e) => e.id === id)) throw new AppError('ENTRY_EXISTS', `an entry "${id}" already exists`, 409);
+      if (this.content.kb.entries.some((e) => e.id === id))
+        throw new AppError('ENTRY_EXISTS', `an entry "${id}" already exists`, 409);
       const { file: _f, topic: _t, ...data } = body.entry;
       const known = this.content.kb.topics.find((t) => t.id === body.topic);
       const file = known ? basename(known.file) : `${body.topic}.yaml`;
@@ -251,7 +306,11 @@ export class EditorService {
     });
   }
 
-  update(user: string, id: string, body: { lang: Lang; title?: string | null; questions?: string[]; answer?: string | null; force?: boolean }) {
+  update(
+    user: string,
+    id: string,
+    body: { lang: Lang; title?: string | null; questions?: string[]; answer?: string | null; force?: boolean },
+  ) {
     return this.exclusive(async () => {
       const e = this.entry(id);
       const file = basename(e.source.file);
@@ -260,7 +319,15 @@ export class EditorService {
         if (body.answer !== undefined) setLangText(doc, node, 'answer', body.lang, body.answer);
         if (body.questions !== undefined) setQuestions(doc, node, body.lang, body.questions);
       });
-      return this.apply({ user, action: 'update', entryId: id, file, text, force: body.force === true, before: viewOf(e) });
+      return this.apply({
+        user,
+        action: 'update',
+        entryId: id,
+        file,
+        text,
+        force: body.force === true,
+        before: viewOf(e),
+      });
     });
   }
 
@@ -269,7 +336,15 @@ export class EditorService {
       const e = this.entry(id);
       const file = basename(e.source.file);
       const text = editEntry(this.files.kb[file]!, id, (doc, node) => addQuestion(doc, node, body.lang, body.question));
-      return this.apply({ user, action: 'add-question', entryId: id, file, text, force: body.force === true, before: viewOf(e) });
+      return this.apply({
+        user,
+        action: 'add-question',
+        entryId: id,
+        file,
+        text,
+        force: body.force === true,
+        before: viewOf(e),
+      });
     });
   }
 
@@ -278,7 +353,15 @@ export class EditorService {
       const e = this.entry(id);
       const file = basename(e.source.file);
       const text = removeEntry(this.files.kb[file]!, id);
-      const { version } = await this.apply({ user, action: 'delete', entryId: id, file, text, force, before: viewOf(e) });
+      const { version } = await this.apply({
+        user,
+        action: 'delete',
+        entryId: id,
+        file,
+        text,
+        force,
+        before: viewOf(e),
+      });
       return { version };
     });
   }
@@ -297,17 +380,29 @@ export class EditorService {
       const snap = await this.deps.store.getVersion(version);
       if (!snap) throw new AppError('VERSION_NOT_FOUND', `no stored version "${version}"`, 404);
       const built = buildContent(snap.files, this.deps.dirs, this.deps.build);
-      if (!built.content) throw new AppError('INVALID_CONTENT', `version ${version} no longer builds:\n${built.errors.map(formatIssue).join('\n')}`, 422, built.errors);
+      if (!built.content)
+        throw new AppError(
+          'INVALID_CONTENT',
+          `version ${version} no longer builds:\n${built.errors.map(formatIssue).join('\n')}`,
+          422,
+          built.errors,
+        );
       for (const [dir, files] of [
         [this.deps.dirs.kbDir, snap.files.kb],
         [this.deps.dirs.dialogsDir, snap.files.dialogs],
       ] as const) {
         if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
         for (const [name, text] of Object.entries(files)) writeAtomic(join(dir, name), text);
-        for (const name of readdirSync(dir)) if (/\.ya?ml$/i.test(name) && !(name in files)) unlinkSync(join(dir, name));
+        for (const name of readdirSync(dir))
+          if (/\.ya?ml$/i.test(name) && !(name in files)) unlinkSync(join(dir, name));
       }
       const before = this.version;
-      await this.publish({ kb: { ...snap.files.kb }, dialogs: { ...snap.files.dialogs } }, built.content, user, 'rollback');
+      await this.publish(
+        { kb: { ...snap.files.kb }, dialogs: { ...snap.files.dialogs } },
+        built.content,
+        user,
+        'rollback',
+      );
       await this.audit(user, 'rollback', null, { version: before }, { version: this.version });
       return { version: this.version };
     });
@@ -323,9 +418,21 @@ export class EditorService {
     const decision = decide(match, (id) => byId.get(id)?.kind, engine.options);
     const view = (id: string | undefined, confidence: number) => {
       const e = id ? byId.get(id) : undefined;
-      return e ? { id: e.id, title: e.title[l] ?? LANGS.map((x) => e.title[x]).find(Boolean) ?? e.id, confidence: Math.round(confidence * 1000) / 1000 } : null;
+      return e
+        ? {
+            id: e.id,
+            title: e.title[l] ?? LANGS.map((x) => e.title[x]).find(Boolean) ?? e.id,
+            confidence: Math.round(confidence * 1000) / 1000,
+          }
+        : null;
     };
     const [c1, c2] = match.candidates;
-    return { lang: l, version: content.kb.version, decision: decision.action, match: view(c1?.id, match.confidence), runnerUp: view(c2?.id, c2?.score ?? 0) };
+    return {
+      lang: l,
+      version: content.kb.version,
+      decision: decision.action,
+      match: view(c1?.id, match.confidence),
+      runnerUp: view(c2?.id, c2?.score ?? 0),
+    };
   }
 }

@@ -6,7 +6,11 @@ import type { ContentDirs } from './content';
  * in several steps) and every `intervalMs` anyway, since fs.watch misses changes on some filesystems (network
  * and container mounts). `check` compares content hashes, so extra calls cost one read of the files.
  */
-export function watchContent(dirs: ContentDirs, check: () => Promise<void>, opts: { intervalMs: number; debounceMs?: number; onError?: (e: unknown) => void }): { close(): void } {
+export function watchContent(
+  dirs: ContentDirs,
+  check: () => Promise<void>,
+  opts: { intervalMs: number; debounceMs?: number; onError?: (e: unknown) => void },
+): { close(): void } {
   const debounceMs = opts.debounceMs ?? 100;
   let timer: NodeJS.Timeout | undefined;
   const run = () => {

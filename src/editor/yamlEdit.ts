@@ -1,5 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq, type Document, type ToStringOptions } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  Scalar,
+  YAMLMap,
+  YAMLSeq,
+  type Document,
+  type ToStringOptions,
+} from 'yaml';
 import { AppError } from '../domain/errors';
 
 /**
@@ -17,7 +27,8 @@ type Doc = Document.Parsed;
 
 function parse(source: string): Doc {
   const doc = parseDocument(source, { keepSourceTokens: false });
-  if (doc.errors.length) throw new AppError('INVALID_CONTENT', `the file is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, 422);
+  if (doc.errors.length)
+    throw new AppError('INVALID_CONTENT', `the file is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, 422);
   return doc;
 }
 
@@ -77,7 +88,10 @@ export function appendEntry(source: string, data: Record<string, unknown>): stri
   const whole = doc.toString(STRINGIFY);
   seq = entriesOf(parseDocument(whole));
   const n = seq?.items.length ?? 0;
-  const spliced = n >= 2 ? source.slice(0, at) + whole.slice(end(seq!.items[n - 2]), end(seq!.items[n - 1])) + source.slice(at) : undefined;
+  const spliced =
+    n >= 2
+      ? source.slice(0, at) + whole.slice(end(seq!.items[n - 2]), end(seq!.items[n - 1])) + source.slice(at)
+      : undefined;
   return checked(spliced, doc.toJS(), whole);
 }
 
@@ -127,7 +141,13 @@ function firstScalar(node: unknown): Scalar | undefined {
 }
 
 /** Set (or, with an empty value, remove) `entry.<key>.<lang>` for a per-language text (title, answer). */
-export function setLangText(doc: Doc, entry: YAMLMap, key: 'title' | 'answer', lang: string, value: string | null): void {
+export function setLangText(
+  doc: Doc,
+  entry: YAMLMap,
+  key: 'title' | 'answer',
+  lang: string,
+  value: string | null,
+): void {
   const found: unknown = entry.get(key, true);
   let m: YAMLMap;
   if (isMap(found)) m = found;

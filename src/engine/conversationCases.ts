@@ -22,7 +22,11 @@ export function loadConversationCases(dir: string): ConversationCase[] {
     const file = join(dir, name);
     if (!/\.ya?ml$/.test(name) || !statSync(file).isFile()) continue;
     const r = caseSchema.safeParse(parse(readFileSync(file, 'utf8')));
-    if (!r.success) throw new AppError('BAD_CASES', `${file}: ${r.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`);
+    if (!r.success)
+      throw new AppError(
+        'BAD_CASES',
+        `${file}: ${r.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ')}`,
+      );
     for (const c of r.data) out.push({ ...c, file });
   }
   return out;

@@ -1,14 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors';
-import { LANGS, type IncomingMessage, type KbEntry, type KnowledgeBase, type Lang, type Reply, type ReplyKind, type Suggestion } from '../domain/types';
+import {
+  LANGS,
+  type IncomingMessage,
+  type KbEntry,
+  type KnowledgeBase,
+  type Lang,
+  type Reply,
+  type ReplyKind,
+  type Suggestion,
+} from '../domain/types';
 import type { Matcher, MatchResult } from '../matching/matcher';
 import type { LanguageDetector } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
 import { CANCEL_WORDS, DIALOG_MESSAGES, HELP_WORDS } from '../dialogs/messages';
 import { EMAIL } from '../dialogs/slots';
 import { fold } from '../nlp/normalize';
-import { newConversationState, type ConversationState, type MessageRecord, type NewMessage } from '../domain/conversation';
-import { HANDOFF_REASONS, type HandoffReason, type HandoffState, type NewOutboxEvent, type QueueName } from '../domain/handoff';
+import {
+  newConversationState,
+  type ConversationState,
+  type MessageRecord,
+  type NewMessage,
+} from '../domain/conversation';
+import {
+  HANDOFF_REASONS,
+  type HandoffReason,
+  type HandoffState,
+  type NewOutboxEvent,
+  type QueueName,
+} from '../domain/handoff';
 import type { ConversationStore, TurnEffects } from '../storage/ports';
 import { EventEmitter } from 'node:events';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -100,7 +120,8 @@ export function decide(
   if (kindOf(c1.id) === 'outofscope') return { action: 'fallback', id: c1.id, confidence };
   const close = c2 !== undefined && c1.score - c2.score < o.clarifyMargin;
   if (confidence >= o.answerThreshold && !close) return { action: 'answer', id: c1.id, confidence };
-  if (close && kindOf(c2.id) !== 'outofscope' && confidence >= o.clarifyThreshold) return { action: 'clarify', ids: [c1.id, c2.id], confidence };
+  if (close && kindOf(c2.id) !== 'outofscope' && confidence >= o.clarifyThreshold)
+    return { action: 'clarify', ids: [c1.id, c2.id], confidence };
   return { action: 'fallback', confidence };
 }
 
@@ -255,14 +276,23 @@ export class Engine {
     const clientId = msg.clientId ? { clientId: msg.clientId } : {};
     const [customer] = await this.deps.store.append(state.id, [
       msg.action !== undefined
-        ? { at: this.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action, ...clientId }
+        ? {
+            at: this.now().toISOString(),
+            from: 'customer',
+            text: msg.text ?? msg.action,
+            action: msg.action,
+            ...clientId,
+          }
         : { at: this.now().toISOString(), from: 'customer', text: msg.text ?? '', ...clientId },
     ]);
     this.deps.observer?.received?.(msg.channel);
     let replies: Reply[];
     if (state.handoff) replies = await this.withPerson(state, msg, customer!);
     else {
-      replies = msg.action !== undefined ? await this.onAction(state, msg.action) : await this.onText(state, msg.text ?? '', trace);
+      replies =
+        msg.action !== undefined
+          ? await this.onAction(state, msg.action)
+          : await this.onText(state, msg.text ?? '', trace);
       const fallback = this.ctx(state).misunderstood === true;
       state.misunderstandings = fallback ? state.misunderstandings + 1 : 0;
       // Not understood twice in a row: a person will do better.
@@ -280,7 +310,14 @@ export class Engine {
     const lang = state.lang ?? replies[0]?.lang ?? this.options.defaultLang;
     if (c.handoff && !state.handoff) {
       const now = this.now();
-      const handoff: HandoffState = { id: randomUUID(), queue: c.handoff.queue, lang, reason: c.handoff.reason, status: 'queued', requestedAt: now.toISOString() };
+      const handoff: HandoffState = {
+        id: randomUUID(),
+        queue: c.handoff.queue,
+        lang,
+        reason: c.handoff.reason,
+        status: 'queued',
+        requestedAt: now.toISOString(),
+      };
       state.handoff = handoff;
       state.dialog = null;
       state.awaitingCsat = false;
@@ -291,7 +328,13 @@ export class Engine {
         ...transcript.map((m) => ({ at: m.at, from: m.from, text: m.text, ...(m.source ? { source: m.source } : {}) })),
         ...replies.map((r) => ({ at: now.toISOString(), from: 'bot' as const, text: r.text, source: r.source })),
       ];
-      const tried = [...new Set(transcript.filter((m) => m.from === 'bot' && m.source?.id && m.source.kind !== 'handoff').map((m) => `${m.source!.kind}:${m.source!.id}`))];
+      const tried = [
+        ...new Set(
+          transcript
+            .filter((m) => m.from === 'bot' && m.source?.id && m.source.kind !== 'handoff')
+            .map((m) => `${m.source!.kind}:${m.source!.id}`),
+        ),
+      ];
       c.events.unshift({
         type: 'handoff.requested',
         data: {
@@ -318,7 +361,10 @@ export class Engine {
     }));
     const last = replies[replies.length - 1];
     state.offered = last?.suggestions?.length ? last.suggestions : undefined;
-    const saved = await this.deps.store.saveTurn(state, out, { events: c.events, ...(c.joined ? { joined: c.joined } : {}) });
+    const saved = await this.deps.store.saveTurn(state, out, {
+      events: c.events,
+      ...(c.joined ? { joined: c.joined } : {}),
+    });
     this.contexts.delete(state);
     if (c.handoff && state.handoff) this.deps.observer?.handoff?.(state.handoff.reason, state.handoff.queue);
     this.observeSaved(saved);
@@ -334,10 +380,16 @@ export class Engine {
     const cancel = msg.action === 'handoff:cancel' || (msg.action === undefined && CANCEL_WORDS.has(fold(text)));
     if (cancel && h.status === 'queued') {
       state.handoff = null;
-      this.ctx(state).events.push({ type: 'conversation.closed', data: { handoffId: h.id, reason: 'cancelled-by-customer' } });
+      this.ctx(state).events.push({
+        type: 'conversation.closed',
+        data: { handoffId: h.id, reason: 'cancelled-by-customer' },
+      });
       return [{ text: HANDOFF_MESSAGES[lang].cancelled, source: { kind: 'handoff' }, lang }];
     }
-    this.ctx(state).events.push({ type: 'conversation.message', data: { handoffId: h.id, messageId: customer.id, text: msg.text ?? msg.action ?? '', at: customer.at } });
+    this.ctx(state).events.push({
+      type: 'conversation.message',
+      data: { handoffId: h.id, messageId: customer.id, text: msg.text ?? msg.action ?? '', at: customer.at },
+    });
     if (h.status === 'queued') {
       const status = await this.statusReply(state, lang);
       return [{ ...status, text: `${HANDOFF_MESSAGES[lang].forwarded} ${status.text}` }];
@@ -378,7 +430,15 @@ export class Engine {
   private async statusOf(state: ConversationState): Promise<QueueStatus> {
     const h = state.handoff!;
     const open = this.hours.isOpen(h.queue, this.now());
-    if (h.status === 'active') return { queue: h.queue, status: 'active', position: 0, estimatedWaitMs: 0, open, ...(h.agentName ? { agentName: h.agentName } : {}) };
+    if (h.status === 'active')
+      return {
+        queue: h.queue,
+        status: 'active',
+        position: 0,
+        estimatedWaitMs: 0,
+        open,
+        ...(h.agentName ? { agentName: h.agentName } : {}),
+      };
     const position = await this.deps.store.queuePosition(h.queue, h.requestedAt, state.id);
     const delays = await this.deps.store.recentJoinDelays(h.queue, 20);
     // Median recent handoff-to-join time per customer ahead; 3 minutes when there is no history yet.
@@ -396,7 +456,12 @@ export class Engine {
       const when = next ? formatOpening(next, lang, this.hours.timeZone(st.queue)) : '';
       return { text: m.closedNow(when), suggestions, source: { kind: 'handoff', id: 'queue' }, lang };
     }
-    return { text: m.queued(st.position, st.estimatedWaitMs), suggestions, source: { kind: 'handoff', id: 'queue' }, lang };
+    return {
+      text: m.queued(st.position, st.estimatedWaitMs),
+      suggestions,
+      source: { kind: 'handoff', id: 'queue' },
+      lang,
+    };
   }
 
   /** An agent's event: join, message, typing, or hand the conversation back to the bot. */
@@ -404,7 +469,8 @@ export class Engine {
     return this.serialized(e.conversationId, async () => {
       const state = await this.deps.store.get(e.conversationId);
       if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${e.conversationId}" not found`, 404);
-      if (!state.handoff) throw new AppError('NOT_WITH_AGENT', `conversation "${e.conversationId}" is not handed off to a person`, 409);
+      if (!state.handoff)
+        throw new AppError('NOT_WITH_AGENT', `conversation "${e.conversationId}" is not handed off to a person`, 409);
       const h = state.handoff;
       const lang = state.lang ?? h.lang;
       const now = this.now().toISOString();
@@ -422,7 +488,12 @@ export class Engine {
         h.status = 'active';
         h.joinedAt ??= now;
         h.agentName = name;
-        messages.push({ at: now, from: 'bot', text: HANDOFF_MESSAGES[lang].joined(name), source: { kind: 'agent', id: name } });
+        messages.push({
+          at: now,
+          from: 'bot',
+          text: HANDOFF_MESSAGES[lang].joined(name),
+          source: { kind: 'agent', id: name },
+        });
       };
       if (e.type === 'agent.joined') join(e.agent.name);
       else if (e.type === 'agent.message') {
@@ -430,16 +501,34 @@ export class Engine {
         messages.push({ at: now, from: 'agent', text: e.text, source: { kind: 'agent', id: e.agent.name } });
       } else if (e.type === 'handoff.completed') {
         state.handoff = null;
-        c.events.push({ type: 'conversation.closed', data: { handoffId: h.id, reason: 'completed', ...(e.note ? { note: e.note } : {}) } });
-        messages.push({ at: now, from: 'bot', text: HANDOFF_MESSAGES[lang].completed, source: { kind: 'handoff', id: 'completed' } });
+        c.events.push({
+          type: 'conversation.closed',
+          data: { handoffId: h.id, reason: 'completed', ...(e.note ? { note: e.note } : {}) },
+        });
+        messages.push({
+          at: now,
+          from: 'bot',
+          text: HANDOFF_MESSAGES[lang].completed,
+          source: { kind: 'handoff', id: 'completed' },
+        });
         const q = this.csatQuestion(state, lang);
-        messages.push({ at: now, from: 'bot', text: q.text, source: q.source, ...(q.suggestions ? { suggestions: q.suggestions } : {}) });
+        messages.push({
+          at: now,
+          from: 'bot',
+          text: q.text,
+          source: q.source,
+          ...(q.suggestions ? { suggestions: q.suggestions } : {}),
+        });
         state.offered = q.suggestions;
       } else state.offered = undefined;
       state.updatedAt = now;
       let saved;
       try {
-        saved = await this.deps.store.saveTurn(state, messages, { events: c.events, ...(c.joined ? { joined: c.joined } : {}), ...(inboundId !== undefined ? { inboundId } : {}) });
+        saved = await this.deps.store.saveTurn(state, messages, {
+          events: c.events,
+          ...(c.joined ? { joined: c.joined } : {}),
+          ...(inboundId !== undefined ? { inboundId } : {}),
+        });
       } finally {
         this.contexts.delete(state);
       }
@@ -463,7 +552,10 @@ export class Engine {
     if (replied) for (const m of saved) if (m.from !== 'customer' && m.source) replied(m.source.kind);
   }
 
-  private chooseLanguage(state: ConversationState, text: string): { lang: Lang; guess: ReturnType<LanguageDetector['detect']> } {
+  private chooseLanguage(
+    state: ConversationState,
+    text: string,
+  ): { lang: Lang; guess: ReturnType<LanguageDetector['detect']> } {
     let lang = state.lang ?? this.options.defaultLang;
     const guess = this.c.detector.detect(text);
     if (!state.lang) lang = guess.confidence >= 0.5 ? guess.lang : this.options.defaultLang;
@@ -474,7 +566,8 @@ export class Engine {
   private async onText(state: ConversationState, raw: string, trace?: TurnTrace): Promise<Reply[]> {
     const text = raw.trim();
     const current = state.lang ?? this.options.defaultLang;
-    if (!text || !/[\p{L}\p{N}]/u.test(text)) return [{ text: MESSAGES[current].empty, source: { kind: 'fallback' }, lang: current }];
+    if (!text || !/[\p{L}\p{N}]/u.test(text))
+      return [{ text: MESSAGES[current].empty, source: { kind: 'fallback' }, lang: current }];
     const tooLong = text.length > this.options.maxTextLength;
     const clipped = tooLong ? text.slice(0, this.options.maxTextLength) : text;
 
@@ -529,7 +622,11 @@ export class Engine {
     const d = state.dialog!;
     const f = fold(text);
     if (d.pending) {
-      const answer = /^(oui|yes|da|ok|d accord|sure|bien sur|sigur)\b/.test(f) ? 'yes' : /^(non|no|nu)\b/.test(f) ? 'no' : undefined;
+      const answer = /^(oui|yes|da|ok|d accord|sure|bien sur|sigur)\b/.test(f)
+        ? 'yes'
+        : /^(non|no|nu)\b/.test(f)
+          ? 'no'
+          : undefined;
       const pendingText = d.pending.text;
       delete d.pending;
       if (answer === 'yes') {
@@ -556,7 +653,11 @@ export class Engine {
       const decision = decide(match, (id) => this.c.byId.get(id)?.kind, this.options);
       // Almost anything is a valid free text ("door scratched, box crushed"): there, only a confident question
       // about another subject is a digression.
-      const sure = ask.type !== 'text' || (match.confidence >= 0.6 && isQuestion(text) && this.c.byId.get(match.candidates[0]?.id ?? '')?.dialog !== d.dialogId);
+      const sure =
+        ask.type !== 'text' ||
+        (match.confidence >= 0.6 &&
+          isQuestion(text) &&
+          this.c.byId.get(match.candidates[0]?.id ?? '')?.dialog !== d.dialogId);
       if (decision.action === 'answer' && sure) {
         const e = this.c.byId.get(decision.id)!;
         if (e.kind === 'handoff') {
@@ -571,25 +672,38 @@ export class Engine {
           return [
             {
               text: m.switchQuestion(dialogs.title(d, lang)),
-              suggestions: [{ label: m.yes, value: 'yes' }, { label: m.no, value: 'no' }],
+              suggestions: [
+                { label: m.yes, value: 'yes' },
+                { label: m.no, value: 'no' },
+              ],
               source: { kind: 'dialog', id: d.dialogId },
               lang,
             },
           ];
         }
-        if (e.kind === 'faq' || (e.kind === 'smalltalk' && !valid)) return [this.answer(e, lang, decision.confidence), dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
+        if (e.kind === 'faq' || (e.kind === 'smalltalk' && !valid))
+          return [this.answer(e, lang, decision.confidence), dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
       }
       if (decision.action === 'clarify' && !valid) {
         const ids = decision.ids.filter((id) => !this.c.byId.get(id)?.dialog);
-        if (ids.length === 2) return [this.clarifyReply(ids as [string, string], lang, decision.confidence), dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
+        if (ids.length === 2)
+          return [
+            this.clarifyReply(ids as [string, string], lang, decision.confidence),
+            dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume),
+          ];
       }
     }
     const turn = await dialogs.answer(d, text, lang);
     return this.afterDialog(state, turn);
   }
 
-  private afterDialog(state: ConversationState, turn: { replies: Reply[]; state: ConversationState['dialog']; ended?: string }): Reply[] {
-    const dialogId = state.dialog?.dialogId ?? turn.replies.find((r) => r.source.kind === 'dialog' || r.source.kind === 'handoff')?.source.id;
+  private afterDialog(
+    state: ConversationState,
+    turn: { replies: Reply[]; state: ConversationState['dialog']; ended?: string },
+  ): Reply[] {
+    const dialogId =
+      state.dialog?.dialogId ??
+      turn.replies.find((r) => r.source.kind === 'dialog' || r.source.kind === 'handoff')?.source.id;
     state.dialog = turn.state;
     const replies = [...turn.replies];
     const queue = queueFor(dialogId);
@@ -648,7 +762,11 @@ export class Engine {
     const [e1, e2] = ids.map((id) => this.c.byId.get(id)!);
     return {
       text: MESSAGES[lang].clarify,
-      suggestions: [this.suggestion(e1!, lang), this.suggestion(e2!, lang), { label: MESSAGES[lang].noneOfThese, value: 'fallback' }],
+      suggestions: [
+        this.suggestion(e1!, lang),
+        this.suggestion(e2!, lang),
+        { label: MESSAGES[lang].noneOfThese, value: 'fallback' },
+      ],
       source: { kind: 'clarify', id: e1!.id, confidence: round(confidence) },
       lang,
     };
@@ -658,7 +776,10 @@ export class Engine {
     if (state && e.kind === 'faq') state.lastTopic = e.topic;
     const text = e.answer[lang] ?? LANGS.map((l) => e.answer[l]).find(Boolean) ?? '';
     const kind = e.kind === 'smalltalk' ? 'smalltalk' : e.kind === 'handoff' ? 'handoff' : 'faq';
-    const suggestions = e.followUps.map((id) => this.c.byId.get(id)).filter((x): x is KbEntry => !!x).map((f) => this.suggestion(f, lang));
+    const suggestions = e.followUps
+      .map((id) => this.c.byId.get(id))
+      .filter((x): x is KbEntry => !!x)
+      .map((f) => this.suggestion(f, lang));
     if (kind === 'handoff') suggestions.length = 0;
     return {
       text,
@@ -674,7 +795,16 @@ export class Engine {
       .slice(0, this.options.fallbackTopics)
       .map((t) => ({ label: t.title[lang] ?? t.id, value: `topic:${t.id}` }));
     suggestions.push({ label: MESSAGES[lang].talkToPerson, value: 'handoff' });
-    return { text: MESSAGES[lang].fallback, suggestions, source: { kind: 'fallback', ...(id ? { id } : {}), ...(confidence !== undefined ? { confidence: round(confidence) } : {}) }, lang };
+    return {
+      text: MESSAGES[lang].fallback,
+      suggestions,
+      source: {
+        kind: 'fallback',
+        ...(id ? { id } : {}),
+        ...(confidence !== undefined ? { confidence: round(confidence) } : {}),
+      },
+      lang,
+    };
   }
 
   private suggestion(e: KbEntry, lang: Lang): Suggestion {
@@ -683,7 +813,9 @@ export class Engine {
 
   private async onAction(state: ConversationState, action: string): Promise<Reply[]> {
     const lang = state.lang ?? this.options.defaultLang;
-    const [verb, arg] = action.includes(':') ? [action.slice(0, action.indexOf(':')), action.slice(action.indexOf(':') + 1)] : [action, ''];
+    const [verb, arg] = action.includes(':')
+      ? [action.slice(0, action.indexOf(':')), action.slice(action.indexOf(':') + 1)]
+      : [action, ''];
     if (verb === 'csat' && /^[1-5]$/.test(arg)) return this.recordCsat(state, Number(arg));
     if (verb === 'faq') {
       const e = this.c.byId.get(arg);
@@ -694,7 +826,8 @@ export class Engine {
         }
         const reply = this.answer(e, lang, 1);
         // A question answered in the middle of a dialog: come back to its step.
-        if (state.dialog && this.c.dialogs) return [reply, this.c.dialogs.prompt(state.dialog, lang, DIALOG_MESSAGES[lang].resume)];
+        if (state.dialog && this.c.dialogs)
+          return [reply, this.c.dialogs.prompt(state.dialog, lang, DIALOG_MESSAGES[lang].resume)];
         return [reply];
       }
     } else if (verb === 'dialog' && this.c.dialogs?.has(arg)) {
@@ -703,7 +836,9 @@ export class Engine {
     } else if (verb === 'topic') {
       const t = this.c.kb.topics.find((x) => x.id === arg);
       if (t) {
-        const entries = this.c.kb.entries.filter((e) => e.topic === t.id && e.kind === 'faq' && e.questions[lang]?.length);
+        const entries = this.c.kb.entries.filter(
+          (e) => e.topic === t.id && e.kind === 'faq' && e.questions[lang]?.length,
+        );
         return [
           {
             text: MESSAGES[lang].topicIntro(t.title[lang] ?? t.id),
@@ -730,7 +865,8 @@ export class Engine {
   }
 }
 
-const QUESTION_START = /^(comment|quand|ou|pourquoi|quel|quelle|quels|quelles|est ce|combien|how|when|where|why|what|which|can|could|do|does|is|are|cum|cand|unde|de ce|care|ce|cat|cate|pot|puteti)\b/;
+const QUESTION_START =
+  /^(comment|quand|ou|pourquoi|quel|quelle|quels|quelles|est ce|combien|how|when|where|why|what|which|can|could|do|does|is|are|cum|cand|unde|de ce|care|ce|cat|cate|pot|puteti)\b/;
 
 /** A question rather than a statement: ends with "?" or starts with an interrogative word. */
 function isQuestion(text: string): boolean {
@@ -752,7 +888,13 @@ function contactOf(transcript: MessageRecord[]): { contact?: { email?: string; p
 }
 
 function liveOf(c: EngineContent): Live {
-  return { kb: c.kb, matcher: c.matcher, detector: c.detector, ...(c.dialogs ? { dialogs: c.dialogs } : {}), byId: new Map(c.kb.entries.map((e) => [e.id, e])) };
+  return {
+    kb: c.kb,
+    matcher: c.matcher,
+    detector: c.detector,
+    ...(c.dialogs ? { dialogs: c.dialogs } : {}),
+    byId: new Map(c.kb.entries.map((e) => [e.id, e])),
+  };
 }
 
 function round(x: number): number {

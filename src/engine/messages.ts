@@ -37,7 +37,8 @@ export const MESSAGES: Record<Lang, BotMessages> = {
   },
   en: {
     empty: 'I did not get any text. Ask me your question, for example "where is my repair?".',
-    tooLong: 'Your message is very long: I read the beginning. If I got it wrong, please rephrase in a sentence or two.',
+    tooLong:
+      'Your message is very long: I read the beginning. If I got it wrong, please rephrase in a sentence or two.',
     fallback:
       'I am not sure I understood. Could you rephrase in a few words? You can also pick a topic below or talk to a person.',
     clarify: 'Did you mean:',

@@ -39,7 +39,8 @@ function readJsonl(file: string): EvalRow[] {
 /** Load a dataset folder in the ../shared/eval format (kb.json + test.jsonl and/or dev.jsonl). */
 export function loadDataset(dir: string, opts: { split?: 'test' | 'dev'; shots?: number } = {}): Dataset {
   const kbFile = join(dir, 'kb.json');
-  if (!existsSync(kbFile)) throw new AppError('BAD_DATASET', `${kbFile}: not found (expected a dataset folder with kb.json)`);
+  if (!existsSync(kbFile))
+    throw new AppError('BAD_DATASET', `${kbFile}: not found (expected a dataset folder with kb.json)`);
   let intents: { intent: string; questions: string[] }[];
   try {
     intents = JSON.parse(readFileSync(kbFile, 'utf8'));
@@ -48,7 +49,8 @@ export function loadDataset(dir: string, opts: { split?: 'test' | 'dev'; shots?:
   }
   if (!Array.isArray(intents) || intents.some((i) => typeof i?.intent !== 'string' || !Array.isArray(i.questions)))
     throw new AppError('BAD_DATASET', `${kbFile}: expected [{"intent": string, "questions": [string]}]`);
-  if (opts.shots !== undefined) intents = intents.map((i) => ({ intent: i.intent, questions: i.questions.slice(0, opts.shots) }));
+  if (opts.shots !== undefined)
+    intents = intents.map((i) => ({ intent: i.intent, questions: i.questions.slice(0, opts.shots) }));
   const split = opts.split ?? (existsSync(join(dir, 'test.jsonl')) ? 'test' : 'dev');
   const file = join(dir, `${split}.jsonl`);
   if (!existsSync(file)) throw new AppError('BAD_DATASET', `${file}: not found (use --split test or --split dev)`);

@@ -8,7 +8,9 @@ import type { OutboxStore } from '../storage/ports';
  * Retry delays in ms after each failed attempt (5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h): an event is tried
  * at most `schedule.length + 1` times, then it becomes a dead letter (replayable by an operator).
  */
-export const DEFAULT_SCHEDULE: readonly number[] = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000];
+export const DEFAULT_SCHEDULE: readonly number[] = [
+  5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000,
+];
 
 /** Setting written when the endpoint answers 410 Gone: "<url> (410 at <iso>)". Delivery to that URL stops until cleared. */
 export const WEBHOOK_DISABLED_SETTING = 'webhook.disabled';
@@ -128,11 +130,14 @@ export class DeliveryWorker {
     this.log = opts.log ?? consoleLog;
     this.observer = opts.observer ?? {};
 
-    if (!this.schedule.every((d) => Number.isFinite(d) && d >= 0)) throw new ConfigError('webhook retry schedule: delays must be finite numbers of ms >= 0');
+    if (!this.schedule.every((d) => Number.isFinite(d) && d >= 0))
+      throw new ConfigError('webhook retry schedule: delays must be finite numbers of ms >= 0');
     if (!(this.jitter >= 0 && this.jitter < 1)) throw new ConfigError('webhook retry jitter must be in [0, 1)');
-    if (!(Number.isInteger(this.batch) && this.batch > 0)) throw new ConfigError('webhook delivery batch must be a positive integer');
+    if (!(Number.isInteger(this.batch) && this.batch > 0))
+      throw new ConfigError('webhook delivery batch must be a positive integer');
     if (!(this.timeoutMs > 0)) throw new ConfigError('webhook timeout must be > 0 ms');
-    if (!(this.leaseMs > this.timeoutMs)) throw new ConfigError('webhook delivery lease must be longer than the request timeout');
+    if (!(this.leaseMs > this.timeoutMs))
+      throw new ConfigError('webhook delivery lease must be longer than the request timeout');
 
     if (this.url !== undefined) {
       let u: URL;
@@ -141,14 +146,17 @@ export class DeliveryWorker {
       } catch {
         throw new ConfigError('HANDOFF_WEBHOOK_URL is not a valid URL');
       }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`HANDOFF_WEBHOOK_URL must be http:// or https:// (got ${u.protocol})`);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:')
+        throw new ConfigError(`HANDOFF_WEBHOOK_URL must be http:// or https:// (got ${u.protocol})`);
       this.endpoint = `${u.origin}${u.pathname}`;
       if (!this.secret) throw new ConfigError('HANDOFF_WEBHOOK_SECRET is required when HANDOFF_WEBHOOK_URL is set');
       try {
         new Webhook(this.secret);
       } catch {
         // Not the library's message: never echo anything derived from the secret.
-        throw new ConfigError('HANDOFF_WEBHOOK_SECRET is not a valid Standard Webhooks secret (expected "whsec_" followed by base64)');
+        throw new ConfigError(
+          'HANDOFF_WEBHOOK_SECRET is not a valid Standard Webhooks secret (expected "whsec_" followed by base64)',
+        );
       }
     }
   }
@@ -200,7 +208,11 @@ export class DeliveryWorker {
         continue;
       }
       result.failed++;
-      this.observer.failed?.(e, { ...(outcome.status !== undefined ? { status: outcome.status } : {}), gone: outcome.gone, dead: !outcome.gone && e.attempts + 1 > this.schedule.length });
+      this.observer.failed?.(e, {
+        ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+        gone: outcome.gone,
+        dead: !outcome.gone && e.attempts + 1 > this.schedule.length,
+      });
       if (outcome.gone) {
         gone = true;
         const at = this.now().toISOString();
@@ -234,7 +246,10 @@ export class DeliveryWorker {
         .then(
           (r) => r.delivered + r.failed >= this.batch,
           (err: unknown) => {
-            this.log.error({ endpoint: this.endpoint, error: this.redact(describeError(err)) }, 'webhook delivery run failed');
+            this.log.error(
+              { endpoint: this.endpoint, error: this.redact(describeError(err)) },
+              'webhook delivery run failed',
+            );
             return false;
           },
         )
@@ -271,7 +286,11 @@ export class DeliveryWorker {
       });
     } catch (err) {
       const timedOut = (err as { name?: unknown } | null)?.name === 'TimeoutError';
-      return { ok: false, gone: false, error: this.redact(timedOut ? `timeout after ${this.timeoutMs} ms` : `network error: ${describeError(err)}`) };
+      return {
+        ok: false,
+        gone: false,
+        error: this.redact(timedOut ? `timeout after ${this.timeoutMs} ms` : `network error: ${describeError(err)}`),
+      };
     }
     // The response body is not used; release the connection.
     await res.body?.cancel().catch(() => {});
@@ -280,13 +299,23 @@ export class DeliveryWorker {
     if (status === 410) return { ok: false, gone: true, status, error: 'HTTP 410 Gone' };
     let error = `HTTP ${status}${res.statusText ? ` ${res.statusText}` : ''}`;
     if ((status >= 300 && status < 400) || res.type === 'opaqueredirect') error += ' (redirects are not followed)';
-    const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(res.headers.get('retry-after'), sentAt) : undefined;
+    const retryAfterMs =
+      status === 429 || status === 503 ? parseRetryAfter(res.headers.get('retry-after'), sentAt) : undefined;
     return { ok: false, gone: false, status, error: this.redact(error), retryAfterMs };
   }
 
   private async failed(e: OutboxEvent, outcome: Extract<Outcome, { ok: false }>): Promise<void> {
     const attempts = e.attempts + 1;
-    const info = { endpoint: this.endpoint, eventId: e.id, webhookId: e.webhookId, conversationId: e.conversationId, seq: e.seq, attempts, status: outcome.status, error: outcome.error };
+    const info = {
+      endpoint: this.endpoint,
+      eventId: e.id,
+      webhookId: e.webhookId,
+      conversationId: e.conversationId,
+      seq: e.seq,
+      attempts,
+      status: outcome.status,
+      error: outcome.error,
+    };
     if (attempts > this.schedule.length) {
       await this.store.markDead(e.id, attempts, outcome.error);
       this.log.error(info, 'webhook delivery failed for good: event moved to the dead letters');

@@ -9,7 +9,9 @@ const agent = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 const conversationId = z.string().min(1).max(100);
 const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('agent.joined'), conversationId, agent }).strict(),
-  z.object({ type: z.literal('agent.message'), conversationId, text: z.string().trim().min(1).max(10_000), agent }).strict(),
+  z
+    .object({ type: z.literal('agent.message'), conversationId, text: z.string().trim().min(1).max(10_000), agent })
+    .strict(),
   z.object({ type: z.literal('agent.typing'), conversationId, agent }).strict(),
   z.object({ type: z.literal('handoff.completed'), conversationId, note: z.string().max(2_000).optional() }).strict(),
 ]);
@@ -19,7 +21,12 @@ const eventSchema = z.discriminatedUnion('type', [
  * AGENT_WEBHOOK_SECRET). The signature is checked on the raw body; a bad or missing signature or a timestamp
  * more than 5 minutes away is refused with 401, an id seen before with 409, and nothing changes.
  */
-export function agentEventsRoute(deps: { engine: Engine; store: OutboxStore; secret: string; maxBodyBytes: number }): Router {
+export function agentEventsRoute(deps: {
+  engine: Engine;
+  store: OutboxStore;
+  secret: string;
+  maxBodyBytes: number;
+}): Router {
   const r = Router();
   const webhook = new Webhook(deps.secret);
   r.post('/api/agent/events', express.raw({ type: () => true, limit: deps.maxBodyBytes }), async (req, res) => {
@@ -42,11 +49,16 @@ export function agentEventsRoute(deps: { engine: Engine; store: OutboxStore; sec
     }
     const parsed = eventSchema.safeParse(json);
     if (!parsed.success)
-      throw new AppError('INVALID_EVENT', `invalid agent event: ${parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ')}`, 400);
+      throw new AppError(
+        'INVALID_EVENT',
+        `invalid agent event: ${parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ')}`,
+        400,
+      );
     const event = parsed.data as AgentEvent;
     const state = await deps.engine.getConversation(event.conversationId);
     if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${event.conversationId}" not found`, 404);
-    if (!state.handoff) throw new AppError('NOT_WITH_AGENT', `conversation "${event.conversationId}" is not handed off to a person`, 409);
+    if (!state.handoff)
+      throw new AppError('NOT_WITH_AGENT', `conversation "${event.conversationId}" is not handed off to a person`, 409);
     // The webhook id is recorded in the same transaction as the event's effects: a replay is refused (409), and an
     // event that failed can be retried with the same id.
     await deps.engine.agentEvent(event, headers['webhook-id']);

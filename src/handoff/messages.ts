@@ -18,8 +18,10 @@ export const HANDOFF_MESSAGES: Record<
   }
 > = {
   fr: {
-    queued: (p, w) => `Vous êtes n° ${p} dans la file d’attente. Attente estimée : environ ${minutes(w)} min. Vous pouvez écrire votre message en attendant ; écrivez « annuler » pour renoncer.`,
-    closedNow: (when) => `Nos conseillers sont absents pour le moment ; ils reviennent ${when}. Laissez votre message et vos coordonnées (e-mail ou téléphone) : ils vous répondront dès leur retour.`,
+    queued: (p, w) =>
+      `Vous êtes n° ${p} dans la file d’attente. Attente estimée : environ ${minutes(w)} min. Vous pouvez écrire votre message en attendant ; écrivez « annuler » pour renoncer.`,
+    closedNow: (when) =>
+      `Nos conseillers sont absents pour le moment ; ils reviennent ${when}. Laissez votre message et vos coordonnées (e-mail ou téléphone) : ils vous répondront dès leur retour.`,
     angry: 'Je suis désolé pour cette situation. Je vous passe tout de suite un conseiller.',
     misunderstood: 'Je n’arrive pas à vous aider moi-même : je vous passe un conseiller.',
     joined: (n) => `${n} a rejoint la conversation.`,
@@ -29,8 +31,10 @@ export const HANDOFF_MESSAGES: Record<
     cancelButton: 'Annuler la demande',
   },
   ro: {
-    queued: (p, w) => `Sunteți al ${p}-lea la rând. Timp estimat de așteptare: aproximativ ${minutes(w)} min. Puteți scrie mesajul între timp; scrieți „anulează” pentru a renunța.`,
-    closedNow: (when) => `Operatorii noștri nu sunt disponibili acum; revin ${when}. Lăsați mesajul și datele de contact (e-mail sau telefon): vă vor răspunde imediat ce revin.`,
+    queued: (p, w) =>
+      `Sunteți al ${p}-lea la rând. Timp estimat de așteptare: aproximativ ${minutes(w)} min. Puteți scrie mesajul între timp; scrieți „anulează” pentru a renunța.`,
+    closedNow: (when) =>
+      `Operatorii noștri nu sunt disponibili acum; revin ${when}. Lăsați mesajul și datele de contact (e-mail sau telefon): vă vor răspunde imediat ce revin.`,
     angry: 'Îmi pare rău pentru această situație. Vă transfer imediat la un operator.',
     misunderstood: 'Nu reușesc să vă ajut eu: vă transfer la un operator.',
     joined: (n) => `${n} s-a alăturat conversației.`,
@@ -40,8 +44,10 @@ export const HANDOFF_MESSAGES: Record<
     cancelButton: 'Anulează cererea',
   },
   en: {
-    queued: (p, w) => `You are number ${p} in the queue. Estimated wait: about ${minutes(w)} min. You can type your message meanwhile; type "cancel" to give up.`,
-    closedNow: (when) => `Our advisors are away right now; they are back ${when}. Leave your message and your contact details (email or phone): they will answer as soon as they are back.`,
+    queued: (p, w) =>
+      `You are number ${p} in the queue. Estimated wait: about ${minutes(w)} min. You can type your message meanwhile; type "cancel" to give up.`,
+    closedNow: (when) =>
+      `Our advisors are away right now; they are back ${when}. Leave your message and your contact details (email or phone): they will answer as soon as they are back.`,
     angry: 'I am sorry about this. I am passing you to an advisor right away.',
     misunderstood: 'I cannot help you myself: I am passing you to an advisor.',
     joined: (n) => `${n} joined the conversation.`,
@@ -56,6 +62,11 @@ export const HANDOFF_MESSAGES: Record<
 export function formatOpening(d: Date, lang: Lang, timeZone: string): string {
   const locale = lang === 'en' ? 'en-GB' : lang === 'ro' ? 'ro-RO' : 'fr-FR';
   const day = new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone }).format(d);
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(d);
+  const time = new Intl.DateTimeFormat(locale, {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone,
+  }).format(d);
   return lang === 'en' ? `on ${day} at ${time}` : lang === 'ro' ? `${day} la ${time}` : `${day} à ${time}`;
 }

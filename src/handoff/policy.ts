@@ -7,16 +7,83 @@ interface Sentiment {
 }
 // natural's sentiment analyzer, required directly (its index prints banners); no Romanian vocabulary exists.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const SentimentAnalyzer = require('natural/lib/natural/sentiment/SentimentAnalyzer') as new (lang: string, stemmer: unknown, vocabulary: string) => Sentiment;
+const SentimentAnalyzer = require('natural/lib/natural/sentiment/SentimentAnalyzer') as new (
+  lang: string,
+  stemmer: unknown,
+  vocabulary: string,
+) => Sentiment;
 const PorterStemmer = require('natural/lib/natural/stemmers/porter_stemmer') as unknown;
 const PorterStemmerFr = require('natural/lib/natural/stemmers/porter_stemmer_fr') as unknown;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 // Words that mean an angry or distressed customer whatever the sentence (folded).
 const ANGRY_WORDS: Record<Lang, string[]> = {
-  fr: ['inadmissible', 'scandaleux', 'scandale', 'honteux', 'honte', 'arnaque', 'escroc', 'escroquerie', 'inacceptable', 'ras le bol', 'marre', 'degoute', 'furieux', 'nul a chier', 'foutage de gueule', 'bot inutile', 'robot inutile', 'avocat', 'plainte penale', 'lamentable'],
-  ro: ['scandalos', 'inadmisibil', 'inacceptabil', 'bataie de joc', 'rusine', 'rusinos', 'teapa', 'escroci', 'hoti', 'sunt furios', 'm am saturat', 'jalnic', 'penibil', 'bot inutil', 'robot inutil', 'avocat', 'protectia consumatorului', 'nesimtire', 'revoltator', 'dezastru'],
-  en: ['unacceptable', 'outrageous', 'disgrace', 'disgusting', 'scam', 'rip off', 'ripoff', 'useless bot', 'stupid bot', 'useless', 'ridiculous', 'furious', 'fed up', 'sick of', 'worst', 'pathetic', 'lawyer', 'sue you', 'shameful', 'appalling'],
+  fr: [
+    'inadmissible',
+    'scandaleux',
+    'scandale',
+    'honteux',
+    'honte',
+    'arnaque',
+    'escroc',
+    'escroquerie',
+    'inacceptable',
+    'ras le bol',
+    'marre',
+    'degoute',
+    'furieux',
+    'nul a chier',
+    'foutage de gueule',
+    'bot inutile',
+    'robot inutile',
+    'avocat',
+    'plainte penale',
+    'lamentable',
+  ],
+  ro: [
+    'scandalos',
+    'inadmisibil',
+    'inacceptabil',
+    'bataie de joc',
+    'rusine',
+    'rusinos',
+    'teapa',
+    'escroci',
+    'hoti',
+    'sunt furios',
+    'm am saturat',
+    'jalnic',
+    'penibil',
+    'bot inutil',
+    'robot inutil',
+    'avocat',
+    'protectia consumatorului',
+    'nesimtire',
+    'revoltator',
+    'dezastru',
+  ],
+  en: [
+    'unacceptable',
+    'outrageous',
+    'disgrace',
+    'disgusting',
+    'scam',
+    'rip off',
+    'ripoff',
+    'useless bot',
+    'stupid bot',
+    'useless',
+    'ridiculous',
+    'furious',
+    'fed up',
+    'sick of',
+    'worst',
+    'pathetic',
+    'lawyer',
+    'sue you',
+    'shameful',
+    'appalling',
+  ],
 };
 
 // After-sales problems are described with negative words ("damaged", "cassé") by perfectly calm customers:
@@ -76,12 +143,23 @@ export interface OpeningHours {
   close: string;
 }
 
-export const DEFAULT_HOURS: OpeningHours = { timeZone: 'Europe/Paris', days: [1, 2, 3, 4, 5, 6], open: '09:00', close: '19:00' };
+export const DEFAULT_HOURS: OpeningHours = {
+  timeZone: 'Europe/Paris',
+  days: [1, 2, 3, 4, 5, 6],
+  open: '09:00',
+  close: '19:00',
+};
 
 const WEEKDAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
 function localParts(d: Date, timeZone: string): { day: number; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(d);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '0';
   return { day: WEEKDAY[get('weekday')] ?? 1, minutes: Number(get('hour')) * 60 + Number(get('minute')) };
 }
@@ -106,7 +184,8 @@ export class BusinessHours {
   nextOpening(queue: QueueName, now: Date): Date | undefined {
     const step = 15 * 60_000;
     const start = Math.ceil(now.getTime() / step) * step;
-    for (let t = start; t < now.getTime() + 8 * 86_400_000; t += step) if (this.isOpen(queue, new Date(t))) return new Date(t);
+    for (let t = start; t < now.getTime() + 8 * 86_400_000; t += step)
+      if (this.isOpen(queue, new Date(t))) return new Date(t);
     return undefined;
   }
 

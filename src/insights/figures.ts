@@ -52,7 +52,13 @@ export interface Figures {
   responseMs: Stat | null;
   resolutionMs: Stat | null;
   resolved: { byBot: number; byPerson: number; unresolved: number; botRate: number | null };
-  handoffs: { requests: number; conversations: number; rate: number | null; byReason: Record<string, number>; byQueue: Record<string, number> };
+  handoffs: {
+    requests: number;
+    conversations: number;
+    rate: number | null;
+    byReason: Record<string, number>;
+    byQueue: Record<string, number>;
+  };
   agentJoinMs: Stat | null;
   csat: { count: number; average: number | null; distribution: Record<'1' | '2' | '3' | '4' | '5', number> };
   /** Bot replies by source kind (agents' messages under "agent"). */
@@ -106,12 +112,22 @@ function botResolution(r: ConversationRecord): string | undefined {
     if (m.from !== 'bot' || !m.source) continue;
     if (m.source.kind === 'faq') return m.at;
     const prev = r.messages[i - 1];
-    if (m.source.kind === 'dialog' && m.source.id === 'csat' && prev?.from === 'bot' && prev.source?.kind === 'dialog' && prev.source.id !== 'csat') return m.at;
+    if (
+      m.source.kind === 'dialog' &&
+      m.source.id === 'csat' &&
+      prev?.from === 'bot' &&
+      prev.source?.kind === 'dialog' &&
+      prev.source.id !== 'csat'
+    )
+      return m.at;
   }
   return undefined;
 }
 
-export function computeFigures(records: ConversationRecord[], o: { from: string; to: string; filter?: FigureFilter; topicOf?: TopicOf }): Figures {
+export function computeFigures(
+  records: ConversationRecord[],
+  o: { from: string; to: string; filter?: FigureFilter; topicOf?: TopicOf },
+): Figures {
   const filter = o.filter ?? {};
   const f: Figures = {
     from: o.from,
@@ -159,7 +175,9 @@ export function computeFigures(records: ConversationRecord[], o: { from: string;
 
     const start = customer[0]!.at;
     const byBot = botResolution(r);
-    const handback = r.handoffs.length ? r.messages.find((m) => m.from === 'bot' && m.source?.kind === 'handoff' && m.source.id === 'completed') : undefined;
+    const handback = r.handoffs.length
+      ? r.messages.find((m) => m.from === 'bot' && m.source?.kind === 'handoff' && m.source.id === 'completed')
+      : undefined;
     if (byBot) {
       f.resolved.byBot++;
       resolution.push(ms(start, byBot));

@@ -10,7 +10,8 @@ export function duration(ms: number): string {
   return `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-const statText = (s: Stat | null) => (s ? `avg ${duration(s.avg)}, p50 ${duration(s.p50)}, p90 ${duration(s.p90)} (n=${s.n})` : '-');
+const statText = (s: Stat | null) =>
+  s ? `avg ${duration(s.avg)}, p50 ${duration(s.p50)}, p90 ${duration(s.p90)} (n=${s.n})` : '-';
 const counts = (o: Record<string, number>) =>
   Object.entries(o)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
@@ -25,7 +26,9 @@ const share = (o: Record<string, number>, total: number) =>
     .join(', ') || '-';
 
 /** The figures as a two-column text table (npm run report). */
-export function formatFigures(f: Figures & { unanswered?: { text: string; count: number; langs: string[] }[] }): string {
+export function formatFigures(
+  f: Figures & { unanswered?: { text: string; count: number; langs: string[] }[] },
+): string {
   const filter = Object.entries(f.filter)
     .filter(([, v]) => v)
     .map(([k, v]) => `${k}=${v}`)
@@ -40,11 +43,19 @@ export function formatFigures(f: Figures & { unanswered?: { text: string; count:
     ['resolved by the bot', `${f.resolved.byBot} (${pct(f.resolved.botRate)})`],
     ['resolved by a person', String(f.resolved.byPerson)],
     ['unresolved', String(f.resolved.unresolved)],
-    ['handoff rate', `${pct(f.handoffs.rate)} (${f.handoffs.conversations} conversations, ${f.handoffs.requests} requests)`],
+    [
+      'handoff rate',
+      `${pct(f.handoffs.rate)} (${f.handoffs.conversations} conversations, ${f.handoffs.requests} requests)`,
+    ],
     ['handoffs by reason', share(f.handoffs.byReason, f.conversations)],
     ['handoffs by queue', share(f.handoffs.byQueue, f.conversations)],
     ['time to agent', statText(f.agentJoinMs)],
-    ['CSAT', f.csat.average === null ? '-' : `${f.csat.average.toFixed(2)} / 5 (n=${f.csat.count}; ${[1, 2, 3, 4, 5].map((k) => `${k}: ${f.csat.distribution[String(k) as '1']}`).join(', ')})`],
+    [
+      'CSAT',
+      f.csat.average === null
+        ? '-'
+        : `${f.csat.average.toFixed(2)} / 5 (n=${f.csat.count}; ${[1, 2, 3, 4, 5].map((k) => `${k}: ${f.csat.distribution[String(k) as '1']}`).join(', ')})`,
+    ],
     ['replies by kind', counts(f.replies as Record<string, number>)],
     ['by language', counts(Object.fromEntries(Object.entries(f.byLang).map(([k, b]) => [k, b.conversations])))],
     ['by channel', counts(Object.fromEntries(Object.entries(f.byChannel).map(([k, b]) => [k, b.conversations])))],
@@ -54,7 +65,10 @@ export function formatFigures(f: Figures & { unanswered?: { text: string; count:
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
   if (f.unanswered?.length) {
     lines.push('', 'most frequent unanswered questions:');
-    for (const u of f.unanswered) lines.push(`  ${String(u.count).padStart(4)}  [${u.langs.join(',')}] ${u.text.replace(/\s+/g, ' ').slice(0, 100)}`);
+    for (const u of f.unanswered)
+      lines.push(
+        `  ${String(u.count).padStart(4)}  [${u.langs.join(',')}] ${u.text.replace(/\s+/g, ' ').slice(0, 100)}`,
+      );
   }
   return lines.join('\n');
 }

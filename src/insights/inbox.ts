@@ -46,7 +46,11 @@ export const DEFAULT_INBOX_OPTIONS: InboxOptions = { lowConfidence: 0.4, similar
  * was replaced by the handoff notice. Other turns inside a dialog, with a person, or answering the satisfaction
  * question are not counted: their replies are dialog/handoff replies. Language: the conversation's.
  */
-export function unansweredMessages(records: ConversationRecord[], lowConfidence = DEFAULT_INBOX_OPTIONS.lowConfidence, defaultLang: Lang = 'fr'): UnansweredMessage[] {
+export function unansweredMessages(
+  records: ConversationRecord[],
+  lowConfidence = DEFAULT_INBOX_OPTIONS.lowConfidence,
+  defaultLang: Lang = 'fr',
+): UnansweredMessage[] {
   const out: UnansweredMessage[] = [];
   for (const r of records) {
     const ms = r.messages;
@@ -62,19 +66,46 @@ export function unansweredMessages(records: ConversationRecord[], lowConfidence 
       const m = ms[i]!;
       if (m.from !== 'customer' || m.action !== undefined || !/[\p{L}\p{N}]/u.test(m.text)) continue;
       if (beforeHandoff.has(m.id)) {
-        out.push({ text: m.text, at: m.at, conversationId: m.conversationId, lang: r.state.lang ?? defaultLang, reason: 'fallback' });
+        out.push({
+          text: m.text,
+          at: m.at,
+          conversationId: m.conversationId,
+          lang: r.state.lang ?? defaultLang,
+          reason: 'fallback',
+        });
         continue;
       }
       const turn = [];
-      for (let j = i + 1; j < ms.length && ms[j]!.from !== 'customer'; j++) if (ms[j]!.from === 'bot' && ms[j]!.source) turn.push(ms[j]!.source!);
+      for (let j = i + 1; j < ms.length && ms[j]!.from !== 'customer'; j++)
+        if (ms[j]!.from === 'bot' && ms[j]!.source) turn.push(ms[j]!.source!);
       let reason: UnansweredReason | undefined;
       // The "message too long" notice is a fallback without id or confidence placed before the real reply.
-      const replies = turn.length > 1 ? turn.filter((s) => !(s.kind === 'fallback' && s.id === undefined && s.confidence === undefined)) : turn;
+      const replies =
+        turn.length > 1
+          ? turn.filter((s) => !(s.kind === 'fallback' && s.id === undefined && s.confidence === undefined))
+          : turn;
       if (replies.some((s) => s.kind === 'faq' && (s.confidence ?? 1) < lowConfidence)) reason = 'low-confidence';
-      else if (replies.some((s) => s.kind === 'faq' || s.kind === 'dialog' || s.kind === 'smalltalk' || s.kind === 'handoff' || s.kind === 'agent')) reason = undefined;
+      else if (
+        replies.some(
+          (s) =>
+            s.kind === 'faq' ||
+            s.kind === 'dialog' ||
+            s.kind === 'smalltalk' ||
+            s.kind === 'handoff' ||
+            s.kind === 'agent',
+        )
+      )
+        reason = undefined;
       else if (replies.some((s) => s.kind === 'clarify' && !s.id?.startsWith('topic:'))) reason = 'clarify';
       else if (replies.some((s) => s.kind === 'fallback')) reason = 'fallback';
-      if (reason) out.push({ text: m.text, at: m.at, conversationId: m.conversationId, lang: r.state.lang ?? defaultLang, reason });
+      if (reason)
+        out.push({
+          text: m.text,
+          at: m.at,
+          conversationId: m.conversationId,
+          lang: r.state.lang ?? defaultLang,
+          reason,
+        });
     }
   }
   return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -114,7 +145,8 @@ export function groupUnanswered(
   for (const m of messages) {
     const terms = [...new Set(termsOf(m.text, m.lang))].sort().slice(0, o.maxTerms);
     if (terms.length === 0) continue;
-    if (marks.some((k) => jaccard(k.terms, terms) >= o.similarity && (k.state === 'dismissed' || m.at <= k.at))) continue;
+    if (marks.some((k) => jaccard(k.terms, terms) >= o.similarity && (k.state === 'dismissed' || m.at <= k.at)))
+      continue;
     let best: InboxGroup | undefined;
     let bestScore = 0;
     for (const g of groups) {

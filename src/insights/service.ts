@@ -8,10 +8,15 @@ import { groupUnanswered, termsOfKey, unansweredMessages, type InboxGroup, type 
 /** "7d", "24h", "90m" before `now`, or an ISO date/time: the start of a period. */
 export function parseSince(v: string, now: Date): Date {
   const m = /^(\d{1,5})([dhm])$/.exec(v.trim());
-  if (m) return new Date(now.getTime() - Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm']);
+  if (m)
+    return new Date(now.getTime() - Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as 'd' | 'h' | 'm']);
   const t = Date.parse(v);
   if (/^\d{4}-\d{2}-\d{2}/.test(v.trim()) && Number.isFinite(t)) return new Date(t);
-  throw new AppError('INVALID_PERIOD', `since="${v}" must be a duration like 7d, 24h or 90m, or an ISO date like 2026-11-01`, 400);
+  throw new AppError(
+    'INVALID_PERIOD',
+    `since="${v}" must be a duration like 7d, 24h or 90m, or an ISO date like 2026-11-01`,
+    400,
+  );
 }
 
 /** Topic of a reply's entry (by id) or dialog (the topic of the entry that starts it). */
@@ -19,7 +24,8 @@ export function topicIndex(kb: KnowledgeBase): TopicOf {
   const entries = new Map(kb.entries.map((e) => [e.id, e.topic]));
   const dialogs = new Map<string, string>();
   for (const e of kb.entries) if (e.dialog && !dialogs.has(e.dialog)) dialogs.set(e.dialog, e.topic);
-  return (s: ReplySource) => (s.id === undefined ? undefined : s.kind === 'dialog' ? dialogs.get(s.id) : entries.get(s.id));
+  return (s: ReplySource) =>
+    s.id === undefined ? undefined : s.kind === 'dialog' ? dialogs.get(s.id) : entries.get(s.id);
 }
 
 export interface InsightsDeps {
@@ -54,13 +60,26 @@ export class Insights {
     return { from: parseSince(p.since ?? '7d', now).toISOString(), to: to.toISOString() };
   }
 
-  async figures(p: Period, filter: FigureFilter = {}): Promise<Figures & { unanswered: { key: string; text: string; count: number; langs: Lang[] }[] }> {
+  async figures(
+    p: Period,
+    filter: FigureFilter = {},
+  ): Promise<Figures & { unanswered: { key: string; text: string; count: number; langs: Lang[] }[] }> {
     const { from, to } = this.range(p);
     const records = await this.deps.store.conversationsCreated(from, to);
-    const figures = computeFigures(records, { from, to, filter, ...(this.deps.topicOf ? { topicOf: this.deps.topicOf } : {}) });
+    const figures = computeFigures(records, {
+      from,
+      to,
+      filter,
+      ...(this.deps.topicOf ? { topicOf: this.deps.topicOf } : {}),
+    });
     // The unanswered questions of the same conversations as the figures.
     const groups = await this.groups(records.filter((r) => matchesFilter(r, filter, this.deps.topicOf)));
-    return { ...figures, unanswered: groups.slice(0, 10).map((g) => ({ key: g.key, text: g.examples[0]!.text, count: g.count, langs: g.langs })) };
+    return {
+      ...figures,
+      unanswered: groups
+        .slice(0, 10)
+        .map((g) => ({ key: g.key, text: g.examples[0]!.text, count: g.count, langs: g.langs })),
+    };
   }
 
   async inbox(p: Period, lang?: Lang): Promise<InboxGroup[]> {
@@ -83,7 +102,10 @@ export class Insights {
     await this.deps.store.setInboxMark({ key, state, terms, at: this.now().toISOString(), by });
   }
 
-  private async groups(records: Awaited<ReturnType<InsightsStore['conversationsCreated']>>, lang?: Lang): Promise<InboxGroup[]> {
+  private async groups(
+    records: Awaited<ReturnType<InsightsStore['conversationsCreated']>>,
+    lang?: Lang,
+  ): Promise<InboxGroup[]> {
     const o = this.deps.inbox ?? {};
     let msgs = unansweredMessages(records, o.lowConfidence, this.deps.defaultLang);
     if (lang) msgs = msgs.filter((m) => m.lang === lang);

@@ -23,7 +23,9 @@ export function listYamlFiles(dir: string): string[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw new ContentError([{ file: dir, line: 1, column: 1, path: '', message: `cannot read directory: ${(e as Error).message}` }]);
+    throw new ContentError([
+      { file: dir, line: 1, column: 1, path: '', message: `cannot read directory: ${(e as Error).message}` },
+    ]);
   }
   return names
     .filter((n) => /\.ya?ml$/i.test(n))
@@ -43,7 +45,11 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
   const hash = createHash('sha256');
 
   for (const { file, source } of files) {
-    hash.update(file.split(/[\\/]/).pop() ?? file).update('\0').update(source).update('\0');
+    hash
+      .update(file.split(/[\\/]/).pop() ?? file)
+      .update('\0')
+      .update(source)
+      .update('\0');
     const { parsed, issues } = parseYaml(file, source);
     errors.push(...issues);
     if (!parsed) continue;
@@ -52,14 +58,20 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
       errors.push(...invalid);
       continue;
     }
-    const topicId = data.topic ?? basename(file).replace(/\.ya?ml$/i, '').toLowerCase();
+    const topicId =
+      data.topic ??
+      basename(file)
+        .replace(/\.ya?ml$/i, '')
+        .toLowerCase();
     if (data.entries?.length) topics.push({ id: topicId, title: data.title ?? {}, file });
     data.entries?.forEach((e, i) => {
       const path = ['entries', i];
       const prev = where.get(e.id);
       if (prev) {
         const at = issueAt(prev.p, [...prev.path, 'id'], '');
-        errors.push(issueAt(parsed, [...path, 'id'], `duplicate id "${e.id}" (first defined at ${at.file}:${at.line})`));
+        errors.push(
+          issueAt(parsed, [...path, 'id'], `duplicate id "${e.id}" (first defined at ${at.file}:${at.line})`),
+        );
         return;
       }
       where.set(e.id, { p: parsed, path });
@@ -69,21 +81,41 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
         const qs = e.questions[lang];
         if (!qs) continue;
         total += qs.length;
-        if (qs.length > 0 && kind !== 'outofscope' && !e.answer?.[lang]) errors.push(issueAt(parsed, [...path, 'answer'], `missing answer for language "${lang}" (the entry has ${lang} questions)`));
+        if (qs.length > 0 && kind !== 'outofscope' && !e.answer?.[lang])
+          errors.push(
+            issueAt(
+              parsed,
+              [...path, 'answer'],
+              `missing answer for language "${lang}" (the entry has ${lang} questions)`,
+            ),
+          );
         const seen = new Map<string, number>();
         qs.forEach((q, qi) => {
           const key = fold(q);
           if (!key) errors.push(issueAt(parsed, [...path, 'questions', lang, qi], 'question has no words'));
-          else if (seen.has(key)) warnings.push(issueAt(parsed, [...path, 'questions', lang, qi], `same question as [${seen.get(key)}]`));
+          else if (seen.has(key))
+            warnings.push(issueAt(parsed, [...path, 'questions', lang, qi], `same question as [${seen.get(key)}]`));
           else seen.set(key, qi);
         });
         if (opts.minQuestions && kind === 'faq' && qs.length < opts.minQuestions)
-          warnings.push(issueAt(parsed, [...path, 'questions', lang], `only ${qs.length} sample question(s); ${opts.minQuestions} or more match better`));
+          warnings.push(
+            issueAt(
+              parsed,
+              [...path, 'questions', lang],
+              `only ${qs.length} sample question(s); ${opts.minQuestions} or more match better`,
+            ),
+          );
       }
       if (total === 0) errors.push(issueAt(parsed, [...path, 'questions'], 'expected at least one sample question'));
       for (const lang of LANGS) {
         if (e.answer?.[lang] && !e.questions[lang]?.length)
-          warnings.push(issueAt(parsed, [...path, 'answer', lang], `answer in "${lang}" but no ${lang} sample questions: it can never be matched in ${lang}`));
+          warnings.push(
+            issueAt(
+              parsed,
+              [...path, 'answer', lang],
+              `answer in "${lang}" but no ${lang} sample questions: it can never be matched in ${lang}`,
+            ),
+          );
       }
       entries.push({
         id: e.id,
@@ -109,7 +141,9 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
             const k = fold(v);
             if (!k || k === c) continue;
             if (table[k] && table[k] !== c)
-              errors.push(issueAt(parsed, ['synonyms', lang, canonical], `"${v}" is already a synonym of "${table[k]}"`));
+              errors.push(
+                issueAt(parsed, ['synonyms', lang, canonical], `"${v}" is already a synonym of "${table[k]}"`),
+              );
             else table[k] = c;
           }
         }
@@ -122,7 +156,8 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
     const w = where.get(e.id)!;
     e.followUps.forEach((f, i) => {
       if (!where.has(f)) errors.push(issueAt(w.p, [...w.path, 'followUps', i], `unknown follow-up id "${f}"`));
-      else if (f === e.id) errors.push(issueAt(w.p, [...w.path, 'followUps', i], 'an entry cannot follow up on itself'));
+      else if (f === e.id)
+        errors.push(issueAt(w.p, [...w.path, 'followUps', i], 'an entry cannot follow up on itself'));
     });
   }
   if (files.length > 0 && entries.length === 0 && errors.length === 0)
@@ -133,8 +168,12 @@ export function loadKnowledgeBaseFiles(files: { file: string; source: string }[]
 
 /** Read a folder and load it; throws ContentError (file:line:column for each issue) when it is invalid. */
 export function loadKnowledgeBase(dir: string, opts: LoadOptions = {}): { kb: KnowledgeBase; warnings: SourceIssue[] } {
-  const files = listYamlFiles(dir).map((file) => ({ file: relative(process.cwd(), file) || file, source: readFileSync(file, 'utf8') }));
-  if (files.length === 0) throw new ContentError([{ file: dir, line: 1, column: 1, path: '', message: 'no .yaml files found' }]);
+  const files = listYamlFiles(dir).map((file) => ({
+    file: relative(process.cwd(), file) || file,
+    source: readFileSync(file, 'utf8'),
+  }));
+  if (files.length === 0)
+    throw new ContentError([{ file: dir, line: 1, column: 1, path: '', message: 'no .yaml files found' }]);
   const r = loadKnowledgeBaseFiles(files, opts);
   if (!r.kb) throw new ContentError(r.errors);
   return { kb: r.kb, warnings: r.warnings };

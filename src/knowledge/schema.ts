@@ -2,12 +2,14 @@ import { z } from 'zod';
 
 /** Stable ids: lowercase words joined by single hyphens ("warranty-claim"). */
 export const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const id = z.string().regex(ID_PATTERN, { message: 'expected an id of lowercase letters, digits and single hyphens, like "warranty-claim"' });
+const id = z
+  .string()
+  .regex(ID_PATTERN, {
+    message: 'expected an id of lowercase letters, digits and single hyphens, like "warranty-claim"',
+  });
 const text = z.string().regex(/\S/, { message: 'expected non-empty text' });
 
-const perLangText = z
-  .object({ fr: text.optional(), ro: text.optional(), en: text.optional() })
-  .strict();
+const perLangText = z.object({ fr: text.optional(), ro: text.optional(), en: text.optional() }).strict();
 const perLangQuestions = z
   .object({ fr: z.array(text).optional(), ro: z.array(text).optional(), en: z.array(text).optional() })
   .strict();
@@ -18,7 +20,9 @@ export const entrySchema = z
     kind: z
       .enum(['faq', 'smalltalk', 'handoff', 'outofscope'])
       .optional()
-      .describe('faq (default), smalltalk, handoff (asks for a person), or outofscope (examples of what the bot must not answer)'),
+      .describe(
+        'faq (default), smalltalk, handoff (asks for a person), or outofscope (examples of what the bot must not answer)',
+      ),
     title: perLangText.optional().describe('Short label per language, used on buttons'),
     questions: perLangQuestions.describe('Sample questions per language'),
     answer: perLangText.optional().describe('Short plain answer per language that has questions (none for outofscope)'),
@@ -51,5 +55,9 @@ export type KbFileEntry = z.infer<typeof entrySchema>;
 /** JSON Schema for editors' YAML tooling (yaml-language-server), generated from the runtime schema. */
 export function kbJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(kbFileSchema, { target: 'draft-7' }) as Record<string, unknown>;
-  return { ...schema, $id: 'https://maisonvolta.example/schema/knowledge-base.schema.json', title: 'Knowledge-base file' };
+  return {
+    ...schema,
+    $id: 'https://maisonvolta.example/schema/knowledge-base.schema.json',
+    title: 'Knowledge-base file',
+  };
 }

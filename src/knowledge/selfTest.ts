@@ -32,7 +32,16 @@ export function selfTest(kb: KnowledgeBase, matcher: Matcher, analyzer: Analyzer
       for (const q of e.questions[lang] ?? []) {
         const m = matcher.match(q, lang);
         const top = m.candidates[0]?.id ?? null;
-        if (top !== e.id) confusions.push({ lang, entry: e.id, question: q, resolvedTo: top, confidence: m.confidence, file: e.source.file, line: e.source.line });
+        if (top !== e.id)
+          confusions.push({
+            lang,
+            entry: e.id,
+            question: q,
+            resolvedTo: top,
+            confidence: m.confidence,
+            file: e.source.file,
+            line: e.source.line,
+          });
         items.push({ entry: e.id, question: q, terms: new Set(analyzer.analyze(q, lang).terms) });
       }
     }
@@ -45,7 +54,13 @@ export function selfTest(kb: KnowledgeBase, matcher: Matcher, analyzer: Analyzer
         let inter = 0;
         for (const t of a.terms) if (b.terms.has(t)) inter++;
         const overlap = inter / (a.terms.size + b.terms.size - inter);
-        if (overlap >= duplicateOverlap) duplicates.push({ lang, a: { entry: a.entry, question: a.question }, b: { entry: b.entry, question: b.question }, overlap });
+        if (overlap >= duplicateOverlap)
+          duplicates.push({
+            lang,
+            a: { entry: a.entry, question: a.question },
+            b: { entry: b.entry, question: b.question },
+            overlap,
+          });
       }
     }
   }

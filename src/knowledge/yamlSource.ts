@@ -62,7 +62,12 @@ export function validateYaml<T>(p: ParsedYaml, schema: z.ZodType<T>): { value?: 
     issues: r.error.issues.map((i) => {
       if (i.code === 'unrecognized_keys') {
         const where = locateKey(p, i.path, i.keys[0]!);
-        return { file: p.file, ...where, path: pathToString([...i.path, i.keys[0]!]), message: `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` };
+        return {
+          file: p.file,
+          ...where,
+          path: pathToString([...i.path, i.keys[0]!]),
+          message: `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`,
+        };
       }
       return issueAt(p, i.path, i.message);
     }),

@@ -17,7 +17,16 @@ export interface ClassifierOptions {
   seed: number;
 }
 
-export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = { epochs: 2, minSteps: 20_000, maxEpochs: 40, learningRate: 4, decay: 1, updateFloor: 0.05, prune: 3e-3, seed: 7 };
+export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = {
+  epochs: 2,
+  minSteps: 20_000,
+  maxEpochs: 40,
+  learningRate: 4,
+  decay: 1,
+  updateFloor: 0.05,
+  prune: 3e-3,
+  seed: 7,
+};
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -65,7 +74,10 @@ export class SoftmaxClassifier {
     const p = new Float64Array(C);
     const floor = this.opts.updateFloor;
     this.csrStart = null;
-    const epochs = Math.max(this.opts.epochs, Math.min(this.opts.maxEpochs, Math.ceil(this.opts.minSteps / Math.max(1, xs.length))));
+    const epochs = Math.max(
+      this.opts.epochs,
+      Math.min(this.opts.maxEpochs, Math.ceil(this.opts.minSteps / Math.max(1, xs.length))),
+    );
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(rand() * (i + 1));

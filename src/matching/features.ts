@@ -39,7 +39,8 @@ function rawFeatures(a: Analysis, opts: FeatureOptions, words: number[], chars: 
   words.length = 0;
   chars.length = 0;
   for (const t of a.terms) words.push(hashString(1, t) & SMI);
-  for (let i = 0; i + 1 < a.stems.length; i++) words.push((fnv(hashString(2, a.stems[i]!), 32) ^ hashString(3, a.stems[i + 1]!)) & SMI);
+  for (let i = 0; i + 1 < a.stems.length; i++)
+    words.push((fnv(hashString(2, a.stems[i]!), 32) ^ hashString(3, a.stems[i + 1]!)) & SMI);
   const [lo, hi] = opts.charNgrams;
   for (const w of a.words) {
     // padded word " w " without building the string: position -1 and w.length are spaces

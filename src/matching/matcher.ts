@@ -31,7 +31,12 @@ export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
 
 /** Defaults with some options replaced (nested option groups are merged too). */
 export function mergeMatcherOptions(
-  o: (Partial<Omit<MatcherOptions, 'classifier' | 'features'>> & { classifier?: Partial<ClassifierOptions>; features?: Partial<FeatureOptions> }) | undefined,
+  o:
+    | (Partial<Omit<MatcherOptions, 'classifier' | 'features'>> & {
+        classifier?: Partial<ClassifierOptions>;
+        features?: Partial<FeatureOptions>;
+      })
+    | undefined,
 ): MatcherOptions {
   const d = DEFAULT_MATCHER_OPTIONS;
   if (!o) return d;
@@ -101,7 +106,12 @@ class LanguageModel {
       }
       // One search document per entry: its sample questions together (scores aggregate per entry at
       // index time, and search stays fast with thousands of questions), the answer as a weaker field.
-      searchDocs.push({ id: c, entry: c, terms: terms.join(' '), answer: e.answer ? analyzer.analyze(e.answer, lang).terms.join(' ') : '' });
+      searchDocs.push({
+        id: c,
+        entry: c,
+        terms: terms.join(' '),
+        answer: e.answer ? analyzer.analyze(e.answer, lang).terms.join(' ') : '',
+      });
     });
     this.space = new FeatureSpace(opts.features);
     this.space.fit(docs);

@@ -49,7 +49,8 @@ export class NearestSample {
       const row = this.offsets.get(x.idx[k]!);
       if (row < 0) continue;
       const v = x.val[k]!;
-      for (let j = this.start[row]!, end = this.start[row + 1]!; j < end; j++) acc[this.sample[j]!]! += v * this.value[j]!;
+      for (let j = this.start[row]!, end = this.start[row + 1]!; j < end; j++)
+        acc[this.sample[j]!]! += v * this.value[j]!;
     }
     let best = 0;
     for (let i = 0; i < acc.length; i++) if (acc[i]! > best) best = acc[i]!;

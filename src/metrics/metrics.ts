@@ -17,18 +17,40 @@ export class Metrics {
   private readonly deliveries: Counter;
   private readonly failures: Counter<'kind'>;
 
-  constructor(store: Pick<InsightsStore, 'queuedHandoffs'> & Pick<OutboxStore, 'pendingCount'>, opts: { defaultMetrics?: boolean } = {}) {
+  constructor(
+    store: Pick<InsightsStore, 'queuedHandoffs'> & Pick<OutboxStore, 'pendingCount'>,
+    opts: { defaultMetrics?: boolean } = {},
+  ) {
     const registers = [this.registry];
-    this.messages = new Counter({ name: 'savbot_messages_total', help: 'Customer messages received, by channel', labelNames: ['channel'], registers });
-    this.replies = new Counter({ name: 'savbot_replies_total', help: 'Messages sent to customers (bot replies, join notices, agent messages), by source kind', labelNames: ['kind'], registers });
+    this.messages = new Counter({
+      name: 'savbot_messages_total',
+      help: 'Customer messages received, by channel',
+      labelNames: ['channel'],
+      registers,
+    });
+    this.replies = new Counter({
+      name: 'savbot_replies_total',
+      help: 'Messages sent to customers (bot replies, join notices, agent messages), by source kind',
+      labelNames: ['kind'],
+      registers,
+    });
     this.matchSeconds = new Histogram({
       name: 'savbot_match_duration_seconds',
       help: 'Time to match one message against the knowledge base',
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
       registers,
     });
-    this.handoffs = new Counter({ name: 'savbot_handoffs_total', help: 'Handoffs to people requested, by reason and queue', labelNames: ['reason', 'queue'], registers });
-    this.deliveries = new Counter({ name: 'savbot_webhook_deliveries_total', help: 'Handoff webhook events delivered (2xx)', registers });
+    this.handoffs = new Counter({
+      name: 'savbot_handoffs_total',
+      help: 'Handoffs to people requested, by reason and queue',
+      labelNames: ['reason', 'queue'],
+      registers,
+    });
+    this.deliveries = new Counter({
+      name: 'savbot_webhook_deliveries_total',
+      help: 'Handoff webhook events delivered (2xx)',
+      registers,
+    });
     this.failures = new Counter({
       name: 'savbot_webhook_failures_total',
       help: 'Failed handoff webhook attempts: retry (will be tried again), dead (last attempt), gone (410, endpoint disabled)',

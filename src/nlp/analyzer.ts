@@ -61,7 +61,7 @@ export class Analyzer {
     const table = this.phrases[lang];
     if (table.size === 0) return words;
     const out: string[] = [];
-    for (let i = 0; i < words.length; ) {
+    for (let i = 0; i < words.length;) {
       const candidates = table.get(words[i]!);
       let matched: Phrase | undefined;
       if (candidates) {

@@ -5,7 +5,12 @@
 
 const APOSTROPHES = /[\u2018\u2019\u201B\u02BC\u02BB\u0060\u00B4\u2032]/g;
 // Romanian: s/t with cedilla (legacy keyboards) and with comma below are the same letters.
-const RO_CEDILLA: Record<string, string> = { '\u015F': '\u0219', '\u0163': '\u021B', '\u015E': '\u0218', '\u0162': '\u021A' };
+const RO_CEDILLA: Record<string, string> = {
+  '\u015F': '\u0219',
+  '\u0163': '\u021B',
+  '\u015E': '\u0218',
+  '\u0162': '\u021A',
+};
 
 /** Lower-case, canonical apostrophes and Romanian letters, control characters, emoji and punctuation to spaces. */
 export function normalizeText(input: string): string {
@@ -24,7 +29,12 @@ export function normalizeText(input: string): string {
 export function foldAccents(s: string): string {
   // Fast path: plain ASCII has nothing to fold (most English and many customer messages).
   if (!/[^\x00-\x7f]/.test(s)) return s;
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/œ/g, 'oe').replace(/æ/g, 'ae').replace(/ß/g, 'ss');
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/œ/g, 'oe')
+    .replace(/æ/g, 'ae')
+    .replace(/ß/g, 'ss');
 }
 
 /** Normalized and accent-folded: the form used for matching and synonyms. */

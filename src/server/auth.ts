@@ -31,12 +31,14 @@ export function requireRole(users: readonly AdminUser[], ...roles: Role[]): Requ
   const allowed = new Set<Role>(roles.includes('editor') ? [...roles, 'admin'] : roles);
   return (req, res, next) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!m) return next(new AppError('UNAUTHORIZED', 'an admin token is required (Authorization: Bearer <token>)', 401));
+    if (!m)
+      return next(new AppError('UNAUTHORIZED', 'an admin token is required (Authorization: Bearer <token>)', 401));
     const h = digest(m[1]!);
     let found: (typeof known)[number] | undefined;
     for (const k of known) if (timingSafeEqual(k.hash, h) && !found) found = k;
     if (!found) return next(new AppError('UNAUTHORIZED', 'unknown admin token', 401));
-    if (!allowed.has(found.role)) return next(new AppError('FORBIDDEN', `role ${found.role} may not do this (needs ${roles.join(' or ')})`, 403));
+    if (!allowed.has(found.role))
+      return next(new AppError('FORBIDDEN', `role ${found.role} may not do this (needs ${roles.join(' or ')})`, 403));
     res.locals.user = { name: found.name, role: found.role } satisfies AuthedUser;
     next();
   };
@@ -45,7 +47,10 @@ export function requireRole(users: readonly AdminUser[], ...roles: Role[]): Requ
 /** Parse ADMIN_TOKENS: comma-separated `name:role:token` triples. Throws a message naming the bad item. */
 export function parseAdminTokens(v: string): AdminUser[] {
   const users: AdminUser[] = [];
-  for (const raw of v.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const raw of v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const parts = raw.split(':');
     const [name, role, ...rest] = parts;
     const token = rest.join(':');

@@ -15,12 +15,27 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       message = err.message;
       // What exactly was refused (content issues, regressions): only for client errors.
       if (status < 500) details = err.details;
-    } else if (err && typeof err === 'object' && 'type' in err && typeof (err as { status?: unknown }).status === 'number') {
+    } else if (
+      err &&
+      typeof err === 'object' &&
+      'type' in err &&
+      typeof (err as { status?: unknown }).status === 'number'
+    ) {
       // body-parser: entity.too.large, entity.parse.failed, charset/encoding errors
       const e = err as { status: number; type: string; message: string; limit?: number };
       status = e.status;
-      code = e.type === 'entity.too.large' ? 'BODY_TOO_LARGE' : e.type === 'entity.parse.failed' ? 'INVALID_JSON' : 'BAD_REQUEST';
-      message = e.type === 'entity.too.large' ? `request body is larger than ${e.limit} bytes` : e.type === 'entity.parse.failed' ? 'request body is not valid JSON' : e.message;
+      code =
+        e.type === 'entity.too.large'
+          ? 'BODY_TOO_LARGE'
+          : e.type === 'entity.parse.failed'
+            ? 'INVALID_JSON'
+            : 'BAD_REQUEST';
+      message =
+        e.type === 'entity.too.large'
+          ? `request body is larger than ${e.limit} bytes`
+          : e.type === 'entity.parse.failed'
+            ? 'request body is not valid JSON'
+            : e.message;
     }
     if (status >= 500) log.error({ err }, 'request failed');
     res.status(status).json({ error: { code, message, ...(details !== undefined ? { details } : {}) } });

@@ -19,7 +19,12 @@ const figuresQuery = z.object({
 function query<T>(schema: z.ZodType<T>, req: Request): T {
   const q = Object.fromEntries(Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v !== ''));
   const r = schema.safeParse(q);
-  if (!r.success) throw new AppError('INVALID_QUERY', `invalid query: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 400);
+  if (!r.success)
+    throw new AppError(
+      'INVALID_QUERY',
+      `invalid query: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      400,
+    );
   return r.data;
 }
 
@@ -35,7 +40,10 @@ export function insightsRoutes(deps: { insights: Insights; users: readonly Admin
 
   r.get('/api/admin/inbox', editor, async (req, res) => {
     const q = query(figuresQuery.pick({ since: true, until: true, lang: true }), req);
-    const groups = await deps.insights.inbox({ ...(q.since ? { since: q.since } : {}), ...(q.until ? { until: q.until } : {}) }, q.lang);
+    const groups = await deps.insights.inbox(
+      { ...(q.since ? { since: q.since } : {}), ...(q.until ? { until: q.until } : {}) },
+      q.lang,
+    );
     res.json({ groups });
   });
 
@@ -61,7 +69,8 @@ export function metricsRoute(metrics: Metrics, token?: string): Router {
   r.get('/metrics', async (req, res) => {
     if (expected) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-      if (!m || !timingSafeEqual(createHash('sha256').update(m[1]!).digest(), expected)) throw new AppError('UNAUTHORIZED', 'a metrics token is required (Authorization: Bearer <METRICS_TOKEN>)', 401);
+      if (!m || !timingSafeEqual(createHash('sha256').update(m[1]!).digest(), expected))
+        throw new AppError('UNAUTHORIZED', 'a metrics token is required (Authorization: Bearer <METRICS_TOKEN>)', 401);
     }
     const { contentType, body } = await metrics.scrape();
     res.type(contentType).send(body);
@@ -75,7 +84,10 @@ export function adminPage(publicDir: string): Router {
   const dir = join(publicDir, 'admin');
   // Only the page's own files: even if some text slipped into the page as HTML, no script could run or load.
   r.use('/admin', (_req, res, next) => {
-    res.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'");
+    res.set(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+    );
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });

@@ -4,8 +4,24 @@ import type { EditorStore } from './ports';
 
 /** Tables added by migration 0006_editor (src/storage/sql.ts). JSON values are stored as text. */
 export interface EditorTables {
-  kb_audit: { id: Generated<number | string>; at: string; user_name: string; action: string; entry_id: string | null; before: string | null; after: string | null; version: string };
-  kb_versions: { id: Generated<number | string>; version: string; at: string; user_name: string; action: string; files: string };
+  kb_audit: {
+    id: Generated<number | string>;
+    at: string;
+    user_name: string;
+    action: string;
+    entry_id: string | null;
+    before: string | null;
+    after: string | null;
+    version: string;
+  };
+  kb_versions: {
+    id: Generated<number | string>;
+    version: string;
+    at: string;
+    user_name: string;
+    action: string;
+    files: string;
+  };
 }
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
@@ -16,27 +32,66 @@ export class SqlEditorStore implements EditorStore {
   constructor(private readonly db: Kysely<EditorTables>) {}
 
   async appendAudit(e: NewAuditEntry): Promise<AuditEntry> {
-    const row = { at: e.at, user_name: e.user, action: e.action, entry_id: e.entryId, before: json(e.before), after: json(e.after), version: e.version };
+    const row = {
+      at: e.at,
+      user_name: e.user,
+      action: e.action,
+      entry_id: e.entryId,
+      before: json(e.before),
+      after: json(e.after),
+      version: e.version,
+    };
     const { id } = await this.db.insertInto('kb_audit').values(row).returning('id').executeTakeFirstOrThrow();
     return { ...structuredClone(e), id: Number(id) };
   }
 
   async listAudit(limit: number): Promise<AuditEntry[]> {
     const rows = await this.db.selectFrom('kb_audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ id: Number(r.id), at: r.at, user: r.user_name, action: r.action, entryId: r.entry_id, before: unjson(r.before), after: unjson(r.after), version: r.version }));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: r.at,
+      user: r.user_name,
+      action: r.action,
+      entryId: r.entry_id,
+      before: unjson(r.before),
+      after: unjson(r.after),
+      version: r.version,
+    }));
   }
 
   async saveVersion(v: VersionSnapshot): Promise<void> {
-    await this.db.insertInto('kb_versions').values({ version: v.version, at: v.at, user_name: v.user, action: v.action, files: JSON.stringify(v.files) }).execute();
+    await this.db
+      .insertInto('kb_versions')
+      .values({ version: v.version, at: v.at, user_name: v.user, action: v.action, files: JSON.stringify(v.files) })
+      .execute();
   }
 
   async listVersions(limit: number): Promise<VersionRecord[]> {
-    const rows = await this.db.selectFrom('kb_versions').select(['version', 'at', 'user_name', 'action']).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('kb_versions')
+      .select(['version', 'at', 'user_name', 'action'])
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({ version: r.version, at: r.at, user: r.user_name, action: r.action }));
   }
 
   async getVersion(version: string): Promise<VersionSnapshot | undefined> {
-    const r = await this.db.selectFrom('kb_versions').selectAll().where('version', '=', version).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    return r ? { version: r.version, at: r.at, user: r.user_name, action: r.action, files: JSON.parse(r.files) as VersionSnapshot['files'] } : undefined;
+    const r = await this.db
+      .selectFrom('kb_versions')
+      .selectAll()
+      .where('version', '=', version)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r
+      ? {
+          version: r.version,
+          at: r.at,
+          user: r.user_name,
+          action: r.action,
+          files: JSON.parse(r.files) as VersionSnapshot['files'],
+        }
+      : undefined;
   }
 }

@@ -3,13 +3,21 @@ import { AppError } from '../domain/errors';
 import { handoffFromEvent, webhookBody, type OutboxEvent, type QueueName } from '../domain/handoff';
 import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
-import { newWebhookId, replayed, type ConversationStore, type EditorStore, type InsightsStore, type TurnEffects } from './ports';
+import {
+  newWebhookId,
+  replayed,
+  type ConversationStore,
+  type EditorStore,
+  type InsightsStore,
+  type TurnEffects,
+} from './ports';
 
 const SENDERS: readonly string[] = ['customer', 'bot', 'agent'] satisfies MessageRecord['from'][];
 
 /** The check the SQL stores' CHECK constraint makes, so every store rejects the same messages. */
 function checkSenders(messages: NewMessage[]): void {
-  for (const m of messages) if (!SENDERS.includes(m.from)) throw new Error(`invalid message sender ${JSON.stringify(m.from)}`);
+  for (const m of messages)
+    if (!SENDERS.includes(m.from)) throw new Error(`invalid message sender ${JSON.stringify(m.from)}`);
 }
 
 export class MemoryConversationStore implements ConversationStore, InsightsStore {
@@ -42,7 +50,11 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
     return out.map((m) => structuredClone(m));
   }
 
-  async saveTurn(state: ConversationState, messages: NewMessage[], effects: TurnEffects = {}): Promise<MessageRecord[]> {
+  async saveTurn(
+    state: ConversationState,
+    messages: NewMessage[],
+    effects: TurnEffects = {},
+  ): Promise<MessageRecord[]> {
     if (!this.convs.has(state.id)) throw new Error(`conversation ${state.id} not found`);
     checkSenders(messages); // before any change, as a rejected SQL transaction leaves nothing behind
     if (effects.inboundId !== undefined && this.inbound.has(effects.inboundId)) throw replayed(effects.inboundId);
@@ -65,16 +77,24 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
         createdAt: now,
       });
     }
-    if (effects.joined) this.joins.unshift({ queue: effects.joined.queue, delay: Date.parse(effects.joined.joinedAt) - Date.parse(effects.joined.requestedAt) });
+    if (effects.joined)
+      this.joins.unshift({
+        queue: effects.joined.queue,
+        delay: Date.parse(effects.joined.joinedAt) - Date.parse(effects.joined.requestedAt),
+      });
     return this.append(state.id, messages);
   }
 
   async transcript(conversationId: string, afterId = 0): Promise<MessageRecord[]> {
-    return this.messages.filter((m) => m.conversationId === conversationId && m.id > afterId).map((m) => structuredClone(m));
+    return this.messages
+      .filter((m) => m.conversationId === conversationId && m.id > afterId)
+      .map((m) => structuredClone(m));
   }
 
   async customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
-    const m = this.messages.find((x) => x.conversationId === conversationId && x.from === 'customer' && x.clientId === clientId);
+    const m = this.messages.find(
+      (x) => x.conversationId === conversationId && x.from === 'customer' && x.clientId === clientId,
+    );
     return m && structuredClone(m);
   }
 
@@ -106,7 +126,12 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   }
 
   async markRetry(id: number, attempts: number, nextAttemptAt: Date, error: string): Promise<void> {
-    Object.assign(this.find(id), { attempts, nextAttemptAt: nextAttemptAt.toISOString(), lastError: error, lockedUntil: undefined });
+    Object.assign(this.find(id), {
+      attempts,
+      nextAttemptAt: nextAttemptAt.toISOString(),
+      lastError: error,
+      lockedUntil: undefined,
+    });
   }
 
   async markDead(id: number, attempts: number, error: string): Promise<void> {
@@ -114,7 +139,9 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   }
 
   async listDead(): Promise<OutboxEvent[]> {
-    return this.outbox.filter((e) => e.status === 'dead').map(({ lockedUntil: _l, ...e }) => structuredClone(e) as OutboxEvent);
+    return this.outbox
+      .filter((e) => e.status === 'dead')
+      .map(({ lockedUntil: _l, ...e }) => structuredClone(e) as OutboxEvent);
   }
 
   async replay(id: number, now: Date): Promise<boolean> {
@@ -125,7 +152,9 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   }
 
   async events(conversationId: string): Promise<OutboxEvent[]> {
-    return this.outbox.filter((e) => e.conversationId === conversationId).map(({ lockedUntil: _l, ...e }) => structuredClone(e) as OutboxEvent);
+    return this.outbox
+      .filter((e) => e.conversationId === conversationId)
+      .map(({ lockedUntil: _l, ...e }) => structuredClone(e) as OutboxEvent);
   }
 
   async pendingCount(): Promise<number> {
@@ -141,12 +170,21 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   async queuePosition(queue: QueueName, requestedAt: string, conversationId: string): Promise<number> {
     let n = 1;
     for (const c of this.convs.values())
-      if (c.id !== conversationId && c.handoff?.status === 'queued' && c.handoff.queue === queue && c.handoff.requestedAt < requestedAt) n++;
+      if (
+        c.id !== conversationId &&
+        c.handoff?.status === 'queued' &&
+        c.handoff.queue === queue &&
+        c.handoff.requestedAt < requestedAt
+      )
+        n++;
     return n;
   }
 
   async recentJoinDelays(queue: QueueName, limit: number): Promise<number[]> {
-    return this.joins.filter((j) => j.queue === queue).slice(0, limit).map((j) => j.delay);
+    return this.joins
+      .filter((j) => j.queue === queue)
+      .slice(0, limit)
+      .map((j) => j.delay);
   }
 
   async getSetting(key: string): Promise<string | undefined> {
@@ -159,7 +197,9 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   }
 
   async conversationsCreated(from: string, to: string): Promise<ConversationRecord[]> {
-    const convs = [...this.convs.values()].filter((c) => c.createdAt >= from && c.createdAt < to).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+    const convs = [...this.convs.values()]
+      .filter((c) => c.createdAt >= from && c.createdAt < to)
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
     return convs.map((c) => ({
       state: structuredClone(c),
       messages: this.messages.filter((m) => m.conversationId === c.id).map((m) => structuredClone(m)),
@@ -172,7 +212,8 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
 
   async queuedHandoffs(): Promise<Partial<Record<QueueName, number>>> {
     const out: Partial<Record<QueueName, number>> = {};
-    for (const c of this.convs.values()) if (c.handoff?.status === 'queued') out[c.handoff.queue] = (out[c.handoff.queue] ?? 0) + 1;
+    for (const c of this.convs.values())
+      if (c.handoff?.status === 'queued') out[c.handoff.queue] = (out[c.handoff.queue] ?? 0) + 1;
     return out;
   }
 
@@ -198,7 +239,8 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   }
 
   async channelRefByExternal(channelId: string, externalConversationId: string): Promise<ChannelRef | undefined> {
-    for (const r of this.refs.values()) if (r.channelId === channelId && r.conversation.id === externalConversationId) return structuredClone(r);
+    for (const r of this.refs.values())
+      if (r.channelId === channelId && r.conversation.id === externalConversationId) return structuredClone(r);
     return undefined;
   }
 

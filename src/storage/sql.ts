@@ -1,7 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Generated, type Insertable, type Migration, type MigrationProvider, type Selectable, type Transaction } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type Generated,
+  type Insertable,
+  type Migration,
+  type MigrationProvider,
+  type Selectable,
+  type Transaction,
+} from 'kysely';
 import { Pool } from 'pg';
 import { AppError, ConfigError } from '../domain/errors';
 import type { Lang, ReplySource, Suggestion } from '../domain/types';
@@ -9,7 +21,14 @@ import type { ChannelRef, ConversationState, DialogState, MessageRecord, NewMess
 import { handoffFromEvent, webhookBody, type HandoffState, type OutboxEvent, type QueueName } from '../domain/handoff';
 import type { ConversationRecord, InboxMark, InboxMarkState } from '../domain/insights';
 import { SqlEditorStore, type EditorTables } from './editor';
-import { newWebhookId, replayed, type ConversationStore, type EditorStore, type InsightsStore, type TurnEffects } from './ports';
+import {
+  newWebhookId,
+  replayed,
+  type ConversationStore,
+  type EditorStore,
+  type InsightsStore,
+  type TurnEffects,
+} from './ports';
 
 type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -77,7 +96,13 @@ interface Database extends EditorTables {
   messages: MessagesTable;
   outbox: OutboxTable;
   inbound_webhooks: { webhook_id: string; received_at: string };
-  handoff_joins: { id: Generated<number | string>; queue: string; requested_at: string; joined_at: string; delay_ms: number };
+  handoff_joins: {
+    id: Generated<number | string>;
+    queue: string;
+    requested_at: string;
+    joined_at: string;
+    delay_ms: number;
+  };
   settings: { key: string; value: string };
   /** Editors' decisions on unanswered-question groups; terms as a JSON array. */
   inbox_marks: { key: string; state: string; terms: string; at: string; by_user: string };
@@ -131,7 +156,11 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .addColumn('source', 'text')
           .addColumn('kb_version', 'text')
           .execute();
-        await db.schema.createIndex('messages_conversation_id_id').on('messages').columns(['conversation_id', 'id']).execute();
+        await db.schema
+          .createIndex('messages_conversation_id_id')
+          .on('messages')
+          .columns(['conversation_id', 'id'])
+          .execute();
       },
     },
     '0002_handoff_outbox': {
@@ -144,8 +173,15 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           ['last_topic', 'text'],
         ] as const)
           await db.schema.alterTable('conversations').addColumn(col, type).execute();
-        await db.schema.alterTable('conversations').addColumn('seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-        await db.schema.createIndex('conversations_handoff_queue').on('conversations').columns(['handoff_status', 'handoff_queue', 'handoff_requested_at']).execute();
+        await db.schema
+          .alterTable('conversations')
+          .addColumn('seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createIndex('conversations_handoff_queue')
+          .on('conversations')
+          .columns(['handoff_status', 'handoff_queue', 'handoff_requested_at'])
+          .execute();
         await db.schema
           .createTable('outbox')
           .addColumn('id', pg ? 'bigserial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
@@ -177,7 +213,11 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .addColumn('joined_at', 'text', (c) => c.notNull())
           .addColumn('delay_ms', pg ? 'bigint' : 'integer', (c) => c.notNull())
           .execute();
-        await db.schema.createTable('settings').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('value', 'text', (c) => c.notNull()).execute();
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
       },
     },
     '0003_suggestions': {
@@ -239,7 +279,9 @@ function migrations(dialect: SqlDialectName): Record<string, Migration> {
       async up(db: Kysely<any>) {
         await db.schema
           .createTable('channel_refs')
-          .addColumn('conversation_id', 'text', (c) => c.primaryKey().references('conversations.id').onDelete('cascade'))
+          .addColumn('conversation_id', 'text', (c) =>
+            c.primaryKey().references('conversations.id').onDelete('cascade'),
+          )
           .addColumn('channel_id', 'text', (c) => c.notNull())
           .addColumn('external_id', 'text', (c) => c.notNull())
           .addColumn('service_url', 'text', (c) => c.notNull())
@@ -322,7 +364,10 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
   static async open(opts: { url?: string; sqliteFile?: string }): Promise<SqlConversationStore> {
     const url = opts.url?.trim();
     if (url && isPostgresUrl(url)) return SqlConversationStore.openPostgres(url);
-    if (url) throw new ConfigError(`unsupported database URL scheme "${url.split(':')[0]}:" (expected postgres:// or postgresql://; leave it empty for SQLite)`);
+    if (url)
+      throw new ConfigError(
+        `unsupported database URL scheme "${url.split(':')[0]}:" (expected postgres:// or postgresql://; leave it empty for SQLite)`,
+      );
     if (!opts.sqliteFile) throw new ConfigError('no database: set a PostgreSQL URL or a SQLite file');
     return SqlConversationStore.openSqlite(opts.sqliteFile);
   }
@@ -361,7 +406,12 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
     return SqlConversationStore.migrated(db, 'sqlite', where);
   }
 
-  private static async migrated(db: Kysely<Database>, dialect: SqlDialectName, where: string, url?: string): Promise<SqlConversationStore> {
+  private static async migrated(
+    db: Kysely<Database>,
+    dialect: SqlDialectName,
+    where: string,
+    url?: string,
+  ): Promise<SqlConversationStore> {
     try {
       await migrate(db, dialect);
     } catch (err) {
@@ -400,14 +450,21 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
     });
   }
 
-  async saveTurn(state: ConversationState, messages: NewMessage[], effects: TurnEffects = {}): Promise<MessageRecord[]> {
+  async saveTurn(
+    state: ConversationState,
+    messages: NewMessage[],
+    effects: TurnEffects = {},
+  ): Promise<MessageRecord[]> {
     return this.db.transaction().execute(async (trx) => {
       const { id, seq: _seq, ...changes } = this.encodeConversation(state); // the update also locks the row until commit
       const res = await trx.updateTable('conversations').set(changes).where('id', '=', id).executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw notFound(id);
       if (effects.inboundId !== undefined) {
         try {
-          await trx.insertInto('inbound_webhooks').values({ webhook_id: effects.inboundId, received_at: new Date().toISOString() }).execute();
+          await trx
+            .insertInto('inbound_webhooks')
+            .values({ webhook_id: effects.inboundId, received_at: new Date().toISOString() })
+            .execute();
         } catch (err) {
           if (isUniqueViolation(err)) throw replayed(effects.inboundId);
           throw err;
@@ -446,7 +503,12 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
         const j = effects.joined;
         await trx
           .insertInto('handoff_joins')
-          .values({ queue: j.queue, requested_at: j.requestedAt, joined_at: j.joinedAt, delay_ms: Math.max(0, Date.parse(j.joinedAt) - Date.parse(j.requestedAt)) })
+          .values({
+            queue: j.queue,
+            requested_at: j.requestedAt,
+            joined_at: j.joinedAt,
+            delay_ms: Math.max(0, Date.parse(j.joinedAt) - Date.parse(j.requestedAt)),
+          })
           .execute();
       }
       return out;
@@ -494,23 +556,38 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
   }
 
   async markDelivered(id: number, at: Date): Promise<void> {
-    await this.db.updateTable('outbox').set({ status: 'delivered', delivered_at: at.toISOString(), locked_until: null }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'delivered', delivered_at: at.toISOString(), locked_until: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   async markRetry(id: number, attempts: number, nextAttemptAt: Date, error: string): Promise<void> {
     await this.db
       .updateTable('outbox')
-      .set({ attempts, next_attempt_at: nextAttemptAt.toISOString(), last_error: error.slice(0, 500), locked_until: null })
+      .set({
+        attempts,
+        next_attempt_at: nextAttemptAt.toISOString(),
+        last_error: error.slice(0, 500),
+        locked_until: null,
+      })
       .where('id', '=', id)
       .execute();
   }
 
   async markDead(id: number, attempts: number, error: string): Promise<void> {
-    await this.db.updateTable('outbox').set({ status: 'dead', attempts, last_error: error.slice(0, 500), locked_until: null }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'dead', attempts, last_error: error.slice(0, 500), locked_until: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   async listDead(): Promise<OutboxEvent[]> {
-    return (await this.db.selectFrom('outbox').selectAll().where('status', '=', 'dead').orderBy('id').execute()).map(decodeOutbox);
+    return (await this.db.selectFrom('outbox').selectAll().where('status', '=', 'dead').orderBy('id').execute()).map(
+      decodeOutbox,
+    );
   }
 
   async replay(id: number, now: Date): Promise<boolean> {
@@ -524,17 +601,31 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
   }
 
   async events(conversationId: string): Promise<OutboxEvent[]> {
-    return (await this.db.selectFrom('outbox').selectAll().where('conversation_id', '=', conversationId).orderBy('seq').execute()).map(decodeOutbox);
+    return (
+      await this.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .orderBy('seq')
+        .execute()
+    ).map(decodeOutbox);
   }
 
   async pendingCount(): Promise<number> {
-    const r = await this.db.selectFrom('outbox').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
   async rememberInbound(webhookId: string, at: Date): Promise<boolean> {
     try {
-      await this.db.insertInto('inbound_webhooks').values({ webhook_id: webhookId, received_at: at.toISOString() }).execute();
+      await this.db
+        .insertInto('inbound_webhooks')
+        .values({ webhook_id: webhookId, received_at: at.toISOString() })
+        .execute();
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -555,7 +646,13 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
   }
 
   async recentJoinDelays(queue: QueueName, limit: number): Promise<number[]> {
-    const rows = await this.db.selectFrom('handoff_joins').select('delay_ms').where('queue', '=', queue).orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.db
+      .selectFrom('handoff_joins')
+      .select('delay_ms')
+      .where('queue', '=', queue)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => Number(r.delay_ms));
   }
 
@@ -576,7 +673,11 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
       const existing = await this.channelRefByExternal(ref.channelId, ref.conversation.id);
       if (existing) {
         const { conversation_id: _c, channel_id: _ch, external_id: _e, ...changes } = row;
-        await this.db.updateTable('channel_refs').set(changes).where('conversation_id', '=', existing.conversationId).execute();
+        await this.db
+          .updateTable('channel_refs')
+          .set(changes)
+          .where('conversation_id', '=', existing.conversationId)
+          .execute();
         return { ...ref, conversationId: existing.conversationId };
       }
       try {
@@ -590,12 +691,21 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
   }
 
   async channelRef(conversationId: string): Promise<ChannelRef | undefined> {
-    const r = await this.db.selectFrom('channel_refs').selectAll().where('conversation_id', '=', conversationId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('channel_refs')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
     return r ? decodeRef(r) : undefined;
   }
 
   async channelRefByExternal(channelId: string, externalConversationId: string): Promise<ChannelRef | undefined> {
-    const r = await this.db.selectFrom('channel_refs').selectAll().where('channel_id', '=', channelId).where('external_id', '=', externalConversationId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('channel_refs')
+      .selectAll()
+      .where('channel_id', '=', channelId)
+      .where('external_id', '=', externalConversationId)
+      .executeTakeFirst();
     return r ? decodeRef(r) : undefined;
   }
 
@@ -623,7 +733,14 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
   }
 
   async conversationsCreated(from: string, to: string): Promise<ConversationRecord[]> {
-    const convs = await this.db.selectFrom('conversations').selectAll().where('created_at', '>=', from).where('created_at', '<', to).orderBy('created_at').orderBy('id').execute();
+    const convs = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('created_at', '>=', from)
+      .where('created_at', '<', to)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
     const messages = await this.db
       .selectFrom('messages')
       .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
@@ -666,13 +783,22 @@ export class SqlConversationStore implements ConversationStore, InsightsStore {
 
   async inboxMarks(): Promise<InboxMark[]> {
     const rows = await this.db.selectFrom('inbox_marks').selectAll().orderBy('at').execute();
-    return rows.map((r) => ({ key: r.key, state: r.state as InboxMarkState, terms: JSON.parse(r.terms) as string[], at: r.at, by: r.by_user }));
+    return rows.map((r) => ({
+      key: r.key,
+      state: r.state as InboxMarkState,
+      terms: JSON.parse(r.terms) as string[],
+      at: r.at,
+      by: r.by_user,
+    }));
   }
 
   async setInboxMark(mark: InboxMark): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('inbox_marks').where('key', '=', mark.key).execute();
-      await trx.insertInto('inbox_marks').values({ key: mark.key, state: mark.state, terms: JSON.stringify(mark.terms), at: mark.at, by_user: mark.by }).execute();
+      await trx
+        .insertInto('inbox_marks')
+        .values({ key: mark.key, state: mark.state, terms: JSON.stringify(mark.terms), at: mark.at, by_user: mark.by })
+        .execute();
     });
   }
 
@@ -751,12 +877,25 @@ function decodeConversation(r: Selectable<ConversationsTable>): ConversationStat
 
 function encodeRef(ref: ChannelRef): Insertable<ChannelRefsTable> {
   const { conversationId, channelId, serviceUrl, updatedAt, ...rest } = ref;
-  return { conversation_id: conversationId, channel_id: channelId, external_id: ref.conversation.id, service_url: serviceUrl, reference: JSON.stringify(rest), updated_at: updatedAt };
+  return {
+    conversation_id: conversationId,
+    channel_id: channelId,
+    external_id: ref.conversation.id,
+    service_url: serviceUrl,
+    reference: JSON.stringify(rest),
+    updated_at: updatedAt,
+  };
 }
 
 function decodeRef(r: Selectable<ChannelRefsTable>): ChannelRef {
   const rest = JSON.parse(r.reference) as Pick<ChannelRef, 'conversation' | 'bot' | 'user' | 'locale'>;
-  return { conversationId: r.conversation_id, channelId: r.channel_id, serviceUrl: r.service_url, ...rest, updatedAt: r.updated_at };
+  return {
+    conversationId: r.conversation_id,
+    channelId: r.channel_id,
+    serviceUrl: r.service_url,
+    ...rest,
+    updatedAt: r.updated_at,
+  };
 }
 
 function decodeOutbox(r: Selectable<OutboxTable>): OutboxEvent {
@@ -778,7 +917,13 @@ function decodeOutbox(r: Selectable<OutboxTable>): OutboxEvent {
 }
 
 function decodeMessage(r: Selectable<MessagesTable>): MessageRecord {
-  const m: MessageRecord = { id: Number(r.id), conversationId: r.conversation_id, at: r.at, from: r.sender, text: r.text };
+  const m: MessageRecord = {
+    id: Number(r.id),
+    conversationId: r.conversation_id,
+    at: r.at,
+    from: r.sender,
+    text: r.text,
+  };
   if (r.action !== null) m.action = r.action;
   if (r.source !== null) m.source = JSON.parse(r.source) as ReplySource;
   if (r.kb_version !== null) m.kbVersion = r.kb_version;

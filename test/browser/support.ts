@@ -75,7 +75,10 @@ export interface WatchedPage {
   seen: { dialogs: string[]; errors: string[] };
 }
 
-export async function openWatchedPage(browser: Browser, options: Parameters<Browser['newContext']>[0] = {}): Promise<WatchedPage> {
+export async function openWatchedPage(
+  browser: Browser,
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<WatchedPage> {
   const { context, offLoopback } = await loopbackContext(browser, options);
   const page = await context.newPage();
   return { context, page, offLoopback, seen: watchPage(page) };

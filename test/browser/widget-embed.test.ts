@@ -18,7 +18,9 @@ let current: WatchedPage | undefined;
 async function shopSite(botBase: () => string): Promise<{ base: string; close(): Promise<void> }> {
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>Magazin</title></head><body><h1>Magazinul nostru</h1><script src="${botBase()}/widget.js"></script></body></html>`);
+    res.end(
+      `<!doctype html><html lang="ro"><head><meta charset="utf-8"><title>Magazin</title></head><body><h1>Magazinul nostru</h1><script src="${botBase()}/widget.js"></script></body></html>`,
+    );
   });
   return listenOnLoopback({ listen: (port: number, host: string): Server => server.listen(port, host) });
 }

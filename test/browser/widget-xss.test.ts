@@ -25,9 +25,25 @@ const kbDir = mkdtempSync(join(tmpdir(), 'savbot-xss-kb-'));
 
 beforeAll(async () => {
   cpSync(join(ROOT, 'knowledge-base'), kbDir, { recursive: true });
-  const entries: object[] = XSS_PAYLOADS.map((p, i) => ({ id: `hostile-${i}`, kind: 'faq', title: { fr: p }, questions: { fr: [question(i)] }, answer: { fr: p } }));
-  entries.push({ id: 'hostile-menu', kind: 'faq', title: { fr: 'Menu piégé' }, questions: { fr: [MENU] }, answer: { fr: 'Choisissez :' }, followUps: XSS_PAYLOADS.map((_, i) => `hostile-${i}`) });
-  writeFileSync(join(kbDir, 'hostile.yaml'), stringify({ topic: 'hostile', title: { fr: 'Réponses piégées' }, entries }));
+  const entries: object[] = XSS_PAYLOADS.map((p, i) => ({
+    id: `hostile-${i}`,
+    kind: 'faq',
+    title: { fr: p },
+    questions: { fr: [question(i)] },
+    answer: { fr: p },
+  }));
+  entries.push({
+    id: 'hostile-menu',
+    kind: 'faq',
+    title: { fr: 'Menu piégé' },
+    questions: { fr: [MENU] },
+    answer: { fr: 'Choisissez :' },
+    followUps: XSS_PAYLOADS.map((_, i) => `hostile-${i}`),
+  });
+  writeFileSync(
+    join(kbDir, 'hostile.yaml'),
+    stringify({ topic: 'hostile', title: { fr: 'Réponses piégées' }, entries }),
+  );
   [server, browser] = await Promise.all([startWidgetServer({ KB_DIR: kbDir }), launchBrowser()]);
   run = await openWatchedPage(browser);
   run.page.setDefaultTimeout(10_000);
@@ -43,15 +59,30 @@ afterAll(async () => {
 });
 
 /** What the message list holds, read in the page. */
-async function inspect(): Promise<{ messages: { from: string; text: string }[]; tags: string[]; links: { href: string; rel: string; target: string }[]; handlers: number; xss: unknown }> {
+async function inspect(): Promise<{
+  messages: { from: string; text: string }[];
+  tags: string[];
+  links: { href: string; rel: string; target: string }[];
+  handlers: number;
+  xss: unknown;
+}> {
   return run.page.evaluate(() => {
     const log = document.getElementById('savbot-widget')!.shadowRoot!.querySelector('.log')!;
     const all = [...log.querySelectorAll('*')];
     return {
-      messages: [...log.querySelectorAll<HTMLElement>('.msg[data-id]')].map((m) => ({ from: m.dataset.from!, text: m.querySelector('.body')!.textContent! })),
+      messages: [...log.querySelectorAll<HTMLElement>('.msg[data-id]')].map((m) => ({
+        from: m.dataset.from!,
+        text: m.querySelector('.body')!.textContent!,
+      })),
       tags: [...new Set(all.map((e) => e.tagName.toLowerCase()))].sort(),
-      links: [...log.querySelectorAll('a')].map((a) => ({ href: a.getAttribute('href')!, rel: a.rel, target: a.target })),
-      handlers: all.filter((e) => [...e.attributes].some((a) => a.name.startsWith('on') || a.name === 'style' || a.name === 'src')).length,
+      links: [...log.querySelectorAll('a')].map((a) => ({
+        href: a.getAttribute('href')!,
+        rel: a.rel,
+        target: a.target,
+      })),
+      handlers: all.filter((e) =>
+        [...e.attributes].some((a) => a.name.startsWith('on') || a.name === 'style' || a.name === 'src'),
+      ).length,
       xss: (window as unknown as { __xss?: unknown }).__xss,
     };
   });
@@ -59,10 +90,15 @@ async function inspect(): Promise<{ messages: { from: string; text: string }[]; 
 
 async function expectHarmless(from: 'customer' | 'bot' | 'agent'): Promise<void> {
   const seen = await inspect();
-  for (const p of XSS_PAYLOADS) expect({ payload: p, shown: seen.messages.some((m) => m.from === from && m.text === p) }).toEqual({ payload: p, shown: true });
+  for (const p of XSS_PAYLOADS)
+    expect({ payload: p, shown: seen.messages.some((m) => m.from === from && m.text === p) }).toEqual({
+      payload: p,
+      shown: true,
+    });
   // Only what the widget itself makes: message boxes, times, buttons and safe links.
   expect(seen.tags.filter((t) => !['a', 'button', 'div', 'p', 'time'].includes(t))).toEqual([]);
-  for (const l of seen.links) expect(l).toEqual({ href: expect.stringMatching(/^https?:\/\//), rel: 'noopener noreferrer', target: '_blank' });
+  for (const l of seen.links)
+    expect(l).toEqual({ href: expect.stringMatching(/^https?:\/\//), rel: 'noopener noreferrer', target: '_blank' });
   expect(seen.handlers).toBe(0);
   expect(seen.xss).toBeUndefined();
   expect(run.seen).toEqual({ dialogs: [], errors: [] });
@@ -109,7 +145,12 @@ test('as button labels (entry titles offered as follow-ups): literal text, after
   await w.customer.nth(sent).waitFor();
   await w.bot.nth(before + 1).waitFor();
   expect(await w.customer.nth(sent).locator('.body').textContent()).toBe(XSS_PAYLOADS[i]);
-  expect(await w.bot.nth(before + 1).locator('.body').textContent()).toBe(XSS_PAYLOADS[i]);
+  expect(
+    await w.bot
+      .nth(before + 1)
+      .locator('.body')
+      .textContent(),
+  ).toBe(XSS_PAYLOADS[i]);
   await expectHarmless('bot');
 });
 
@@ -126,10 +167,22 @@ test('as customer messages and as agent messages: rendered as literal text', asy
   }
   await expectHarmless('customer');
 
-  const id = (JSON.parse((await run.page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]))!) as { conversationId: string }).conversationId;
-  for (const p of XSS_PAYLOADS) await server.agent({ type: 'agent.message', conversationId: id, text: p, agent: { name: '<img src=x onerror=window.__xss=1>' } });
+  const id = (
+    JSON.parse(
+      (await run.page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]))!,
+    ) as { conversationId: string }
+  ).conversationId;
+  for (const p of XSS_PAYLOADS)
+    await server.agent({
+      type: 'agent.message',
+      conversationId: id,
+      text: p,
+      agent: { name: '<img src=x onerror=window.__xss=1>' },
+    });
   await w.agentMessages.nth(XSS_PAYLOADS.length - 1).waitFor();
   await expectHarmless('agent');
   // The agent's hostile name is shown as text too.
-  expect(await w.agentMessages.first().locator('.meta').textContent()).toMatch(/^<img src=x onerror=window.__xss=1> · /);
+  expect(await w.agentMessages.first().locator('.meta').textContent()).toMatch(
+    /^<img src=x onerror=window.__xss=1> · /,
+  );
 });

@@ -5,7 +5,14 @@
 import type { Browser } from 'playwright-core';
 import { DIALOG_MESSAGES } from '../../src/dialogs/messages';
 import { launchBrowser } from '../support/browser';
-import { focusedInWidget, openWatchedPage, startWidgetServer, widget, type WatchedPage, type WidgetServer } from './support';
+import {
+  focusedInWidget,
+  openWatchedPage,
+  startWidgetServer,
+  widget,
+  type WatchedPage,
+  type WidgetServer,
+} from './support';
 
 let server: WidgetServer;
 let browser: Browser;
@@ -55,7 +62,9 @@ interface StoredMessage {
 async function storedMessages(run: WatchedPage): Promise<StoredMessage[]> {
   const raw = await run.page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]);
   const { conversationId, token } = JSON.parse(raw!) as { conversationId: string; token: string };
-  const res = await fetch(`${server.base}/api/conversations/${conversationId}/messages`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${server.base}/api/conversations/${conversationId}/messages`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(res.status).toBe(200);
   return ((await res.json()) as { messages: StoredMessage[] }).messages;
 }
@@ -65,7 +74,10 @@ function shownButtons(run: WatchedPage): Promise<[number, string[]][]> {
   return widget(run.page).messages.evaluateAll((els) =>
     els
       .filter((e) => e.querySelector('.suggestions'))
-      .map((e): [number, string[]] => [Number((e as HTMLElement).dataset.id), [...e.querySelectorAll('.suggestions button')].map((b) => b.textContent ?? '')]),
+      .map((e): [number, string[]] => [
+        Number((e as HTMLElement).dataset.id),
+        [...e.querySelectorAll('.suggestions button')].map((b) => b.textContent ?? ''),
+      ]),
   );
 }
 
@@ -127,7 +139,12 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   // A person: queue position and estimated wait, then the agent's name, typing, and reply.
   await say(run, 'je veux parler à un conseiller');
   // The estimate, or outside opening hours (the test may run at night) when someone will answer.
-  await w.status.filter({ hasText: /^Vous êtes n° 1 dans la file d'attente · (attente estimée : \d+ minutes?|un conseiller vous répondra dès l'ouverture)$/ }).waitFor();
+  await w.status
+    .filter({
+      hasText:
+        /^Vous êtes n° 1 dans la file d'attente · (attente estimée : \d+ minutes?|un conseiller vous répondra dès l'ouverture)$/,
+    })
+    .waitFor();
   await w.buttons.filter({ hasText: 'Annuler' }).waitFor();
   expect(await shownButtons(run)).toEqual(await latestButtons(run));
   const id = await conversationId(run);
@@ -138,13 +155,25 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   await w.status.filter({ hasText: 'Vous discutez avec Marie' }).waitFor();
   await server.agent({ type: 'agent.typing', conversationId: id, agent: { name: 'Marie' } });
   await w.typing.filter({ hasText: 'Marie écrit…' }).waitFor();
-  await server.agent({ type: 'agent.message', conversationId: id, text: 'Bonjour, je regarde votre dossier R-205340. Suivi : https://shop.example/suivi?n=R-205340.', agent: { name: 'Marie' } });
+  await server.agent({
+    type: 'agent.message',
+    conversationId: id,
+    text: 'Bonjour, je regarde votre dossier R-205340. Suivi : https://shop.example/suivi?n=R-205340.',
+    agent: { name: 'Marie' },
+  });
   const agentMsg = w.agentMessages.filter({ hasText: 'Bonjour, je regarde votre dossier R-205340.' });
   await agentMsg.waitFor();
   expect(await agentMsg.locator('.meta').textContent()).toMatch(/^Marie · \d{2}:\d{2}$/);
   // A URL in a message is a safe link (the sentence's full stop left out); the rest stays text.
   const link = agentMsg.locator('a');
-  expect(await link.evaluate((a) => ({ href: a.getAttribute('href'), text: a.textContent, rel: a.getAttribute('rel'), target: a.getAttribute('target') }))).toEqual({
+  expect(
+    await link.evaluate((a) => ({
+      href: a.getAttribute('href'),
+      text: a.textContent,
+      rel: a.getAttribute('rel'),
+      target: a.getAttribute('target'),
+    })),
+  ).toEqual({
     href: 'https://shop.example/suivi?n=R-205340',
     text: 'https://shop.example/suivi?n=R-205340',
     rel: 'noopener noreferrer',
@@ -153,7 +182,12 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   await w.typing.filter({ hasText: /^$/ }).waitFor();
 
   // Every message has a timestamp; the transcript is shown once each, in order.
-  const shown = await w.messages.evaluateAll((els) => els.map((e) => ({ id: Number((e as HTMLElement).dataset.id), time: e.querySelector('time')?.getAttribute('datetime') })));
+  const shown = await w.messages.evaluateAll((els) =>
+    els.map((e) => ({
+      id: Number((e as HTMLElement).dataset.id),
+      time: e.querySelector('time')?.getAttribute('datetime'),
+    })),
+  );
   expect(shown.every((m) => m.time && !Number.isNaN(Date.parse(m.time)))).toBe(true);
   const stored = (await server.app.engine.transcript(id)).map((m) => m.id);
   expect(shown.map((m) => m.id)).toEqual(stored);
@@ -172,7 +206,9 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   // The agent closes the case: the bot says so and asks for a rating with 1-5 buttons.
   await server.agent({ type: 'handoff.completed', conversationId: id, note: 'réglé' });
   await badge.filter({ hasText: '2' }).waitFor();
-  expect(await w.bubble.getAttribute('aria-label')).toBe('Ouvrir le chat du service après-vente (2 nouveau(x) message(s))');
+  expect(await w.bubble.getAttribute('aria-label')).toBe(
+    'Ouvrir le chat du service après-vente (2 nouveau(x) message(s))',
+  );
   await w.bubble.click();
   expect(await badge.isHidden()).toBe(true);
   // The 1-5 buttons are the stored question's, as GET .../messages serves them.
@@ -262,7 +298,10 @@ test('a kept conversation the server does not know (data reset) is dropped: the 
   const run = await demoPage();
   const { page } = run;
   const gone = '00000000-0000-0000-0000-000000000000';
-  await page.evaluate(([key, id]) => localStorage.setItem(key!, JSON.stringify({ conversationId: id, token: 'stale-token' })), [`savbot:${server.base}`, gone]);
+  await page.evaluate(
+    ([key, id]) => localStorage.setItem(key!, JSON.stringify({ conversationId: id, token: 'stale-token' })),
+    [`savbot:${server.base}`, gone],
+  );
   await page.reload();
   await page.waitForFunction((key) => localStorage.getItem(key) === null, `savbot:${server.base}`);
   const w = widget(page);
@@ -290,7 +329,9 @@ test('keyboard only: Tab to the bubble, Enter opens on the input, a suggestion w
   await w.buttons.first().waitFor();
   // Back from the input: the last suggestion of the message list.
   await page.keyboard.press('Shift+Tab');
-  const label = await page.evaluate(() => document.getElementById('savbot-widget')!.shadowRoot!.activeElement!.textContent);
+  const label = await page.evaluate(
+    () => document.getElementById('savbot-widget')!.shadowRoot!.activeElement!.textContent,
+  );
   expect(label).toBe('Enregistrer un produit');
   await page.keyboard.press('Enter');
   await w.customer.filter({ hasText: 'Enregistrer un produit' }).waitFor();
@@ -333,7 +374,16 @@ test('accessibility basics: labelled controls, a live log, the language of the p
       return 'rgb(255, 255, 255)';
     };
     const contrast: Record<string, number> = {};
-    for (const sel of ['h2', '.intro', '.msg.bot .body', '.msg.customer .body', '.meta', '.suggestions button', '.send', 'textarea']) {
+    for (const sel of [
+      'h2',
+      '.intro',
+      '.msg.bot .body',
+      '.msg.customer .body',
+      '.meta',
+      '.suggestions button',
+      '.send',
+      'textarea',
+    ]) {
       const e = root.querySelector(sel)!;
       const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(rgb(background(e)))];
       contrast[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
@@ -343,12 +393,20 @@ test('accessibility basics: labelled controls, a live log, the language of the p
       live: log.getAttribute('aria-live'),
       dialogLabel: root.getElementById(dialog.getAttribute('aria-labelledby')!)?.textContent,
       lang: (root.querySelector('.root') as HTMLElement).lang,
-      unlabelled: [...root.querySelectorAll('button')].filter((b) => !(b.getAttribute('aria-label') || b.textContent?.trim())).length,
+      unlabelled: [...root.querySelectorAll('button')].filter(
+        (b) => !(b.getAttribute('aria-label') || b.textContent?.trim()),
+      ).length,
       contrast,
     };
   });
   const { contrast, ...rest } = a11y;
-  expect(rest).toEqual({ label: 'Votre message', live: 'polite', dialogLabel: 'Maison Volta · SAV', lang: 'fr', unlabelled: 0 });
+  expect(rest).toEqual({
+    label: 'Votre message',
+    live: 'polite',
+    dialogLabel: 'Maison Volta · SAV',
+    lang: 'fr',
+    unlabelled: 0,
+  });
   expect(Object.keys(contrast)).toHaveLength(8);
   for (const [sel, ratio] of Object.entries(contrast)) expect({ sel, aa: ratio >= 4.5 }).toEqual({ sel, aa: true });
 });
@@ -361,24 +419,44 @@ test('reconnect: the stream drops while offline, an agent writes meanwhile; back
   await say(run, 'je veux parler à un conseiller');
   await w.status.filter({ hasText: /dans la file/ }).waitFor();
   const id = await conversationId(run);
-  await server.agent({ type: 'agent.message', conversationId: id, text: 'Premier message de Marie.', agent: { name: 'Marie' } });
+  await server.agent({
+    type: 'agent.message',
+    conversationId: id,
+    text: 'Premier message de Marie.',
+    agent: { name: 'Marie' },
+  });
   await w.agentMessages.first().waitFor();
 
   await context.setOffline(true);
   server.dropConnections();
   await w.status.filter({ hasText: 'Connexion perdue, reconnexion…' }).waitFor();
-  await server.agent({ type: 'agent.message', conversationId: id, text: 'Message envoyé pendant la coupure.', agent: { name: 'Marie' } });
+  await server.agent({
+    type: 'agent.message',
+    conversationId: id,
+    text: 'Message envoyé pendant la coupure.',
+    agent: { name: 'Marie' },
+  });
   await context.setOffline(false);
   await w.withText('Message envoyé pendant la coupure.').waitFor();
   // A later message on the same stream: everything before it has arrived, so counts are final.
-  await server.agent({ type: 'agent.message', conversationId: id, text: 'Et un message après le retour.', agent: { name: 'Marie' } });
+  await server.agent({
+    type: 'agent.message',
+    conversationId: id,
+    text: 'Et un message après le retour.',
+    agent: { name: 'Marie' },
+  });
   await w.withText('Et un message après le retour.').waitFor();
   expect(await w.withText('Message envoyé pendant la coupure.').count()).toBe(1);
 
   // Online, the server drops the stream (a proxy timeout, a restart): EventSource reconnects by itself with
   // Last-Event-ID.
   server.dropConnections();
-  await server.agent({ type: 'agent.message', conversationId: id, text: 'Message pendant la reconnexion.', agent: { name: 'Marie' } });
+  await server.agent({
+    type: 'agent.message',
+    conversationId: id,
+    text: 'Message pendant la reconnexion.',
+    agent: { name: 'Marie' },
+  });
   await w.withText('Message pendant la reconnexion.').waitFor();
   await server.agent({ type: 'agent.message', conversationId: id, text: 'Dernier message.', agent: { name: 'Marie' } });
   await w.withText('Dernier message.').waitFor();

@@ -50,13 +50,26 @@ function startReceiver(): Promise<{ server: Server; url: string; received: Recei
       }
       n++;
       const parsed = JSON.parse(body) as { type: string; data: { conversationId: string; seq: number } };
-      received.push({ webhookId: String(req.headers['webhook-id']), body, type: parsed.type, conversationId: parsed.data.conversationId, seq: parsed.data.seq });
+      received.push({
+        webhookId: String(req.headers['webhook-id']),
+        body,
+        type: parsed.type,
+        conversationId: parsed.data.conversationId,
+        seq: parsed.data.seq,
+      });
       // Fails after having received it: the retry must be an exact duplicate.
       res.writeHead(Math.random() < 0.2 ? 500 : 200).end();
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received, badSignatures })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        server,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+        received,
+        badSignatures,
+      }),
+    ),
   );
 }
 
@@ -74,7 +87,11 @@ async function post(base: string, path: string, body: unknown, token?: string): 
   return res.json();
 }
 
-async function crashRun(name: string, storage: NodeJS.ProcessEnv, openStore: () => Promise<SqlConversationStore>): Promise<void> {
+async function crashRun(
+  name: string,
+  storage: NodeJS.ProcessEnv,
+  openStore: () => Promise<SqlConversationStore>,
+): Promise<void> {
   const receiver = await startReceiver();
   const env: NodeJS.ProcessEnv = {
     ...storage,
@@ -104,10 +121,21 @@ async function crashRun(name: string, storage: NodeJS.ProcessEnv, openStore: () 
         try {
           const c = await post(base, '/api/conversations', { lang: 'fr' });
           conversations[i] = { id: c.conversationId, token: c.token, asked: false };
-          await post(base, `/api/conversations/${c.conversationId}/messages`, { text: 'je veux parler à un conseiller' }, c.token);
+          await post(
+            base,
+            `/api/conversations/${c.conversationId}/messages`,
+            { text: 'je veux parler à un conseiller' },
+            c.token,
+          );
           conversations[i]!.asked = true;
           asked++;
-          if (i % 3 === 0) await post(base, `/api/conversations/${c.conversationId}/messages`, { text: `commande MV-${4800000 + i}` }, c.token);
+          if (i % 3 === 0)
+            await post(
+              base,
+              `/api/conversations/${c.conversationId}/messages`,
+              { text: `commande MV-${4800000 + i}` },
+              c.token,
+            );
         } catch {
           return; // the server died under us
         } finally {
@@ -128,7 +156,14 @@ async function crashRun(name: string, storage: NodeJS.ProcessEnv, openStore: () 
   }
   await loadSlice(bot.base, HANDOFFS);
   // Customers whose request died with the server ask again.
-  for (const c of conversations) if (c && !c.asked) await post(bot.base, `/api/conversations/${c.id}/messages`, { text: 'je veux parler à un conseiller' }, c.token).catch(() => undefined);
+  for (const c of conversations)
+    if (c && !c.asked)
+      await post(
+        bot.base,
+        `/api/conversations/${c.id}/messages`,
+        { text: 'je veux parler à un conseiller' },
+        c.token,
+      ).catch(() => undefined);
 
   const store = await openStore();
   try {
@@ -156,7 +191,9 @@ async function crashRun(name: string, storage: NodeJS.ProcessEnv, openStore: () 
     expect(receiver.badSignatures).toEqual([]);
     expect(asked).toBeGreaterThanOrEqual(HANDOFFS);
     expect(requested).toBeGreaterThanOrEqual(HANDOFFS);
-    process.stdout.write(`${name}: ${ids.length} conversations, ${requested} handoffs, ${receiver.received.length} deliveries (${receiver.received.length - byId.size} duplicates), ${KILLS} kills\n`);
+    process.stdout.write(
+      `${name}: ${ids.length} conversations, ${requested} handoffs, ${receiver.received.length} deliveries (${receiver.received.length - byId.size} duplicates), ${KILLS} kills\n`,
+    );
   } finally {
     await store.close();
     await killed(bot.child);
@@ -169,7 +206,9 @@ describe('handoff queue under kill -9', () => {
     const dir = mkdtempSync(join(tmpdir(), 'savbot-crash-'));
     const file = join(dir, 'bot.db');
     try {
-      await crashRun('SQLite', { DATABASE_URL: '', SQLITE_FILE: file }, () => SqlConversationStore.open({ sqliteFile: file }));
+      await crashRun('SQLite', { DATABASE_URL: '', SQLITE_FILE: file }, () =>
+        SqlConversationStore.open({ sqliteFile: file }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -183,7 +222,9 @@ describe('handoff queue under kill -9', () => {
     const url = new URL(PG_ADMIN);
     url.pathname = `/${dbName}`;
     try {
-      await crashRun('PostgreSQL', { DATABASE_URL: url.toString() }, () => SqlConversationStore.open({ url: url.toString() }));
+      await crashRun('PostgreSQL', { DATABASE_URL: url.toString() }, () =>
+        SqlConversationStore.open({ url: url.toString() }),
+      );
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await admin.end();

@@ -35,7 +35,13 @@ interface Source {
 
 /** A customer's conversation through the widget API: the source of the bot's first reply to each text. */
 async function sources(lang: string, ...texts: string[]): Promise<Source[]> {
-  const created = (await (await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lang }) })).json()) as {
+  const created = (await (
+    await fetch(`${base}/api/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ lang }),
+    })
+  ).json()) as {
     conversationId: string;
     token: string;
   };
@@ -57,7 +63,10 @@ const conversation = async (...texts: string[]) => (await sources('fr', ...texts
 async function adminApi<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${DEV_ADMIN_TOKEN}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${DEV_ADMIN_TOKEN}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
@@ -117,7 +126,10 @@ test('log in, see the figures and the grouped unanswered question, dismiss it', 
     await expectText(page.getByTestId('fig-bot-rate').locator('.value'), '25.0 %');
     expect(await page.getByTestId('chart-days').locator('svg rect').count()).toBeGreaterThanOrEqual(2);
     expect(await page.getByTestId('chart-replies').locator('svg').getAttribute('aria-label')).toContain('fallback 3');
-    await expectText(page.getByTestId('figures-unanswered').locator('li').first(), /^2× zorglub compatible avec mon four \? \(fr\)$/);
+    await expectText(
+      page.getByTestId('figures-unanswered').locator('li').first(),
+      /^2× zorglub compatible avec mon four \? \(fr\)$/,
+    );
 
     // From the keyboard: arrow right from "Figures" opens "Unanswered".
     await page.getByRole('tab', { name: 'Figures' }).focus();
@@ -129,7 +141,10 @@ test('log in, see the figures and the grouped unanswered question, dismiss it', 
     // The two zorglub questions are one group (most frequent first), newest example first.
     const zorglub = groups.first();
     expect(await zorglub.locator('.meta').first().textContent()).toMatch(/^2× · fr · fallback 2 · last /);
-    expect(await zorglub.getByTestId('inbox-example').locator('q').allTextContents()).toEqual(['zorglub compatible avec mon four ?', 'Le zorglub est-il compatible ?']);
+    expect(await zorglub.getByTestId('inbox-example').locator('q').allTextContents()).toEqual([
+      'zorglub compatible avec mon four ?',
+      'Le zorglub est-il compatible ?',
+    ]);
     // The markup is shown as the text the customer typed, not run.
     expect(await groups.nth(1).getByTestId('inbox-example').locator('q').allTextContents()).toEqual([INJECTED]);
     expect(await page.locator('img').count()).toBe(0);
@@ -148,7 +163,10 @@ test('log in, see the figures and the grouped unanswered question, dismiss it', 
     await groups.first().getByTestId('inbox-handled').click();
     await page.getByTestId('inbox-status').waitFor();
     expect(await groups.count()).toBe(0);
-    expect((await app.store.inboxMarks()).map((m) => [m.state, m.by]).sort()).toEqual([['dismissed', 'eve'], ['handled', 'eve']]);
+    expect((await app.store.inboxMarks()).map((m) => [m.state, m.by]).sort()).toEqual([
+      ['dismissed', 'eve'],
+      ['handled', 'eve'],
+    ]);
 
     await page.getByTestId('logout').click();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
@@ -179,7 +197,6 @@ async function expectText(locator: import('playwright-core').Locator, text: stri
   throw new Error(`expected text ${JSON.stringify(String(text))}, got ${JSON.stringify(last)}`);
 }
 
-
 /** A washing machine's noise: no sample question of the shipped knowledge base is close enough (checked below). */
 const NOISE = 'mon lave-linge fait un bruit de claquement';
 
@@ -197,7 +214,13 @@ test('the real editor API: try a question, add an unanswered message to an entry
 
     // Try a question: the console shows what the server decides (matched entry, confidence, runner-up).
     await page.getByRole('tab', { name: 'Try a question' }).click();
-    type Tried = { lang: string; decision: string; version: string; match: { id: string; title: string; confidence: number } | null; runnerUp: { id: string; title: string; confidence: number } | null };
+    type Tried = {
+      lang: string;
+      decision: string;
+      version: string;
+      match: { id: string; title: string; confidence: number } | null;
+      runnerUp: { id: string; title: string; confidence: number } | null;
+    };
     const show = (m: Tried['match']) => (m ? `${m.title} (${m.id}), confidence ${m.confidence}` : '–');
     const tryOnPage = async (text: string, expected: Tried) => {
       await page.getByTestId('try-text').fill(text);
@@ -209,7 +232,12 @@ test('the real editor API: try a question, add an unanswered message to an entry
       expect(await page.getByTestId('try-lang').textContent()).toBe(expected.lang);
     };
     const known = await adminApi<Tried>('POST', '/api/admin/try', { text: 'Quelle est la durée de la garantie ?' });
-    expect(known).toMatchObject({ lang: 'fr', decision: 'answer', match: { id: 'warranty-coverage' }, runnerUp: expect.objectContaining({ id: expect.any(String) }) });
+    expect(known).toMatchObject({
+      lang: 'fr',
+      decision: 'answer',
+      match: { id: 'warranty-coverage' },
+      runnerUp: expect.objectContaining({ id: expect.any(String) }),
+    });
     await tryOnPage('Quelle est la durée de la garantie ?', known);
     const before = await adminApi<Tried>('POST', '/api/admin/try', { text: NOISE });
     expect(before.decision).toBe('fallback');
@@ -224,9 +252,15 @@ test('the real editor API: try a question, add an unanswered message to an entry
     await group.getByTestId('inbox-entry-select').selectOption('defective-exchange');
     await group.getByTestId('inbox-add').click();
     const added = page.getByTestId('inbox-status');
-    await page.locator('[data-testid=inbox-add-force], [data-testid=inbox-status]:not(:empty)').first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('[data-testid=inbox-add-force], [data-testid=inbox-status]:not(:empty)')
+      .first()
+      .waitFor({ timeout: 10_000 });
     if (await group.getByTestId('inbox-add-force').count()) await group.getByTestId('inbox-add-force').click();
-    await expectText(added, new RegExp(`^“${NOISE}” added to defective-exchange \\(fr, version [0-9a-f]{12}\\); group marked handled\\.$`));
+    await expectText(
+      added,
+      new RegExp(`^“${NOISE}” added to defective-exchange \\(fr, version [0-9a-f]{12}\\); group marked handled\\.$`),
+    );
     expect(await group.count()).toBe(0);
     const v1 = (await published()).version;
     expect(v1).not.toBe(before.version);
@@ -242,7 +276,9 @@ test('the real editor API: try a question, add an unanswered message to an entry
 
     // Per-language editing (Romanian): removing the answer is refused by the content rules (422, located), then
     // a new title and answer are published; French is untouched.
-    const original = await adminApi<{ entry: { title: Record<string, string>; answer: Record<string, string>; questions: Record<string, string[]> } }>('GET', '/api/admin/entries/warranty-coverage');
+    const original = await adminApi<{
+      entry: { title: Record<string, string>; answer: Record<string, string>; questions: Record<string, string[]> };
+    }>('GET', '/api/admin/entries/warranty-coverage');
     await page.getByRole('tab', { name: 'Entries' }).click();
     // Eleven topics: the list is folded; the editor picks the topic.
     await page.locator('#entries-list summary').first().waitFor();
@@ -260,7 +296,10 @@ test('the real editor API: try a question, add an unanswered message to an entry
     expect(await editor.getByTestId('editor-questions').inputValue()).toBe(original.entry.questions.ro!.join('\n'));
     await editor.getByTestId('editor-answer').fill('');
     await editor.getByTestId('editor-save').click();
-    await expectText(editor.getByRole('alert'), /^the change was refused \(INVALID_CONTENT\)\n\S*warranty\.yaml:\d+:\d+: entries\[0\]\.answer: missing answer for language "ro" \(the entry has ro questions\)$/);
+    await expectText(
+      editor.getByRole('alert'),
+      /^the change was refused \(INVALID_CONTENT\)\n\S*warranty\.yaml:\d+:\d+: entries\[0\]\.answer: missing answer for language "ro" \(the entry has ro questions\)$/,
+    );
     expect((await published()).version).toBe(v1);
     await editor.getByTestId('editor-title').fill('Ce acoperă garanția (2 ani)');
     await editor.getByTestId('editor-answer').fill('Garanția legală este de 2 ani pentru toate produsele.');
@@ -270,7 +309,10 @@ test('the real editor API: try a question, add an unanswered message to an entry
     expect(await page.getByTestId('entries-status').textContent()).toBe(`Saved warranty-coverage (version ${v2}).`);
     const edited = await adminApi<typeof original>('GET', '/api/admin/entries/warranty-coverage');
     expect(edited.entry.title).toEqual({ ...original.entry.title, ro: 'Ce acoperă garanția (2 ani)' });
-    expect(edited.entry.answer).toEqual({ ...original.entry.answer, ro: 'Garanția legală este de 2 ani pentru toate produsele.' });
+    expect(edited.entry.answer).toEqual({
+      ...original.entry.answer,
+      ro: 'Garanția legală este de 2 ani pentru toate produsele.',
+    });
     await expectText(warranty.locator('strong'), 'Ce acoperă garanția (2 ani)');
 
     // A real regression: giving warranty-coverage the English questions of warranty-claim would send them
@@ -279,10 +321,18 @@ test('the real editor API: try a question, add an unanswered message to an entry
     await page.locator('#entries-form select[name=lang]').selectOption('en');
     await expectText(warranty.locator('.meta'), / questions in en$/);
     await warranty.getByTestId('entry-edit').click();
-    await editor.getByTestId('editor-questions').fill([...original.entry.questions.en!, ...claim.entry.questions.en!].join('\n'));
+    await editor
+      .getByTestId('editor-questions')
+      .fill([...original.entry.questions.en!, ...claim.entry.questions.en!].join('\n'));
     await editor.getByTestId('editor-save').click();
-    await expectText(editor.getByRole('alert'), /sample question\(s\) of other entries resolve elsewhere[^]*\(REGRESSION\)\n\[en\] "[^"]+" would go to \S+ instead of warranty-claim/);
-    for (const line of (await editor.getByRole('alert').textContent())!.split('\n').slice(1).filter((l) => l.startsWith('[en]')))
+    await expectText(
+      editor.getByRole('alert'),
+      /sample question\(s\) of other entries resolve elsewhere[^]*\(REGRESSION\)\n\[en\] "[^"]+" would go to \S+ instead of warranty-claim/,
+    );
+    for (const line of (await editor.getByRole('alert').textContent())!
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.startsWith('[en]')))
       expect(claim.entry.questions.en).toContain(/^\[en\] "([^"]+)"/.exec(line)![1]);
     expect((await published()).version).toBe(v2);
     await editor.getByTestId('editor-force').click();
@@ -300,7 +350,10 @@ test('the real editor API: try a question, add an unanswered message to an entry
     await expectText(page.getByTestId('status-version'), v3);
     await expectText(page.getByTestId('status-last-error'), /^failed at .+: the published version is still in use$/);
     // The broken entry first (other files' follow-ups to it are reported after it).
-    await expectText(page.getByTestId('status-issues').locator('li').first(), /delivery\.yaml:\d+:\d+: entries\[1\]\.nonsense: unknown key\(s\) "nonsense"$/);
+    await expectText(
+      page.getByTestId('status-issues').locator('li').first(),
+      /delivery\.yaml:\d+:\d+: entries\[1\]\.nonsense: unknown key\(s\) "nonsense"$/,
+    );
     writeFileSync(file, good);
     await app.editor.checkDisk();
     await page.locator('#status-refresh').click();
@@ -312,15 +365,26 @@ test('the real editor API: try a question, add an unanswered message to an entry
     const audit = page.getByTestId('audit-entry');
     await audit.first().waitFor();
     const lines = await audit.allTextContents();
-    expect(lines[0]).toMatch(new RegExp(` · admin · update warranty-coverage · changed questions\\.en · version ${v3}$`));
-    expect(lines[1]).toMatch(new RegExp(` · admin · update warranty-coverage · changed title\\.ro, answer\\.ro · version ${v2}$`));
-    expect(lines[2]).toMatch(new RegExp(` · admin · add-question defective-exchange · changed questions\\.fr · version ${v1}$`));
+    expect(lines[0]).toMatch(
+      new RegExp(` · admin · update warranty-coverage · changed questions\\.en · version ${v3}$`),
+    );
+    expect(lines[1]).toMatch(
+      new RegExp(` · admin · update warranty-coverage · changed title\\.ro, answer\\.ro · version ${v2}$`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(` · admin · add-question defective-exchange · changed questions\\.fr · version ${v1}$`),
+    );
     const target = page.locator(`[data-testid=version][data-version="${v2}"]`);
-    await expectText(page.locator(`[data-testid=version][data-version="${v3}"]`), new RegExp(`^${v3} · .+ · admin · update \\(published\\)$`));
+    await expectText(
+      page.locator(`[data-testid=version][data-version="${v3}"]`),
+      new RegExp(`^${v3} · .+ · admin · update \\(published\\)$`),
+    );
     await target.getByTestId('version-rollback').click();
     await expectText(page.getByTestId('history-status'), `Rolled back: version ${v2} is published.`);
     expect((await published()).version).toBe(v2);
-    expect((await adminApi<typeof original>('GET', '/api/admin/entries/warranty-coverage')).entry.questions.en).toEqual(original.entry.questions.en);
+    expect((await adminApi<typeof original>('GET', '/api/admin/entries/warranty-coverage')).entry.questions.en).toEqual(
+      original.entry.questions.en,
+    );
     await expectText(audit.first(), new RegExp(` · admin · rollback · ${v3} → ${v2} · version ${v2}$`));
 
     expect(seen.errors).toEqual([]);
@@ -371,9 +435,14 @@ test('an unanswered message becomes a new entry from the inbox (POST {topic, ent
     await editor.getByTestId('editor-id').fill('loyalty-program');
     await editor.getByTestId('editor-topic').fill('loyalty');
     await editor.getByTestId('editor-title').fill('Programme de fidélité');
-    await editor.getByTestId('editor-answer').fill('Notre carte de fidélité gratuite vous fait gagner 1 point par euro dépensé.');
+    await editor
+      .getByTestId('editor-answer')
+      .fill('Notre carte de fidélité gratuite vous fait gagner 1 point par euro dépensé.');
     await editor.getByTestId('editor-save').click();
-    await page.locator('[data-testid=editor-force], [data-testid=entries-status]:not(:empty)').first().waitFor({ timeout: 10_000 });
+    await page
+      .locator('[data-testid=editor-force], [data-testid=entries-status]:not(:empty)')
+      .first()
+      .waitFor({ timeout: 10_000 });
     if (await editor.getByTestId('editor-force').count()) await editor.getByTestId('editor-force').click();
     const { version } = await published();
     await expectText(page.getByTestId('entries-status'), `Created loyalty-program (version ${version}).`);
@@ -381,7 +450,11 @@ test('an unanswered message becomes a new entry from the inbox (POST {topic, ent
     expect(readFileSync(join(kbDir, 'loyalty.yaml'), 'utf8')).toContain('id: loyalty-program');
     expect(await sources('fr', LOYALTY)).toEqual([expect.objectContaining({ kind: 'faq', id: 'loyalty-program' })]);
     // The group was marked handled by eve.
-    expect((await app.store.inboxMarks()).filter((m) => m.state === 'handled' && m.by === 'eve' && m.terms.some((x) => x.startsWith('fidel')))).toHaveLength(1);
+    expect(
+      (await app.store.inboxMarks()).filter(
+        (m) => m.state === 'handled' && m.by === 'eve' && m.terms.some((x) => x.startsWith('fidel')),
+      ),
+    ).toHaveLength(1);
     expect(seen.errors).toEqual([]);
     expect(seen.dialogs).toEqual([]);
     expect(offLoopback).toEqual([]);

@@ -41,7 +41,17 @@ test('a waiting customer gets at most one queue update per interval, then the la
       const res = await fetch(`${server.base}/api/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'message', id: `m-${conversation}`, channelId: 'msteams', serviceUrl: `${connector.base}/`, from: { id: `29:${conversation}` }, recipient: { id: '28:bot' }, conversation: { id: conversation, conversationType: 'personal' }, locale: 'fr-FR', text: 'je veux parler à un conseiller' }),
+        body: JSON.stringify({
+          type: 'message',
+          id: `m-${conversation}`,
+          channelId: 'msteams',
+          serviceUrl: `${connector.base}/`,
+          from: { id: `29:${conversation}` },
+          recipient: { id: '28:bot' },
+          conversation: { id: conversation, conversationType: 'personal' },
+          locale: 'fr-FR',
+          text: 'je veux parler à un conseiller',
+        }),
       });
       expect(res.status).toBe(200);
       return (await core.store.channelRefByExternal('msteams', conversation))!.conversationId;

@@ -43,7 +43,12 @@ async function fakeConnector() {
     // The conversation id is not URL-encoded by the SDK (Teams ids hold ':' ';' '@'), so the path is split by hand.
     const m = /\/v3\/conversations\/(.+?)\/activities(?:\/([^/]+))?$/.exec(decodeURIComponent(req.path));
     if (!m) return void res.status(404).json({ error: { code: 'NotFound', message: req.path } });
-    received.push({ conversationId: m[1]!, ...(m[2] ? { replyToId: m[2] } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), activity: req.body });
+    received.push({
+      conversationId: m[1]!,
+      ...(m[2] ? { replyToId: m[2] } : {}),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      activity: req.body,
+    });
     res.status(200).json({ id: `reply-${received.length}` });
   });
   const listening = await listenOnLoopback(app);
@@ -66,7 +71,15 @@ function teamsPersonal(serviceUrl: string, user = `29:1Xb${randomBytes(8).toStri
   };
   return {
     conversationId,
-    message: (text: string) => ({ ...base, type: 'message', id: activityId(), timestamp: new Date().toISOString(), text, textFormat: 'plain', entities: [{ type: 'clientInfo', locale: 'fr-FR', country: 'FR', platform: 'Web' }] }),
+    message: (text: string) => ({
+      ...base,
+      type: 'message',
+      id: activityId(),
+      timestamp: new Date().toISOString(),
+      text,
+      textFormat: 'plain',
+      entities: [{ type: 'clientInfo', locale: 'fr-FR', country: 'FR', platform: 'Web' }],
+    }),
     added: () => ({ ...base, type: 'conversationUpdate', id: activityId(), membersAdded: [{ id: BOT.id }] }),
   };
 }
@@ -85,7 +98,13 @@ function teamsChannel(serviceUrl: string) {
       from: { id: '29:1Ana', name: 'Ana Dumitru', aadObjectId: randomUUID() },
       recipient: BOT,
       conversation: { id: conversationId, conversationType: 'channel', isGroup: true, tenantId: TENANT },
-      channelData: { teamsChannelId: thread, teamsTeamId: thread, channel: { id: thread }, team: { id: thread }, tenant: { id: TENANT } },
+      channelData: {
+        teamsChannelId: thread,
+        teamsTeamId: thread,
+        channel: { id: thread },
+        team: { id: thread },
+        tenant: { id: TENANT },
+      },
       locale: 'fr-FR',
       text: `<at>${BOT.name}</at> ${text}`,
       textFormat: 'plain',
@@ -101,8 +120,23 @@ function webchat(serviceUrl: string, locale = 'en-US') {
   const base = { channelId: 'webchat', serviceUrl, conversation: { id: conversationId }, locale };
   return {
     conversationId,
-    joined: () => ({ ...base, type: 'conversationUpdate', id: `${conversationId}|0000000`, from: user, recipient: bot, membersAdded: [bot, user] }),
-    message: (text: string) => ({ ...base, type: 'message', id: `${conversationId}|${String(++seq).padStart(7, '0')}`, from: user, recipient: bot, text, textFormat: 'plain' }),
+    joined: () => ({
+      ...base,
+      type: 'conversationUpdate',
+      id: `${conversationId}|0000000`,
+      from: user,
+      recipient: bot,
+      membersAdded: [bot, user],
+    }),
+    message: (text: string) => ({
+      ...base,
+      type: 'message',
+      id: `${conversationId}|${String(++seq).padStart(7, '0')}`,
+      from: user,
+      recipient: bot,
+      text,
+      textFormat: 'plain',
+    }),
   };
 }
 
@@ -163,7 +197,11 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
   /** POST an activity; resolves when the bot answered the HTTP request (replies in the turn are posted by then). */
   async function post(activity: object): Promise<{ status: number; body: string; sent: Captured[] }> {
     const before = connector.received.length;
-    const res = await fetch(`${server.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    const res = await fetch(`${server.base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
     return { status: res.status, body: await res.text(), sent: connector.received.slice(before) };
   }
   const messagesOf = (sent: Captured[]) => sent.filter((c) => c.activity.type === 'message');
@@ -174,7 +212,12 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     const at = new Date();
     const res = await fetch(`${server.base}/api/agent/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(config.handoff.agentSecret).sign(id, at, body) },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(config.handoff.agentSecret).sign(id, at, body),
+      },
       body,
     });
     expect(res.status).toBe(202);
@@ -217,10 +260,22 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
       ['imBack', 'string', true],
       ['imBack', 'string', true],
     ]);
-    for (const label of ['Facturation et paiement', 'Nous contacter', 'Livraison', 'Commandes et compte', 'Parler à un conseiller']) expect(reply.activity.text).toContain(`• ${label}`);
+    for (const label of [
+      'Facturation et paiement',
+      'Nous contacter',
+      'Livraison',
+      'Commandes et compte',
+      'Parler à un conseiller',
+    ])
+      expect(reply.activity.text).toContain(`• ${label}`);
     // The customer's conversation is ours, on the msteams channel, with the Teams address stored.
     const ref = await app.store.channelRefByExternal('msteams', t.conversationId);
-    expect(ref).toMatchObject({ serviceUrl, conversation: { id: t.conversationId, conversationType: 'personal', tenantId: TENANT }, bot: BOT, locale: 'fr-FR' });
+    expect(ref).toMatchObject({
+      serviceUrl,
+      conversation: { id: t.conversationId, conversationType: 'personal', tenantId: TENANT },
+      bot: BOT,
+      locale: 'fr-FR',
+    });
     expect((await app.engine.getConversation(ref!.conversationId))!.channel).toBe('msteams');
   });
 
@@ -229,11 +284,19 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     const [ask] = messagesOf((await post(t.message('colis'))).sent);
     expect(ask!.activity.text).toBe('Voulez-vous dire :');
     const actions = ask!.activity.suggestedActions!.actions;
-    expect(actions.map((a) => a.value)).toEqual(['Colis ou produit abîmé à la livraison', 'Colis en retard ou non reçu', 'Aucun des deux']);
+    expect(actions.map((a) => a.value)).toEqual([
+      'Colis ou produit abîmé à la livraison',
+      'Colis en retard ou non reçu',
+      'Aucun des deux',
+    ]);
     const [answer] = messagesOf((await post(t.message(actions[1]!.value as string))).sent);
     expect(answer!.activity.text).toMatch(/^Si la date prévue est dépassée/);
     const transcript = await app.engine.transcript(await ours('msteams', t.conversationId));
-    expect(transcript.at(-2)).toMatchObject({ from: 'customer', text: 'Colis en retard ou non reçu', action: 'faq:delivery-delay' });
+    expect(transcript.at(-2)).toMatchObject({
+      from: 'customer',
+      text: 'Colis en retard ou non reçu',
+      action: 'faq:delivery-delay',
+    });
     expect(transcript.at(-1)).toMatchObject({ from: 'bot', source: { kind: 'faq', id: 'delivery-delay' } });
   });
 
@@ -244,7 +307,9 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     const again = await post(msg);
     expect(again.status).toBe(200);
     expect(again.sent).toEqual([]);
-    expect((await app.engine.transcript(await ours('msteams', t.conversationId))).filter((m) => m.from === 'customer')).toHaveLength(1);
+    expect(
+      (await app.engine.transcript(await ours('msteams', t.conversationId))).filter((m) => m.from === 'customer'),
+    ).toHaveLength(1);
   });
 
   test('Teams channel: the @mention is stripped, the reply goes to the thread, no buttons but the options in the text', async () => {
@@ -275,14 +340,22 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
 
   test('invoke activities are answered 200 and nothing is posted to the conversation', async () => {
     const t = teamsPersonal(serviceUrl);
-    const { status, sent } = await post({ ...t.message(''), type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: 'x' } } });
+    const { status, sent } = await post({
+      ...t.message(''),
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      value: { action: { type: 'Action.Execute', verb: 'x' } },
+    });
     expect(status).toBe(200);
     expect(sent).toEqual([]);
   });
 
   test('activities larger than widget messages are accepted (Teams HTML, entities, cards); beyond 256 KB, 413', async () => {
     const t = teamsPersonal(serviceUrl);
-    const padded = (kb: number) => ({ ...t.message('colis'), attachments: [{ contentType: 'text/html', content: `<div>${'x'.repeat(kb * 1024)}</div>` }] });
+    const padded = (kb: number) => ({
+      ...t.message('colis'),
+      attachments: [{ contentType: 'text/html', content: `<div>${'x'.repeat(kb * 1024)}</div>` }],
+    });
     const ok = await post(padded(40));
     expect(ok.status).toBe(200);
     expect(messagesOf(ok.sent)[0]!.activity.text).toBe('Voulez-vous dire :');
@@ -312,8 +385,18 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     expect(queued!.activity.text).toMatch(/file d’attente|position|attente/i);
     const id = await ours('msteams', t.conversationId);
     const before = connector.received.length;
-    await agentEvent({ type: 'agent.message', conversationId: id, text: 'Bonjour, ici Marie. Je regarde votre commande.', agent: { name: 'Marie' } });
-    await eventually(() => expect(messagesOf(connector.received.slice(before)).map((c) => c.activity.text)).toEqual(['Marie a rejoint la conversation.', 'Bonjour, ici Marie. Je regarde votre commande.']));
+    await agentEvent({
+      type: 'agent.message',
+      conversationId: id,
+      text: 'Bonjour, ici Marie. Je regarde votre commande.',
+      agent: { name: 'Marie' },
+    });
+    await eventually(() =>
+      expect(messagesOf(connector.received.slice(before)).map((c) => c.activity.text)).toEqual([
+        'Marie a rejoint la conversation.',
+        'Bonjour, ici Marie. Je regarde votre commande.',
+      ]),
+    );
     const [joined, said] = messagesOf(connector.received.slice(before));
     // Proactive: a new message in the conversation (no replyToId), to the customer.
     expect(joined).toMatchObject({ conversationId: t.conversationId });
@@ -325,7 +408,11 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     // The agent typing shows as typing in Teams.
     const typingFrom = connector.received.length;
     await agentEvent({ type: 'agent.typing', conversationId: id, agent: { name: 'Marie' } });
-    await eventually(() => expect(connector.received.slice(typingFrom).map((c) => [c.conversationId, c.activity.type])).toEqual([[t.conversationId, 'typing']]));
+    await eventually(() =>
+      expect(connector.received.slice(typingFrom).map((c) => [c.conversationId, c.activity.type])).toEqual([
+        [t.conversationId, 'typing'],
+      ]),
+    );
 
     const mid = connector.received.length;
     await agentEvent({ type: 'handoff.completed', conversationId: id });
@@ -348,8 +435,14 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     const before = connector.received.length;
     const firstId = await ours('msteams', first.conversationId);
     await agentEvent({ type: 'agent.joined', conversationId: firstId, agent: { name: 'Paul' } });
-    await eventually(() => expect(messagesOf(connector.received.slice(before)).filter((c) => c.conversationId === second.conversationId)).toHaveLength(1));
-    const update = messagesOf(connector.received.slice(before)).find((c) => c.conversationId === second.conversationId)!;
+    await eventually(() =>
+      expect(
+        messagesOf(connector.received.slice(before)).filter((c) => c.conversationId === second.conversationId),
+      ).toHaveLength(1),
+    );
+    const update = messagesOf(connector.received.slice(before)).find(
+      (c) => c.conversationId === second.conversationId,
+    )!;
     expect(update.activity.text).not.toEqual(told!.activity.text);
     expect(update.activity.suggestedActions!.actions.map((a) => a.value)).toEqual(['Annuler la demande']);
     await agentEvent({ type: 'handoff.completed', conversationId: firstId });
@@ -364,7 +457,11 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     await start();
     const before = connector.received.length;
     await agentEvent({ type: 'agent.message', conversationId: id, text: 'Toujours là ?', agent: { name: 'Marie' } });
-    await eventually(() => expect(messagesOf(connector.received.slice(before)).map((c) => [c.conversationId, c.activity.text])).toContainEqual([t.conversationId, 'Toujours là ?']));
+    await eventually(() =>
+      expect(
+        messagesOf(connector.received.slice(before)).map((c) => [c.conversationId, c.activity.text]),
+      ).toContainEqual([t.conversationId, 'Toujours là ?']),
+    );
     await agentEvent({ type: 'handoff.completed', conversationId: id });
   });
 });
@@ -378,7 +475,13 @@ describe('Bot Framework channel with credentials', () => {
 
   beforeAll(async () => {
     connector = await fakeConnector();
-    app = await buildApp(testConfig(dir, { MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 'not-a-real-secret', MICROSOFT_APP_TENANT_ID: TENANT }));
+    app = await buildApp(
+      testConfig(dir, {
+        MICROSOFT_APP_ID: appId,
+        MICROSOFT_APP_PASSWORD: 'not-a-real-secret',
+        MICROSOFT_APP_TENANT_ID: TENANT,
+      }),
+    );
     server = await listenOnLoopback(app.http);
   });
   afterAll(async () => {

@@ -13,16 +13,37 @@ const TIMEOUT = 60_000;
 /** The parent's environment without CI markers or any of the product's own settings. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  const product = new Set(['PORT', 'HOST', 'NODE_ENV', 'LOG_LEVEL', 'KB_DIR', 'DIALOGS_DIR', 'DEFAULT_LANG', 'MAX_BODY_BYTES']);
+  const product = new Set([
+    'PORT',
+    'HOST',
+    'NODE_ENV',
+    'LOG_LEVEL',
+    'KB_DIR',
+    'DIALOGS_DIR',
+    'DEFAULT_LANG',
+    'MAX_BODY_BYTES',
+  ]);
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
-    if (k === 'CI' || k.startsWith('CI_') || k.startsWith('GITHUB_') || k.startsWith('JEST_') || k.startsWith('MATCH_') || product.has(k)) continue;
+    if (
+      k === 'CI' ||
+      k.startsWith('CI_') ||
+      k.startsWith('GITHUB_') ||
+      k.startsWith('JEST_') ||
+      k.startsWith('MATCH_') ||
+      product.has(k)
+    )
+      continue;
     env[k] = v;
   }
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
-function run(script: string, args: string[] = [], opts: { env?: Record<string, string>; input?: string } = {}): SpawnSyncReturns<string> {
+function run(
+  script: string,
+  args: string[] = [],
+  opts: { env?: Record<string, string>; input?: string } = {},
+): SpawnSyncReturns<string> {
   const r = spawnSync('npx', ['tsx', script, ...args], {
     cwd: ROOT,
     env: cleanEnv(opts.env),
@@ -33,7 +54,10 @@ function run(script: string, args: string[] = [], opts: { env?: Record<string, s
   });
   if (r.error) throw r.error;
   // A null status means the process was killed (timeout): make that visible in the failure.
-  if (r.status === null) throw new Error(`${script} ${args.join(' ')} did not exit (signal ${r.signal})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  if (r.status === null)
+    throw new Error(
+      `${script} ${args.join(' ')} did not exit (signal ${r.signal})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`,
+    );
   return r;
 }
 
@@ -52,7 +76,16 @@ function brokenKb(): { dir: string; a: string; b: string; c: string } {
   const dir = tempDir('savbot-broken-kb-');
   writeFileSync(
     join(dir, 'a.yaml'),
-    ['topic: alpha', 'entries:', '  - id: shared-id', '    questions:', '      en: [where is my parcel]', '    answer:', '      en: It is on its way.', ''].join('\n'),
+    [
+      'topic: alpha',
+      'entries:',
+      '  - id: shared-id',
+      '    questions:',
+      '      en: [where is my parcel]',
+      '    answer:',
+      '      en: It is on its way.',
+      '',
+    ].join('\n'),
   );
   writeFileSync(
     join(dir, 'b.yaml'),
@@ -73,7 +106,10 @@ function brokenKb(): { dir: string; a: string; b: string; c: string } {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dir, 'c.yaml'), ['topic: gamma', 'entries:', '  - id: broken', '    questions: [unclosed', ''].join('\n'));
+  writeFileSync(
+    join(dir, 'c.yaml'),
+    ['topic: gamma', 'entries:', '  - id: broken', '    questions: [unclosed', ''].join('\n'),
+  );
   // Messages name files relative to the working directory of the command (ROOT).
   const rel = (f: string) => relative(ROOT, join(dir, f));
   return { dir, a: rel('a.yaml'), b: rel('b.yaml'), c: rel('c.yaml') };
@@ -90,7 +126,9 @@ describe('kb:check', () => {
       expect(r.status).toBe(0);
       const summary = r.stdout.split('\n').find((l) => /\bentries\b/.test(l));
       expect(summary).toBeDefined();
-      expect(summary).toMatch(/^\d+ entries, \d+ sample questions, \d+ topics, 5 dialogs, version [0-9a-f]{12}: 0 confusion\(s\)/);
+      expect(summary).toMatch(
+        /^\d+ entries, \d+ sample questions, \d+ topics, 5 dialogs, version [0-9a-f]{12}: 0 confusion\(s\)/,
+      );
       expect(Number(/^(\d+) entries/.exec(summary!)![1])).toBeGreaterThan(0);
     },
     TIMEOUT,
@@ -156,15 +194,36 @@ describe('eval', () => {
   const intents = [
     {
       intent: 'track_order',
-      questions: ['where is my order', 'track my package', 'when will my order arrive', 'my parcel has not arrived yet', 'order status please', 'has my order shipped'],
+      questions: [
+        'where is my order',
+        'track my package',
+        'when will my order arrive',
+        'my parcel has not arrived yet',
+        'order status please',
+        'has my order shipped',
+      ],
     },
     {
       intent: 'reset_password',
-      questions: ['I forgot my password', 'how do I reset my password', 'cannot log in to my account', 'change my password', 'password reset link not working', 'locked out of my account'],
+      questions: [
+        'I forgot my password',
+        'how do I reset my password',
+        'cannot log in to my account',
+        'change my password',
+        'password reset link not working',
+        'locked out of my account',
+      ],
     },
     {
       intent: 'opening_hours',
-      questions: ['what are your opening hours', 'when is the store open', 'are you open on sunday', 'what time do you close', 'opening times of the shop', 'is the shop open today'],
+      questions: [
+        'what are your opening hours',
+        'when is the store open',
+        'are you open on sunday',
+        'what time do you close',
+        'opening times of the shop',
+        'is the shop open today',
+      ],
     },
   ];
   const dev = [

@@ -77,17 +77,34 @@ afterAll(async () => {
 const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 
 async function start(): Promise<Conv> {
-  const res = await fetch(`${DL()}/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const res = await fetch(`${DL()}/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as Conv;
 }
 
 async function post(conv: Conv, activity: Record<string, unknown>): Promise<Response> {
-  return fetch(`${DL()}/conversations/${conv.conversationId}/activities`, { method: 'POST', headers: auth(conv.token), body: JSON.stringify(activity) });
+  return fetch(`${DL()}/conversations/${conv.conversationId}/activities`, {
+    method: 'POST',
+    headers: auth(conv.token),
+    body: JSON.stringify(activity),
+  });
 }
 
-async function say(conv: Conv, text: string, clientActivityID = `c-${randomBytes(4).toString('hex')}`): Promise<string> {
-  const res = await post(conv, { type: 'message', text, from: { id: 'ignored', role: 'user' }, channelData: { clientActivityID } });
+async function say(
+  conv: Conv,
+  text: string,
+  clientActivityID = `c-${randomBytes(4).toString('hex')}`,
+): Promise<string> {
+  const res = await post(conv, {
+    type: 'message',
+    text,
+    from: { id: 'ignored', role: 'user' },
+    channelData: { clientActivityID },
+  });
   expect(res.status).toBe(200);
   const { id } = (await res.json()) as { id: string };
   expect(id).toMatch(/^\d+$/);
@@ -101,7 +118,8 @@ async function get(conv: Conv, watermark?: string, token = conv.token): Promise<
   return (await res.json()) as ActivitySet;
 }
 
-const userOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { user: string }).user;
+const userOf = (token: string) =>
+  (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { user: string }).user;
 
 /** A WebSocket on streamUrl collecting its frames; `until` waits for an activity that satisfies `pred`. */
 function openStream(url: string) {
@@ -119,7 +137,11 @@ function openStream(url: string) {
   const activities = () => frames.flatMap((f) => f.activities);
   const until = (pred: (a: Activity) => boolean, what: string): Promise<Activity> =>
     new Promise((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no ${what} on the stream; got ${JSON.stringify(activities().map((a) => a.text ?? a.type))}`)), 10_000);
+      const timer = setTimeout(
+        () =>
+          fail(new Error(`no ${what} on the stream; got ${JSON.stringify(activities().map((a) => a.text ?? a.type))}`)),
+        10_000,
+      );
       const check = () => {
         const hit = activities().find(pred);
         if (hit) {
@@ -166,15 +188,22 @@ describe('Direct Line: start and activities', () => {
   test('starting returns a conversation, a 1 h token bound to it, a ws:// stream URL, and the welcome', async () => {
     const conv = await start();
     expect(conv.expires_in).toBe(3600);
-    expect(conv.streamUrl).toMatch(new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${conv.conversationId}/stream\\?t=`));
+    expect(conv.streamUrl).toMatch(
+      new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/v3/directline/conversations/${conv.conversationId}/stream\\?t=`),
+    );
     expect(userOf(conv.token)).toMatch(/^dl_/);
     const first = await get(conv);
     expect(first.activities).toHaveLength(1);
     const [welcome] = first.activities;
-    expect(welcome).toMatchObject({ type: 'message', from: { id: 'bot', role: 'bot' }, text: expect.stringContaining('Bonjour') });
+    expect(welcome).toMatchObject({
+      type: 'message',
+      from: { id: 'bot', role: 'bot' },
+      text: expect.stringContaining('Bonjour'),
+    });
     // Its buttons are imBack actions whose value is the label.
     expect(welcome!.suggestedActions!.actions.length).toBeGreaterThan(0);
-    for (const a of welcome!.suggestedActions!.actions) expect(a).toEqual({ type: 'imBack', title: a.title, value: a.title });
+    for (const a of welcome!.suggestedActions!.actions)
+      expect(a).toEqual({ type: 'imBack', title: a.title, value: a.title });
     expect(first.watermark).toBe(welcome!.id);
   });
 
@@ -183,8 +212,17 @@ describe('Direct Line: start and activities', () => {
     const w0 = (await get(conv)).watermark;
     const id1 = await say(conv, 'combien de temps dure la garantie ?', 'wc-1');
     const after1 = await get(conv, w0);
-    expect(after1.activities[0]).toMatchObject({ id: id1, type: 'message', text: 'combien de temps dure la garantie ?', from: { id: userOf(conv.token), role: 'user' }, channelData: { clientActivityID: 'wc-1' } });
-    expect(after1.activities[1]).toMatchObject({ from: { id: 'bot', role: 'bot' }, text: expect.stringMatching(/garantie/i) });
+    expect(after1.activities[0]).toMatchObject({
+      id: id1,
+      type: 'message',
+      text: 'combien de temps dure la garantie ?',
+      from: { id: userOf(conv.token), role: 'user' },
+      channelData: { clientActivityID: 'wc-1' },
+    });
+    expect(after1.activities[1]).toMatchObject({
+      from: { id: 'bot', role: 'bot' },
+      text: expect.stringMatching(/garantie/i),
+    });
     expect(after1.watermark).toBe(after1.activities[after1.activities.length - 1]!.id);
     // Nothing new: the same watermark and no activity.
     expect(await get(conv, after1.watermark)).toEqual({ activities: [], watermark: after1.watermark });
@@ -192,9 +230,13 @@ describe('Direct Line: start and activities', () => {
     await say(conv, 'où est mon colis ?', 'wc-2');
     await say(conv, 'merci', 'wc-3');
     const after3 = await get(conv, after1.watermark);
-    expect(after3.activities.filter((a) => a.from?.role === 'user').map((a) => a.channelData?.clientActivityID)).toEqual(['wc-2', 'wc-3']);
+    expect(
+      after3.activities.filter((a) => a.from?.role === 'user').map((a) => a.channelData?.clientActivityID),
+    ).toEqual(['wc-2', 'wc-3']);
     // The pages read with watermarks are exactly the whole transcript, in order, once each.
-    const pages = [...(await get(conv, '0')).activities.slice(0, 1), ...after1.activities, ...after3.activities].map((a) => a.id);
+    const pages = [...(await get(conv, '0')).activities.slice(0, 1), ...after1.activities, ...after3.activities].map(
+      (a) => a.id,
+    );
     const all = (await get(conv)).activities.map((a) => a.id);
     expect(pages).toEqual(all);
     expect(new Set(all).size).toBe(all.length);
@@ -236,8 +278,13 @@ describe('Direct Line: start and activities', () => {
     expect(await get(conv, w)).toEqual({ activities: [], watermark: w });
     const bad = await post(conv, { type: 'message', text: 42 });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'INVALID_BODY', message: expect.stringContaining('text') });
-    const badWatermark = await fetch(`${DL()}/conversations/${conv.conversationId}/activities?watermark=abc`, { headers: auth(conv.token) });
+    expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'INVALID_BODY',
+      message: expect.stringContaining('text'),
+    });
+    const badWatermark = await fetch(`${DL()}/conversations/${conv.conversationId}/activities?watermark=abc`, {
+      headers: auth(conv.token),
+    });
     expect(badWatermark.status).toBe(400);
   });
 });
@@ -246,7 +293,11 @@ describe('Direct Line: other origins', () => {
   test('pages on another origin may call it (CORS for bearer-token requests, preflight answered)', async () => {
     const pre = await fetch(`${DL()}/conversations/x/activities`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-ms-bot-agent' },
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,x-ms-bot-agent',
+      },
     });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
@@ -265,7 +316,10 @@ describe('Direct Line: tokens', () => {
     expect((await fetch(url, { headers: auth('garbage') })).status).toBe(401);
     const otherKey = new DirectLineTokens(randomBytes(32).toString('hex')).issue(conv.conversationId, 'dl_x').token;
     expect((await fetch(url, { headers: auth(otherKey) })).status).toBe(401);
-    const expired = new DirectLineTokens(TOKEN_KEY, 3600, () => Date.now() - 2 * 3600_000).issue(conv.conversationId, 'dl_x').token;
+    const expired = new DirectLineTokens(TOKEN_KEY, 3600, () => Date.now() - 2 * 3600_000).issue(
+      conv.conversationId,
+      'dl_x',
+    ).token;
     const refused = await fetch(url, { headers: auth(expired) });
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/expired/);
@@ -284,7 +338,15 @@ describe('Direct Line: tokens', () => {
     const b = await start();
     const headers = auth(b.token);
     expect((await fetch(`${DL()}/conversations/${a.conversationId}/activities`, { headers })).status).toBe(403);
-    expect((await fetch(`${DL()}/conversations/${a.conversationId}/activities`, { method: 'POST', headers, body: JSON.stringify({ type: 'message', text: 'x' }) })).status).toBe(403);
+    expect(
+      (
+        await fetch(`${DL()}/conversations/${a.conversationId}/activities`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ type: 'message', text: 'x' }),
+        })
+      ).status,
+    ).toBe(403);
     expect((await fetch(`${DL()}/conversations/${a.conversationId}?watermark=0`, { headers })).status).toBe(403);
     // Nothing was written to a's conversation.
     expect((await get(a)).activities).toHaveLength(1);
@@ -298,20 +360,33 @@ describe('Direct Line: tokens', () => {
     expect(fresh).toMatchObject({ conversationId: conv.conversationId, expires_in: 3600 });
     expect(userOf(fresh.token)).toBe(userOf(conv.token));
     expect((await get(conv, undefined, fresh.token)).activities).toHaveLength(1);
-    const expired = new DirectLineTokens(TOKEN_KEY, 3600, () => Date.now() - 2 * 3600_000).issue(conv.conversationId, userOf(conv.token)).token;
+    const expired = new DirectLineTokens(TOKEN_KEY, 3600, () => Date.now() - 2 * 3600_000).issue(
+      conv.conversationId,
+      userOf(conv.token),
+    ).token;
     expect((await fetch(`${DL()}/tokens/refresh`, { method: 'POST', headers: auth(expired) })).status).toBe(401);
   });
 
   test('tokens/generate needs DIRECTLINE_SECRET and embeds the user id; Web Chat then starts that conversation with the token', async () => {
     expect((await fetch(`${DL()}/tokens/generate`, { method: 'POST' })).status).toBe(401);
-    expect((await fetch(`${DL()}/tokens/generate`, { method: 'POST', headers: auth('wrong-secret') })).status).toBe(401);
-    const res = await fetch(`${DL()}/tokens/generate`, { method: 'POST', headers: auth(DL_SECRET), body: JSON.stringify({ user: { id: 'dl_customer-42' } }) });
+    expect((await fetch(`${DL()}/tokens/generate`, { method: 'POST', headers: auth('wrong-secret') })).status).toBe(
+      401,
+    );
+    const res = await fetch(`${DL()}/tokens/generate`, {
+      method: 'POST',
+      headers: auth(DL_SECRET),
+      body: JSON.stringify({ user: { id: 'dl_customer-42' } }),
+    });
     expect(res.status).toBe(200);
     const gen = (await res.json()) as Conv;
     expect(userOf(gen.token)).toBe('dl_customer-42');
     expect(gen).not.toHaveProperty('streamUrl');
     // What botframework-directlinejs does with a token: POST /conversations with it, which starts that conversation.
-    const started = await fetch(`${DL()}/conversations`, { method: 'POST', headers: auth(gen.token), body: JSON.stringify({ user: {} }) });
+    const started = await fetch(`${DL()}/conversations`, {
+      method: 'POST',
+      headers: auth(gen.token),
+      body: JSON.stringify({ user: {} }),
+    });
     expect(started.status).toBe(200);
     const conv = (await started.json()) as Conv;
     expect(conv.conversationId).toBe(gen.conversationId);
@@ -320,7 +395,11 @@ describe('Direct Line: tokens', () => {
     const echo = (await get(conv)).activities.find((a) => a.channelData?.clientActivityID === 'g-1');
     expect(echo!.from).toEqual({ id: 'dl_customer-42', role: 'user' });
     // A user id is trusted from the backend only.
-    const open = await fetch(`${DL()}/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: { id: 'dl_admin' } }) });
+    const open = await fetch(`${DL()}/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: { id: 'dl_admin' } }),
+    });
     expect(userOf(((await open.json()) as Conv).token)).not.toBe('dl_admin');
   });
 });
@@ -343,7 +422,9 @@ describe('Direct Line: WebSocket stream', () => {
 
     // Written while disconnected: the next stream (from GET /conversations/:id?watermark=) starts there.
     await say(conv, 'merci', 'ws-2');
-    const res = await fetch(`${DL()}/conversations/${conv.conversationId}?watermark=${w}`, { headers: auth(conv.token) });
+    const res = await fetch(`${DL()}/conversations/${conv.conversationId}?watermark=${w}`, {
+      headers: auth(conv.token),
+    });
     expect(res.status).toBe(200);
     const again = (await res.json()) as Conv;
     expect(again.streamUrl).toContain(`watermark=${w}`);
@@ -379,7 +460,12 @@ describe('Direct Line: WebSocket stream', () => {
     await agentEvent({ type: 'agent.typing', conversationId: conv.conversationId, agent: { name: 'Marie' } });
     const typing = await s.until((a) => a.type === 'typing', 'typing');
     expect(typing.from).toMatchObject({ name: 'Marie', role: 'bot' });
-    await agentEvent({ type: 'agent.message', conversationId: conv.conversationId, text: 'Bonjour, ici Marie. Je regarde votre dossier.', agent: { name: 'Marie' } });
+    await agentEvent({
+      type: 'agent.message',
+      conversationId: conv.conversationId,
+      text: 'Bonjour, ici Marie. Je regarde votre dossier.',
+      agent: { name: 'Marie' },
+    });
     const fromAgent = await s.until((a) => a.text === 'Bonjour, ici Marie. Je regarde votre dossier.', 'agent message');
     expect(fromAgent.from).toEqual({ id: 'bot', name: 'Marie', role: 'bot' });
     expect(fromAgent.channelData).toMatchObject({ agent: { name: 'Marie' } });
@@ -393,7 +479,15 @@ describe('Direct Line: WebSocket stream', () => {
 describe('Direct Line: several instances', () => {
   test('a message written by another instance (no event in this process) reaches the open stream by polling', async () => {
     // Another engine on the same database, as a second instance would be: its events do not reach this process.
-    const other = buildCore({ kbDir: join(ROOT, 'knowledge-base'), dialogsDir: join(ROOT, 'dialogs'), defaultLang: 'fr', matching: app.engine.options }, app.store).engine;
+    const other = buildCore(
+      {
+        kbDir: join(ROOT, 'knowledge-base'),
+        dialogsDir: join(ROOT, 'dialogs'),
+        defaultLang: 'fr',
+        matching: app.engine.options,
+      },
+      app.store,
+    ).engine;
     const conv = await start();
     const s = openStream(conv.streamUrl);
     await s.opened;
@@ -402,8 +496,16 @@ describe('Direct Line: several instances', () => {
     let heard = 0;
     const count = () => heard++;
     app.engine.events.on('message', count);
-    await other.agentEvent({ type: 'agent.message', conversationId: conv.conversationId, text: 'Ici Paul, depuis une autre instance.', agent: { name: 'Paul' } });
-    const fromAgent = await s.until((a) => a.text === 'Ici Paul, depuis une autre instance.', 'message from the other instance');
+    await other.agentEvent({
+      type: 'agent.message',
+      conversationId: conv.conversationId,
+      text: 'Ici Paul, depuis une autre instance.',
+      agent: { name: 'Paul' },
+    });
+    const fromAgent = await s.until(
+      (a) => a.text === 'Ici Paul, depuis une autre instance.',
+      'message from the other instance',
+    );
     app.engine.events.off('message', count);
     expect(heard).toBe(0);
     expect(fromAgent.from).toEqual({ id: 'bot', name: 'Paul', role: 'bot' });
@@ -423,18 +525,36 @@ describe('Web Chat files', () => {
     expect(js.headers.get('vary')).toMatch(/accept-encoding/i);
     expect(js.headers.get('cache-control')).toMatch(/max-age=\d+/);
     expect(Buffer.from(await js.arrayBuffer()).equals(original)).toBe(true);
-    const gz = await request(app.http).get('/webchat/webchat.js').set('accept-encoding', 'gzip').buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    const gz = await request(app.http)
+      .get('/webchat/webchat.js')
+      .set('accept-encoding', 'gzip')
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
     expect(Number(gz.headers['content-length'])).toBeLessThan(original.length / 2);
     const plain = await request(app.http).get('/webchat/webchat.js').set('accept-encoding', 'identity');
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(Number(plain.headers['content-length'])).toBe(original.length);
     // Revalidation answers 304 for either form (supertest: fetch turns a conditional request into a no-cache one).
-    expect((await request(app.http).get('/webchat/webchat.js').set('accept-encoding', 'gzip').set('if-none-match', gz.headers.etag!)).status).toBe(304);
-    expect((await request(app.http).get('/webchat/webchat.js').set('accept-encoding', 'identity').set('if-none-match', plain.headers.etag!)).status).toBe(304);
+    expect(
+      (
+        await request(app.http)
+          .get('/webchat/webchat.js')
+          .set('accept-encoding', 'gzip')
+          .set('if-none-match', gz.headers.etag!)
+      ).status,
+    ).toBe(304);
+    expect(
+      (
+        await request(app.http)
+          .get('/webchat/webchat.js')
+          .set('accept-encoding', 'identity')
+          .set('if-none-match', plain.headers.etag!)
+      ).status,
+    ).toBe(304);
     const page = await (await fetch(`${base}/webchat.html`)).text();
     expect(page).toContain('<script src="/webchat/webchat.js">');
     expect(page).toContain("domain: location.origin + '/v3/directline'");

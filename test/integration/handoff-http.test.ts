@@ -66,12 +66,18 @@ afterAll(async () => {
 // Conversations left with a person are closed after each test, so that every handoff request is first in its queue.
 const handedOff = new Set<string>();
 afterEach(async () => {
-  for (const id of handedOff) if ((await app.engine.getConversation(id))?.handoff) await app.engine.agentEvent({ type: 'handoff.completed', conversationId: id });
+  for (const id of handedOff)
+    if ((await app.engine.getConversation(id))?.handoff)
+      await app.engine.agentEvent({ type: 'handoff.completed', conversationId: id });
   handedOff.clear();
 });
 
 async function createConversation(lang = 'fr'): Promise<Conv> {
-  const res = await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lang }) });
+  const res = await fetch(`${base}/api/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ lang }),
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as Conv;
 }
@@ -96,9 +102,12 @@ async function withHandoff(lang = 'fr'): Promise<Conv> {
 }
 
 async function messages(conv: Conv, after?: number): Promise<Message[]> {
-  const res = await fetch(`${base}/api/conversations/${conv.conversationId}/messages${after !== undefined ? `?after=${after}` : ''}`, {
-    headers: { authorization: `Bearer ${conv.token}` },
-  });
+  const res = await fetch(
+    `${base}/api/conversations/${conv.conversationId}/messages${after !== undefined ? `?after=${after}` : ''}`,
+    {
+      headers: { authorization: `Bearer ${conv.token}` },
+    },
+  );
   expect(res.status).toBe(200);
   return ((await res.json()) as { messages: Message[] }).messages;
 }
@@ -106,7 +115,11 @@ async function messages(conv: Conv, after?: number): Promise<Message[]> {
 /** Everything a refused event must leave alone: the transcript, the handoff and the webhook events queued. */
 async function snapshot(conv: Conv): Promise<unknown> {
   const state = await app.engine.getConversation(conv.conversationId);
-  return { messages: await messages(conv), handoff: state?.handoff ?? null, events: await app.store.events(conv.conversationId) };
+  return {
+    messages: await messages(conv),
+    handoff: state?.handoff ?? null,
+    events: await app.store.events(conv.conversationId),
+  };
 }
 
 interface SignOptions {
@@ -155,27 +168,63 @@ async function refused(res: Response, status: number, code: string): Promise<Api
 describe('POST /api/agent/events', () => {
   test('signed agent.joined and agent.message are accepted (202) and reach the customer transcript', async () => {
     const conv = await withHandoff();
-    await accepted(await agent({ type: 'agent.joined', conversationId: conv.conversationId, agent: { name: 'Marie' } }));
-    await accepted(await agent({ type: 'agent.message', conversationId: conv.conversationId, text: 'Bonjour, je regarde votre dossier.', agent: { name: 'Marie' } }));
+    await accepted(
+      await agent({ type: 'agent.joined', conversationId: conv.conversationId, agent: { name: 'Marie' } }),
+    );
+    await accepted(
+      await agent({
+        type: 'agent.message',
+        conversationId: conv.conversationId,
+        text: 'Bonjour, je regarde votre dossier.',
+        agent: { name: 'Marie' },
+      }),
+    );
     const tail = (await messages(conv)).slice(-2);
-    expect(tail[0]).toMatchObject({ from: 'bot', text: 'Marie a rejoint la conversation.', source: { kind: 'agent', id: 'Marie' } });
-    expect(tail[1]).toMatchObject({ from: 'agent', text: 'Bonjour, je regarde votre dossier.', source: { kind: 'agent', id: 'Marie' } });
-    expect((await app.engine.getConversation(conv.conversationId))!.handoff).toMatchObject({ status: 'active', agentName: 'Marie' });
+    expect(tail[0]).toMatchObject({
+      from: 'bot',
+      text: 'Marie a rejoint la conversation.',
+      source: { kind: 'agent', id: 'Marie' },
+    });
+    expect(tail[1]).toMatchObject({
+      from: 'agent',
+      text: 'Bonjour, je regarde votre dossier.',
+      source: { kind: 'agent', id: 'Marie' },
+    });
+    expect((await app.engine.getConversation(conv.conversationId))!.handoff).toMatchObject({
+      status: 'active',
+      agentName: 'Marie',
+    });
     // While the agent is in charge the bot is silent; the customer's message goes to the agents.
     expect(await say(conv, 'merci')).toEqual([]);
-    expect((await app.store.events(conv.conversationId)).map((e) => e.type)).toEqual(['handoff.requested', 'conversation.message']);
+    expect((await app.store.events(conv.conversationId)).map((e) => e.type)).toEqual([
+      'handoff.requested',
+      'conversation.message',
+    ]);
     // The agent hands back: the bot asks for a rating.
     await accepted(await agent({ type: 'handoff.completed', conversationId: conv.conversationId, note: 'réglé' }));
     // With its 1-5 buttons, stored: a widget shows them from GET .../messages and the event stream.
     const csat = [1, 2, 3, 4, 5].map((n) => ({ label: String(n), value: `csat:${n}` }));
-    expect((await messages(conv)).at(-1)).toMatchObject({ from: 'bot', source: { kind: 'dialog', id: 'csat' }, suggestions: csat });
-    expect((await app.store.events(conv.conversationId)).map((e) => e.type)).toEqual(['handoff.requested', 'conversation.message', 'conversation.closed']);
+    expect((await messages(conv)).at(-1)).toMatchObject({
+      from: 'bot',
+      source: { kind: 'dialog', id: 'csat' },
+      suggestions: csat,
+    });
+    expect((await app.store.events(conv.conversationId)).map((e) => e.type)).toEqual([
+      'handoff.requested',
+      'conversation.message',
+      'conversation.closed',
+    ]);
   });
 
   describe('refused events change nothing', () => {
     let conv: Conv;
     let before: unknown;
-    const event = () => ({ type: 'agent.message', conversationId: conv.conversationId, text: 'Bonjour', agent: { name: 'Marie' } });
+    const event = () => ({
+      type: 'agent.message',
+      conversationId: conv.conversationId,
+      text: 'Bonjour',
+      agent: { name: 'Marie' },
+    });
     beforeEach(async () => {
       conv = await withHandoff();
       before = await snapshot(conv);
@@ -186,7 +235,11 @@ describe('POST /api/agent/events', () => {
 
     test('missing signature headers: 401', async () => {
       await refused(await agent(event(), { omit: ['webhook-signature'] }), 401, 'BAD_SIGNATURE');
-      await refused(await agent(event(), { omit: ['webhook-id', 'webhook-timestamp', 'webhook-signature'] }), 401, 'BAD_SIGNATURE');
+      await refused(
+        await agent(event(), { omit: ['webhook-id', 'webhook-timestamp', 'webhook-signature'] }),
+        401,
+        'BAD_SIGNATURE',
+      );
       await refused(await agent(event(), { omit: ['webhook-timestamp'] }), 401, 'BAD_SIGNATURE');
     });
 
@@ -197,7 +250,12 @@ describe('POST /api/agent/events', () => {
       // Signed for another id than the one sent.
       const res = await fetch(`${base}/api/agent/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'webhook-id': newId(), 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': new Webhook(SECRET).sign(newId(), new Date(), body) },
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': newId(),
+          'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+          'webhook-signature': new Webhook(SECRET).sign(newId(), new Date(), body),
+        },
         body,
       });
       await refused(res, 401, 'BAD_SIGNATURE');
@@ -214,7 +272,7 @@ describe('POST /api/agent/events', () => {
       const id = newId();
       await accepted(await agent(event(), { id }));
       const after = await snapshot(conv);
-      expect(((after as { messages: Message[] }).messages.at(-1))).toMatchObject({ from: 'agent', text: 'Bonjour' });
+      expect((after as { messages: Message[] }).messages.at(-1)).toMatchObject({ from: 'agent', text: 'Bonjour' });
       // A replay, even re-signed with a fresh timestamp, is refused and adds nothing.
       await refused(await agent(event(), { id }), 409, 'REPLAYED');
       expect(await snapshot(conv)).toEqual(after);
@@ -222,13 +280,20 @@ describe('POST /api/agent/events', () => {
     });
 
     test('an unknown conversation: 404', async () => {
-      await refused(await agent({ ...event(), conversationId: '00000000-0000-0000-0000-000000000000' }), 404, 'CONVERSATION_NOT_FOUND');
+      await refused(
+        await agent({ ...event(), conversationId: '00000000-0000-0000-0000-000000000000' }),
+        404,
+        'CONVERSATION_NOT_FOUND',
+      );
     });
 
     test('a body over MAX_BODY_BYTES (100 KB): 413', async () => {
       const res = await agent({ ...event(), text: 'a'.repeat(100 * 1024) });
       expect(res.status).toBe(413);
-      expect(((await res.json()) as ApiError).error).toMatchObject({ code: 'BODY_TOO_LARGE', message: expect.stringMatching(/16384 bytes/) });
+      expect(((await res.json()) as ApiError).error).toMatchObject({
+        code: 'BODY_TOO_LARGE',
+        message: expect.stringMatching(/16384 bytes/),
+      });
     });
 
     test('an invalid event (missing text, unknown type, extra key): 400', async () => {
@@ -237,7 +302,11 @@ describe('POST /api/agent/events', () => {
       await refused(await agent({ ...event(), text: '   ' }), 400, 'INVALID_EVENT');
       await refused(await agent({ ...event(), type: 'agent.dance' }), 400, 'INVALID_EVENT');
       await refused(await agent({ ...event(), extra: true }), 400, 'INVALID_EVENT');
-      await refused(await agent({ type: 'agent.joined', conversationId: conv.conversationId, agent: {} }), 400, 'INVALID_EVENT');
+      await refused(
+        await agent({ type: 'agent.joined', conversationId: conv.conversationId, agent: {} }),
+        400,
+        'INVALID_EVENT',
+      );
     });
   });
 
@@ -299,7 +368,12 @@ class EventStream {
             else if (field === 'event') e.event = value;
             else if (field === 'data') e.lines.push(value);
           }
-          if (e.lines.length) this.events.push({ ...(e.id !== undefined ? { id: e.id } : {}), event: e.event ?? 'message', data: JSON.parse(e.lines.join('\n')) });
+          if (e.lines.length)
+            this.events.push({
+              ...(e.id !== undefined ? { id: e.id } : {}),
+              event: e.event ?? 'message',
+              data: JSON.parse(e.lines.join('\n')),
+            });
           this.wake?.();
         }
       }
@@ -358,7 +432,9 @@ describe('GET /api/conversations/:id/events (server-sent events)', () => {
   test('a wrong or missing token is 401', async () => {
     const conv = await createConversation();
     const other = await createConversation();
-    expect((await fetch(`${base}/api/conversations/${conv.conversationId}/events?token=${other.token}`)).status).toBe(401);
+    expect((await fetch(`${base}/api/conversations/${conv.conversationId}/events?token=${other.token}`)).status).toBe(
+      401,
+    );
     expect((await fetch(`${base}/api/conversations/${conv.conversationId}/events`)).status).toBe(401);
   });
 
@@ -379,14 +455,34 @@ describe('GET /api/conversations/:id/events (server-sent events)', () => {
     expect(s1.messages().map((m) => m.from)).toEqual(['customer', 'bot', 'bot']);
     expect(s1.messages()[0]).toMatchObject({ text: 'je veux parler à un conseiller' });
 
-    await accepted(await agent({ type: 'agent.typing', conversationId: conv.conversationId, agent: { name: 'Marie' } }));
+    await accepted(
+      await agent({ type: 'agent.typing', conversationId: conv.conversationId, agent: { name: 'Marie' } }),
+    );
     expect((await s1.next((e) => e.event === 'typing', 'typing event')).data).toEqual({ agent: { name: 'Marie' } });
 
-    await accepted(await agent({ type: 'agent.message', conversationId: conv.conversationId, text: 'Bonjour, Marie du service client.', agent: { name: 'Marie' } }));
-    const msg = await s1.next((e) => e.event === 'message' && (e.data as Message).from === 'agent', 'agent message event');
-    expect(msg.data).toMatchObject({ from: 'agent', text: 'Bonjour, Marie du service client.', source: { kind: 'agent', id: 'Marie' } });
+    await accepted(
+      await agent({
+        type: 'agent.message',
+        conversationId: conv.conversationId,
+        text: 'Bonjour, Marie du service client.',
+        agent: { name: 'Marie' },
+      }),
+    );
+    const msg = await s1.next(
+      (e) => e.event === 'message' && (e.data as Message).from === 'agent',
+      'agent message event',
+    );
+    expect(msg.data).toMatchObject({
+      from: 'agent',
+      text: 'Bonjour, Marie du service client.',
+      source: { kind: 'agent', id: 'Marie' },
+    });
     expect(msg.id).toBe(String((msg.data as Message).id));
-    expect((await s1.next((e) => e.event === 'queue', 'queue event once the agent is there')).data).toMatchObject({ status: 'active', agentName: 'Marie', position: 0 });
+    expect((await s1.next((e) => e.event === 'queue', 'queue event once the agent is there')).data).toMatchObject({
+      status: 'active',
+      agentName: 'Marie',
+      position: 0,
+    });
 
     // Every message event so far: ids increasing, each once, exactly the transcript.
     const seen = s1.events.filter((e) => e.event === 'message');
@@ -397,18 +493,35 @@ describe('GET /api/conversations/:id/events (server-sent events)', () => {
     // The customer's connection drops; meanwhile the conversation goes on.
     await s1.close();
     await say(conv, 'merci, le modèle est LV-800');
-    await accepted(await agent({ type: 'agent.message', conversationId: conv.conversationId, text: 'Une pièce vous est envoyée.', agent: { name: 'Marie' } }));
-    await accepted(await agent({ type: 'handoff.completed', conversationId: conv.conversationId, note: 'pièce envoyée' }));
+    await accepted(
+      await agent({
+        type: 'agent.message',
+        conversationId: conv.conversationId,
+        text: 'Une pièce vous est envoyée.',
+        agent: { name: 'Marie' },
+      }),
+    );
+    await accepted(
+      await agent({ type: 'handoff.completed', conversationId: conv.conversationId, note: 'pièce envoyée' }),
+    );
     const all = await messages(conv);
     const missed = all.filter((m) => m.id > lastSeen);
     expect(missed.map((m) => m.from)).toEqual(['customer', 'agent', 'bot', 'bot']);
 
     // The browser reconnects with Last-Event-ID (and the token as a bearer header this time).
     const s2 = await open(url, { 'last-event-id': String(lastSeen), authorization: `Bearer ${conv.token}` });
-    await s2.next((e) => e.event === 'message' && e.id === String(all.at(-1)!.id), 'the last message after reconnecting');
-    expect((await s2.next((e) => e.event === 'queue', 'queue event after reconnecting')).data).toEqual({ status: 'bot' });
+    await s2.next(
+      (e) => e.event === 'message' && e.id === String(all.at(-1)!.id),
+      'the last message after reconnecting',
+    );
+    expect((await s2.next((e) => e.event === 'queue', 'queue event after reconnecting')).data).toEqual({
+      status: 'bot',
+    });
     expect(s2.messages()).toEqual(missed);
-    expect(s2.messages().at(-1)).toMatchObject({ source: { kind: 'dialog', id: 'csat' }, suggestions: [1, 2, 3, 4, 5].map((n) => ({ label: String(n), value: `csat:${n}` })) });
+    expect(s2.messages().at(-1)).toMatchObject({
+      source: { kind: 'dialog', id: 'csat' },
+      suggestions: [1, 2, 3, 4, 5].map((n) => ({ label: String(n), value: `csat:${n}` })),
+    });
     expect(s2.events.filter((e) => e.event === 'message').map((e) => e.id)).toEqual(missed.map((m) => String(m.id)));
     // None lost, none repeated across the two connections.
     expect([...s1.messages(), ...s2.messages()]).toEqual(all);
@@ -421,7 +534,8 @@ describe('GET /api/conversations/:id/events (server-sent events)', () => {
 
     // Closed streams stop listening to the engine.
     await Promise.all(streams.splice(0).map((s) => s.close()));
-    for (let i = 0; i < 50 && app.engine.events.listenerCount('message') > listeners; i++) await new Promise((ok) => setTimeout(ok, 10));
+    for (let i = 0; i < 50 && app.engine.events.listenerCount('message') > listeners; i++)
+      await new Promise((ok) => setTimeout(ok, 10));
     expect(app.engine.events.listenerCount('message')).toBe(listeners);
     expect(app.engine.events.listenerCount('typing')).toBe(app.engine.events.listenerCount('message'));
   });
@@ -430,13 +544,23 @@ describe('GET /api/conversations/:id/events (server-sent events)', () => {
     const first = await withHandoff();
     const conv = await createConversation();
     handedOff.add(conv.conversationId);
-    const s = await open(`${base}/api/conversations/${conv.conversationId}/events?token=${encodeURIComponent(conv.token)}`);
+    const s = await open(
+      `${base}/api/conversations/${conv.conversationId}/events?token=${encodeURIComponent(conv.token)}`,
+    );
     await s.next((e) => e.event === 'queue', 'initial queue event');
     await say(conv, 'je veux parler à un conseiller');
-    expect((await s.next((e) => e.event === 'queue', 'queue event')).data).toMatchObject({ status: 'queued', position: 2 });
-    await accepted(await agent({ type: 'agent.joined', conversationId: first.conversationId, agent: { name: 'Marie' } }));
+    expect((await s.next((e) => e.event === 'queue', 'queue event')).data).toMatchObject({
+      status: 'queued',
+      position: 2,
+    });
+    await accepted(
+      await agent({ type: 'agent.joined', conversationId: first.conversationId, agent: { name: 'Marie' } }),
+    );
     expect(await app.engine.queueStatus(conv.conversationId)).toMatchObject({ status: 'queued', position: 1 });
     // Nothing happened in this conversation: the stream's next database poll (2 s) brings the new position.
-    expect((await s.next((e) => e.event === 'queue', 'queue event with the new position', 3500)).data).toMatchObject({ status: 'queued', position: 1 });
+    expect((await s.next((e) => e.event === 'queue', 'queue event with the new position', 3500)).data).toMatchObject({
+      status: 'queued',
+      position: 1,
+    });
   });
 });

@@ -25,9 +25,16 @@ const ANSWER_V2 = 'Second version: 2 years of legal warranty, parts and labour.'
 const ANSWER_V3 = 'Third version: 2 years of legal warranty on every product.';
 const withAnswer = (a: string) => V1.replace(ANSWER_V1, a);
 // Valid YAML with a key the schema refuses, and an answer that must never be served.
-const BROKEN = withAnswer('BROKEN ANSWER').replace('  - id: warranty-coverage\n', '  - id: warranty-coverage\n    nonsense: true\n');
+const BROKEN = withAnswer('BROKEN ANSWER').replace(
+  '  - id: warranty-coverage\n',
+  '  - id: warranty-coverage\n    nonsense: true\n',
+);
 const TOKEN = 'reload-test-admin-token';
-const QUESTIONS = ['How long is the warranty?', 'What are your customer service hours?', 'how many years warranty on a washing machine'];
+const QUESTIONS = [
+  'How long is the warranty?',
+  'What are your customer service hours?',
+  'how many years warranty on a washing machine',
+];
 const TOTAL = 1000;
 const WORKERS = 8;
 
@@ -56,7 +63,11 @@ async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
   return (await res.json()) as T;
 }
 const health = () => json<{ kbVersion: string }>('/health').then((h) => h.kbVersion);
-const status = () => json<{ version: string; lastError: { issues: { file: string; line: number; message: string }[] } | null }>('/api/admin/status', { headers: { authorization: `Bearer ${TOKEN}` } });
+const status = () =>
+  json<{ version: string; lastError: { issues: { file: string; line: number; message: string }[] } | null }>(
+    '/api/admin/status',
+    { headers: { authorization: `Bearer ${TOKEN}` } },
+  );
 
 /** Poll until `probe` returns a value (the server reloads on its own schedule; no timing is asserted). */
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
@@ -82,7 +93,11 @@ test('1,000 questions while a file is edited, broken and fixed: no error, whole 
   const latencies: number[] = [];
 
   async function worker(): Promise<void> {
-    const conv = await json<{ conversationId: string; token: string }>('/api/conversations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"lang":"en"}' });
+    const conv = await json<{ conversationId: string; token: string }>('/api/conversations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"lang":"en"}',
+    });
     conversations.push(conv);
     for (;;) {
       const i = sent;
@@ -170,7 +185,9 @@ test('1,000 questions while a file is edited, broken and fixed: no error, whole 
   const seen = new Map<string, number>();
   let botReplies = 0;
   for (const c of conversations) {
-    const { messages } = await json<{ messages: { from: string; text: string; kbVersion?: string; source?: { id?: string } }[] }>(`/api/conversations/${c.conversationId}/messages`, {
+    const { messages } = await json<{
+      messages: { from: string; text: string; kbVersion?: string; source?: { id?: string } }[];
+    }>(`/api/conversations/${c.conversationId}/messages`, {
       headers: { authorization: `Bearer ${c.token}` },
     });
     for (const m of messages.filter((x) => x.from === 'bot')) {

@@ -29,7 +29,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'savbot-http-'));
 
 beforeAll(async () => {
   const app = await buildApp(
-    loadConfig({ ...process.env, LOG_LEVEL: 'silent', KB_DIR, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: '', SQLITE_FILE: join(dataDir, 'bot.db') }),
+    loadConfig({
+      ...process.env,
+      LOG_LEVEL: 'silent',
+      KB_DIR,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: '',
+      SQLITE_FILE: join(dataDir, 'bot.db'),
+    }),
   );
   closeStore = () => app.store.close();
   kbVersion = app.kb.version;
@@ -45,7 +53,11 @@ afterAll(async () => {
 });
 
 async function createConversation(body: unknown = {}): Promise<{ conversationId: string; token: string }> {
-  const res = await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/api/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as { conversationId: string; token: string };
 }
@@ -134,7 +146,11 @@ describe('conversations and messages', () => {
 
   test('POST /api/conversations rejects an unknown language or extra keys with 400', async () => {
     for (const body of [{ lang: 'de' }, { foo: 1 }]) {
-      const res = await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${base}/api/conversations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const err = await expectError(res, 400, 'INVALID_BODY');
       expect(err.message).toMatch(/invalid request body/);
     }
@@ -200,32 +216,61 @@ describe('authentication', () => {
   test('a wrong token is 401 with a JSON error', async () => {
     const conv = await createConversation();
     const other = await createConversation();
-    const err = await expectError(await post({ conversationId: conv.conversationId, token: other.token }, { text: 'bonjour' }), 401, 'UNAUTHORIZED');
+    const err = await expectError(
+      await post({ conversationId: conv.conversationId, token: other.token }, { text: 'bonjour' }),
+      401,
+      'UNAUTHORIZED',
+    );
     expect(err.message).toMatch(/token/);
-    await expectError(await post({ conversationId: conv.conversationId, token: 'not-a-token' }, { text: 'bonjour' }), 401, 'UNAUTHORIZED');
+    await expectError(
+      await post({ conversationId: conv.conversationId, token: 'not-a-token' }, { text: 'bonjour' }),
+      401,
+      'UNAUTHORIZED',
+    );
     // The rightful owner still gets through.
     await say(conv, { text: 'bonjour' });
   });
 
   test('a missing or malformed Authorization header is 401', async () => {
     const conv = await createConversation();
-    const err = await expectError(await postRaw(conv.conversationId, JSON.stringify({ text: 'bonjour' })), 401, 'UNAUTHORIZED');
+    const err = await expectError(
+      await postRaw(conv.conversationId, JSON.stringify({ text: 'bonjour' })),
+      401,
+      'UNAUTHORIZED',
+    );
     expect(err.message).toMatch(/Authorization/);
-    await expectError(await postRaw(conv.conversationId, JSON.stringify({ text: 'bonjour' }), { authorization: conv.token }), 401, 'UNAUTHORIZED');
-    await expectError(await postRaw(conv.conversationId, JSON.stringify({ text: 'bonjour' }), { authorization: 'Bearer ' }), 401, 'UNAUTHORIZED');
+    await expectError(
+      await postRaw(conv.conversationId, JSON.stringify({ text: 'bonjour' }), { authorization: conv.token }),
+      401,
+      'UNAUTHORIZED',
+    );
+    await expectError(
+      await postRaw(conv.conversationId, JSON.stringify({ text: 'bonjour' }), { authorization: 'Bearer ' }),
+      401,
+      'UNAUTHORIZED',
+    );
   });
 
   test('an unknown conversation answers exactly like a wrong token', async () => {
     const conv = await createConversation();
-    const wrongToken = await (await post({ conversationId: conv.conversationId, token: 'x'.repeat(32) }, { text: 'bonjour' })).json();
-    const res = await post({ conversationId: '00000000-0000-0000-0000-000000000000', token: conv.token }, { text: 'bonjour' });
+    const wrongToken = await (
+      await post({ conversationId: conv.conversationId, token: 'x'.repeat(32) }, { text: 'bonjour' })
+    ).json();
+    const res = await post(
+      { conversationId: '00000000-0000-0000-0000-000000000000', token: conv.token },
+      { text: 'bonjour' },
+    );
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual(wrongToken);
   });
 
   test('authentication is checked before the body: a bad body without a valid token is still 401', async () => {
     const conv = await createConversation();
-    await expectError(await post({ conversationId: conv.conversationId, token: 'wrong' }, { text: 5 }), 401, 'UNAUTHORIZED');
+    await expectError(
+      await post({ conversationId: conv.conversationId, token: 'wrong' }, { text: 5 }),
+      401,
+      'UNAUTHORIZED',
+    );
   });
 });
 
@@ -249,18 +294,29 @@ describe('malformed requests', () => {
   });
 
   test('a body without a JSON content type is 400, not 500', async () => {
-    const res = await postRaw(conv.conversationId, 'text=bonjour', { authorization: `Bearer ${conv.token}`, 'content-type': 'application/x-www-form-urlencoded' });
+    const res = await postRaw(conv.conversationId, 'text=bonjour', {
+      authorization: `Bearer ${conv.token}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     await expectError(res, 400, 'INVALID_BODY');
   });
 
   test('invalid JSON is 400 INVALID_JSON', async () => {
-    const err = await expectError(await postRaw(conv.conversationId, '{"text": "bonjour"', { authorization: `Bearer ${conv.token}` }), 400, 'INVALID_JSON');
+    const err = await expectError(
+      await postRaw(conv.conversationId, '{"text": "bonjour"', { authorization: `Bearer ${conv.token}` }),
+      400,
+      'INVALID_JSON',
+    );
     expect(err.message).toBe('request body is not valid JSON');
   });
 
   test('a 100 KB body is 413 BODY_TOO_LARGE', async () => {
     const big = JSON.stringify({ text: 'a'.repeat(100 * 1024) });
-    const err = await expectError(await postRaw(conv.conversationId, big, { authorization: `Bearer ${conv.token}` }), 413, 'BODY_TOO_LARGE');
+    const err = await expectError(
+      await postRaw(conv.conversationId, big, { authorization: `Bearer ${conv.token}` }),
+      413,
+      'BODY_TOO_LARGE',
+    );
     expect(err.message).toMatch(/larger than 16384 bytes/);
     // The server is still fine afterwards.
     await say(conv, { text: 'bonjour' });

@@ -15,7 +15,12 @@ const dir = mkdtempSync(join(tmpdir(), 'savbot-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(script: string, args: string[]) {
-  const r = spawnSync('npx', ['tsx', script, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync('npx', ['tsx', script, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   if (r.error) throw r.error;
   return r;
 }
@@ -43,13 +48,23 @@ test('the QnA Maker TSV sample becomes YAML entries that kb:check accepts', () =
   const byId = new Map(data.entries.map((e) => [e.id, e]));
   const descale = byId.get('comment-detartrer-ma-machine-a-cafe')!;
   // Rows with the same QnaId: one entry with all their questions, in the file's order.
-  expect(descale.questions.fr).toEqual(['Comment détartrer ma machine à café ?', 'ma cafetière est pleine de calcaire', 'détartrage de la machine expresso', 'à quelle fréquence faut-il détartrer ?', 'quel produit utiliser pour enlever le calcaire']);
+  expect(descale.questions.fr).toEqual([
+    'Comment détartrer ma machine à café ?',
+    'ma cafetière est pleine de calcaire',
+    'détartrage de la machine expresso',
+    'à quelle fréquence faut-il détartrer ?',
+    'quel produit utiliser pour enlever le calcaire',
+  ]);
   // \n in the export is a line break in the answer.
-  expect(descale.answer.fr).toBe("Détartrez votre machine toutes les 4 à 6 semaines avec le détartrant Volta (pas de vinaigre).\nLancez le programme « Détartrage » et suivez l'écran.");
+  expect(descale.answer.fr).toBe(
+    "Détartrez votre machine toutes les 4 à 6 semaines avec le détartrant Volta (pas de vinaigre).\nLancez le programme « Détartrage » et suivez l'écran.",
+  );
   // Metadata become tags (the language key sets the language); multi-turn prompts become follow-ups, their text the target's title.
   expect(descale.tags).toEqual(['product:expresso', 'category:entretien']);
   expect(descale.followUps).toEqual(['le-voyant-detartrage-reste-allume-apres', 'ou-acheter-du-detartrant-pour-ma']);
-  expect(byId.get('le-voyant-detartrage-reste-allume-apres')!.title).toEqual({ fr: 'Le voyant détartrage reste allumé' });
+  expect(byId.get('le-voyant-detartrage-reste-allume-apres')!.title).toEqual({
+    fr: 'Le voyant détartrage reste allumé',
+  });
   expect(byId.get('le-voyant-detartrage-reste-allume-apres')!.tags).toContain('context-only');
   const en = byId.get('how-do-i-descale-my-coffee')!;
   expect(Object.keys(en.questions)).toEqual(['en']);
@@ -59,7 +74,9 @@ test('the QnA Maker TSV sample becomes YAML entries that kb:check accepts', () =
   const check = run('scripts/kb-check.ts', ['--kb', kb, '--dialogs', join(dir, 'qna', 'dialogs')]);
   expect(check.stderr).not.toMatch(/error:/);
   expect(check.status).toBe(0);
-  expect(check.stdout).toMatch(/8 entries, 32 sample questions, 1 topics, 0 dialogs, version [0-9a-f]{12}: 0 confusion\(s\)/);
+  expect(check.stdout).toMatch(
+    /8 entries, 32 sample questions, 1 topics, 0 dialogs, version [0-9a-f]{12}: 0 confusion\(s\)/,
+  );
 });
 
 test('export then import gives back the same entries (CSV round trip of the shipped knowledge base)', () => {
@@ -68,7 +85,9 @@ test('export then import gives back the same entries (CSV round trip of the ship
   expect(r.status).toBe(0);
   const original = loadKnowledgeBase(join(ROOT, 'knowledge-base')).kb;
   const imported = importCsv(readFileSync(csv, 'utf8'), { topic: 'x', lang: 'fr' });
-  expect(imported.map((e) => e.id)).toEqual(original.entries.filter((e) => Object.values(e.questions).some((q) => q?.length)).map((e) => e.id));
+  expect(imported.map((e) => e.id)).toEqual(
+    original.entries.filter((e) => Object.values(e.questions).some((q) => q?.length)).map((e) => e.id),
+  );
   for (const e of imported) {
     const o = original.entries.find((x) => x.id === e.id)!;
     expect(e.topic).toBe(o.topic);

@@ -63,7 +63,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function say(conv: { conversationId: string; token: string }, text: string): Promise<{ source: { kind: string } }[]> {
+async function say(
+  conv: { conversationId: string; token: string },
+  text: string,
+): Promise<{ source: { kind: string } }[]> {
   const res = await fetch(`${base}/api/conversations/${conv.conversationId}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${conv.token}` },
@@ -74,12 +77,18 @@ async function say(conv: { conversationId: string; token: string }, text: string
 }
 
 async function newConversation(): Promise<{ conversationId: string; token: string }> {
-  const res = await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lang: 'fr' }) });
+  const res = await fetch(`${base}/api/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ lang: 'fr' }),
+  });
   return (await res.json()) as { conversationId: string; token: string };
 }
 
-const get = (path: string, token?: string) => fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-const post = (path: string, token?: string) => fetch(`${base}${path}`, { method: 'POST', ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+const get = (path: string, token?: string) =>
+  fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+const post = (path: string, token?: string) =>
+  fetch(`${base}${path}`, { method: 'POST', ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
 
 /** The value of one sample in the Prometheus text (0 when absent). */
 function sample(text: string, name: string, labels = ''): number {
@@ -124,11 +133,17 @@ describe('after real traffic', () => {
   });
 
   test('figures and inbox over the admin API', async () => {
-    const fig = (await (await get('/api/admin/figures?since=1d', EDITOR)).json()) as { conversations: number; handoffs: { byReason: Record<string, number> }; resolved: { byBot: number } };
+    const fig = (await (await get('/api/admin/figures?since=1d', EDITOR)).json()) as {
+      conversations: number;
+      handoffs: { byReason: Record<string, number> };
+      resolved: { byBot: number };
+    };
     expect(fig.conversations).toBe(1);
     expect(fig.handoffs.byReason).toEqual({ misunderstood: 1 });
     expect(fig.resolved.byBot).toBe(0); // a handoff was requested
-    const inbox = (await (await get('/api/admin/inbox?since=1d&lang=fr', EDITOR)).json()) as { groups: { key: string; count: number; examples: { text: string }[] }[] };
+    const inbox = (await (await get('/api/admin/inbox?since=1d&lang=fr', EDITOR)).json()) as {
+      groups: { key: string; count: number; examples: { text: string }[] }[];
+    };
     // Both messages not understood (the second one's fallback was replaced by the handoff notice), newest first.
     expect(inbox.groups.map((g) => [g.examples[0]!.text, g.count])).toEqual([
       ['wibble wobble plonk', 1],
@@ -140,7 +155,9 @@ describe('after real traffic', () => {
     const after = (await (await get('/api/admin/inbox?since=1d', ADMIN)).json()) as { groups: { key: string }[] };
     expect(after.groups.map((g) => g.key)).toEqual([wibble]);
     expect((await post(`/api/admin/inbox/${wibble}/handled`, ADMIN)).status).toBe(200);
-    expect(((await (await get('/api/admin/inbox?since=1d', ADMIN)).json()) as { groups: unknown[] }).groups).toEqual([]);
+    expect(((await (await get('/api/admin/inbox?since=1d', ADMIN)).json()) as { groups: unknown[] }).groups).toEqual(
+      [],
+    );
   });
 
   test('bad queries are refused with the value at fault', async () => {
@@ -159,16 +176,22 @@ describe('auth', () => {
     ['POST', '/api/admin/inbox/Ymxh/dismiss'],
     ['POST', '/api/admin/inbox/Ymxh/handled'],
   ])('%s %s: 401 without a token or with an unknown one, allowed to editors and admins', async (method, path) => {
-    const call = (token?: string) => fetch(`${base}${path}`, { method, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+    const call = (token?: string) =>
+      fetch(`${base}${path}`, { method, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
     const none = await call();
-    expect([none.status, ((await none.json()) as { error: { code: string } }).error.code]).toEqual([401, 'UNAUTHORIZED']);
+    expect([none.status, ((await none.json()) as { error: { code: string } }).error.code]).toEqual([
+      401,
+      'UNAUTHORIZED',
+    ]);
     expect((await call('not-a-known-token-at-all')).status).toBe(401);
     expect((await call(EDITOR)).status).toBe(200);
     expect((await call(ADMIN)).status).toBe(200);
   });
 
   test('/metrics with METRICS_TOKEN: 401 without it, 200 with it', async () => {
-    const other = await buildApp(config({ SQLITE_FILE: join(dataDir, 'other.db'), METRICS_TOKEN: METRICS, HANDOFF_WEBHOOK_URL: '' }));
+    const other = await buildApp(
+      config({ SQLITE_FILE: join(dataDir, 'other.db'), METRICS_TOKEN: METRICS, HANDOFF_WEBHOOK_URL: '' }),
+    );
     const l = await listenOnLoopback(other.http);
     try {
       expect((await fetch(`${l.base}/metrics`)).status).toBe(401);

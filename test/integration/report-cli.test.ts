@@ -15,7 +15,13 @@ const file = join(dir, 'bot.db');
 function report(...args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_FILE: file, DATABASE_URL: '', NO_COLOR: '1' };
   for (const k of ['KB_DIR', 'DIALOGS_DIR', 'LOG_LEVEL']) delete env[k];
-  const r = spawnSync('npx', ['tsx', 'scripts/report.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 50_000, killSignal: 'SIGKILL' });
+  const r = spawnSync('npx', ['tsx', 'scripts/report.ts', ...args], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 50_000,
+    killSignal: 'SIGKILL',
+  });
   if (r.status === null) throw new Error(`report did not exit: ${r.stderr}`);
   return r;
 }
@@ -28,7 +34,12 @@ beforeAll(async () => {
   a.csat = { score: 4, at: '2026-11-03T10:01:00.000Z' };
   await store.saveTurn(a, [
     { at: '2026-11-03T10:00:01.000Z', from: 'customer', text: 'Quelle est la durée de la garantie ?' },
-    { at: '2026-11-03T10:00:01.250Z', from: 'bot', text: '2 ans', source: { kind: 'faq', id: 'warranty-coverage', confidence: 0.9 } },
+    {
+      at: '2026-11-03T10:00:01.250Z',
+      from: 'bot',
+      text: '2 ans',
+      source: { kind: 'faq', id: 'warranty-coverage', confidence: 0.9 },
+    },
   ]);
   const b = newConversationState({ id: 'b', channel: 'widget', lang: 'en', at: '2026-11-04T10:00:00.000Z' });
   await store.create(b);
@@ -47,9 +58,17 @@ test('--json prints the figures of the period from the configured database', () 
   expect(r.status).toBe(0);
   const f = JSON.parse(r.stdout);
   // a: 250 ms, b: 100 ms -> mean 175, p50 = 1st of 2 = 100; a resolved by the bot (warranty topic), b not.
-  expect(f).toMatchObject({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-08T00:00:00.000Z', conversations: 2, firstResponseMs: { n: 2, avg: 175, p50: 100, p90: 250 } });
+  expect(f).toMatchObject({
+    from: '2026-11-01T00:00:00.000Z',
+    to: '2026-11-08T00:00:00.000Z',
+    conversations: 2,
+    firstResponseMs: { n: 2, avg: 175, p50: 100, p90: 250 },
+  });
   expect(f.resolved).toEqual({ byBot: 1, byPerson: 0, unresolved: 1, botRate: 0.5 });
-  expect(f.byTopic).toEqual({ warranty: { conversations: 1, resolvedByBot: 1, handoffs: 0 }, none: { conversations: 1, resolvedByBot: 0, handoffs: 0 } });
+  expect(f.byTopic).toEqual({
+    warranty: { conversations: 1, resolvedByBot: 1, handoffs: 0 },
+    none: { conversations: 1, resolvedByBot: 0, handoffs: 0 },
+  });
   expect(f.unanswered.map((u: { text: string }) => u.text)).toEqual(['zorglub frobnicate']);
 }, 60_000);
 

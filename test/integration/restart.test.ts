@@ -36,30 +36,41 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe.each([['SIGTERM (restart)'], ['SIGKILL (kill -9)']])('server stopped by %s in the middle of a dialog', (how) => {
-  it('resumes the dialog at the same step with the whole transcript', async () => {
-    const signal: NodeJS.Signals = how.startsWith('SIGKILL') ? 'SIGKILL' : 'SIGTERM';
-    let server = await startServer();
-    const { json: conv } = await api(server.base, '/api/conversations', undefined, { lang: 'fr' });
-    const first = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token, { text: 'où en est ma commande ?' });
-    expect(first.json.replies[0].source).toEqual({ kind: 'dialog', id: 'order-tracking' });
+describe.each([['SIGTERM (restart)'], ['SIGKILL (kill -9)']])(
+  'server stopped by %s in the middle of a dialog',
+  (how) => {
+    it('resumes the dialog at the same step with the whole transcript', async () => {
+      const signal: NodeJS.Signals = how.startsWith('SIGKILL') ? 'SIGKILL' : 'SIGTERM';
+      let server = await startServer();
+      const { json: conv } = await api(server.base, '/api/conversations', undefined, { lang: 'fr' });
+      const first = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token, {
+        text: 'où en est ma commande ?',
+      });
+      expect(first.json.replies[0].source).toEqual({ kind: 'dialog', id: 'order-tracking' });
 
-    await stop(server.child, signal);
-    server = await startServer();
+      await stop(server.child, signal);
+      server = await startServer();
 
-    const second = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token, { text: 'MV-4817360' });
-    expect(second.status).toBe(200);
-    expect(second.json.replies[0].source).toEqual({ kind: 'dialog', id: 'order-tracking' });
-    expect(second.json.replies[0].text).toMatch(/MV-4817360|26 novembre|transit|route/i);
+      const second = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token, {
+        text: 'MV-4817360',
+      });
+      expect(second.status).toBe(200);
+      expect(second.json.replies[0].source).toEqual({ kind: 'dialog', id: 'order-tracking' });
+      expect(second.json.replies[0].text).toMatch(/MV-4817360|26 novembre|transit|route/i);
 
-    const { json: history } = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token);
-    const lines = history.messages.map((m: { from: string; text: string }) => `${m.from}: ${m.text}`);
-    expect(lines[0]).toBe('customer: où en est ma commande ?');
-    expect(lines[1]).toBe(`bot: ${first.json.replies[0].text}`);
-    expect(lines[2]).toBe('customer: MV-4817360');
-    expect(lines.slice(3)).toEqual(second.json.replies.map((r: { text: string }) => `bot: ${r.text}`));
-    const ids = history.messages.map((m: { id: number }) => m.id);
-    expect([...ids].sort((a: number, b: number) => a - b)).toEqual(ids);
-    await stop(server.child, 'SIGTERM');
-  }, 90_000);
-});
+      const { json: history } = await api(
+        server.base,
+        `/api/conversations/${conv.conversationId}/messages`,
+        conv.token,
+      );
+      const lines = history.messages.map((m: { from: string; text: string }) => `${m.from}: ${m.text}`);
+      expect(lines[0]).toBe('customer: où en est ma commande ?');
+      expect(lines[1]).toBe(`bot: ${first.json.replies[0].text}`);
+      expect(lines[2]).toBe('customer: MV-4817360');
+      expect(lines.slice(3)).toEqual(second.json.replies.map((r: { text: string }) => `bot: ${r.text}`));
+      const ids = history.messages.map((m: { id: number }) => m.id);
+      expect([...ids].sort((a: number, b: number) => a - b)).toEqual(ids);
+      await stop(server.child, 'SIGTERM');
+    }, 90_000);
+  },
+);

@@ -49,7 +49,10 @@ afterAll(async () => {
 const head = (text: string) => text.split('\n')[0]!.slice(0, 60);
 
 async function botSays(page: Page, text: string): Promise<void> {
-  await page.locator('.webchat__bubble:not(.webchat__bubble--from-user)', { hasText: head(text) }).last().waitFor({ timeout: 15_000 });
+  await page
+    .locator('.webchat__bubble:not(.webchat__bubble--from-user)', { hasText: head(text) })
+    .last()
+    .waitFor({ timeout: 15_000 });
 }
 
 async function send(page: Page, text: string): Promise<void> {
@@ -61,7 +64,12 @@ async function send(page: Page, text: string): Promise<void> {
 
 test('Web Chat on our Direct Line: welcome, question, suggested action, a person and the agent reply', async () => {
   // The reference: the same knowledge base and dialogs, in memory.
-  const ref = buildCore(loadConfig({ KB_DIR: join(ROOT, 'knowledge-base'), DIALOGS_DIR: join(ROOT, 'dialogs'), HANDOFF_TRIGGERS: '' }, ROOT)).engine;
+  const ref = buildCore(
+    loadConfig(
+      { KB_DIR: join(ROOT, 'knowledge-base'), DIALOGS_DIR: join(ROOT, 'dialogs'), HANDOFF_TRIGGERS: '' },
+      ROOT,
+    ),
+  ).engine;
   const refConv = (await ref.createConversation({ channel: 'directline' })).id;
   const [welcome] = await ref.welcome(refConv, 'fr');
 
@@ -70,7 +78,9 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   const seen = watchPage(page);
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  const started = page.waitForResponse((r) => r.url() === `${base}/v3/directline/conversations` && r.request().method() === 'POST');
+  const started = page.waitForResponse(
+    (r) => r.url() === `${base}/v3/directline/conversations` && r.request().method() === 'POST',
+  );
   await page.goto(`${base}/webchat.html`);
   const { conversationId } = (await (await started).json()) as { conversationId: string };
 
@@ -97,12 +107,22 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   expect(handoff!.source.kind).toBe('handoff');
   await send(page, askPerson);
   await botSays(page, handoff!.text);
-  const body = JSON.stringify({ type: 'agent.message', conversationId, text: 'Bonjour, ici Marie du service client. Je regarde votre garantie.', agent: { name: 'Marie' } });
+  const body = JSON.stringify({
+    type: 'agent.message',
+    conversationId,
+    text: 'Bonjour, ici Marie du service client. Je regarde votre garantie.',
+    agent: { name: 'Marie' },
+  });
   const id = `msg_${randomBytes(8).toString('hex')}`;
   const at = new Date();
   const res = await fetch(`${base}/api/agent/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(AGENT_SECRET).sign(id, at, body) },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(AGENT_SECRET).sign(id, at, body),
+    },
     body,
   });
   expect(res.status).toBe(202);
@@ -114,7 +134,12 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   const id2 = `msg_${randomBytes(8).toString('hex')}`;
   const res2 = await fetch(`${base}/api/agent/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'webhook-id': id2, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new Webhook(AGENT_SECRET).sign(id2, at, body2) },
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id2,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(AGENT_SECRET).sign(id2, at, body2),
+    },
     body: body2,
   });
   expect(res2.status).toBe(202);
@@ -138,7 +163,11 @@ test("the README's embedding snippet works from another site's origin (CORS), an
   // The snippet as documented, on a page served by another origin (localhost vs 127.0.0.1), the bot's URL swapped in.
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const snippet = /Embed it[^]*?```html\n([^]*?)```/.exec(readme)![1]!.split('https://bot.example.com').join(base);
-  const site = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="fr"><body>${snippet}</body></html>`));
+  const site = createServer((_req, res) =>
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(`<!doctype html><html lang="fr"><body>${snippet}</body></html>`),
+  );
   await new Promise<void>((ok) => site.listen(0, '127.0.0.1', ok));
   const sitePort = (site.address() as AddressInfo).port;
   const { context, offLoopback } = await loopbackContext(browser, { locale: 'fr-FR' });

@@ -67,29 +67,55 @@ describe('GET /widget.js', () => {
 });
 
 describe('CORS for WIDGET_ALLOWED_ORIGINS', () => {
-  async function conversation(origin?: string): Promise<{ res: Response; body: { conversationId: string; token: string } }> {
-    const res = await fetch(`${base}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) }, body: '{}' });
+  async function conversation(
+    origin?: string,
+  ): Promise<{ res: Response; body: { conversationId: string; token: string } }> {
+    const res = await fetch(`${base}/api/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+      body: '{}',
+    });
     return { res, body: (await res.json()) as { conversationId: string; token: string } };
   }
 
   test('a preflight from an allowed origin: 204 with the methods and the Authorization header allowed', async () => {
     for (const path of ['/api/conversations', '/api/conversations/abc/messages', '/api/conversations/abc/events']) {
-      const res = await fetch(`${base}${path}`, { method: 'OPTIONS', headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+      const res = await fetch(`${base}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: ALLOWED,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      });
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
       expect(res.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS');
-      expect(res.headers.get('access-control-allow-headers')?.toLowerCase().split(/,\s*/)).toEqual(expect.arrayContaining(['authorization', 'content-type', 'last-event-id']));
+      expect(res.headers.get('access-control-allow-headers')?.toLowerCase().split(/,\s*/)).toEqual(
+        expect.arrayContaining(['authorization', 'content-type', 'last-event-id']),
+      );
       expect(res.headers.get('access-control-allow-credentials')).toBeNull();
       expect(res.headers.get('vary')).toMatch(/Origin/);
     }
     // Every listed origin, not only the first.
-    const second = await fetch(`${base}/api/conversations`, { method: 'OPTIONS', headers: { origin: 'http://localhost:8080', 'access-control-request-method': 'POST' } });
+    const second = await fetch(`${base}/api/conversations`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:8080', 'access-control-request-method': 'POST' },
+    });
     expect(second.headers.get('access-control-allow-origin')).toBe('http://localhost:8080');
   });
 
   test('a preflight from another origin (or none): 403 without CORS headers', async () => {
-    for (const headers of [{ origin: OTHER }, { origin: 'https://shop.example.evil.example' }, { origin: 'null' }, {}] as Record<string, string>[]) {
-      const res = await fetch(`${base}/api/conversations`, { method: 'OPTIONS', headers: { ...headers, 'access-control-request-method': 'POST' } });
+    for (const headers of [
+      { origin: OTHER },
+      { origin: 'https://shop.example.evil.example' },
+      { origin: 'null' },
+      {},
+    ] as Record<string, string>[]) {
+      const res = await fetch(`${base}/api/conversations`, {
+        method: 'OPTIONS',
+        headers: { ...headers, 'access-control-request-method': 'POST' },
+      });
       expect(res.status).toBe(403);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ORIGIN_NOT_ALLOWED');
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
@@ -109,7 +135,11 @@ describe('CORS for WIDGET_ALLOWED_ORIGINS', () => {
 
     const { conversationId, token } = allowed.body;
     const post = (origin: string) =>
-      fetch(`${base}/api/conversations/${conversationId}/messages`, { method: 'POST', headers: { origin, 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ text: 'bonjour' }) });
+      fetch(`${base}/api/conversations/${conversationId}/messages`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ text: 'bonjour' }),
+      });
     expect((await post(ALLOWED)).headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect((await post(OTHER)).headers.get('access-control-allow-origin')).toBeNull();
 
@@ -118,7 +148,10 @@ describe('CORS for WIDGET_ALLOWED_ORIGINS', () => {
       [OTHER, null],
     ] as const) {
       const abort = new AbortController();
-      const res = await fetch(`${base}/api/conversations/${conversationId}/events?token=${encodeURIComponent(token)}`, { headers: { origin }, signal: abort.signal });
+      const res = await fetch(`${base}/api/conversations/${conversationId}/events?token=${encodeURIComponent(token)}`, {
+        headers: { origin },
+        signal: abort.signal,
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
       expect(res.headers.get('access-control-allow-origin')).toBe(expected);

@@ -43,7 +43,9 @@ const backends: { name: string; open(): Promise<Opened> }[] = [
   {
     name: 'SQLite',
     async open() {
-      const s = await SqlConversationStore.open({ sqliteFile: path.join(tmpDir, `${randomBytes(4).toString('hex')}.db`) });
+      const s = await SqlConversationStore.open({
+        sqliteFile: path.join(tmpDir, `${randomBytes(4).toString('hex')}.db`),
+      });
       return { store: s.editorStore(), close: () => s.close() };
     },
   },
@@ -71,8 +73,24 @@ describe.each(backends)('editor store: $name', (backend) => {
     const s = opened.store;
     const before = { id: 'warranty-coverage', questions: { fr: ['Qu’est-ce que « couvre » la garantie ?'] } };
     const after = { ...before, questions: { fr: [...before.questions.fr, 'și diacritice ăîșț 💥'] } };
-    const a = await s.appendAudit({ at: '2026-03-01T10:00:00.000Z', user: 'alice', action: 'create', entryId: 'x', before: null, after: before, version: 'v1' });
-    const b = await s.appendAudit({ at: '2026-03-01T10:01:00.000Z', user: 'bob', action: 'update', entryId: 'warranty-coverage', before, after, version: 'v2' });
+    const a = await s.appendAudit({
+      at: '2026-03-01T10:00:00.000Z',
+      user: 'alice',
+      action: 'create',
+      entryId: 'x',
+      before: null,
+      after: before,
+      version: 'v1',
+    });
+    const b = await s.appendAudit({
+      at: '2026-03-01T10:01:00.000Z',
+      user: 'bob',
+      action: 'update',
+      entryId: 'warranty-coverage',
+      before,
+      after,
+      version: 'v2',
+    });
     expect(b.id).toBeGreaterThan(a.id);
     const list = await s.listAudit(10);
     expect(list.slice(0, 2)).toStrictEqual([b, a]);
@@ -83,10 +101,31 @@ describe.each(backends)('editor store: $name', (backend) => {
 
   test('versions: listed newest first; the latest snapshot of a version is returned', async () => {
     const s = opened.store;
-    const files = (t: string) => ({ kb: { 'a.yaml': `# comment\ntopic: a\n${t}\n` }, dialogs: { 'd.yaml': 'id: d\n' } });
-    await s.saveVersion({ version: 'v1', at: '2026-03-01T10:00:00.000Z', user: 'system', action: 'start', files: files('one') });
-    await s.saveVersion({ version: 'v2', at: '2026-03-01T10:01:00.000Z', user: 'alice', action: 'update', files: files('two') });
-    await s.saveVersion({ version: 'v1', at: '2026-03-01T10:02:00.000Z', user: 'admin', action: 'rollback', files: files('one again') });
+    const files = (t: string) => ({
+      kb: { 'a.yaml': `# comment\ntopic: a\n${t}\n` },
+      dialogs: { 'd.yaml': 'id: d\n' },
+    });
+    await s.saveVersion({
+      version: 'v1',
+      at: '2026-03-01T10:00:00.000Z',
+      user: 'system',
+      action: 'start',
+      files: files('one'),
+    });
+    await s.saveVersion({
+      version: 'v2',
+      at: '2026-03-01T10:01:00.000Z',
+      user: 'alice',
+      action: 'update',
+      files: files('two'),
+    });
+    await s.saveVersion({
+      version: 'v1',
+      at: '2026-03-01T10:02:00.000Z',
+      user: 'admin',
+      action: 'rollback',
+      files: files('one again'),
+    });
     expect(await s.listVersions(10)).toStrictEqual([
       { version: 'v1', at: '2026-03-01T10:02:00.000Z', user: 'admin', action: 'rollback' },
       { version: 'v2', at: '2026-03-01T10:01:00.000Z', user: 'alice', action: 'update' },

@@ -22,7 +22,11 @@ type Store = ConversationStore & InsightsStore;
 const { kb } = loadKnowledgeBase(path.join(__dirname, '..', '..', 'knowledge-base'));
 const analyzer = new Analyzer(kb.synonyms);
 // A small topic table of our own, so that the expected topics below do not depend on the sample knowledge base.
-const TOPICS: Record<string, string> = { 'delivery-delay': 'delivery', 'warranty-coverage': 'warranty', 'repair-status': 'repair' };
+const TOPICS: Record<string, string> = {
+  'delivery-delay': 'delivery',
+  'warranty-coverage': 'warranty',
+  'repair-status': 'repair',
+};
 const topicOf = (s: ReplySource) => (s.id ? TOPICS[s.id] : undefined);
 
 interface Seed {
@@ -38,66 +42,170 @@ interface Seed {
 }
 
 const c = (at: string, text: string): Seed['messages'][number] => [at, 'customer', text];
-const b = (at: string, kind: ReplySource['kind'], id?: string, confidence?: number): Seed['messages'][number] => [at, 'bot', `(${kind})`, { kind, ...(id ? { id } : {}), ...(confidence !== undefined ? { confidence } : {}) }];
+const b = (at: string, kind: ReplySource['kind'], id?: string, confidence?: number): Seed['messages'][number] => [
+  at,
+  'bot',
+  `(${kind})`,
+  { kind, ...(id ? { id } : {}), ...(confidence !== undefined ? { confidence } : {}) },
+];
 
 const SEEDS: Seed[] = [
   // A: answered from the knowledge base, then thanks; rated 5.
-  { id: 'A', channel: 'widget', lang: 'fr', createdAt: '2026-11-02T09:59:59.000Z', csat: 5, messages: [
-    c('2026-11-02T10:00:00.000Z', 'Ma commande a du retard'), b('2026-11-02T10:00:00.400Z', 'faq', 'delivery-delay', 0.8),
-    c('2026-11-02T10:01:00.000Z', 'merci'), b('2026-11-02T10:01:00.200Z', 'smalltalk', 'thanks', 0.9),
-  ] },
+  {
+    id: 'A',
+    channel: 'widget',
+    lang: 'fr',
+    createdAt: '2026-11-02T09:59:59.000Z',
+    csat: 5,
+    messages: [
+      c('2026-11-02T10:00:00.000Z', 'Ma commande a du retard'),
+      b('2026-11-02T10:00:00.400Z', 'faq', 'delivery-delay', 0.8),
+      c('2026-11-02T10:01:00.000Z', 'merci'),
+      b('2026-11-02T10:01:00.200Z', 'smalltalk', 'thanks', 0.9),
+    ],
+  },
   // B: a dialog that ends (satisfaction question right after a dialog step); rated 4.
-  { id: 'B', channel: 'widget', lang: 'en', createdAt: '2026-11-02T10:59:00.000Z', csat: 4, messages: [
-    c('2026-11-02T11:00:00.000Z', 'where is my repair'), b('2026-11-02T11:00:01.000Z', 'dialog', 'repair-status'),
-    c('2026-11-02T11:00:31.000Z', 'R-204518'), b('2026-11-02T11:00:32.000Z', 'dialog', 'repair-status'), b('2026-11-02T11:00:32.000Z', 'dialog', 'csat'),
-    c('2026-11-02T11:00:40.000Z', '4'), b('2026-11-02T11:00:40.500Z', 'dialog', 'csat'),
-  ] },
+  {
+    id: 'B',
+    channel: 'widget',
+    lang: 'en',
+    createdAt: '2026-11-02T10:59:00.000Z',
+    csat: 4,
+    messages: [
+      c('2026-11-02T11:00:00.000Z', 'where is my repair'),
+      b('2026-11-02T11:00:01.000Z', 'dialog', 'repair-status'),
+      c('2026-11-02T11:00:31.000Z', 'R-204518'),
+      b('2026-11-02T11:00:32.000Z', 'dialog', 'repair-status'),
+      b('2026-11-02T11:00:32.000Z', 'dialog', 'csat'),
+      c('2026-11-02T11:00:40.000Z', '4'),
+      b('2026-11-02T11:00:40.500Z', 'dialog', 'csat'),
+    ],
+  },
   // C: not understood twice -> handoff (misunderstood, general), an agent joins 2 min later, hands back; rated 2.
-  { id: 'C', channel: 'teams', lang: 'fr', createdAt: '2026-11-03T12:00:00.000Z', csat: 2,
-    handoffs: [{ reason: 'misunderstood', queue: 'general', requestedAt: '2026-11-03T12:00:10.500Z' }], messages: [
-    c('2026-11-03T12:00:00.000Z', 'blabla xyz'), b('2026-11-03T12:00:00.500Z', 'fallback', undefined, 0.1),
-    c('2026-11-03T12:00:10.000Z', 'toujours rien compris'), b('2026-11-03T12:00:10.500Z', 'handoff'), b('2026-11-03T12:00:10.500Z', 'handoff', 'queue'),
-    b('2026-11-03T12:02:10.500Z', 'agent', 'Ana'), ['2026-11-03T12:02:30.000Z', 'agent', 'Bonjour, je regarde', { kind: 'agent', id: 'Ana' }],
-    b('2026-11-03T12:05:00.000Z', 'handoff', 'completed'), b('2026-11-03T12:05:00.000Z', 'dialog', 'csat'),
-    c('2026-11-03T12:05:30.000Z', '2'), b('2026-11-03T12:05:30.500Z', 'dialog', 'csat'),
-  ] },
+  {
+    id: 'C',
+    channel: 'teams',
+    lang: 'fr',
+    createdAt: '2026-11-03T12:00:00.000Z',
+    csat: 2,
+    handoffs: [{ reason: 'misunderstood', queue: 'general', requestedAt: '2026-11-03T12:00:10.500Z' }],
+    messages: [
+      c('2026-11-03T12:00:00.000Z', 'blabla xyz'),
+      b('2026-11-03T12:00:00.500Z', 'fallback', undefined, 0.1),
+      c('2026-11-03T12:00:10.000Z', 'toujours rien compris'),
+      b('2026-11-03T12:00:10.500Z', 'handoff'),
+      b('2026-11-03T12:00:10.500Z', 'handoff', 'queue'),
+      b('2026-11-03T12:02:10.500Z', 'agent', 'Ana'),
+      ['2026-11-03T12:02:30.000Z', 'agent', 'Bonjour, je regarde', { kind: 'agent', id: 'Ana' }],
+      b('2026-11-03T12:05:00.000Z', 'handoff', 'completed'),
+      b('2026-11-03T12:05:00.000Z', 'dialog', 'csat'),
+      c('2026-11-03T12:05:30.000Z', '2'),
+      b('2026-11-03T12:05:30.500Z', 'dialog', 'csat'),
+    ],
+  },
   // D: asks for a person (customer-request, warranty), then cancels: unresolved, nobody joined.
-  { id: 'D', channel: 'widget', lang: 'ro', createdAt: '2026-11-03T13:00:00.000Z',
-    handoffs: [{ reason: 'customer-request', queue: 'warranty', requestedAt: '2026-11-03T13:00:00.300Z' }], messages: [
-    c('2026-11-03T13:00:00.000Z', 'vreau un operator'), b('2026-11-03T13:00:00.300Z', 'handoff', 'human-agent', 0.9), b('2026-11-03T13:00:00.300Z', 'handoff', 'queue'),
-    c('2026-11-03T13:01:00.000Z', 'anulează'), b('2026-11-03T13:01:00.200Z', 'handoff'),
-  ] },
+  {
+    id: 'D',
+    channel: 'widget',
+    lang: 'ro',
+    createdAt: '2026-11-03T13:00:00.000Z',
+    handoffs: [{ reason: 'customer-request', queue: 'warranty', requestedAt: '2026-11-03T13:00:00.300Z' }],
+    messages: [
+      c('2026-11-03T13:00:00.000Z', 'vreau un operator'),
+      b('2026-11-03T13:00:00.300Z', 'handoff', 'human-agent', 0.9),
+      b('2026-11-03T13:00:00.300Z', 'handoff', 'queue'),
+      c('2026-11-03T13:01:00.000Z', 'anulează'),
+      b('2026-11-03T13:01:00.200Z', 'handoff'),
+    ],
+  },
   // E: a fallback and a "did you mean" on the same question (one inbox group), then an answer.
-  { id: 'E', channel: 'widget', lang: 'fr', createdAt: '2026-11-05T14:00:00.000Z', messages: [
-    c('2026-11-05T14:00:00.000Z', 'Est-ce que vous livrez en Corse ?'), b('2026-11-05T14:00:00.250Z', 'fallback', undefined, 0.2),
-    c('2026-11-05T14:00:20.000Z', 'Vous livrez en Corse ?'), b('2026-11-05T14:00:20.250Z', 'clarify', 'delivery-delay', 0.3),
-    c('2026-11-05T14:01:00.000Z', 'Combien de temps dure la garantie ?'), b('2026-11-05T14:01:00.250Z', 'faq', 'warranty-coverage', 0.9),
-  ] },
+  {
+    id: 'E',
+    channel: 'widget',
+    lang: 'fr',
+    createdAt: '2026-11-05T14:00:00.000Z',
+    messages: [
+      c('2026-11-05T14:00:00.000Z', 'Est-ce que vous livrez en Corse ?'),
+      b('2026-11-05T14:00:00.250Z', 'fallback', undefined, 0.2),
+      c('2026-11-05T14:00:20.000Z', 'Vous livrez en Corse ?'),
+      b('2026-11-05T14:00:20.250Z', 'clarify', 'delivery-delay', 0.3),
+      c('2026-11-05T14:01:00.000Z', 'Combien de temps dure la garantie ?'),
+      b('2026-11-05T14:01:00.250Z', 'faq', 'warranty-coverage', 0.9),
+    ],
+  },
   // F: English fallback (its own group: other words).
-  { id: 'F', channel: 'widget', lang: 'en', createdAt: '2026-11-05T15:00:00.000Z', messages: [
-    c('2026-11-05T15:00:00.000Z', 'do you deliver to Corsica?'), b('2026-11-05T15:00:00.100Z', 'fallback', undefined, 0.15),
-  ] },
+  {
+    id: 'F',
+    channel: 'widget',
+    lang: 'en',
+    createdAt: '2026-11-05T15:00:00.000Z',
+    messages: [
+      c('2026-11-05T15:00:00.000Z', 'do you deliver to Corsica?'),
+      b('2026-11-05T15:00:00.100Z', 'fallback', undefined, 0.15),
+    ],
+  },
   // I: answered, but with low confidence (0.3 < 0.4): resolved by the bot and in the inbox.
-  { id: 'I', channel: 'widget', lang: 'fr', createdAt: '2026-11-05T16:00:00.000Z', messages: [
-    c('2026-11-05T16:00:00.000Z', 'la garantie couvre la rayure ?'), b('2026-11-05T16:00:00.600Z', 'faq', 'warranty-coverage', 0.3),
-  ] },
+  {
+    id: 'I',
+    channel: 'widget',
+    lang: 'fr',
+    createdAt: '2026-11-05T16:00:00.000Z',
+    messages: [
+      c('2026-11-05T16:00:00.000Z', 'la garantie couvre la rayure ?'),
+      b('2026-11-05T16:00:00.600Z', 'faq', 'warranty-coverage', 0.3),
+    ],
+  },
   // G: before the period (not counted, not in the inbox).
-  { id: 'G', channel: 'widget', lang: 'fr', createdAt: '2026-10-20T10:00:00.000Z', messages: [c('2026-10-20T10:00:00.000Z', 'blabla xyz'), b('2026-10-20T10:00:00.100Z', 'fallback', undefined, 0.1)] },
+  {
+    id: 'G',
+    channel: 'widget',
+    lang: 'fr',
+    createdAt: '2026-10-20T10:00:00.000Z',
+    messages: [c('2026-10-20T10:00:00.000Z', 'blabla xyz'), b('2026-10-20T10:00:00.100Z', 'fallback', undefined, 0.1)],
+  },
   // H: opened, nothing written (not a conversation).
   { id: 'H', channel: 'widget', createdAt: '2026-11-04T10:00:00.000Z', messages: [] },
   // K: waiting for a person now (queue gauge), created before the period.
-  { id: 'K', channel: 'widget', lang: 'fr', createdAt: '2026-10-01T10:00:00.000Z', queued: { queue: 'returns', requestedAt: '2026-10-01T10:00:01.000Z' }, messages: [] },
+  {
+    id: 'K',
+    channel: 'widget',
+    lang: 'fr',
+    createdAt: '2026-10-01T10:00:00.000Z',
+    queued: { queue: 'returns', requestedAt: '2026-10-01T10:00:01.000Z' },
+    messages: [],
+  },
 ];
 
 async function seed(store: Store, seeds: Seed[], prefix: string): Promise<void> {
   for (const s of seeds) {
     const id = `${prefix}-${s.id}`;
-    const state = newConversationState({ id, channel: s.channel, at: s.createdAt, ...(s.lang ? { lang: s.lang } : {}) });
+    const state = newConversationState({
+      id,
+      channel: s.channel,
+      at: s.createdAt,
+      ...(s.lang ? { lang: s.lang } : {}),
+    });
     await store.create(state);
     if (s.csat) state.csat = { score: s.csat, at: s.createdAt };
-    if (s.queued) state.handoff = { id: `h-${id}`, queue: s.queued.queue, lang: s.lang ?? 'fr', reason: 'customer-request', status: 'queued', requestedAt: s.queued.requestedAt };
-    const messages: NewMessage[] = s.messages.map(([at, from, text, source]) => ({ at, from, text, ...(source ? { source } : {}) }));
-    const events = (s.handoffs ?? []).map((h, i) => ({ type: 'handoff.requested' as const, data: { handoffId: `h-${id}-${i}`, ...h } }));
+    if (s.queued)
+      state.handoff = {
+        id: `h-${id}`,
+        queue: s.queued.queue,
+        lang: s.lang ?? 'fr',
+        reason: 'customer-request',
+        status: 'queued',
+        requestedAt: s.queued.requestedAt,
+      };
+    const messages: NewMessage[] = s.messages.map(([at, from, text, source]) => ({
+      at,
+      from,
+      text,
+      ...(source ? { source } : {}),
+    }));
+    const events = (s.handoffs ?? []).map((h, i) => ({
+      type: 'handoff.requested' as const,
+      data: { handoffId: `h-${id}-${i}`, ...h },
+    }));
     await store.saveTurn(state, messages, { events });
   }
 }
@@ -155,7 +263,13 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
     // 400 600 32000 60250 300000: mean 393250 / 5 = 78650; p50 = 3rd = 32000; p90 = rank ceil(4.5) = 5th.
     expect(f.resolutionMs).toEqual({ n: 5, avg: 78650, p50: 32000, p90: 300000 });
     // C and D: 2 of 7 conversations.
-    expect(f.handoffs).toEqual({ requests: 2, conversations: 2, rate: 2 / 7, byReason: { misunderstood: 1, 'customer-request': 1 }, byQueue: { general: 1, warranty: 1 } });
+    expect(f.handoffs).toEqual({
+      requests: 2,
+      conversations: 2,
+      rate: 2 / 7,
+      byReason: { misunderstood: 1, 'customer-request': 1 },
+      byQueue: { general: 1, warranty: 1 },
+    });
     // C: requested 12:00:10.500, join notice 12:02:10.500 -> 120000 ms; D was cancelled before anyone joined.
     expect(f.agentJoinMs).toEqual({ n: 1, avg: 120000, p50: 120000, p90: 120000 });
     // A 5, B 4, C 2: (5 + 4 + 2) / 3.
@@ -174,8 +288,15 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
       '2026-11-03': { conversations: 2, resolvedByBot: 0, handoffs: 2 },
       '2026-11-05': { conversations: 3, resolvedByBot: 2, handoffs: 0 },
     });
-    expect(f.byLang).toEqual({ fr: { conversations: 4, resolvedByBot: 3, handoffs: 1 }, en: { conversations: 2, resolvedByBot: 1, handoffs: 0 }, ro: { conversations: 1, resolvedByBot: 0, handoffs: 1 } });
-    expect(f.byChannel).toEqual({ widget: { conversations: 6, resolvedByBot: 4, handoffs: 1 }, teams: { conversations: 1, resolvedByBot: 0, handoffs: 1 } });
+    expect(f.byLang).toEqual({
+      fr: { conversations: 4, resolvedByBot: 3, handoffs: 1 },
+      en: { conversations: 2, resolvedByBot: 1, handoffs: 0 },
+      ro: { conversations: 1, resolvedByBot: 0, handoffs: 1 },
+    });
+    expect(f.byChannel).toEqual({
+      widget: { conversations: 6, resolvedByBot: 4, handoffs: 1 },
+      teams: { conversations: 1, resolvedByBot: 0, handoffs: 1 },
+    });
     // Most frequent unanswered question: E's two messages about Corsica.
     expect(f.unanswered[0]).toMatchObject({ text: 'Vous livrez en Corse ?', count: 2, langs: ['fr'] });
   });
@@ -188,12 +309,18 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
     const teams = await insights.figures({ since: '7d' }, { channel: 'teams' });
     expect([teams.conversations, teams.resolved.byPerson, teams.resolutionMs?.avg]).toEqual([1, 1, 300000]);
     // Its unanswered questions are those of the same conversations: C's two messages (newest first).
-    expect(teams.unanswered.map((u) => [u.text, u.count])).toEqual([['toujours rien compris', 1], ['blabla xyz', 1]]);
+    expect(teams.unanswered.map((u) => [u.text, u.count])).toEqual([
+      ['toujours rien compris', 1],
+      ['blabla xyz', 1],
+    ]);
     // Warranty: E and I, both resolved by the bot: 60250 and 600 -> mean 30425.
     const warranty = await insights.figures({ since: '7d' }, { topic: 'warranty' });
     expect([warranty.conversations, warranty.resolved.botRate, warranty.resolutionMs?.avg]).toEqual([2, 1, 30425]);
     // E's Corsica group (2) and I's low-confidence answer.
-    expect(warranty.unanswered.map((u) => [u.text, u.count])).toEqual([['Vous livrez en Corse ?', 2], ['la garantie couvre la rayure ?', 1]]);
+    expect(warranty.unanswered.map((u) => [u.text, u.count])).toEqual([
+      ['Vous livrez en Corse ?', 2],
+      ['la garantie couvre la rayure ?', 1],
+    ]);
   });
 
   test('queue length per queue from the store', async () => {
@@ -212,25 +339,51 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
       [['toujours rien compris'], 1, ['fr'], { fallback: 1 }],
       [['blabla xyz'], 1, ['fr'], { fallback: 1 }],
     ]);
-    expect(groups[0]!.examples[0]).toEqual({ text: 'Vous livrez en Corse ?', at: '2026-11-05T14:00:20.000Z', conversationId: 's-E', lang: 'fr' });
+    expect(groups[0]!.examples[0]).toEqual({
+      text: 'Vous livrez en Corse ?',
+      at: '2026-11-05T14:00:20.000Z',
+      conversationId: 's-E',
+      lang: 'fr',
+    });
     expect((await insights.inbox({ since: '7d' }, 'en')).map((g) => g.count)).toEqual([1]);
 
     const corsica = groups[0]!.key;
     const blabla = groups[4]!.key;
     await insights.mark(corsica, 'dismissed', 'alice');
     await insights.mark(blabla, 'handled', 'alice'); // at 2026-11-08T00:00
-    expect((await insights.inbox({ since: '7d' })).map((g) => g.examples[0]!.text)).toEqual(['la garantie couvre la rayure ?', 'do you deliver to Corsica?', 'toujours rien compris']);
-    expect((await store.inboxMarks()).map((m) => [m.key, m.state, m.by]).sort()).toEqual([[blabla, 'handled', 'alice'], [corsica, 'dismissed', 'alice']].sort());
+    expect((await insights.inbox({ since: '7d' })).map((g) => g.examples[0]!.text)).toEqual([
+      'la garantie couvre la rayure ?',
+      'do you deliver to Corsica?',
+      'toujours rien compris',
+    ]);
+    expect((await store.inboxMarks()).map((m) => [m.key, m.state, m.by]).sort()).toEqual(
+      [
+        [blabla, 'handled', 'alice'],
+        [corsica, 'dismissed', 'alice'],
+      ].sort(),
+    );
 
     // A day later, both questions come back: the dismissed one stays hidden, the handled one is back (the bot
     // still does not answer it), with only the new message.
     clock = new Date('2026-11-09T00:00:00.000Z');
-    await seed(store, [
-      { id: 'L', channel: 'widget', lang: 'fr', createdAt: '2026-11-08T12:00:00.000Z', messages: [
-        c('2026-11-08T12:00:00.000Z', 'Vous livrez en Corse ?'), b('2026-11-08T12:00:00.100Z', 'fallback', undefined, 0.1),
-        c('2026-11-08T12:01:00.000Z', 'blabla xyz'), b('2026-11-08T12:01:00.100Z', 'fallback', undefined, 0.1),
-      ] },
-    ], 's');
+    await seed(
+      store,
+      [
+        {
+          id: 'L',
+          channel: 'widget',
+          lang: 'fr',
+          createdAt: '2026-11-08T12:00:00.000Z',
+          messages: [
+            c('2026-11-08T12:00:00.000Z', 'Vous livrez en Corse ?'),
+            b('2026-11-08T12:00:00.100Z', 'fallback', undefined, 0.1),
+            c('2026-11-08T12:01:00.000Z', 'blabla xyz'),
+            b('2026-11-08T12:01:00.100Z', 'fallback', undefined, 0.1),
+          ],
+        },
+      ],
+      's',
+    );
     const later = await insights.inbox({ since: '8d' });
     expect(later.map((g) => [g.examples[0]!.text, g.count])).toEqual([
       ['blabla xyz', 1],
@@ -238,6 +391,9 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
       ['do you deliver to Corsica?', 1],
       ['toujours rien compris', 1],
     ]);
-    await expect(insights.mark('not a key!', 'dismissed', 'alice')).rejects.toMatchObject({ code: 'INVALID_INBOX_KEY', status: 400 });
+    await expect(insights.mark('not a key!', 'dismissed', 'alice')).rejects.toMatchObject({
+      code: 'INVALID_INBOX_KEY',
+      status: 400,
+    });
   });
 });

@@ -6,7 +6,12 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { AppError, ConfigError } from '../../src/domain/errors';
 import { WEBHOOK_DISABLED_SETTING, enableEndpoint } from '../../src/handoff/delivery';
-import { newConversationState, type ChannelRef, type ConversationState, type NewMessage } from '../../src/domain/conversation';
+import {
+  newConversationState,
+  type ChannelRef,
+  type ConversationState,
+  type NewMessage,
+} from '../../src/domain/conversation';
 import type { HandoffState, OutboxEvent, QueueName } from '../../src/domain/handoff';
 import { MemoryConversationStore } from '../../src/storage/memory';
 import type { ConversationStore } from '../../src/storage/ports';
@@ -45,7 +50,13 @@ async function withPgAdmin<T>(fn: (c: Client) => Promise<T>, url = PG_ADMIN_URL)
 
 afterAll(async () => {
   fs.rmSync(tmpDir, { recursive: true, force: true });
-  if (pgCreated && (await pgCreated.then(() => true, () => false))) {
+  if (
+    pgCreated &&
+    (await pgCreated.then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await withPgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${pgDbName} WITH (FORCE)`));
   }
 });
@@ -70,7 +81,10 @@ const sqlite: SqlBackend = {
     const db = new BetterSqlite3(sqliteFile, { readonly: true });
     try {
       const migrations = db.prepare('select name from kysely_migration order by name').pluck().all() as string[];
-      const indexes = db.prepare("select name from sqlite_master where type = 'index' and tbl_name = 'messages'").pluck().all() as string[];
+      const indexes = db
+        .prepare("select name from sqlite_master where type = 'index' and tbl_name = 'messages'")
+        .pluck()
+        .all() as string[];
       return { migrations, indexes };
     } finally {
       db.close();
@@ -87,8 +101,12 @@ const postgres: SqlBackend = {
   async inspect() {
     await ensurePgDatabase();
     return withPgAdmin(async (c) => {
-      const migrations = (await c.query('select name from kysely_migration order by name')).rows.map((r) => r.name as string);
-      const indexes = (await c.query("select indexname from pg_indexes where tablename = 'messages'")).rows.map((r) => r.indexname as string);
+      const migrations = (await c.query('select name from kysely_migration order by name')).rows.map(
+        (r) => r.name as string,
+      );
+      const indexes = (await c.query("select indexname from pg_indexes where tablename = 'messages'")).rows.map(
+        (r) => r.indexname as string,
+      );
       return { migrations, indexes };
     }, pgUrl);
   },
@@ -100,7 +118,8 @@ let seq = 0;
 /** A conversation id unique to the run (the SQL stores are shared by all the tests of a backend). */
 const newId = () => `conv-${process.pid}-${++seq}-${randomBytes(3).toString('hex')}`;
 
-const minimalState = (id = newId()): ConversationState => newConversationState({ id, channel: 'widget', at: '2026-03-01T10:00:00.000Z' });
+const minimalState = (id = newId()): ConversationState =>
+  newConversationState({ id, channel: 'widget', at: '2026-03-01T10:00:00.000Z' });
 
 const fullState = (id = newId()): ConversationState => ({
   id,
@@ -119,11 +138,28 @@ const fullState = (id = newId()): ConversationState => ({
   },
   awaitingCsat: true,
   csat: { score: 4, at: '2026-03-01T10:06:00.000Z' },
-  handoff: { id: 'h-1', queue: 'returns', lang: 'ro', reason: 'angry', status: 'active', requestedAt: '2026-03-01T10:04:00.000Z', joinedAt: '2026-03-01T10:05:00.000Z', agentName: 'Ioana' },
-  offered: [{ label: 'Da « sigur »', value: 'yes' }, { label: 'Nu', value: 'no' }],
+  handoff: {
+    id: 'h-1',
+    queue: 'returns',
+    lang: 'ro',
+    reason: 'angry',
+    status: 'active',
+    requestedAt: '2026-03-01T10:04:00.000Z',
+    joinedAt: '2026-03-01T10:05:00.000Z',
+    agentName: 'Ioana',
+  },
+  offered: [
+    { label: 'Da « sigur »', value: 'yes' },
+    { label: 'Nu', value: 'no' },
+  ],
 });
 
-const customer = (text: string, extra: Partial<NewMessage> = {}): NewMessage => ({ at: '2026-03-01T10:01:00.000Z', from: 'customer', text, ...extra });
+const customer = (text: string, extra: Partial<NewMessage> = {}): NewMessage => ({
+  at: '2026-03-01T10:01:00.000Z',
+  from: 'customer',
+  text,
+  ...extra,
+});
 const bot = (text: string): NewMessage => ({
   at: '2026-03-01T10:01:00.500Z',
   from: 'bot',
@@ -169,15 +205,31 @@ describe.each([memory, sqlite, postgres])('conversation store contract: $name', 
     const s = minimalState();
     await store.create(s);
     const first = await store.append(s.id, [customer('Bonjour'), customer('Garantie', { action: 'topic:warranty' })]);
-    const second = await store.append(s.id, [bot('La garantie est de 2 ans.'), { at: '2026-03-01T10:02:00.000Z', from: 'agent', text: 'Ici Marie.' }]);
+    const second = await store.append(s.id, [
+      bot('La garantie est de 2 ans.'),
+      { at: '2026-03-01T10:02:00.000Z', from: 'agent', text: 'Ici Marie.' },
+    ]);
     const all = [...first, ...second];
     const ids = all.map((m) => m.id);
     expect(ids.every((id) => Number.isInteger(id) && id > 0)).toBe(true);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     expect(new Set(ids).size).toBe(4);
 
-    expect(first[0]).toStrictEqual({ id: ids[0], conversationId: s.id, at: '2026-03-01T10:01:00.000Z', from: 'customer', text: 'Bonjour' });
-    expect(first[1]).toStrictEqual({ id: ids[1], conversationId: s.id, at: '2026-03-01T10:01:00.000Z', from: 'customer', text: 'Garantie', action: 'topic:warranty' });
+    expect(first[0]).toStrictEqual({
+      id: ids[0],
+      conversationId: s.id,
+      at: '2026-03-01T10:01:00.000Z',
+      from: 'customer',
+      text: 'Bonjour',
+    });
+    expect(first[1]).toStrictEqual({
+      id: ids[1],
+      conversationId: s.id,
+      at: '2026-03-01T10:01:00.000Z',
+      from: 'customer',
+      text: 'Garantie',
+      action: 'topic:warranty',
+    });
     expect(second[0]).toStrictEqual({ id: ids[2], conversationId: s.id, ...bot('La garantie est de 2 ans.') });
     expect(await store.transcript(s.id)).toStrictEqual(all);
     expect(await store.append(s.id, [])).toEqual([]);
@@ -249,12 +301,21 @@ describe.each([memory, sqlite, postgres])('conversation store contract: $name', 
     const s = fullState();
     await store.create(s);
     const kept = await store.append(s.id, [customer('avant')]);
-    const changed: ConversationState = { ...s, misunderstandings: 9, awaitingCsat: false, dialog: null, csat: null, updatedAt: '2026-03-02T00:00:00.000Z' };
+    const changed: ConversationState = {
+      ...s,
+      misunderstandings: 9,
+      awaitingCsat: false,
+      dialog: null,
+      csat: null,
+      updatedAt: '2026-03-02T00:00:00.000Z',
+    };
     const invalid = { at: '2026-03-02T00:00:00.000Z', from: 'robot', text: 'not a sender' } as unknown as NewMessage;
     // Not `.rejects.toThrow()`: better-sqlite3 creates its errors from the SqliteError class of the first test file
     // that loaded it in this Jest worker, so they may fail Jest's Error check. Memory, SQLite and PostgreSQL messages
     // all name the sender.
-    await expect(store.saveTurn(changed, [bot('first, valid'), invalid])).rejects.toMatchObject({ message: expect.stringMatching(/sender/) });
+    await expect(store.saveTurn(changed, [bot('first, valid'), invalid])).rejects.toMatchObject({
+      message: expect.stringMatching(/sender/),
+    });
     expect(await store.get(s.id)).toStrictEqual(s);
     expect(await store.transcript(s.id)).toStrictEqual(kept);
     // The store still works afterwards (no transaction left open).
@@ -321,13 +382,17 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
   /** A new conversation with `n` events queued in one turn. */
   async function withEvents(n: number, s = minimalState()): Promise<OutboxEvent[]> {
     if (!(await store.get(s.id))) await store.create(s);
-    await store.saveTurn(s, [], { events: Array.from({ length: n }, (_, i) => ({ type: 'conversation.message' as const, data: { text: `m${i}` } })) });
+    await store.saveTurn(s, [], {
+      events: Array.from({ length: n }, (_, i) => ({ type: 'conversation.message' as const, data: { text: `m${i}` } })),
+    });
     return store.events(s.id);
   }
 
   /** The claimed events of the given conversations (the SQL stores are shared by the tests of a backend). */
   const claim = async (conversations: string[], at: Date, limit = 1000, leaseMs = 60_000) =>
-    (await store.claimDue(at, limit, leaseMs)).filter((e) => conversations.includes(e.conversationId)).map((e) => [e.conversationId, e.seq] as const);
+    (await store.claimDue(at, limit, leaseMs))
+      .filter((e) => conversations.includes(e.conversationId))
+      .map((e) => [e.conversationId, e.seq] as const);
 
   test('saveTurn numbers events 1, 2, 3 per conversation in order, each with its own webhook id and exact body', async () => {
     const s = minimalState();
@@ -372,7 +437,11 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
       timestamp: evs[0]!.createdAt,
       data: { conversationId: s.id, seq: 1, queue: 'returns', reason: 'angry', text: 'écran « cassé » 💥' },
     });
-    expect(JSON.parse(evs[2]!.body)).toStrictEqual({ type: 'conversation.closed', timestamp: evs[2]!.createdAt, data: { conversationId: s.id, seq: 3 } });
+    expect(JSON.parse(evs[2]!.body)).toStrictEqual({
+      type: 'conversation.closed',
+      timestamp: evs[2]!.createdAt,
+      data: { conversationId: s.id, seq: 3 },
+    });
 
     const otherEvs = await store.events(other.id);
     expect(otherEvs.map((e) => [e.seq, e.type])).toEqual([[1, 'csat.received']]);
@@ -385,7 +454,9 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     await store.create(s);
     await withEvents(1, s);
     const invalid = { at: '2026-03-02T00:00:00.000Z', from: 'robot', text: 'not a sender' } as unknown as NewMessage;
-    await expect(store.saveTurn(s, [invalid], { events: [{ type: 'conversation.message', data: {} }] })).rejects.toMatchObject({ message: expect.stringMatching(/sender/) });
+    await expect(
+      store.saveTurn(s, [invalid], { events: [{ type: 'conversation.message', data: {} }] }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/sender/) });
     expect((await store.events(s.id)).map((e) => e.seq)).toEqual([1]);
     await store.saveTurn(s, [], { events: [{ type: 'conversation.closed', data: {} }] });
     expect((await store.events(s.id)).map((e) => e.seq)).toEqual([1, 2]);
@@ -445,12 +516,23 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     const conv = e1!.conversationId;
     const t0 = later().getTime();
     await store.markRetry(e1!.id, 1, new Date(t0 + 5_000), 'HTTP 500 Internal Server Error');
-    expect((await store.events(conv))[0]).toStrictEqual({ ...e1!, attempts: 1, nextAttemptAt: new Date(t0 + 5_000).toISOString(), lastError: 'HTTP 500 Internal Server Error' });
+    expect((await store.events(conv))[0]).toStrictEqual({
+      ...e1!,
+      attempts: 1,
+      nextAttemptAt: new Date(t0 + 5_000).toISOString(),
+      lastError: 'HTTP 500 Internal Server Error',
+    });
     expect((await store.listDead()).filter((e) => e.conversationId === conv)).toEqual([]);
 
     await store.markDead(e1!.id, 9, 'timeout after 10000 ms');
     const dead = (await store.events(conv))[0]!;
-    expect(dead).toMatchObject({ status: 'dead', attempts: 9, lastError: 'timeout after 10000 ms', webhookId: e1!.webhookId, body: e1!.body });
+    expect(dead).toMatchObject({
+      status: 'dead',
+      attempts: 9,
+      lastError: 'timeout after 10000 ms',
+      webhookId: e1!.webhookId,
+      body: e1!.body,
+    });
     expect((await store.listDead()).filter((e) => e.conversationId === conv)).toStrictEqual([dead]);
     const pending = await store.pendingCount();
     // A dead letter no longer holds up its conversation.
@@ -461,7 +543,14 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     const replayAt = new Date(t0 + 20_000);
     expect(await store.replay(e1!.id, replayAt)).toBe(true);
     expect(await store.replay(e1!.id, replayAt)).toBe(false); // no longer dead
-    expect((await store.events(conv))[0]).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: replayAt.toISOString(), webhookId: e1!.webhookId, body: e1!.body, seq: 1 });
+    expect((await store.events(conv))[0]).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: replayAt.toISOString(),
+      webhookId: e1!.webhookId,
+      body: e1!.body,
+      seq: 1,
+    });
     expect((await store.listDead()).filter((e) => e.conversationId === conv)).toEqual([]);
     expect(await store.pendingCount()).toBe(pending + 1);
     // Replayed, it is the earliest pending event of the conversation again, and due at once.
@@ -479,7 +568,11 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
 
   test('queuePosition counts the earlier queued handoffs of the queue; recentJoinDelays lists the newest first', async () => {
     // Only this test uses the billing and delivery queues.
-    const handoff = (queue: QueueName, requestedAt: string, status: HandoffState['status'] = 'queued'): HandoffState => ({
+    const handoff = (
+      queue: QueueName,
+      requestedAt: string,
+      status: HandoffState['status'] = 'queued',
+    ): HandoffState => ({
       id: `h-${newId()}`,
       queue,
       lang: 'fr',
@@ -509,7 +602,9 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     // An agent takes a (5 min after the request), then b (2 min after).
     const join = async (s: ConversationState, joinedAt: string) => {
       const h = s.handoff!;
-      await store.saveTurn({ ...s, handoff: { ...h, status: 'active', joinedAt, agentName: 'Marie' } }, [], { joined: { queue: h.queue, requestedAt: h.requestedAt, joinedAt } });
+      await store.saveTurn({ ...s, handoff: { ...h, status: 'active', joinedAt, agentName: 'Marie' } }, [], {
+        joined: { queue: h.queue, requestedAt: h.requestedAt, joinedAt },
+      });
     };
     await join(a, '2026-03-02T10:05:00.000Z');
     expect([await pos(b), await pos(c)]).toEqual([1, 2]);
@@ -537,7 +632,9 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     expect(await store.getSetting(key)).toBeUndefined();
 
     await store.setSetting(WEBHOOK_DISABLED_SETTING, 'https://agents.example/hook (410 at 2026-03-01T10:00:00.000Z)');
-    expect(await store.getSetting(WEBHOOK_DISABLED_SETTING)).toBe('https://agents.example/hook (410 at 2026-03-01T10:00:00.000Z)');
+    expect(await store.getSetting(WEBHOOK_DISABLED_SETTING)).toBe(
+      'https://agents.example/hook (410 at 2026-03-01T10:00:00.000Z)',
+    );
     await enableEndpoint(store);
     expect(await store.getSetting(WEBHOOK_DISABLED_SETTING)).toBeUndefined();
   });
@@ -553,7 +650,12 @@ describe('outbox: PostgreSQL concurrency', () => {
         const s = minimalState();
         convs.add(s.id);
         await one.create(s);
-        await one.saveTurn(s, [], { events: [{ type: 'conversation.message', data: { i } }, { type: 'conversation.message', data: { i, second: true } }] });
+        await one.saveTurn(s, [], {
+          events: [
+            { type: 'conversation.message', data: { i } },
+            { type: 'conversation.message', data: { i, second: true } },
+          ],
+        });
       }
       const at = later();
       const claimers = [one, two, one, two, one, two];
@@ -594,7 +696,12 @@ describe.each([memory, sqlite, postgres])('channel references: $name', (backend)
     conversationId,
     channelId: 'msteams',
     serviceUrl: 'https://smba.trafficmanager.net/emea/',
-    conversation: { id: externalId, conversationType: 'channel', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', isGroup: true },
+    conversation: {
+      id: externalId,
+      conversationType: 'channel',
+      tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
+      isGroup: true,
+    },
     bot: { id: '28:6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', name: 'SAV « Bot »' },
     user: { id: '29:1Xb-user', name: 'Ioana Popescu', aadObjectId: '0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9' },
     locale: 'ro-RO',
@@ -620,7 +727,12 @@ describe.each([memory, sqlite, postgres])('channel references: $name', (backend)
     await store.create(second);
     const external = `a:1Xb${newId()}`;
     await store.linkChannel(teamsRef(first.id, external));
-    const moved = { ...teamsRef(second.id, external), serviceUrl: 'https://smba.trafficmanager.net/amer/', locale: 'fr-FR', updatedAt: '2026-03-02T08:00:00.000Z' };
+    const moved = {
+      ...teamsRef(second.id, external),
+      serviceUrl: 'https://smba.trafficmanager.net/amer/',
+      locale: 'fr-FR',
+      updatedAt: '2026-03-02T08:00:00.000Z',
+    };
     const linked = await store.linkChannel(moved);
     expect(linked).toStrictEqual({ ...moved, conversationId: first.id });
     expect(await store.channelRef(first.id)).toStrictEqual({ ...moved, conversationId: first.id });
@@ -635,7 +747,15 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
     const second = await backend.open();
     await second.close();
     const { migrations, indexes } = await backend.inspect();
-    expect(migrations).toEqual(['0001_conversations_messages', '0002_handoff_outbox', '0003_suggestions', '0004_inbox', '0005_directline_client_id', '0006_editor', '0007_channel_refs']);
+    expect(migrations).toEqual([
+      '0001_conversations_messages',
+      '0002_handoff_outbox',
+      '0003_suggestions',
+      '0004_inbox',
+      '0005_directline_client_id',
+      '0006_editor',
+      '0007_channel_refs',
+    ]);
     expect(indexes).toContain('messages_conversation_id_id');
   });
 
@@ -643,10 +763,16 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
     const s = fullState();
     const writer = await backend.open();
     await writer.create(s);
-    const appended = await writer.append(s.id, [customer('persisted?'), { ...customer('with a client id'), clientId: 'wc-123' }]);
+    const appended = await writer.append(s.id, [
+      customer('persisted?'),
+      { ...customer('with a client id'), clientId: 'wc-123' },
+    ]);
     expect(appended[1]!.clientId).toBe('wc-123');
     const next = { ...s, awaitingCsat: false, csat: { score: 5, at: '2026-03-01T12:00:00.000Z' } };
-    const saved = await writer.saveTurn(next, [bot('Merci !'), { ...bot('Autre chose ?'), suggestions: [{ label: 'Garantie', value: 'faq:warranty-duration' }] }]);
+    const saved = await writer.saveTurn(next, [
+      bot('Merci !'),
+      { ...bot('Autre chose ?'), suggestions: [{ label: 'Garantie', value: 'faq:warranty-duration' }] },
+    ]);
     expect(saved[1]!.suggestions).toEqual([{ label: 'Garantie', value: 'faq:warranty-duration' }]);
     await writer.close();
 
@@ -707,8 +833,13 @@ describe('SQL store: opening', () => {
     expect(e.message).toContain(u.hostname);
     expect(e.message).not.toContain('S3cr3t-pass');
 
-    const refused = await SqlConversationStore.open({ url: 'postgresql://app:S3cr3t-pass@127.0.0.1:1/shop' }).catch((x: unknown) => x);
-    expect(refused).toMatchObject({ code: 'STORAGE_UNAVAILABLE', message: expect.stringContaining('"shop" on 127.0.0.1:1') });
+    const refused = await SqlConversationStore.open({ url: 'postgresql://app:S3cr3t-pass@127.0.0.1:1/shop' }).catch(
+      (x: unknown) => x,
+    );
+    expect(refused).toMatchObject({
+      code: 'STORAGE_UNAVAILABLE',
+      message: expect.stringContaining('"shop" on 127.0.0.1:1'),
+    });
     expect((refused as Error).message).not.toContain('S3cr3t-pass');
     expect(JSON.stringify((refused as AppError).details ?? null)).not.toContain('S3cr3t-pass');
   });
@@ -725,6 +856,8 @@ describe('SQL store: opening', () => {
     const pg = await createStore({ databaseUrl: pgUrl, sqliteFile: file });
     expect(pg.dialect).toBe('postgres');
     await pg.close();
-    await expect(createStore({ databaseUrl: 'mysql://root@localhost/shop', sqliteFile: file })).rejects.toBeInstanceOf(ConfigError);
+    await expect(createStore({ databaseUrl: 'mysql://root@localhost/shop', sqliteFile: file })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
   });
 });

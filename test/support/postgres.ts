@@ -20,5 +20,8 @@ export async function freshPgDatabase(prefix = 'savbot_test'): Promise<{ url: st
   await withPgAdmin((c) => c.query(`CREATE DATABASE ${name}`));
   const u = new URL(PG_ADMIN_URL);
   u.pathname = `/${name}`;
-  return { url: u.toString(), drop: () => withPgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+  return {
+    url: u.toString(),
+    drop: () => withPgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
 }

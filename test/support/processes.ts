@@ -46,7 +46,9 @@ export function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promis
 }
 
 /** Listen on an ephemeral loopback port; `close` also ends open (keep-alive, event-stream) connections. */
-export async function listenOnLoopback(app: { listen(port: number, host: string): Server }): Promise<{ server: Server; base: string; close(): Promise<void> }> {
+export async function listenOnLoopback(app: {
+  listen(port: number, host: string): Server;
+}): Promise<{ server: Server; base: string; close(): Promise<void> }> {
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((ok, fail) => {
     server.once('listening', ok);

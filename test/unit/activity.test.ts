@@ -45,7 +45,24 @@ describe('activity translation', () => {
   });
 
   it('turns a stored agent message into an activity with its id, time and the agent name', () => {
-    const a = recordActivity({ id: 42, conversationId: 'c', at: '2026-11-25T10:00:00.000Z', from: 'agent', text: 'Bonjour, Marie ici', source: { kind: 'agent', id: 'Marie' } }, 'fr', buttonPolicy('msteams', 'personal'));
-    expect(a).toMatchObject({ type: 'message', id: '42', timestamp: '2026-11-25T10:00:00.000Z', text: 'Bonjour, Marie ici', channelData: { agent: { name: 'Marie' } } });
+    const a = recordActivity(
+      {
+        id: 42,
+        conversationId: 'c',
+        at: '2026-11-25T10:00:00.000Z',
+        from: 'agent',
+        text: 'Bonjour, Marie ici',
+        source: { kind: 'agent', id: 'Marie' },
+      },
+      'fr',
+      buttonPolicy('msteams', 'personal'),
+    );
+    expect(a).toMatchObject({
+      type: 'message',
+      id: '42',
+      timestamp: '2026-11-25T10:00:00.000Z',
+      text: 'Bonjour, Marie ici',
+      channelData: { agent: { name: 'Marie' } },
+    });
   });
 });

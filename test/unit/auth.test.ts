@@ -24,9 +24,15 @@ describe('requireRole', () => {
     await request(app()).get('/edit').set('Authorization', 'Basic admin-token-0123456789').expect(401);
     const r = await request(app()).get('/admin').set('Authorization', 'Bearer editor-token-0123456789').expect(403);
     expect(r.body.error.code).toBe('FORBIDDEN');
-    expect((await request(app()).get('/edit').set('Authorization', 'Bearer editor-token-0123456789').expect(200)).body).toEqual({ name: 'bob', role: 'editor' });
+    expect(
+      (await request(app()).get('/edit').set('Authorization', 'Bearer editor-token-0123456789').expect(200)).body,
+    ).toEqual({ name: 'bob', role: 'editor' });
     // An admin may do what an editor may.
-    expect((await request(app()).get('/edit').set('Authorization', 'Bearer admin-token-0123456789').expect(200)).body).toEqual({ name: 'alice', role: 'admin' });
-    expect((await request(app()).get('/admin').set('Authorization', 'Bearer admin-token-0123456789').expect(200)).body.name).toBe('alice');
+    expect(
+      (await request(app()).get('/edit').set('Authorization', 'Bearer admin-token-0123456789').expect(200)).body,
+    ).toEqual({ name: 'alice', role: 'admin' });
+    expect(
+      (await request(app()).get('/admin').set('Authorization', 'Bearer admin-token-0123456789').expect(200)).body.name,
+    ).toBe('alice');
   });
 });

@@ -19,8 +19,12 @@ describe('config', () => {
     expect(() => loadConfig({ MATCH_ANSWER_THRESHOLD: '1.5' })).toThrow(/MATCH_ANSWER_THRESHOLD="1.5"/);
     expect(() => loadConfig({ DEFAULT_LANG: 'de' })).toThrow(/DEFAULT_LANG/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
-    expect(() => loadConfig({ WIDGET_ALLOWED_ORIGINS: 'https://shop.example,https://shop.example/path' })).toThrow(/WIDGET_ALLOWED_ORIGINS: "https:\/\/shop.example\/path" is not an origin/);
-    expect(() => loadConfig({ WIDGET_ALLOWED_ORIGINS: 'shop.example' })).toThrow(/WIDGET_ALLOWED_ORIGINS: "shop.example"/);
+    expect(() => loadConfig({ WIDGET_ALLOWED_ORIGINS: 'https://shop.example,https://shop.example/path' })).toThrow(
+      /WIDGET_ALLOWED_ORIGINS: "https:\/\/shop.example\/path" is not an origin/,
+    );
+    expect(() => loadConfig({ WIDGET_ALLOWED_ORIGINS: 'shop.example' })).toThrow(
+      /WIDGET_ALLOWED_ORIGINS: "shop.example"/,
+    );
   });
 });
 
@@ -37,15 +41,24 @@ describe('Direct Line token key', () => {
     };
     expect(() => loadConfig(production)).toThrow(/DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production/);
     const key = 'k'.repeat(32);
-    expect(loadConfig({ ...production, DIRECTLINE_TOKEN_SECRET: key }).directLine).toEqual({ tokenSecret: key, devTokenSecret: false });
-    expect(() => loadConfig({ DIRECTLINE_TOKEN_SECRET: 'short' })).toThrow(/DIRECTLINE_TOKEN_SECRET must be at least 32 characters/);
-    expect(() => loadConfig({ DIRECTLINE_SECRET: 'short' })).toThrow(/DIRECTLINE_SECRET must be at least 32 characters/);
+    expect(loadConfig({ ...production, DIRECTLINE_TOKEN_SECRET: key }).directLine).toEqual({
+      tokenSecret: key,
+      devTokenSecret: false,
+    });
+    expect(() => loadConfig({ DIRECTLINE_TOKEN_SECRET: 'short' })).toThrow(
+      /DIRECTLINE_TOKEN_SECRET must be at least 32 characters/,
+    );
+    expect(() => loadConfig({ DIRECTLINE_SECRET: 'short' })).toThrow(
+      /DIRECTLINE_SECRET must be at least 32 characters/,
+    );
   });
 });
 
 it('WIDGET_ALLOWED_ORIGINS: comma-separated origins, none by default', () => {
   expect(loadConfig({}).widget.allowedOrigins).toEqual([]);
-  expect(loadConfig({ WIDGET_ALLOWED_ORIGINS: ' https://shop.example , http://localhost:8080,' }).widget.allowedOrigins).toEqual(['https://shop.example', 'http://localhost:8080']);
+  expect(
+    loadConfig({ WIDGET_ALLOWED_ORIGINS: ' https://shop.example , http://localhost:8080,' }).widget.allowedOrigins,
+  ).toEqual(['https://shop.example', 'http://localhost:8080']);
 });
 
 describe('admin tokens', () => {
@@ -58,7 +71,9 @@ describe('admin tokens', () => {
       ],
       devToken: false,
     });
-    expect(() => loadConfig({ ADMIN_TOKENS: 'carol:owner:0123456789abcdef0123' })).toThrow(/ADMIN_TOKENS: "carol:owner:…": role must be editor or admin/);
+    expect(() => loadConfig({ ADMIN_TOKENS: 'carol:owner:0123456789abcdef0123' })).toThrow(
+      /ADMIN_TOKENS: "carol:owner:…": role must be editor or admin/,
+    );
     expect(() => loadConfig({ ADMIN_TOKENS: 'carol:admin:short' })).toThrow(/at least 16 characters/);
     expect(() => loadConfig({ ADMIN_TOKENS: 'carol:admin:short' })).not.toThrow(/short/);
   });
@@ -97,17 +112,35 @@ describe('Bot Framework identity', () => {
   });
 
   it('is required in production, naming the variables', () => {
-    expect(() => loadConfig(prod)).toThrow(/MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD .* required with NODE_ENV=production/);
-    expect(() => loadConfig({ ...prod, MICROSOFT_APP_ID: appId })).toThrow(/MICROSOFT_APP_PASSWORD .* is required with MICROSOFT_APP_ID and MICROSOFT_APP_TYPE=MultiTenant/);
-    expect(loadConfig({ ...prod, MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's3cret' }).botframework).toMatchObject({ appId, appPassword: 's3cret', appType: 'MultiTenant' });
+    expect(() => loadConfig(prod)).toThrow(
+      /MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD .* required with NODE_ENV=production/,
+    );
+    expect(() => loadConfig({ ...prod, MICROSOFT_APP_ID: appId })).toThrow(
+      /MICROSOFT_APP_PASSWORD .* is required with MICROSOFT_APP_ID and MICROSOFT_APP_TYPE=MultiTenant/,
+    );
+    expect(
+      loadConfig({ ...prod, MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's3cret' }).botframework,
+    ).toMatchObject({ appId, appPassword: 's3cret', appType: 'MultiTenant' });
   });
 
   it('checks the app type, tenant and id format', () => {
-    expect(loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: tenant }).botframework.appType).toBe('SingleTenant');
-    expect(() => loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TYPE: 'SingleTenant' })).toThrow(/MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE=SingleTenant/);
-    expect(loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: tenant }).botframework).toEqual({ appId, tenantId: tenant, appType: 'UserAssignedMSI', queueUpdateMs: 60_000 });
-    expect(() => loadConfig({ MICROSOFT_APP_TYPE: 'Personal' })).toThrow(/MICROSOFT_APP_TYPE must be one of MultiTenant, SingleTenant, UserAssignedMSI/);
+    expect(
+      loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TENANT_ID: tenant }).botframework
+        .appType,
+    ).toBe('SingleTenant');
+    expect(() =>
+      loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_PASSWORD: 's', MICROSOFT_APP_TYPE: 'SingleTenant' }),
+    ).toThrow(/MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE=SingleTenant/);
+    expect(
+      loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: tenant })
+        .botframework,
+    ).toEqual({ appId, tenantId: tenant, appType: 'UserAssignedMSI', queueUpdateMs: 60_000 });
+    expect(() => loadConfig({ MICROSOFT_APP_TYPE: 'Personal' })).toThrow(
+      /MICROSOFT_APP_TYPE must be one of MultiTenant, SingleTenant, UserAssignedMSI/,
+    );
     expect(() => loadConfig({ MICROSOFT_APP_ID: 'my-bot' })).toThrow(/MICROSOFT_APP_ID must be .* a GUID/);
-    expect(() => loadConfig({ MICROSOFT_APP_PASSWORD: 's' })).toThrow(/MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is empty/);
+    expect(() => loadConfig({ MICROSOFT_APP_PASSWORD: 's' })).toThrow(
+      /MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is empty/,
+    );
   });
 });

@@ -34,7 +34,10 @@ describe('FileConnector', () => {
     o!.status = 'cancelled';
     expect((await c.lookup('order', 'MV-4808871'))!.status).toBe('delivered-relay');
     expect(await c.lookup('repair', 'R-204518')).toMatchObject({ fileNumber: 'R-204518', status: 'received' });
-    expect(await c.lookup('purchase', 'MV-4603345')).toMatchObject({ extension: 'volta-plus-5', extensionEnd: '2030-03-08' });
+    expect(await c.lookup('purchase', 'MV-4603345')).toMatchObject({
+      extension: 'volta-plus-5',
+      extensionEnd: '2030-03-08',
+    });
   });
 
   it('compares keys case-insensitively, ignoring spaces and hyphen variants', async () => {
@@ -101,7 +104,9 @@ describe('FileConnector', () => {
       data.purchases[0]!.extra = 'fine';
       data.orders[relay]!.relayPoint = 'Relais';
       e = loadError(write('dup.json', JSON.stringify(data)));
-      expect(e.message).toContain(`repairs[${data.repairs.length - 1}].fileNumber: duplicate key "R-204518" (already used by repairs[0])`);
+      expect(e.message).toContain(
+        `repairs[${data.repairs.length - 1}].fileNumber: duplicate key "R-204518" (already used by repairs[0])`,
+      );
     });
 
     it('reports broken JSON and missing files with the file name', () => {
@@ -170,7 +175,14 @@ describe('HttpConnector (real HTTP server on loopback)', () => {
     srv = undefined;
   });
   const connector = (extra: Partial<ConstructorParameters<typeof HttpConnector>[0]> = {}) =>
-    new HttpConnector({ baseUrl: srv!.url + '/api/', token: TOKEN, timeoutMs: 1000, retries: 2, retryDelayMs: 5, ...extra });
+    new HttpConnector({
+      baseUrl: srv!.url + '/api/',
+      token: TOKEN,
+      timeoutMs: 1000,
+      retries: 2,
+      retryDelayMs: 5,
+      ...extra,
+    });
 
   it('GETs /<kind>s/<key> with the token and Accept headers and converts scalar values to strings', async () => {
     srv = await serve((_req, res) =>
@@ -199,7 +211,9 @@ describe('HttpConnector (real HTTP server on loopback)', () => {
   });
 
   it('retries after a 500 and succeeds', async () => {
-    srv = await serve((_req, res, n) => (n === 1 ? json(res, 500, { error: 'boom' }) : json(res, 200, { orderNumber: 'MV-1' })));
+    srv = await serve((_req, res, n) =>
+      n === 1 ? json(res, 500, { error: 'boom' }) : json(res, 200, { orderNumber: 'MV-1' }),
+    );
     expect(await connector().lookup('order', 'MV-1')).toEqual({ orderNumber: 'MV-1' });
     expect(srv.requests).toHaveLength(2);
   });
@@ -248,7 +262,9 @@ describe('HttpConnector (real HTTP server on loopback)', () => {
     const url = srv.url;
     await srv.close();
     srv = undefined;
-    const e = await rejection(new HttpConnector({ baseUrl: url, token: TOKEN, retries: 1, retryDelayMs: 5 }).lookup('order', 'MV-1'));
+    const e = await rejection(
+      new HttpConnector({ baseUrl: url, token: TOKEN, retries: 1, retryDelayMs: 5 }).lookup('order', 'MV-1'),
+    );
     expect(e.message).toMatch(/after 2 attempts: network error \(ECONNREFUSED\)/);
     expect(e.message).not.toContain(TOKEN);
   });

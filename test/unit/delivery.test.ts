@@ -2,7 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { ConfigError } from '../../src/domain/errors';
-import { DEFAULT_SCHEDULE, DeliveryWorker, WEBHOOK_DISABLED_SETTING, enableEndpoint, parseRetryAfter, type DeliveryOptions } from '../../src/handoff/delivery';
+import {
+  DEFAULT_SCHEDULE,
+  DeliveryWorker,
+  WEBHOOK_DISABLED_SETTING,
+  enableEndpoint,
+  parseRetryAfter,
+  type DeliveryOptions,
+} from '../../src/handoff/delivery';
 import { newConversationState, type ConversationState } from '../../src/domain/conversation';
 import type { OutboxEvent } from '../../src/domain/handoff';
 import { MemoryConversationStore } from '../../src/storage/memory';
@@ -101,17 +108,19 @@ class Receiver {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const state = (id: string): ConversationState => newConversationState({ id, channel: 'widget', at: '2026-03-01T10:00:00.000Z' });
+const state = (id: string): ConversationState =>
+  newConversationState({ id, channel: 'widget', at: '2026-03-01T10:00:00.000Z' });
 
 /** Creates the conversation if needed and queues `n` events for it in one turn. */
 async function queueEvents(store: MemoryConversationStore, conversationId: string, n = 1): Promise<OutboxEvent[]> {
   if (!(await store.get(conversationId))) await store.create(state(conversationId));
   const before = (await store.events(conversationId)).length;
-  await store.saveTurn(
-    state(conversationId),
-    [],
-    { events: Array.from({ length: n }, (_, i) => ({ type: 'handoff.requested' as const, data: { queue: 'returns', n: before + i + 1, text: 'écran « cassé » 💥' } })) },
-  );
+  await store.saveTurn(state(conversationId), [], {
+    events: Array.from({ length: n }, (_, i) => ({
+      type: 'handoff.requested' as const,
+      data: { queue: 'returns', n: before + i + 1, text: 'écran « cassé » 💥' },
+    })),
+  });
   return (await store.events(conversationId)).slice(before);
 }
 
@@ -120,7 +129,10 @@ const now = () => new Date(t);
 let store: MemoryConversationStore;
 let rx: Receiver;
 const logs: { level: 'warn' | 'error'; obj: object; msg: string }[] = [];
-const log = { warn: (obj: object, msg: string) => logs.push({ level: 'warn', obj, msg }), error: (obj: object, msg: string) => logs.push({ level: 'error', obj, msg }) };
+const log = {
+  warn: (obj: object, msg: string) => logs.push({ level: 'warn', obj, msg }),
+  error: (obj: object, msg: string) => logs.push({ level: 'error', obj, msg }),
+};
 
 const worker = (opts: Partial<DeliveryOptions> = {}) =>
   new DeliveryWorker(store, { url: rx.url, secret: SECRET, now, random: () => 0.5, timeoutMs: 2000, log, ...opts });
@@ -158,7 +170,11 @@ describe('DeliveryWorker', () => {
       expect(rx.received[i]!.timestamp).toBe(String(t / 1000));
       const got = await eventById(ev!);
       if (i === DEFAULT_SCHEDULE.length) {
-        expect(got).toMatchObject({ status: 'dead', attempts: DEFAULT_SCHEDULE.length + 1, lastError: 'HTTP 500 Internal Server Error' });
+        expect(got).toMatchObject({
+          status: 'dead',
+          attempts: DEFAULT_SCHEDULE.length + 1,
+          lastError: 'HTTP 500 Internal Server Error',
+        });
         break;
       }
       expect(got).toMatchObject({ status: 'pending', attempts: i + 1, lastError: 'HTTP 500 Internal Server Error' });
@@ -197,9 +213,20 @@ describe('DeliveryWorker', () => {
     const [ev] = await queueEvents(store, 'conv-headers');
     expect(await w.runOnce()).toEqual({ delivered: 1, failed: 0 });
     expect(rx.received).toEqual([
-      { webhookId: ev!.webhookId, timestamp: String(t / 1000), signature: expect.stringMatching(/^v1,[A-Za-z0-9+/]+=*$/), contentType: 'application/json', method: 'POST', body: ev!.body, at: t },
+      {
+        webhookId: ev!.webhookId,
+        timestamp: String(t / 1000),
+        signature: expect.stringMatching(/^v1,[A-Za-z0-9+/]+=*$/),
+        contentType: 'application/json',
+        method: 'POST',
+        body: ev!.body,
+        at: t,
+      },
     ]);
-    expect(JSON.parse(rx.received[0]!.body)).toMatchObject({ type: 'handoff.requested', data: { conversationId: 'conv-headers', seq: 1, text: 'écran « cassé » 💥' } });
+    expect(JSON.parse(rx.received[0]!.body)).toMatchObject({
+      type: 'handoff.requested',
+      data: { conversationId: 'conv-headers', seq: 1, text: 'écran « cassé » 💥' },
+    });
     expect(await eventById(ev!)).toMatchObject({ status: 'delivered', attempts: 0, deliveredAt: now().toISOString() });
     // Delivered: never sent again.
     t += 3_600_000;
@@ -230,7 +257,13 @@ describe('DeliveryWorker', () => {
     expect(await store.getSetting(WEBHOOK_DISABLED_SETTING)).toBe(`${rx.url} (410 at ${now().toISOString()})`);
     expect(await eventById(a!)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: a!.nextAttemptAt });
     expect(await eventById(b!)).toMatchObject({ status: 'pending', attempts: 0 });
-    expect(logs).toEqual([{ level: 'error', obj: expect.objectContaining({ status: 410, webhookId: a!.webhookId }), msg: expect.stringMatching(/410 Gone/) }]);
+    expect(logs).toEqual([
+      {
+        level: 'error',
+        obj: expect.objectContaining({ status: 410, webhookId: a!.webhookId }),
+        msg: expect.stringMatching(/410 Gone/),
+      },
+    ]);
 
     rx.respond = () => ({ status: 200 });
     for (const wait of [0, 60_000, 24 * 3_600_000]) {
@@ -249,7 +282,12 @@ describe('DeliveryWorker', () => {
     await enableEndpoint(store);
     expect(await store.getSetting(WEBHOOK_DISABLED_SETTING)).toBeUndefined();
     expect(await w.runOnce()).toEqual({ delivered: 2, failed: 0 });
-    expect(rx.received.slice(1).map((r) => r.webhookId).sort()).toEqual([a!.webhookId, b!.webhookId].sort());
+    expect(
+      rx.received
+        .slice(1)
+        .map((r) => r.webhookId)
+        .sort(),
+    ).toEqual([a!.webhookId, b!.webhookId].sort());
     expect(await eventById(a!)).toMatchObject({ status: 'delivered', attempts: 0 });
   });
 
@@ -260,7 +298,11 @@ describe('DeliveryWorker', () => {
     expect(await w.runOnce()).toEqual({ delivered: 0, failed: 1 });
     const got = await eventById(a!);
     expect(Date.parse(got.nextAttemptAt)).toBeGreaterThanOrEqual(t + 120_000);
-    expect(got).toMatchObject({ attempts: 1, nextAttemptAt: new Date(t + 120_000).toISOString(), lastError: 'HTTP 429 Too Many Requests' });
+    expect(got).toMatchObject({
+      attempts: 1,
+      nextAttemptAt: new Date(t + 120_000).toISOString(),
+      lastError: 'HTTP 429 Too Many Requests',
+    });
 
     // As an HTTP date.
     rx.respond = () => ({ status: 503, headers: { 'retry-after': new Date(t + 300_000).toUTCString() } });
@@ -272,13 +314,19 @@ describe('DeliveryWorker', () => {
     rx.respond = () => ({ status: 503, headers: { 'retry-after': '1' } });
     const [c] = await queueEvents(store, 'conv-503-short');
     expect(await w.runOnce()).toEqual({ delivered: 0, failed: 1 });
-    expect(await eventById(c!)).toMatchObject({ attempts: 1, nextAttemptAt: new Date(t + DEFAULT_SCHEDULE[0]!).toISOString() });
+    expect(await eventById(c!)).toMatchObject({
+      attempts: 1,
+      nextAttemptAt: new Date(t + DEFAULT_SCHEDULE[0]!).toISOString(),
+    });
 
     // Retry-After on other statuses is ignored.
     rx.respond = () => ({ status: 500, headers: { 'retry-after': '3600' } });
     const [d] = await queueEvents(store, 'conv-500-retry-after');
     await w.runOnce();
-    expect(await eventById(d!)).toMatchObject({ attempts: 1, nextAttemptAt: new Date(t + DEFAULT_SCHEDULE[0]!).toISOString() });
+    expect(await eventById(d!)).toMatchObject({
+      attempts: 1,
+      nextAttemptAt: new Date(t + DEFAULT_SCHEDULE[0]!).toISOString(),
+    });
   });
 
   test('parseRetryAfter reads seconds and HTTP dates, and ignores garbage', () => {
@@ -301,7 +349,11 @@ describe('DeliveryWorker', () => {
       expect(await worker().runOnce()).toEqual({ delivered: 0, failed: 1 });
       expect(rx.received).toHaveLength(1);
       expect(target.received).toEqual([]);
-      expect(await eventById(a!)).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringMatching(/^HTTP 302 .*redirects are not followed/) });
+      expect(await eventById(a!)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        lastError: expect.stringMatching(/^HTTP 302 .*redirects are not followed/),
+      });
     } finally {
       await target.close();
     }
@@ -315,7 +367,12 @@ describe('DeliveryWorker', () => {
     expect(await worker({ timeoutMs: 150 }).runOnce()).toEqual({ delivered: 0, failed: 1 });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(rx.received).toHaveLength(1);
-    expect(await eventById(a!)).toMatchObject({ status: 'pending', attempts: 1, lastError: 'timeout after 150 ms', nextAttemptAt: new Date(t + 5_000).toISOString() });
+    expect(await eventById(a!)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: 'timeout after 150 ms',
+      nextAttemptAt: new Date(t + 5_000).toISOString(),
+    });
   });
 
   test('a network error counts as a failure', async () => {
@@ -323,8 +380,18 @@ describe('DeliveryWorker', () => {
     await closed.close(); // nothing listens on that port any more
     const [a] = await queueEvents(store, 'conv-refused');
     expect(await worker({ url: closed.url }).runOnce()).toEqual({ delivered: 0, failed: 1 });
-    expect(await eventById(a!)).toMatchObject({ status: 'pending', attempts: 1, lastError: expect.stringMatching(/^network error: .*ECONNREFUSED/) });
-    expect(logs).toEqual([{ level: 'warn', obj: expect.objectContaining({ attempts: 1, webhookId: a!.webhookId }), msg: expect.stringMatching(/will retry/) }]);
+    expect(await eventById(a!)).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.stringMatching(/^network error: .*ECONNREFUSED/),
+    });
+    expect(logs).toEqual([
+      {
+        level: 'warn',
+        obj: expect.objectContaining({ attempts: 1, webhookId: a!.webhookId }),
+        msg: expect.stringMatching(/will retry/),
+      },
+    ]);
   });
 
   test('events of a conversation go out in seq order; other conversations are not blocked', async () => {
@@ -422,7 +489,10 @@ describe('DeliveryWorker', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).not.toContain('my-password');
     expect(() => new DeliveryWorker(store, { url: 'ftp://127.0.0.1/x', secret: SECRET })).toThrow(/http/);
-    expect(() => new DeliveryWorker(store, { url: 'http://127.0.0.1/x', secret: SECRET, timeoutMs: 60_000, leaseMs: 60_000 })).toThrow(/lease/);
+    expect(
+      () =>
+        new DeliveryWorker(store, { url: 'http://127.0.0.1/x', secret: SECRET, timeoutMs: 60_000, leaseMs: 60_000 }),
+    ).toThrow(/lease/);
   });
 
   test('start() delivers in the background; stop() waits for the run and nothing runs afterwards', async () => {

@@ -27,17 +27,32 @@ const load = (source: string, file = 'dialogs/demo.yaml') => loadDialogFiles([{ 
 describe('dialog validation', () => {
   it('loads the shipped dialogs, each started by the knowledge-base entry of the same name', () => {
     const dir = join(ROOT, 'dialogs');
-    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => ({ file: f, source: readFileSync(join(dir, f), 'utf8') }));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => ({ file: f, source: readFileSync(join(dir, f), 'utf8') }));
     const r = loadDialogFiles(files);
     expect(r.errors.map(formatIssue)).toEqual([]);
-    expect([...r.set!.dialogs.keys()].sort()).toEqual(['damaged-delivery', 'order-tracking', 'repair-status', 'return-request', 'warranty-check']);
+    expect([...r.set!.dialogs.keys()].sort()).toEqual([
+      'damaged-delivery',
+      'order-tracking',
+      'repair-status',
+      'return-request',
+      'warranty-check',
+    ]);
   });
 
   it('refuses malformed YAML and wrong structure with file:line:column', () => {
     expect(load('id: demo\nsteps: [\n').errors.map(formatIssue)[0]).toMatch(/^dialogs\/demo\.yaml:3:1: YAML syntax: /);
-    const ms = load(dialog(`${ask('n', 'colour')}  - lookup: repair\n    key: n\n    as: r\n    notFound: ${msg('x')}\n    colour: red\n`)).errors.map(formatIssue);
+    const ms = load(
+      dialog(
+        `${ask('n', 'colour')}  - lookup: repair\n    key: n\n    as: r\n    notFound: ${msg('x')}\n    colour: red\n`,
+      ),
+    ).errors.map(formatIssue);
     expect(ms).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^dialogs\/demo\.yaml:\d+:\d+: steps\[0\]/), expect.stringMatching(/steps\[1\]/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^dialogs\/demo\.yaml:\d+:\d+: steps\[0\]/),
+        expect.stringMatching(/steps\[1\]/),
+      ]),
     );
   });
 
@@ -74,20 +89,27 @@ describe('dialog validation', () => {
     expect(published).toEqual(JSON.parse(JSON.stringify(dialogJsonSchema())));
     const validate = new Ajv({ strict: false }).compile(published);
     const docs: unknown[] = [
-      ...readdirSync(join(ROOT, 'dialogs')).filter((f) => f.endsWith('.yaml')).map((f) => parse(readFileSync(join(ROOT, 'dialogs', f), 'utf8'))),
+      ...readdirSync(join(ROOT, 'dialogs'))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => parse(readFileSync(join(ROOT, 'dialogs', f), 'utf8'))),
       parse(dialog(ask('n', 'text'))),
       parse(dialog(ask('n', 'colour'))),
       parse(dialog(ask('n', 'text', '    maxAttempts: 0\n'))),
       { id: 'x', title: { fr: 'a', ro: 'b' }, steps: [{ say: { fr: 'a', ro: 'b', en: 'c' } }] },
       { id: 'x', title: { fr: 'a', ro: 'b', en: 'c' }, steps: [] },
-      { id: 'x', title: { fr: 'a', ro: 'b', en: 'c' }, steps: [{ say: { fr: 'a', ro: 'b', en: 'c' }, when: { 'a.b': { after: 'tomorrow' } } }] },
+      {
+        id: 'x',
+        title: { fr: 'a', ro: 'b', en: 'c' },
+        steps: [{ say: { fr: 'a', ro: 'b', en: 'c' }, when: { 'a.b': { after: 'tomorrow' } } }],
+      },
     ];
     for (const d of docs) expect(validate(d)).toBe(dialogFileSchema.safeParse(d).success);
   });
 });
 
 describe('slot values', () => {
-  const step = (type: AskStep['type'], extra: Partial<AskStep> = {}) => ({ ask: 's', type, prompt: {}, retry: {}, help: {}, ...extra }) as AskStep;
+  const step = (type: AskStep['type'], extra: Partial<AskStep> = {}) =>
+    ({ ask: 's', type, prompt: {}, retry: {}, help: {}, ...extra }) as AskStep;
   const today = '2026-11-25';
   it.each([
     ['orderNumber', 'ma commande mv 1234567 svp', 'MV-1234567'],
@@ -121,7 +143,11 @@ describe('slot values', () => {
   it('accepts choices by value, label, extra words or number', () => {
     const s = step('choice', {
       choices: [
-        { value: 'defective', label: { fr: 'Défectueux', ro: 'Defect', en: 'Defective' }, says: { fr: ['en panne', 'marche pas'] } },
+        {
+          value: 'defective',
+          label: { fr: 'Défectueux', ro: 'Defect', en: 'Defective' },
+          says: { fr: ['en panne', 'marche pas'] },
+        },
         { value: 'changed-mind', label: { fr: "J'ai changé d'avis", ro: 'M-am răzgândit', en: 'Changed my mind' } },
       ],
     });
@@ -144,7 +170,10 @@ describe('DialogRunner', () => {
       - handoff: ${msg('old')}
 `);
   const set = load(src).set!;
-  const records: Record<string, Record<string, string>> = { 'MV-1111111': { deliveredAt: '2026-11-24' }, 'MV-2222222': { deliveredAt: '2026-10-01' } };
+  const records: Record<string, Record<string, string>> = {
+    'MV-1111111': { deliveredAt: '2026-11-24' },
+    'MV-2222222': { deliveredAt: '2026-10-01' },
+  };
   const connector: Connector = { lookup: async (_k, key) => records[key] ?? null };
   const runner = new DialogRunner(set, connector, () => new Date('2026-11-25T12:00:00Z'));
 
@@ -153,7 +182,10 @@ describe('DialogRunner', () => {
     expect(t.ended).toBe('resolved');
     expect(t.replies.map((r) => r.text)).toEqual(['recent 24 novembre 2026 fr']);
     const en = await runner.start('demo', 'en', 'order MV-2222222');
-    expect(en).toMatchObject({ ended: 'handoff', replies: [{ text: 'old en', source: { kind: 'handoff', id: 'demo' } }] });
+    expect(en).toMatchObject({
+      ended: 'handoff',
+      replies: [{ text: 'old en', source: { kind: 'handoff', id: 'demo' } }],
+    });
   });
 
   it('re-asks with the retry message, then offers a person after maxAttempts', async () => {
@@ -164,13 +196,21 @@ describe('DialogRunner', () => {
     t = await runner.answer(t.state!, 'MV-9999999', 'ro');
     expect(t.replies[0]!.text).toBe('unknown MV-9999999 ro retry order ro');
     t = await runner.answer(t.state!, 'nope', 'ro');
-    expect(t).toMatchObject({ state: null, ended: 'failed', replies: [{ source: { kind: 'handoff' }, suggestions: [{ value: 'handoff' }] }] });
+    expect(t).toMatchObject({
+      state: null,
+      ended: 'failed',
+      replies: [{ source: { kind: 'handoff' }, suggestions: [{ value: 'handoff' }] }],
+    });
   });
 
   it('apologizes and offers a person when the back office fails', async () => {
     const failing = new DialogRunner(set, { lookup: async () => Promise.reject(new ConnectorError('timed out')) });
     const t = await failing.start('demo', 'en', 'MV-1111111');
-    expect(t).toMatchObject({ state: null, ended: 'lookup-failed', replies: [{ suggestions: [{ value: 'handoff' }] }] });
+    expect(t).toMatchObject({
+      state: null,
+      ended: 'lookup-failed',
+      replies: [{ suggestions: [{ value: 'handoff' }] }],
+    });
     expect(t.replies[0]!.text).toMatch(/Sorry/);
   });
 });

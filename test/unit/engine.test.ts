@@ -18,7 +18,15 @@ const entry = (id: string, kind: KbEntry['kind'] = 'faq', followUps: string[] = 
 });
 
 const kb: KnowledgeBase = {
-  entries: [entry('a', 'faq', ['b']), entry('b'), entry('hello', 'smalltalk'), entry('person', 'handoff'), entry('oos', 'outofscope', [], 'oos'), entry('c', 'faq', [], 'delivery'), entry('greeting', 'smalltalk', ['a'], 'smalltalk')],
+  entries: [
+    entry('a', 'faq', ['b']),
+    entry('b'),
+    entry('hello', 'smalltalk'),
+    entry('person', 'handoff'),
+    entry('oos', 'outofscope', [], 'oos'),
+    entry('c', 'faq', [], 'delivery'),
+    entry('greeting', 'smalltalk', ['a'], 'smalltalk'),
+  ],
   topics: [
     { id: 'warranty', title: { fr: 'Garantie', en: 'Warranty', ro: 'Garanție' }, file: 'w.yaml' },
     { id: 'delivery', title: { fr: 'Livraison', en: 'Delivery', ro: 'Livrare' }, file: 'd.yaml' },
@@ -29,7 +37,10 @@ const kb: KnowledgeBase = {
 };
 
 /** A matcher whose answers the test decides: "lang:text" or "text" -> result. */
-function fakeMatcher(table: Record<string, Omit<MatchResult, 'lang'>>, seen: { text: string; lang: Lang }[] = []): Matcher {
+function fakeMatcher(
+  table: Record<string, Omit<MatchResult, 'lang'>>,
+  seen: { text: string; lang: Lang }[] = [],
+): Matcher {
   return {
     match(text: string, lang: Lang): MatchResult {
       seen.push({ text, lang });
@@ -38,7 +49,11 @@ function fakeMatcher(table: Record<string, Omit<MatchResult, 'lang'>>, seen: { t
     },
   } as unknown as Matcher;
 }
-const res = (confidence: number, ...c: [string, number][]) => ({ candidates: c.map(([id, score]) => ({ id, score })), confidence, similarity: confidence });
+const res = (confidence: number, ...c: [string, number][]) => ({
+  candidates: c.map(([id, score]) => ({ id, score })),
+  confidence,
+  similarity: confidence,
+});
 
 async function setup(table: Record<string, Omit<MatchResult, 'lang'>>, lang?: Lang) {
   const seen: { text: string; lang: Lang }[] = [];
@@ -60,7 +75,12 @@ describe('Engine decisions', () => {
   it('answers a confident match, with follow-ups as suggestions and its source', async () => {
     const { say } = await setup({ 'ma question': res(0.8, ['a', 0.9], ['b', 0.05]) }, 'fr');
     const [r] = await say('ma question');
-    expect(r).toEqual({ text: 'Réponse a', suggestions: [{ label: 'Titre b', value: 'faq:b' }], source: { kind: 'faq', id: 'a', confidence: 0.8 }, lang: 'fr' });
+    expect(r).toEqual({
+      text: 'Réponse a',
+      suggestions: [{ label: 'Titre b', value: 'faq:b' }],
+      source: { kind: 'faq', id: 'a', confidence: 0.8 },
+      lang: 'fr',
+    });
   });
 
   it('asks "did you mean A or B?" when two entries are close', async () => {
@@ -79,7 +99,10 @@ describe('Engine decisions', () => {
   });
 
   it('gives the fallback, not a near-miss answer, for an out-of-scope match', async () => {
-    const { say } = await setup({ meteo: res(0.9, ['oos', 0.9], ['a', 0.05]), 'presque': res(0.5, ['a', 0.45], ['oos', 0.4]) }, 'fr');
+    const { say } = await setup(
+      { meteo: res(0.9, ['oos', 0.9], ['a', 0.05]), presque: res(0.5, ['a', 0.45], ['oos', 0.4]) },
+      'fr',
+    );
     expect((await say('meteo'))[0]!.source).toEqual({ kind: 'fallback', id: 'oos', confidence: 0.9 });
     expect((await say('presque'))[0]!.source.kind).toBe('fallback');
   });
@@ -122,14 +145,20 @@ describe('Engine decisions', () => {
 
   it('refuses an unknown conversation with a 404 error', async () => {
     const { engine } = await setup({});
-    await expect(engine.handle({ conversationId: 'nope', channel: 'test', text: 'x' })).rejects.toMatchObject({ status: 404, code: 'CONVERSATION_NOT_FOUND' });
+    await expect(engine.handle({ conversationId: 'nope', channel: 'test', text: 'x' })).rejects.toMatchObject({
+      status: 404,
+      code: 'CONVERSATION_NOT_FOUND',
+    });
   });
 });
 
 describe('Engine buttons', () => {
   it('faq:<id> answers that entry; topic:<id> lists its entries; handoff asks for a person; fallback shows the topics', async () => {
     const { click } = await setup({}, 'en');
-    expect((await click('faq:b'))[0]).toMatchObject({ text: 'Answer b', source: { kind: 'faq', id: 'b', confidence: 1 } });
+    expect((await click('faq:b'))[0]).toMatchObject({
+      text: 'Answer b',
+      source: { kind: 'faq', id: 'b', confidence: 1 },
+    });
     const [t] = await click('topic:warranty');
     expect(t!.source).toEqual({ kind: 'clarify', id: 'topic:warranty' });
     expect(t!.suggestions!.map((s) => s.value)).toEqual(['faq:a', 'faq:b']);
@@ -146,7 +175,10 @@ describe('Engine buttons', () => {
     const t = await engine.transcript(conv.id);
     expect(t.at(-2)).toMatchObject({ from: 'customer', text: '  title B ', action: 'faq:b' });
     // The buttons offered are stored with the bot's message.
-    expect(t.find((m) => m.source?.id === 'topic:warranty')!.suggestions!.map((s) => s.value)).toEqual(['faq:a', 'faq:b']);
+    expect(t.find((m) => m.source?.id === 'topic:warranty')!.suggestions!.map((s) => s.value)).toEqual([
+      'faq:a',
+      'faq:b',
+    ]);
     // The answer to b offered no buttons: the same words are now matched as text.
     await say('Title B');
     expect(seen.length).toBeGreaterThan(0);
@@ -162,14 +194,35 @@ describe('Engine buttons', () => {
     engine.events.on('message', (_id, records: { id: number }[]) => emitted.push(...records.map((r) => r.id)));
     const [reply, ...more] = await engine.welcome(conv.id, 'en');
     expect(more).toEqual([]);
-    expect(reply).toMatchObject({ text: 'Answer greeting', suggestions: [{ label: 'Title a', value: 'faq:a' }], source: { kind: 'smalltalk', id: 'greeting' } });
+    expect(reply).toMatchObject({
+      text: 'Answer greeting',
+      suggestions: [{ label: 'Title a', value: 'faq:a' }],
+      source: { kind: 'smalltalk', id: 'greeting' },
+    });
     const t = await engine.transcript(conv.id);
-    expect(t).toEqual([expect.objectContaining({ from: 'bot', text: 'Answer greeting', suggestions: [{ label: 'Title a', value: 'faq:a' }] })]);
+    expect(t).toEqual([
+      expect.objectContaining({
+        from: 'bot',
+        text: 'Answer greeting',
+        suggestions: [{ label: 'Title a', value: 'faq:a' }],
+      }),
+    ]);
     expect(emitted).toEqual([t[0]!.id]);
-    expect((await engine.handle({ conversationId: conv.id, channel: 'test', text: 'title a', clientId: 'c-1' }))[0]!.source).toMatchObject({ kind: 'faq', id: 'a' });
-    expect((await engine.transcript(conv.id, t[0]!.id))[0]).toMatchObject({ from: 'customer', action: 'faq:a', clientId: 'c-1' });
+    expect(
+      (await engine.handle({ conversationId: conv.id, channel: 'test', text: 'title a', clientId: 'c-1' }))[0]!.source,
+    ).toMatchObject({ kind: 'faq', id: 'a' });
+    expect((await engine.transcript(conv.id, t[0]!.id))[0]).toMatchObject({
+      from: 'customer',
+      action: 'faq:a',
+      clientId: 'c-1',
+    });
 
-    const bare = new Engine({ kb: { ...kb, entries: kb.entries.filter((e) => e.id !== 'greeting') }, matcher: fakeMatcher({}), detector: new LanguageDetector(), store });
+    const bare = new Engine({
+      kb: { ...kb, entries: kb.entries.filter((e) => e.id !== 'greeting') },
+      matcher: fakeMatcher({}),
+      detector: new LanguageDetector(),
+      store,
+    });
     const other = await bare.createConversation({ channel: 'test' });
     expect(await bare.welcome(other.id)).toEqual([]);
     expect(await bare.transcript(other.id)).toEqual([]);
@@ -220,7 +273,12 @@ describe('Engine welcome', () => {
     const { engine, conv, say, store } = await setup({}, 'ro');
     const [greeting, ...rest] = await engine.welcome(conv.id);
     expect(rest).toEqual([]);
-    expect(greeting).toMatchObject({ text: 'Răspuns greeting', source: { kind: 'smalltalk', id: 'greeting' }, lang: 'ro', suggestions: [{ label: 'Titlu a', value: 'faq:a' }] });
+    expect(greeting).toMatchObject({
+      text: 'Răspuns greeting',
+      source: { kind: 'smalltalk', id: 'greeting' },
+      lang: 'ro',
+      suggestions: [{ label: 'Titlu a', value: 'faq:a' }],
+    });
     expect(await engine.welcome(conv.id)).toEqual([]);
     expect((await store.transcript(conv.id)).map((m) => [m.from, m.text])).toEqual([['bot', 'Răspuns greeting']]);
     expect((await say('Titlu a'))[0]!.source).toMatchObject({ kind: 'faq', id: 'a' });

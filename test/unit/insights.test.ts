@@ -8,7 +8,12 @@ import { newConversationState, type MessageRecord } from '../../src/domain/conve
 import type { ConversationRecord } from '../../src/domain/insights';
 
 let id = 0;
-const msg = (from: MessageRecord['from'], text: string, source?: ReplySource, extra: Partial<MessageRecord> = {}): MessageRecord => ({
+const msg = (
+  from: MessageRecord['from'],
+  text: string,
+  source?: ReplySource,
+  extra: Partial<MessageRecord> = {},
+): MessageRecord => ({
   id: ++id,
   conversationId: 'c1',
   at: `2026-11-02T10:00:${String(id).padStart(2, '0')}.000Z`,
@@ -17,20 +22,33 @@ const msg = (from: MessageRecord['from'], text: string, source?: ReplySource, ex
   ...(source ? { source } : {}),
   ...extra,
 });
-const record = (messages: MessageRecord[]): ConversationRecord => ({ state: { ...newConversationState({ id: 'c1', channel: 'widget', at: '2026-11-02T10:00:00.000Z' }), lang: 'fr' }, messages, handoffs: [] });
+const record = (messages: MessageRecord[]): ConversationRecord => ({
+  state: { ...newConversationState({ id: 'c1', channel: 'widget', at: '2026-11-02T10:00:00.000Z' }), lang: 'fr' },
+  messages,
+  handoffs: [],
+});
 
 describe('unanswered messages', () => {
   test('fallback, did-you-mean and low confidence count; answers, buttons, topic menus and empty text do not', () => {
     const r = record([
-      msg('customer', 'truc inconnu'), msg('bot', 'fb', { kind: 'fallback', confidence: 0.1 }),
-      msg('customer', 'A ou B ?'), msg('bot', 'clarify', { kind: 'clarify', id: 'a', confidence: 0.3 }),
-      msg('customer', 'presque'), msg('bot', 'faq', { kind: 'faq', id: 'a', confidence: 0.35 }),
-      msg('customer', 'bien compris'), msg('bot', 'faq', { kind: 'faq', id: 'a', confidence: 0.9 }),
-      msg('customer', 'Livraison', undefined, { action: 'topic:delivery' }), msg('bot', 'menu', { kind: 'clarify', id: 'topic:delivery' }),
-      msg('customer', 'topic typed'), msg('bot', 'menu', { kind: 'clarify', id: 'topic:delivery' }),
-      msg('customer', '???'), msg('bot', 'empty', { kind: 'fallback' }),
+      msg('customer', 'truc inconnu'),
+      msg('bot', 'fb', { kind: 'fallback', confidence: 0.1 }),
+      msg('customer', 'A ou B ?'),
+      msg('bot', 'clarify', { kind: 'clarify', id: 'a', confidence: 0.3 }),
+      msg('customer', 'presque'),
+      msg('bot', 'faq', { kind: 'faq', id: 'a', confidence: 0.35 }),
+      msg('customer', 'bien compris'),
+      msg('bot', 'faq', { kind: 'faq', id: 'a', confidence: 0.9 }),
+      msg('customer', 'Livraison', undefined, { action: 'topic:delivery' }),
+      msg('bot', 'menu', { kind: 'clarify', id: 'topic:delivery' }),
+      msg('customer', 'topic typed'),
+      msg('bot', 'menu', { kind: 'clarify', id: 'topic:delivery' }),
+      msg('customer', '???'),
+      msg('bot', 'empty', { kind: 'fallback' }),
       // A long message: the "too long" notice (a bare fallback) comes before the real answer.
-      msg('customer', 'très long texte'), msg('bot', 'too long', { kind: 'fallback' }), msg('bot', 'faq', { kind: 'faq', id: 'a', confidence: 0.8 }),
+      msg('customer', 'très long texte'),
+      msg('bot', 'too long', { kind: 'fallback' }),
+      msg('bot', 'faq', { kind: 'faq', id: 'a', confidence: 0.8 }),
     ]);
     expect(unansweredMessages([r]).map((m) => [m.text, m.reason])).toEqual([
       ['truc inconnu', 'fallback'],
@@ -51,10 +69,20 @@ describe('unanswered messages', () => {
 
   test('messages join the most similar group at or above the threshold', () => {
     const terms = (t: string) => t.split(' ');
-    const m = (text: string, at: string) => ({ text, at, conversationId: 'c', lang: 'fr' as const, reason: 'fallback' as const });
+    const m = (text: string, at: string) => ({
+      text,
+      at,
+      conversationId: 'c',
+      lang: 'fr' as const,
+      reason: 'fallback' as const,
+    });
     const groups = groupUnanswered([m('a b', '1'), m('a b c', '2'), m('c d', '3'), m('a b c d e f', '4')], terms);
     // "a b c" vs "a b": 2/3 joins; "c d" vs "a b": 0 starts a group; "a b c d e f" vs "a b": 2/6 and vs "c d": 2/6: alone.
-    expect(groups.map((g) => [g.terms.join(' '), g.count])).toEqual([['a b', 2], ['a b c d e f', 1], ['c d', 1]]);
+    expect(groups.map((g) => [g.terms.join(' '), g.count])).toEqual([
+      ['a b', 2],
+      ['a b c d e f', 1],
+      ['c d', 1],
+    ]);
   });
 });
 
@@ -77,7 +105,10 @@ test('the report table names every figure', () => {
   expect(duration(850)).toBe('850 ms');
   expect(duration(12_400)).toBe('12.4 s');
   expect(duration(192_000)).toBe('3.2 min');
-  const f = computeFigures([record([msg('customer', 'x'), msg('bot', 'faq', { kind: 'faq', id: 'a', confidence: 0.9 })])], { from: 'a', to: 'b', filter: { lang: 'fr' } });
+  const f = computeFigures(
+    [record([msg('customer', 'x'), msg('bot', 'faq', { kind: 'faq', id: 'a', confidence: 0.9 })])],
+    { from: 'a', to: 'b', filter: { lang: 'fr' } },
+  );
   const text = formatFigures({ ...f, unanswered: [{ text: 'truc   inconnu', count: 3, langs: ['fr'] }] });
   expect(text).toContain('period                a .. b (lang=fr)');
   expect(text).toMatch(/^resolved by the bot +1 \(100\.0 %\)$/m);

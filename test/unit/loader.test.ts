@@ -29,9 +29,26 @@ describe('knowledge-base validation', () => {
     const { kb } = loadKnowledgeBase(KB_DIR);
     const ids = new Set(kb.entries.map((e) => e.id));
     for (const id of [
-      'warranty-coverage', 'warranty-extension', 'warranty-claim', 'return-policy', 'refund-status', 'repair-status', 'repair-quote',
-      'order-tracking', 'damaged-delivery', 'installation-help', 'maintenance-contract', 'defective-exchange', 'contact-hours',
-      'invoice-copy', 'order-cancellation', 'payment-methods', 'spare-parts', 'user-manual', 'product-registration', 'complaint',
+      'warranty-coverage',
+      'warranty-extension',
+      'warranty-claim',
+      'return-policy',
+      'refund-status',
+      'repair-status',
+      'repair-quote',
+      'order-tracking',
+      'damaged-delivery',
+      'installation-help',
+      'maintenance-contract',
+      'defective-exchange',
+      'contact-hours',
+      'invoice-copy',
+      'order-cancellation',
+      'payment-methods',
+      'spare-parts',
+      'user-manual',
+      'product-registration',
+      'complaint',
     ]) {
       expect(ids).toContain(id);
       const e = kb.entries.find((x) => x.id === id)!;
@@ -40,7 +57,8 @@ describe('knowledge-base validation', () => {
         expect(e.answer[lang]!.length).toBeGreaterThan(20);
       }
     }
-    for (const id of ['greeting', 'thanks', 'goodbye', 'who-are-you', 'what-can-you-do']) expect(kb.entries.find((e) => e.id === id)?.kind).toBe('smalltalk');
+    for (const id of ['greeting', 'thanks', 'goodbye', 'who-are-you', 'what-can-you-do'])
+      expect(kb.entries.find((e) => e.id === id)?.kind).toBe('smalltalk');
     expect(kb.entries.find((e) => e.kind === 'handoff')).toBeDefined();
     expect(kb.version).toMatch(/^[0-9a-f]{12}$/);
   });
@@ -59,15 +77,22 @@ describe('knowledge-base validation', () => {
   });
 
   it('reports duplicate ids across files, naming where the first one is', () => {
-    const ms = messages({ 'a.yaml': `entries:\n${entry('same')}`, 'b.yaml': `# comment\nentries:\n${entry('other')}${entry('same')}` });
-    expect(ms).toEqual([expect.stringMatching(/^b\.yaml:10:9: entries\[1\]\.id: duplicate id "same" \(first defined at a\.yaml:2\)$/)]);
+    const ms = messages({
+      'a.yaml': `entries:\n${entry('same')}`,
+      'b.yaml': `# comment\nentries:\n${entry('other')}${entry('same')}`,
+    });
+    expect(ms).toEqual([
+      expect.stringMatching(/^b\.yaml:10:9: entries\[1\]\.id: duplicate id "same" \(first defined at a\.yaml:2\)$/),
+    ]);
   });
 
   it('reports a missing answer for a language that has questions', () => {
     const ms = messages({
       'a.yaml': `entries:\n  - id: x\n    questions:\n      fr: [Bonjour ?]\n      en: [Hello?]\n    answer:\n      fr: Bonjour.\n`,
     });
-    expect(ms).toEqual(['a.yaml:7:7: entries[0].answer: missing answer for language "en" (the entry has en questions)']);
+    expect(ms).toEqual([
+      'a.yaml:7:7: entries[0].answer: missing answer for language "en" (the entry has en questions)',
+    ]);
   });
 
   it('reports unknown follow-up ids at the offending item', () => {
@@ -107,7 +132,9 @@ describe('knowledge-base validation', () => {
     expect(messages({ 'a.yaml': 'entries:\n  - id: x\n    questions: {}\n    answer: {}\n' })).toEqual([
       'a.yaml:3:16: entries[0].questions: expected at least one sample question',
     ]);
-    expect(messages({ 'a.yaml': 'synonyms:\n  fr:\n    colis: [paquet]\n' })).toEqual(['a.yaml:1:1: the knowledge base has no entries']);
+    expect(messages({ 'a.yaml': 'synonyms:\n  fr:\n    colis: [paquet]\n' })).toEqual([
+      'a.yaml:1:1: the knowledge base has no entries',
+    ]);
   });
 
   it('warns (without failing) about repeated questions and answers in a language with no questions', () => {
@@ -122,14 +149,22 @@ describe('knowledge-base validation', () => {
   });
 
   it('folds synonyms and refuses a variant mapped to two different words', () => {
-    const ok = load({ 'a.yaml': `entries:\n${entry('x')}synonyms:\n  fr:\n    Réfrigérateur: [Frigo, frigidaire]\n    colis: paquet\n` });
+    const ok = load({
+      'a.yaml': `entries:\n${entry('x')}synonyms:\n  fr:\n    Réfrigérateur: [Frigo, frigidaire]\n    colis: paquet\n`,
+    });
     expect(ok.kb!.synonyms.fr).toEqual({ frigo: 'refrigerateur', frigidaire: 'refrigerateur', paquet: 'colis' });
-    const ms = messages({ 'a.yaml': `entries:\n${entry('x')}synonyms:\n  fr:\n    colis: [paquet]\n    carton: [paquet]\n` });
-    expect(ms).toEqual([expect.stringMatching(/^a\.yaml:12:13: synonyms\.fr\.carton: "paquet" is already a synonym of "colis"/)]);
+    const ms = messages({
+      'a.yaml': `entries:\n${entry('x')}synonyms:\n  fr:\n    colis: [paquet]\n    carton: [paquet]\n`,
+    });
+    expect(ms).toEqual([
+      expect.stringMatching(/^a\.yaml:12:13: synonyms\.fr\.carton: "paquet" is already a synonym of "colis"/),
+    ]);
   });
 
   it('every sample file carries the schema comment for editors', () => {
     for (const f of readdirSync(KB_DIR).filter((n) => n.endsWith('.yaml')))
-      expect(readFileSync(join(KB_DIR, f), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schema/knowledge-base.schema.json');
+      expect(readFileSync(join(KB_DIR, f), 'utf8').split('\n')[0]).toBe(
+        '# yaml-language-server: $schema=../schema/knowledge-base.schema.json',
+      );
   });
 });

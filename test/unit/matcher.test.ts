@@ -10,7 +10,16 @@ const matcher = new Matcher(kb, new Analyzer(kb.synonyms));
 const top = (text: string, lang: Lang) => matcher.match(text, lang).candidates[0]?.id;
 
 const entry = (id: string, fr: string[]): KbEntry => ({
-  id, kind: 'faq', topic: 't', title: {}, questions: { fr }, answer: { fr: id }, tags: [], products: [], followUps: [], source: { file: 'x', line: 1 },
+  id,
+  kind: 'faq',
+  topic: 't',
+  title: {},
+  questions: { fr },
+  answer: { fr: id },
+  tags: [],
+  products: [],
+  followUps: [],
+  source: { file: 'x', line: 1 },
 });
 
 describe('Matcher on the sample knowledge base', () => {
@@ -44,11 +53,15 @@ describe('Matcher on the sample knowledge base', () => {
   });
 
   it('recognizes questions the shop does not answer from the out-of-scope examples', () => {
-    for (const q of ['what is the capital of Peru?', 'give me a pancake recipe']) expect(top(q, 'en')).toBe('out-of-scope');
+    for (const q of ['what is the capital of Peru?', 'give me a pancake recipe'])
+      expect(top(q, 'en')).toBe('out-of-scope');
   });
 
   it('without out-of-scope examples, is much less confident about questions the shop does not answer', () => {
-    const faqOnly = new Matcher({ entries: kb.entries.filter((e) => e.kind !== 'outofscope') }, new Analyzer(kb.synonyms));
+    const faqOnly = new Matcher(
+      { entries: kb.entries.filter((e) => e.kind !== 'outofscope') },
+      new Analyzer(kb.synonyms),
+    );
     const inScope = faqOnly.match('where is my repair?', 'en').confidence;
     for (const q of ['what is the capital of Peru?', 'give me a pancake recipe', 'zzzz qqqq'])
       expect(faqOnly.match(q, 'en').confidence).toBeLessThan(inScope / 2);
@@ -75,10 +88,23 @@ describe('Matcher on the sample knowledge base', () => {
 
 describe('Matcher properties', () => {
   it('every sample question resolves to its own entry (small generated knowledge bases)', () => {
-    const words = ['colis', 'facture', 'garantie', 'réparation', 'livraison', 'retour', 'remboursement', 'magasin', 'téléviseur', 'four'];
+    const words = [
+      'colis',
+      'facture',
+      'garantie',
+      'réparation',
+      'livraison',
+      'retour',
+      'remboursement',
+      'magasin',
+      'téléviseur',
+      'four',
+    ];
     fc.assert(
       fc.property(fc.shuffledSubarray(words, { minLength: 3, maxLength: 6 }), (picked) => {
-        const entries = picked.map((w, i) => entry(`e${i}`, [`ma question sur ${w}`, `j'ai un souci de ${w}`, `${w} ?`]));
+        const entries = picked.map((w, i) =>
+          entry(`e${i}`, [`ma question sur ${w}`, `j'ai un souci de ${w}`, `${w} ?`]),
+        );
         const m = new Matcher({ entries }, new Analyzer());
         entries.forEach((e) => {
           for (const q of e.questions.fr!) expect(m.match(q, 'fr').candidates[0]?.id).toBe(e.id);

@@ -31,7 +31,8 @@ test('delivery outcomes are counted by kind: delivered, retry, dead, gone', asyn
     now: () => new Date(t),
     log: { warn: () => {}, error: () => {} },
     observer: metrics.deliveryObserver(),
-    fetch: async (_url, init) => new Response(null, { status: answers[JSON.parse(String(init?.body)).data.conversationId]!.shift()! }),
+    fetch: async (_url, init) =>
+      new Response(null, { status: answers[JSON.parse(String(init?.body)).data.conversationId]!.shift()! }),
   });
   expect(await worker.runOnce()).toEqual({ delivered: 1, failed: 2 }); // a 500, b 200, c 410
   await store.setSetting('webhook.disabled', null); // the operator re-enables the endpoint

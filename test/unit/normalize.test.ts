@@ -51,12 +51,27 @@ describe('normalizeText', () => {
 
 describe('tokenize', () => {
   it('splits French elisions', () => {
-    expect(tokenize(normalizeText("L'appareil qu'j'ai acheté"), 'fr')).toEqual(['l', 'appareil', 'qu', 'j', 'ai', 'acheté']);
+    expect(tokenize(normalizeText("L'appareil qu'j'ai acheté"), 'fr')).toEqual([
+      'l',
+      'appareil',
+      'qu',
+      'j',
+      'ai',
+      'acheté',
+    ]);
     expect(tokenize(normalizeText("jusqu'à l'écran"), 'fr')).toEqual(['jusqu', 'à', 'l', 'écran']);
   });
 
   it('expands English contractions', () => {
-    expect(tokenize(normalizeText("It doesn't work, I'm upset"), 'en')).toEqual(['it', 'does', 'not', 'work', 'i', 'am', 'upset']);
+    expect(tokenize(normalizeText("It doesn't work, I'm upset"), 'en')).toEqual([
+      'it',
+      'does',
+      'not',
+      'work',
+      'i',
+      'am',
+      'upset',
+    ]);
     expect(tokenize(normalizeText("can't"), 'en')).toEqual(['can', 'not']);
   });
 

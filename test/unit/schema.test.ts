@@ -23,7 +23,8 @@ describe('published JSON Schema', () => {
 
   it('accepts every sample knowledge-base file, like the runtime validation', () => {
     const dir = join(ROOT, 'knowledge-base');
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) expect(agree(parse(readFileSync(join(dir, f), 'utf8')))).toBe(true);
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')))
+      expect(agree(parse(readFileSync(join(dir, f), 'utf8')))).toBe(true);
   });
 
   it('rejects the same broken documents as the runtime validation', () => {
@@ -50,9 +51,11 @@ describe('published JSON Schema', () => {
 
   it('agrees with the runtime validation on generated documents', () => {
     const text = fc.oneof(fc.constantFrom('', ' ', 'ok', 'Où est mon colis ?'), fc.string({ maxLength: 6 }));
-    const id = fc.oneof(fc.constantFrom('a', 'warranty-claim', 'a-', '-a', 'A', 'a b', 'a1-b2'), fc.string({ maxLength: 5 }));
-    const perLang = <T>(v: fc.Arbitrary<T>) =>
-      fc.record({ fr: v, ro: v, en: v, de: v }, { requiredKeys: [] });
+    const id = fc.oneof(
+      fc.constantFrom('a', 'warranty-claim', 'a-', '-a', 'A', 'a b', 'a1-b2'),
+      fc.string({ maxLength: 5 }),
+    );
+    const perLang = <T>(v: fc.Arbitrary<T>) => fc.record({ fr: v, ro: v, en: v, de: v }, { requiredKeys: [] });
     const entry = fc.record(
       {
         id,
@@ -67,7 +70,19 @@ describe('published JSON Schema', () => {
       },
       { requiredKeys: ['id', 'questions', 'answer'] },
     );
-    const doc = fc.record({ topic: id, entries: fc.array(entry, { maxLength: 2 }), synonyms: perLang(fc.dictionary(fc.constantFrom('colis', 'frigo'), fc.oneof(text, fc.array(text, { maxLength: 2 })))) }, { requiredKeys: [] });
-    fc.assert(fc.property(doc, (d) => void agree(d)), { numRuns: 3000 });
+    const doc = fc.record(
+      {
+        topic: id,
+        entries: fc.array(entry, { maxLength: 2 }),
+        synonyms: perLang(
+          fc.dictionary(fc.constantFrom('colis', 'frigo'), fc.oneof(text, fc.array(text, { maxLength: 2 }))),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(doc, (d) => void agree(d)),
+      { numRuns: 3000 },
+    );
   });
 });

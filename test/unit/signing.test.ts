@@ -3,7 +3,12 @@ import { signWebhook, webhookHeaders } from '../../src/handoff/signing';
 
 describe('webhook signing (Standard Webhooks)', () => {
   test('matches the specification test vector', () => {
-    const sig = signWebhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'msg_p5jXN8AQM9LWM0D4loKWxJek', new Date(1614265330 * 1000), '{"test": 2432232314}');
+    const sig = signWebhook(
+      'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      new Date(1614265330 * 1000),
+      '{"test": 2432232314}',
+    );
     expect(sig).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
@@ -20,7 +25,11 @@ describe('webhook signing (Standard Webhooks)', () => {
 
   test('a receiver verifies the headers with the same secret, and rejects any other body, id or secret', () => {
     const secret = `whsec_${Buffer.from('a 32-byte secret for the test!!!').toString('base64')}`;
-    const body = JSON.stringify({ type: 'handoff.requested', timestamp: '2026-03-01T10:00:00.000Z', data: { conversationId: 'c-1', seq: 1, text: 'Bonjour « é » 💥' } });
+    const body = JSON.stringify({
+      type: 'handoff.requested',
+      timestamp: '2026-03-01T10:00:00.000Z',
+      data: { conversationId: 'c-1', seq: 1, text: 'Bonjour « é » 💥' },
+    });
     const headers = webhookHeaders(secret, 'msg_roundtrip', new Date(), body);
     expect(new Webhook(secret).verify(body, headers)).toStrictEqual(JSON.parse(body));
     expect(new Webhook(secret).verify(Buffer.from(body, 'utf8'), headers)).toStrictEqual(JSON.parse(body));

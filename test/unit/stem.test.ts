@@ -39,7 +39,9 @@ describe('Analyzer', () => {
 
   it('applies synonyms (single words and phrases) before stemming', () => {
     expect(analyzer.analyze('mon frigo', 'fr').terms).toEqual(analyzer.analyze('mon réfrigérateur', 'fr').terms);
-    expect(analyzer.analyze('ma machine à laver fuit', 'fr').terms).toEqual(analyzer.analyze('mon lave-linge fuit', 'fr').terms);
+    expect(analyzer.analyze('ma machine à laver fuit', 'fr').terms).toEqual(
+      analyzer.analyze('mon lave-linge fuit', 'fr').terms,
+    );
     expect(analyzer.analyze('unde e pachetul', 'ro').words).toContain('pachetul'); // inflected forms are not synonyms...
     expect(analyzer.analyze('unde e pachet', 'ro').words).toContain('colet'); // ...the listed form is
   });

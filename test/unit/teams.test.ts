@@ -45,7 +45,10 @@ function unzip(buf: Buffer): Map<string, Buffer> {
     const name = buf.toString('utf8', at + 46, at + 46 + nameLen);
     const localName = buf.readUInt16LE(offset + 26);
     const localExtra = buf.readUInt16LE(offset + 28);
-    const packed = buf.subarray(offset + 30 + localName + localExtra, offset + 30 + localName + localExtra + buf.readUInt32LE(at + 20));
+    const packed = buf.subarray(
+      offset + 30 + localName + localExtra,
+      offset + 30 + localName + localExtra + buf.readUInt32LE(at + 20),
+    );
     const data = inflateRawSync(packed);
     expect({ name, size: data.length, crc: crc32(data) }).toEqual({ name, size, crc: buf.readUInt32LE(at + 16) });
     out.set(name, data);
@@ -94,14 +97,20 @@ describe('Teams app package', () => {
     expect(Number(m.manifestVersion)).toBeGreaterThanOrEqual(1.17);
     expect(m.$schema).toContain(`/v${m.manifestVersion}/`);
     expect(m.id).toBe(appId.toLowerCase());
-    expect(m.bots).toEqual([expect.objectContaining({ botId: appId.toLowerCase(), scopes: ['personal', 'team', 'groupChat'] })]);
+    expect(m.bots).toEqual([
+      expect.objectContaining({ botId: appId.toLowerCase(), scopes: ['personal', 'team', 'groupChat'] }),
+    ]);
     expect(m.validDomains).toEqual(['bot.example.com']);
     expect(m.icons).toEqual({ color: 'color.png', outline: 'outline.png' });
     expect(m.description.short.length).toBeLessThanOrEqual(80);
   });
 
   it('refuses an app id that is not a GUID and a host with a scheme, naming the value', () => {
-    expect(() => teamsPackage({ appId: 'my-bot', host: 'bot.example.com' })).toThrow(/--app-id "my-bot" must be .* a GUID/);
-    expect(() => teamsPackage({ appId: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', host: 'https://bot.example.com/api' })).toThrow(/--host "https:\/\/bot.example.com\/api" must be/);
+    expect(() => teamsPackage({ appId: 'my-bot', host: 'bot.example.com' })).toThrow(
+      /--app-id "my-bot" must be .* a GUID/,
+    );
+    expect(() =>
+      teamsPackage({ appId: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', host: 'https://bot.example.com/api' }),
+    ).toThrow(/--host "https:\/\/bot.example.com\/api" must be/);
   });
 });

@@ -16,11 +16,21 @@ test('every UI string exists in fr, ro and en, translated (fr keeps the words Fr
     const same = keys.filter((k) => {
       const a = STRINGS[lang][k as keyof typeof STRINGS.en];
       const b = STRINGS.en[k as keyof typeof STRINGS.en];
-      return typeof a === 'string' ? a === b : (a as (...x: number[]) => string)(2, 3) === (b as (...x: number[]) => string)(2, 3);
+      return typeof a === 'string'
+        ? a === b
+        : (a as (...x: number[]) => string)(2, 3) === (b as (...x: number[]) => string)(2, 3);
     });
     expect({ lang, same }).toEqual({ lang, same: lang === 'fr' ? ['assistant', 'suggestions'] : [] });
   }
   expect(STRINGS.fr.queued(2, 1)).toBe("Vous êtes n° 2 dans la file d'attente · attente estimée : 1 minute");
-  expect([1, 3, 19, 20, 25, 100, 101].map((m) => STRINGS.ro.queued(1, m).split(': ').at(-1))).toEqual(['1 minut', '3 minute', '19 minute', '20 de minute', '25 de minute', '100 de minute', '101 minute']);
+  expect([1, 3, 19, 20, 25, 100, 101].map((m) => STRINGS.ro.queued(1, m).split(': ').at(-1))).toEqual([
+    '1 minut',
+    '3 minute',
+    '19 minute',
+    '20 de minute',
+    '25 de minute',
+    '100 de minute',
+    '101 minute',
+  ]);
   expect(STRINGS.en.queued(3, 6)).toBe('You are number 3 in the queue · estimated wait: 6 minutes');
 });

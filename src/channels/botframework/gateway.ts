@@ -70,9 +70,16 @@ function authConfiguration(id: BotIdentity): AuthConfiguration {
   // Tokens must come from Azure Bot Service or our tenant: Entra signing keys are shared by all tenants, so without
   // this a token another tenant obtains for our app id would pass (the SDK leaves it off for compatibility).
   const validateIssuer = true;
-  if (id.appType === 'UserAssignedMSI') return { clientId: id.appId, tenantId: id.tenantId, authType: AuthType.UserManagedIdentity, validateIssuer };
+  if (id.appType === 'UserAssignedMSI')
+    return { clientId: id.appId, tenantId: id.tenantId, authType: AuthType.UserManagedIdentity, validateIssuer };
   // MultiTenant: no tenant, the SDK uses botframework.com (the Azure Bot "MultiTenant" type).
-  return { clientId: id.appId, clientSecret: id.appPassword, ...(id.appType === 'SingleTenant' ? { tenantId: id.tenantId } : {}), authType: AuthType.ClientSecret, validateIssuer };
+  return {
+    clientId: id.appId,
+    clientSecret: id.appPassword,
+    ...(id.appType === 'SingleTenant' ? { tenantId: id.tenantId } : {}),
+    authType: AuthType.ClientSecret,
+    validateIssuer,
+  };
 }
 
 /** The SDK's Activity as the plain JSON fields we read. */
@@ -82,7 +89,9 @@ function plain(a: Activity): ActivityJson {
 
 /** Activities for the SDK; suggested actions name their recipient (`to`, required by the SDK's schema). */
 const asActivities = (xs: ActivityJson[], userId: string) =>
-  xs.map((x) => (x.suggestedActions ? { ...x, suggestedActions: { ...x.suggestedActions, to: [userId] } } : x)) as unknown as Activity[];
+  xs.map((x) =>
+    x.suggestedActions ? { ...x, suggestedActions: { ...x.suggestedActions, to: [userId] } } : x,
+  ) as unknown as Activity[];
 
 export class BotFrameworkGateway {
   readonly adapter: CloudAdapter;
@@ -101,15 +110,27 @@ export class BotFrameworkGateway {
 
   constructor(private readonly deps: GatewayDeps) {
     if (deps.requireIdentity && !deps.identity.appId)
-      throw new ConfigError('invalid configuration:\n  MICROSOFT_APP_ID is required with NODE_ENV=production (POST /api/messages would accept unauthenticated requests)');
+      throw new ConfigError(
+        'invalid configuration:\n  MICROSOFT_APP_ID is required with NODE_ENV=production (POST /api/messages would accept unauthenticated requests)',
+      );
     this.now = deps.now ?? (() => new Date());
     // With an identity, the service URL of an activity must match the one in its token (no forged reply addresses).
-    this.adapter = new CloudAdapter(authConfiguration(deps.identity), undefined, undefined, deps.identity.appId ? { validateServiceUrl: true } : {});
+    this.adapter = new CloudAdapter(
+      authConfiguration(deps.identity),
+      undefined,
+      undefined,
+      deps.identity.appId ? { validateServiceUrl: true } : {},
+    );
     this.adapter.onTurnError = async (context, error) => {
-      deps.log.error({ err: error, channelId: context.activity.channelId, type: context.activity.type }, 'Bot Framework turn failed');
+      deps.log.error(
+        { err: error, channelId: context.activity.channelId, type: context.activity.type },
+        'Bot Framework turn failed',
+      );
       if (context.activity.type !== 'message') return;
       const lang = langOfLocale(context.activity.locale) ?? deps.engine.options.defaultLang;
-      await context.sendActivity({ type: 'message', text: SORRY[lang], textFormat: 'plain' } as unknown as Activity).catch(() => undefined);
+      await context
+        .sendActivity({ type: 'message', text: SORRY[lang], textFormat: 'plain' } as unknown as Activity)
+        .catch(() => undefined);
     };
   }
 
@@ -164,11 +185,16 @@ export class BotFrameworkGateway {
 
   private async onMessage(context: TurnContext, a: ActivityJson): Promise<void> {
     // The channel sends a message again when our answer was slow: answer it once (on any instance).
-    if (a.id && !(await this.deps.refs.rememberInbound(`bf:${a.channelId}:${a.conversation!.id}:${a.id}`, this.now()))) return;
+    if (a.id && !(await this.deps.refs.rememberInbound(`bf:${a.channelId}:${a.conversation!.id}:${a.id}`, this.now())))
+      return;
     const conversationId = await this.conversationFor(a);
     // "Typing…" while the engine works; posted before the replies.
     const typing = context.sendActivity({ type: 'typing' } as unknown as Activity).catch(() => undefined);
-    const replies = await this.deps.engine.handle({ conversationId, channel: a.channelId!, ...(incomingOf(a) ?? { text: '' }) });
+    const replies = await this.deps.engine.handle({
+      conversationId,
+      channel: a.channelId!,
+      ...(incomingOf(a) ?? { text: '' }),
+    });
     await typing;
     await this.reply(context, a, replies);
     await this.noteQueue(conversationId, replies);
@@ -178,7 +204,8 @@ export class BotFrameworkGateway {
     const added = a.membersAdded ?? [];
     if (!added.length) return;
     // In Teams teams and group chats, greet when the bot is added, not each time a person joins.
-    const personal = a.channelId !== 'msteams' || !a.conversation?.conversationType || a.conversation.conversationType === 'personal';
+    const personal =
+      a.channelId !== 'msteams' || !a.conversation?.conversationType || a.conversation.conversationType === 'personal';
     if (!personal && !added.some((m) => m.id === a.recipient?.id)) return;
     const conversationId = await this.conversationFor(a, langOfLocale(a.locale));
     await this.reply(context, a, await this.deps.engine.welcome(conversationId));
@@ -187,7 +214,12 @@ export class BotFrameworkGateway {
   private async reply(context: TurnContext, a: ActivityJson, replies: Reply[]): Promise<void> {
     if (!replies.length) return;
     const policy = buttonPolicy(a.channelId, a.conversation?.conversationType);
-    await context.sendActivities(asActivities(replies.map((r) => replyActivity(r, policy)), a.from?.id ?? ''));
+    await context.sendActivities(
+      asActivities(
+        replies.map((r) => replyActivity(r, policy)),
+        a.from?.id ?? '',
+      ),
+    );
   }
 
   /**
@@ -230,7 +262,11 @@ export class BotFrameworkGateway {
 
   private enqueue(conversationId: string, job: () => Promise<void>): void {
     const previous = this.outgoing.get(conversationId) ?? Promise.resolve();
-    const next = previous.then(job).catch((err: unknown) => this.deps.log.warn({ err, conversationId }, 'proactive Bot Framework message not delivered'));
+    const next = previous
+      .then(job)
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err, conversationId }, 'proactive Bot Framework message not delivered'),
+      );
     this.outgoing.set(conversationId, next);
     void next.finally(() => this.outgoing.get(conversationId) === next && this.outgoing.delete(conversationId));
   }
@@ -248,13 +284,17 @@ export class BotFrameworkGateway {
     if (!shown.length) return;
     const lang = await this.langOf(conversationId, ref);
     const policy = buttonPolicy(ref.channelId, ref.conversation.conversationType);
-    await this.send(ref, shown.map((m) => recordActivity(m, lang, policy)));
+    await this.send(
+      ref,
+      shown.map((m) => recordActivity(m, lang, policy)),
+    );
   }
 
   /** Post activities to a stored conversation (a new message, not a reply), retrying a failed attempt. */
   private async send(ref: ChannelRef, activities: ActivityJson[]): Promise<void> {
     // Anonymous (development): an identity without audience makes the SDK post without a token.
-    const identity = this.deps.identity.appId ?? ({} as Exclude<Parameters<CloudAdapter['continueConversation']>[0], string>);
+    const identity =
+      this.deps.identity.appId ?? ({} as Exclude<Parameters<CloudAdapter['continueConversation']>[0], string>);
     const delays = this.deps.retryDelaysMs ?? [1000, 5000];
     for (let attempt = 0; ; attempt++) {
       try {
@@ -264,7 +304,12 @@ export class BotFrameworkGateway {
             for (const x of acts) delete x.replyToId;
             return next();
           });
-          await context.sendActivities(asActivities(activities.map(({ id: _id, ...x }) => x), ref.user.id));
+          await context.sendActivities(
+            asActivities(
+              activities.map(({ id: _id, ...x }) => x),
+              ref.user.id,
+            ),
+          );
         });
         return;
       } catch (err) {
@@ -313,7 +358,8 @@ export class BotFrameworkGateway {
         const ref = await this.deps.refs.channelRef(conversationId);
         if (!ref) return;
         const reply = await this.deps.engine.queueReply(conversationId, await this.langOf(conversationId, ref));
-        if (reply) await this.send(ref, [replyActivity(reply, buttonPolicy(ref.channelId, ref.conversation.conversationType))]);
+        if (reply)
+          await this.send(ref, [replyActivity(reply, buttonPolicy(ref.channelId, ref.conversation.conversationType))]);
       });
     }
     if (soonest < Infinity && this.started) {

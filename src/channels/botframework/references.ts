@@ -29,7 +29,11 @@ export function refOf(a: ActivityJson, conversationId: string, at: Date): Channe
       ...(c.isGroup !== undefined ? { isGroup: c.isGroup } : {}),
     },
     bot: { id: a.recipient?.id ?? '', ...(a.recipient?.name ? { name: a.recipient.name } : {}) },
-    user: { id: a.from?.id ?? '', ...(a.from?.name ? { name: a.from.name } : {}), ...(a.from?.aadObjectId ? { aadObjectId: a.from.aadObjectId } : {}) },
+    user: {
+      id: a.from?.id ?? '',
+      ...(a.from?.name ? { name: a.from.name } : {}),
+      ...(a.from?.aadObjectId ? { aadObjectId: a.from.aadObjectId } : {}),
+    },
     ...(a.locale ? { locale: a.locale } : {}),
     updatedAt: at.toISOString(),
   };

@@ -13,8 +13,18 @@ export function botframeworkRoutes(gateway: BotFrameworkGateway, maxBodyBytes: n
     express.json({ limit: Math.max(maxBodyBytes, MIN_ACTIVITY_BYTES) }),
     (req, res, next) => void gateway.authorize(req, res, next).catch(next),
     async (req, res) => {
-      if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw new AppError('INVALID_BODY', 'expected an Activity (JSON object) with content-type application/json', 400);
-      if (typeof req.body.type !== 'string' || !req.body.type) throw new AppError('INVALID_ACTIVITY', 'expected an Activity with a "type" (message, conversationUpdate, invoke, ...)', 400);
+      if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body))
+        throw new AppError(
+          'INVALID_BODY',
+          'expected an Activity (JSON object) with content-type application/json',
+          400,
+        );
+      if (typeof req.body.type !== 'string' || !req.body.type)
+        throw new AppError(
+          'INVALID_ACTIVITY',
+          'expected an Activity with a "type" (message, conversationUpdate, invoke, ...)',
+          400,
+        );
       try {
         await gateway.process(req, res);
       } catch (e) {
@@ -22,7 +32,11 @@ export function botframeworkRoutes(gateway: BotFrameworkGateway, maxBodyBytes: n
         if (e instanceof Error && e.name === 'ZodError' && !res.headersSent) {
           const issues = (e as Error & { issues?: { path?: unknown[]; message?: string }[] }).issues ?? [];
           const first = issues[0];
-          throw new AppError('INVALID_ACTIVITY', `invalid Activity${first ? `: ${(first.path ?? []).join('.') || 'activity'}: ${first.message ?? ''}` : ''}`, 400);
+          throw new AppError(
+            'INVALID_ACTIVITY',
+            `invalid Activity${first ? `: ${(first.path ?? []).join('.') || 'activity'}: ${first.message ?? ''}` : ''}`,
+            400,
+          );
         }
         throw e;
       }

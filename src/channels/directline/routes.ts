@@ -47,11 +47,13 @@ const activityBody = z.object({
   text: z.string().max(20_000, { message: 'text is longer than 20000 characters' }).optional(),
   value: z.unknown().optional(),
   channelData: z.looseObject({ clientActivityID: z.string().min(1).max(200).optional() }).optional(),
-  entities: z.array(z.looseObject({ type: z.string().max(100) })).max(50).optional(),
+  entities: z
+    .array(z.looseObject({ type: z.string().max(100) }))
+    .max(50)
+    .optional(),
 });
 // User ids embedded in tokens start with dl_ (Web Chat refuses such ids when they do not come from a token).
 const TRUSTED_USER = /^dl_[A-Za-z0-9._:-]{1,120}$/;
-
 
 function bearerOf(header: string | undefined): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
@@ -73,7 +75,12 @@ function sameSecret(given: string, secret: string): boolean {
 function watermarkOf(raw: unknown): number {
   if (raw === undefined || raw === '' || raw === '-') return 0;
   const n = Number(raw);
-  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0) throw new AppError('INVALID_QUERY', `watermark must be a message id (a non-negative integer), not "${String(raw)}"`, 400);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0)
+    throw new AppError(
+      'INVALID_QUERY',
+      `watermark must be a message id (a non-negative integer), not "${String(raw)}"`,
+      400,
+    );
   return n;
 }
 
@@ -149,11 +156,17 @@ export function createDirectLine(deps: DirectLineDeps) {
   // Server-to-server: a site's backend asks for a token (with DIRECTLINE_SECRET when set) and gives it to its page.
   r.post(`${BASE}/tokens/generate`, async (req, res) => {
     const given = bearerOf(req.headers.authorization);
-    if (deps.secret && !(given && sameSecret(given, deps.secret))) throw new AppError('UNAUTHORIZED', 'tokens/generate needs "Authorization: Bearer <DIRECTLINE_SECRET>"', 401);
+    if (deps.secret && !(given && sameSecret(given, deps.secret)))
+      throw new AppError('UNAUTHORIZED', 'tokens/generate needs "Authorization: Bearer <DIRECTLINE_SECRET>"', 401);
     const body = parseBody(startBody, req.body);
     // A user id is trusted only from a backend that proved it holds the secret.
     const asked = body.user?.id;
-    if (asked !== undefined && !(deps.secret && TRUSTED_USER.test(asked))) throw new AppError('INVALID_BODY', `user.id "${asked}" is accepted only with DIRECTLINE_SECRET, and must match ${TRUSTED_USER}`, 400);
+    if (asked !== undefined && !(deps.secret && TRUSTED_USER.test(asked)))
+      throw new AppError(
+        'INVALID_BODY',
+        `user.id "${asked}" is accepted only with DIRECTLINE_SECRET, and must match ${TRUSTED_USER}`,
+        400,
+      );
     const user = asked ?? `dl_${randomBytes(12).toString('base64url')}`;
     const conversationId = await start(langOfLocale(body.locale));
     const { token, expiresIn } = tokens.issue(conversationId, user);
@@ -166,19 +179,28 @@ export function createDirectLine(deps: DirectLineDeps) {
     const body = parseBody(startBody, req.body);
     if (given && !(deps.secret && sameSecret(given, deps.secret))) {
       const claims = tokens.verify(given);
-      if (!(await engine.getConversation(claims.conv))) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${claims.conv}" not found`, 404);
-      res.json({ conversationId: claims.conv, token: given, expires_in: tokens.secondsLeft(claims), streamUrl: streamUrl(req, claims.conv, claims.user) });
+      if (!(await engine.getConversation(claims.conv)))
+        throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${claims.conv}" not found`, 404);
+      res.json({
+        conversationId: claims.conv,
+        token: given,
+        expires_in: tokens.secondsLeft(claims),
+        streamUrl: streamUrl(req, claims.conv, claims.user),
+      });
       return;
     }
     const user = `dl_${randomBytes(12).toString('base64url')}`;
     const conversationId = await start(langOfLocale(body.locale));
     const { token, expiresIn } = tokens.issue(conversationId, user);
-    res.status(201).json({ conversationId, token, expires_in: expiresIn, streamUrl: streamUrl(req, conversationId, user) });
+    res
+      .status(201)
+      .json({ conversationId, token, expires_in: expiresIn, streamUrl: streamUrl(req, conversationId, user) });
   });
 
   r.post(`${BASE}/tokens/refresh`, async (req, res) => {
     const claims = tokens.verify(requireBearer(req));
-    if (!(await engine.getConversation(claims.conv))) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${claims.conv}" not found`, 404);
+    if (!(await engine.getConversation(claims.conv)))
+      throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${claims.conv}" not found`, 404);
     const { token, expiresIn } = tokens.issue(claims.conv, claims.user);
     res.json({ conversationId: claims.conv, token, expires_in: expiresIn });
   });
@@ -187,7 +209,12 @@ export function createDirectLine(deps: DirectLineDeps) {
   r.get(`${BASE}/conversations/:id`, async (req, res) => {
     const { claims, token } = await authorized(req);
     const watermark = watermarkOf(req.query.watermark);
-    res.json({ conversationId: claims.conv, token, expires_in: tokens.secondsLeft(claims), streamUrl: streamUrl(req, claims.conv, claims.user, watermark) });
+    res.json({
+      conversationId: claims.conv,
+      token,
+      expires_in: tokens.secondsLeft(claims),
+      streamUrl: streamUrl(req, claims.conv, claims.user, watermark),
+    });
   });
 
   r.post(`${BASE}/conversations/:id/activities`, async (req, res) => {
@@ -224,10 +251,18 @@ export function createDirectLine(deps: DirectLineDeps) {
   // off the event loop, on first demand (3.9 MB -> about 1 MB).
   let gzipped: Promise<{ body: Buffer; etag: string }> | undefined;
   r.get('/webchat/webchat.js', async (req, res) => {
-    if (!existsSync(deps.webchatBundle)) throw new AppError('NOT_FOUND', `Web Chat bundle not installed (${deps.webchatBundle}): install botframework-webchat`, 404);
+    if (!existsSync(deps.webchatBundle))
+      throw new AppError(
+        'NOT_FOUND',
+        `Web Chat bundle not installed (${deps.webchatBundle}): install botframework-webchat`,
+        404,
+      );
     res.setHeader('vary', 'accept-encoding');
     if (!req.acceptsEncodings('gzip')) {
-      res.sendFile(deps.webchatBundle, { maxAge: 3_600_000, headers: { 'content-type': 'application/javascript; charset=utf-8' } });
+      res.sendFile(deps.webchatBundle, {
+        maxAge: 3_600_000,
+        headers: { 'content-type': 'application/javascript; charset=utf-8' },
+      });
       return;
     }
     gzipped ??= readFile(deps.webchatBundle).then(async (raw) => ({
@@ -259,13 +294,16 @@ export function createDirectLine(deps: DirectLineDeps) {
     const refuse = (socket: Duplex, status: number, code: string, message: string) => {
       const body = JSON.stringify({ error: { code, message } });
       const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Error';
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     };
     const onUpgrade = (req: HttpRequest, socket: Duplex, head: Buffer) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const m = STREAM_PATH.exec(url.pathname);
       if (!m) {
-        if (server.listenerCount('upgrade') === 1) refuse(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`);
+        if (server.listenerCount('upgrade') === 1)
+          refuse(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`);
         return;
       }
       void (async () => {
@@ -274,7 +312,8 @@ export function createDirectLine(deps: DirectLineDeps) {
         try {
           claims = tokens.check(url.searchParams.get('t') ?? '', decodeURIComponent(m[1]!), 'stream');
           after = watermarkOf(url.searchParams.get('watermark') ?? undefined);
-          if (!(await engine.getConversation(claims.conv))) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${claims.conv}" not found`, 404);
+          if (!(await engine.getConversation(claims.conv)))
+            throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${claims.conv}" not found`, 404);
         } catch (e) {
           const err = e instanceof AppError ? e : new AppError('INTERNAL', 'internal error', 500);
           return refuse(socket, err.status, err.code, err.message);
@@ -304,10 +343,24 @@ export function createDirectLine(deps: DirectLineDeps) {
       pollMs,
       onMessages: async (records) => {
         const lang = (await engine.getConversation(id))?.lang ?? deps.defaultLang;
-        send({ activities: activitiesOf(records, id, claims.user, lang), watermark: String(records[records.length - 1]!.id) });
+        send({
+          activities: activitiesOf(records, id, claims.user, lang),
+          watermark: String(records[records.length - 1]!.id),
+        });
       },
       // An agent typing: shown by Web Chat, not stored, so no watermark.
-      onTyping: (name) => send({ activities: [{ type: 'typing', id: `typing-${randomBytes(6).toString('hex')}`, channelId: CHANNEL, conversation: { id }, from: { id: 'bot', name, role: 'bot' } }] }),
+      onTyping: (name) =>
+        send({
+          activities: [
+            {
+              type: 'typing',
+              id: `typing-${randomBytes(6).toString('hex')}`,
+              channelId: CHANNEL,
+              conversation: { id },
+              from: { id: 'bot', name, role: 'bot' },
+            },
+          ],
+        }),
     });
     // Pings keep proxies from closing an idle stream; a peer that did not answer the last one is gone.
     let alive = true;

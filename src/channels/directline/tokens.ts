@@ -64,7 +64,8 @@ export class DirectLineTokens {
       throw invalid('malformed token claims');
     }
     if (claims.scp !== scp) throw invalid(`a ${claims.scp} token cannot be used here`);
-    if (claims.exp * 1000 <= this.now()) throw invalid('token expired: get a new one from /v3/directline/tokens/refresh before it expires');
+    if (claims.exp * 1000 <= this.now())
+      throw invalid('token expired: get a new one from /v3/directline/tokens/refresh before it expires');
     return claims;
   }
 
@@ -76,7 +77,8 @@ export class DirectLineTokens {
   /** verify(), and the token must be this conversation's (403 for another conversation's token). */
   check(token: string, conversationId: string, scp: TokenScope = 'conversation'): TokenClaims {
     const claims = this.verify(token, scp);
-    if (claims.conv !== conversationId) throw new AppError('FORBIDDEN', 'this token belongs to another conversation', 403);
+    if (claims.conv !== conversationId)
+      throw new AppError('FORBIDDEN', 'this token belongs to another conversation', 403);
     return claims;
   }
 }

@@ -29,14 +29,25 @@ export async function bundleWidget(): Promise<WidgetBundle> {
   });
   const code = r.outputFiles[0]!.text;
   const gzipped = gzipSync(code, { level: 9 });
-  return { code, gzipped, etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`, rawBytes: Buffer.byteLength(code), gzipBytes: gzipped.length };
+  return {
+    code,
+    gzipped,
+    etag: `"${createHash('sha256').update(code).digest('base64url').slice(0, 22)}"`,
+    rawBytes: Buffer.byteLength(code),
+    gzipBytes: gzipped.length,
+  };
 }
 
 /** GET /widget.js: cached 5 minutes by browsers and proxies, then revalidated with its ETag (the URL has no version). */
 export function widgetScriptRoute(bundle: WidgetBundle): Router {
   const r = Router();
   r.get('/widget.js', (req, res) => {
-    res.set({ 'cache-control': 'public, max-age=300', etag: bundle.etag, vary: 'Accept-Encoding', 'x-content-type-options': 'nosniff' });
+    res.set({
+      'cache-control': 'public, max-age=300',
+      etag: bundle.etag,
+      vary: 'Accept-Encoding',
+      'x-content-type-options': 'nosniff',
+    });
     res.type('application/javascript; charset=utf-8');
     if (req.headers['if-none-match'] === bundle.etag) {
       res.status(304).end();

@@ -17,7 +17,12 @@ export function widgetCors(allowedOrigins: readonly string[]): RequestHandler {
       res.set('access-control-expose-headers', 'Content-Type');
     }
     if (req.method === 'OPTIONS') {
-      if (!ok) throw new AppError('ORIGIN_NOT_ALLOWED', `origin "${String(origin ?? '')}" is not in WIDGET_ALLOWED_ORIGINS`, 403);
+      if (!ok)
+        throw new AppError(
+          'ORIGIN_NOT_ALLOWED',
+          `origin "${String(origin ?? '')}" is not in WIDGET_ALLOWED_ORIGINS`,
+          403,
+        );
       res.set({
         'access-control-allow-methods': 'GET, POST, OPTIONS',
         'access-control-allow-headers': 'Authorization, Content-Type, Last-Event-ID',

@@ -15,7 +15,8 @@ const messageBody = z.union([
 
 const hashToken = (t: string) => createHash('sha256').update(t).digest();
 
-const parse = <T>(schema: z.ZodType<T>, body: unknown): T => parseBody(schema, body, 'expected {"text": "..."} or {"action": "..."}');
+const parse = <T>(schema: z.ZodType<T>, body: unknown): T =>
+  parseBody(schema, body, 'expected {"text": "..."} or {"action": "..."}');
 
 function bearer(req: Request, allowQuery = false): string {
   const h = req.headers.authorization ?? '';
@@ -33,7 +34,11 @@ export function widgetRoutes(engine: Engine, pollMs = 2000): Router {
   r.post('/api/conversations', async (req, res) => {
     const body = parse(createBody, req.body);
     const token = randomBytes(24).toString('base64url');
-    const state = await engine.createConversation({ channel: 'widget', lang: body.lang, tokenHash: hashToken(token).toString('hex') });
+    const state = await engine.createConversation({
+      channel: 'widget',
+      lang: body.lang,
+      tokenHash: hashToken(token).toString('hex'),
+    });
     res.status(201).json({ conversationId: state.id, token });
   });
 
@@ -54,7 +59,12 @@ export function widgetRoutes(engine: Engine, pollMs = 2000): Router {
   r.get('/api/conversations/:id/messages', async (req, res) => {
     const id = await authorized(req);
     const after = req.query.after === undefined ? 0 : Number(req.query.after);
-    if (!Number.isInteger(after) || after < 0) throw new AppError('INVALID_QUERY', `after must be a message id (a non-negative integer), not "${String(req.query.after)}"`, 400);
+    if (!Number.isInteger(after) || after < 0)
+      throw new AppError(
+        'INVALID_QUERY',
+        `after must be a message id (a non-negative integer), not "${String(req.query.after)}"`,
+        400,
+      );
     const messages = await engine.transcript(id, after);
     res.json({ messages: messages.map(({ conversationId: _c, ...m }) => m) });
   });
@@ -69,7 +79,12 @@ export function widgetRoutes(engine: Engine, pollMs = 2000): Router {
     const lastHeader = req.headers['last-event-id'];
     let last = Number(lastHeader ?? req.query.after ?? 0);
     if (!Number.isInteger(last) || last < 0) last = 0;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write('retry: 2000\n\n');
     let closed = false;
     let lastQueue = '';
@@ -105,7 +120,13 @@ export function widgetRoutes(engine: Engine, pollMs = 2000): Router {
     const id = await authorized(req);
     const body = parse(messageBody, req.body);
     const replies: Reply[] = await engine.handle({ conversationId: id, channel: 'widget', ...body });
-    res.json({ replies: replies.map(({ text, suggestions, source }) => ({ text, ...(suggestions ? { suggestions } : {}), source })) });
+    res.json({
+      replies: replies.map(({ text, suggestions, source }) => ({
+        text,
+        ...(suggestions ? { suggestions } : {}),
+        source,
+      })),
+    });
   });
 
   return r;

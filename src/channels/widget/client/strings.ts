@@ -25,7 +25,8 @@ export interface UiStrings {
 
 const minutes = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 /** Romanian puts "de" between a number ending in 20-99 (or 00) and its noun: "3 minute", "25 de minute". */
-const minuteRo = (n: number) => (n === 1 ? '1 minut' : n % 100 >= 20 || (n >= 100 && n % 100 === 0) ? `${n} de minute` : `${n} minute`);
+const minuteRo = (n: number) =>
+  n === 1 ? '1 minut' : n % 100 >= 20 || (n >= 100 && n % 100 === 0) ? `${n} de minute` : `${n} minute`;
 
 export const STRINGS: Record<UiLang, UiStrings> = {
   fr: {

@@ -215,7 +215,11 @@ class Widget {
   private async conversation(): Promise<Conversation> {
     if (this.conv) return this.conv;
     this.creating ??= (async () => {
-      const res = await fetch(`${this.api}/api/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lang: this.lang }) });
+      const res = await fetch(`${this.api}/api/conversations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ lang: this.lang }),
+      });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const c = (await res.json()) as Conversation;
       this.conv = c;
@@ -243,7 +247,11 @@ class Widget {
     this.showButtons();
     try {
       const c = await this.conversation();
-      const res = await fetch(`${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages`, { method: 'POST', headers: this.headers(c), body: JSON.stringify(body) });
+      const res = await fetch(`${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages`, {
+        method: 'POST',
+        headers: this.headers(c),
+        body: JSON.stringify(body),
+      });
       // The conversation is gone (e.g. the server's data was reset): the next message starts a new one.
       if (res.status === 401) this.forget();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -262,7 +270,10 @@ class Widget {
     const c = this.conv;
     if (!c) return false;
     try {
-      const res = await fetch(`${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages?after=${this.lastId}`, { headers: this.headers(c) });
+      const res = await fetch(
+        `${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages?after=${this.lastId}`,
+        { headers: this.headers(c) },
+      );
       if (res.status === 401 || res.status === 404) {
         this.forget();
         return false;
@@ -294,7 +305,9 @@ class Widget {
     if (!c) return;
     clearTimeout(this.retryTimer);
     this.stream?.close();
-    const es = new EventSource(`${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/events?token=${encodeURIComponent(c.token)}&after=${this.lastId}`);
+    const es = new EventSource(
+      `${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/events?token=${encodeURIComponent(c.token)}&after=${this.lastId}`,
+    );
     this.stream = es;
     es.addEventListener('open', () => {
       this.retries = 0;
@@ -302,7 +315,9 @@ class Widget {
     });
     es.addEventListener('message', (e) => this.receive(JSON.parse((e as MessageEvent<string>).data) as Message));
     es.addEventListener('queue', (e) => this.onQueue(JSON.parse((e as MessageEvent<string>).data) as Queue));
-    es.addEventListener('typing', (e) => this.onTyping((JSON.parse((e as MessageEvent<string>).data) as { agent: { name: string } }).agent.name));
+    es.addEventListener('typing', (e) =>
+      this.onTyping((JSON.parse((e as MessageEvent<string>).data) as { agent: { name: string } }).agent.name),
+    );
     es.addEventListener('error', () => {
       if (this.stream !== es) return;
       this.setNotice(this.t.reconnecting);
@@ -354,14 +369,17 @@ class Widget {
     node.dataset.from = m.from;
     node.dataset.text = m.text;
     if (m.id !== undefined) node.dataset.id = String(m.id);
-    const who = m.from === 'customer' ? this.t.you : m.from === 'agent' ? m.source?.id || this.t.agent : this.t.assistant;
+    const who =
+      m.from === 'customer' ? this.t.you : m.from === 'agent' ? m.source?.id || this.t.agent : this.t.assistant;
     const body = el('div', 'body');
     renderText(body, m.text);
     const meta = el('div', 'meta');
     const time = el('time');
     const at = new Date(m.at);
     time.dateTime = m.at;
-    time.textContent = Number.isNaN(at.getTime()) ? '' : at.toLocaleTimeString(this.lang, { hour: '2-digit', minute: '2-digit' });
+    time.textContent = Number.isNaN(at.getTime())
+      ? ''
+      : at.toLocaleTimeString(this.lang, { hour: '2-digit', minute: '2-digit' });
     meta.append(`${who} · `, time);
     node.append(body, meta);
     return node;
@@ -401,7 +419,8 @@ class Widget {
 
   private onQueue(q: Queue): void {
     if (q.status === 'queued' && q.open === false) this.queueLine = this.t.queuedClosed(q.position ?? 1);
-    else if (q.status === 'queued') this.queueLine = this.t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000)));
+    else if (q.status === 'queued')
+      this.queueLine = this.t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000)));
     else if (q.status === 'active' && q.agentName) this.queueLine = this.t.withAgent(q.agentName);
     else this.queueLine = '';
     this.showStatus();
@@ -425,7 +444,10 @@ class Widget {
   private showUnread(): void {
     this.badge.hidden = this.unread === 0;
     this.badge.textContent = String(this.unread);
-    this.bubble.setAttribute('aria-label', this.unread ? `${this.t.open} (${this.t.unread(this.unread)})` : this.t.open);
+    this.bubble.setAttribute(
+      'aria-label',
+      this.unread ? `${this.t.open} (${this.t.unread(this.unread)})` : this.t.open,
+    );
   }
 
   private scroll(): void {
@@ -437,7 +459,9 @@ class Widget {
   const script = document.currentScript as HTMLScriptElement | null;
   const w = window as unknown as { savbotWidget?: Widget };
   if (w.savbotWidget) return; // the snippet pasted twice
-  const api = (script?.dataset.api || (script?.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, '');
+  const api = (
+    script?.dataset.api || (script?.src ? new URL(script.src, location.href).origin : location.origin)
+  ).replace(/\/+$/, '');
   const lang = pickLang(script?.dataset.lang, document.documentElement.lang);
   const start = () => (w.savbotWidget = new Widget(api, lang, script?.dataset.title));
   if (document.body) start();
