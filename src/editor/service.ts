@@ -6,6 +6,7 @@ import { LANGS, type KbEntry, type Lang } from '../domain/types';
 import { decide, type Engine } from '../engine/engine';
 import { selfTest } from '../knowledge/selfTest';
 import { fold } from '../nlp/normalize';
+import { resolveLanguage } from '../nlp/language';
 import type { AuditEntry, VersionRecord } from '../domain/editor';
 import type { EditorStore } from '../storage/ports';
 import {
@@ -412,7 +413,8 @@ export class EditorService {
   try(text: string, lang?: Lang) {
     const engine = this.deps.engine;
     const content = engine.content;
-    const l = lang ?? content.detector.detect(text).lang;
+    // The bot's own language rule for a first message (threshold, default language), so the console agrees with it.
+    const l = lang ?? resolveLanguage(content.detector, text, undefined, engine.options.defaultLang).lang;
     const match = engine.match(text, l);
     const byId = new Map(content.kb.entries.map((e) => [e.id, e]));
     const decision = decide(match, (id) => byId.get(id)?.kind, engine.options);

@@ -11,7 +11,7 @@ import {
   type Suggestion,
 } from '../domain/types';
 import type { Matcher, MatchResult } from '../matching/matcher';
-import type { LanguageDetector } from '../nlp/language';
+import { resolveLanguage, type LanguageDetector, type LanguageGuess } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
 import { CANCEL_WORDS, DIALOG_MESSAGES, HELP_WORDS } from '../dialogs/messages';
 import { EMAIL } from '../dialogs/slots';
@@ -552,15 +552,8 @@ export class Engine {
     if (replied) for (const m of saved) if (m.from !== 'customer' && m.source) replied(m.source.kind);
   }
 
-  private chooseLanguage(
-    state: ConversationState,
-    text: string,
-  ): { lang: Lang; guess: ReturnType<LanguageDetector['detect']> } {
-    let lang = state.lang ?? this.options.defaultLang;
-    const guess = this.c.detector.detect(text);
-    if (!state.lang) lang = guess.confidence >= 0.5 ? guess.lang : this.options.defaultLang;
-    else if (guess.lang !== lang && guess.confidence >= 0.9 && guess.words >= 3) lang = guess.lang; // clear switch
-    return { lang, guess };
+  private chooseLanguage(state: ConversationState, text: string): { lang: Lang; guess: LanguageGuess } {
+    return resolveLanguage(this.c.detector, text, state.lang, this.options.defaultLang);
   }
 
   private async onText(state: ConversationState, raw: string, trace?: TurnTrace): Promise<Reply[]> {

@@ -84,3 +84,27 @@ export class LanguageDetector {
     return { lang: LANGS[best]!, confidence: exps[best]! / sum, words: words.length };
   }
 }
+
+/** How sure the detector must be before a first message sets the conversation's language. */
+export const FIRST_MESSAGE_CONFIDENCE = 0.5;
+/** A conversation switches language only on a clear message: this sure, and at least this many words. */
+export const SWITCH_CONFIDENCE = 0.9;
+export const SWITCH_MIN_WORDS = 3;
+
+/**
+ * The one language rule, used by the bot, the editors' "try a question" console and kb:check: a first message sets
+ * the language when the detector is sure enough (else the default); later messages switch only when clearly in
+ * another language, so that "ok" or an order number never flips a French conversation to English.
+ */
+export function resolveLanguage(
+  detector: Pick<LanguageDetector, 'detect'>,
+  text: string,
+  current: Lang | undefined,
+  defaultLang: Lang,
+): { lang: Lang; guess: LanguageGuess } {
+  const guess = detector.detect(text);
+  if (!current) return { lang: guess.confidence >= FIRST_MESSAGE_CONFIDENCE ? guess.lang : defaultLang, guess };
+  const clearSwitch =
+    guess.lang !== current && guess.confidence >= SWITCH_CONFIDENCE && guess.words >= SWITCH_MIN_WORDS;
+  return { lang: clearSwitch ? guess.lang : current, guess };
+}
