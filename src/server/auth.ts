@@ -18,6 +18,16 @@ export interface AuthedUser {
   role: Role;
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or undefined: the one parser for every endpoint. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+}
+
+/** Constant-time comparison of a given secret with the expected one (length is the only thing it tells). */
+export function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
 // Tokens are compared as SHA-256 digests with timingSafeEqual: equal length whatever the input, constant time.
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
@@ -30,10 +40,10 @@ export function requireRole(users: readonly AdminUser[], ...roles: Role[]): Requ
   const known = users.map((u) => ({ name: u.name, role: u.role, hash: digest(u.token) }));
   const allowed = new Set<Role>(roles.includes('editor') ? [...roles, 'admin'] : roles);
   return (req, res, next) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!m)
+    const token = bearerToken(req.get('authorization'));
+    if (!token)
       return next(new AppError('UNAUTHORIZED', 'an admin token is required (Authorization: Bearer <token>)', 401));
-    const h = digest(m[1]!);
+    const h = digest(token);
     let found: (typeof known)[number] | undefined;
     for (const k of known) if (timingSafeEqual(k.hash, h) && !found) found = k;
     if (!found) return next(new AppError('UNAUTHORIZED', 'unknown admin token', 401));

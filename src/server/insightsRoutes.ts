@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import { AppError } from '../domain/errors';
 import { LANGS } from '../domain/types';
 import type { Insights } from '../insights/service';
 import type { Metrics } from '../metrics/metrics';
-import { requireRole, type AdminUser, type AuthedUser } from './auth';
+import { bearerToken, requireRole, sameSecret, type AdminUser, type AuthedUser } from './auth';
 
 const figuresQuery = z.object({
   since: z.string().max(40).optional(),
@@ -65,11 +64,10 @@ export function insightsRoutes(deps: { insights: Insights; users: readonly Admin
  */
 export function metricsRoute(metrics: Metrics, token?: string): Router {
   const r = Router();
-  const expected = token ? createHash('sha256').update(token).digest() : undefined;
   r.get('/metrics', async (req, res) => {
-    if (expected) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-      if (!m || !timingSafeEqual(createHash('sha256').update(m[1]!).digest(), expected))
+    if (token) {
+      const given = bearerToken(req.get('authorization'));
+      if (given === undefined || !sameSecret(given, token))
         throw new AppError('UNAUTHORIZED', 'a metrics token is required (Authorization: Bearer <METRICS_TOKEN>)', 401);
     }
     const { contentType, body } = await metrics.scrape();
