@@ -71,6 +71,11 @@ export interface IncomingMessage {
   text?: string;
   action?: string;
   channel: string;
+  /**
+   * SHA-256 (hex) of the bearer token the channel received, when the conversation's own token authorises the message
+   * (widget): the engine checks it against the conversation it reads for the turn, so the conversation is read once.
+   */
+  tokenHash?: string;
   /** The id the sending client gave its message (Direct Line's clientActivityID), stored to be echoed back. */
   clientId?: string;
 }

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors';
 import {
@@ -35,6 +36,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { HANDOFF_MESSAGES, formatOpening } from '../handoff/messages';
 import { AngerDetector, BusinessHours, queueFor } from '../handoff/policy';
 import { MESSAGES } from './messages';
+
+/** Constant-time comparison of two hex SHA-256 digests (a missing one never matches). */
+function sameTokenHash(stored: string | undefined, given: string): boolean {
+  const a = stored ? Buffer.from(stored, 'hex') : undefined;
+  const b = Buffer.from(given, 'hex');
+  return a !== undefined && a.length === b.length && b.length > 0 && timingSafeEqual(a, b);
+}
 
 export interface EngineOptions {
   /** Answer when the match confidence is at least this and no other entry is close. */
@@ -265,6 +273,9 @@ export class Engine {
 
   private async turn(msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
     const state = await this.deps.store.get(msg.conversationId);
+    // Same answer for an unknown conversation and a wrong token: do not reveal which conversations exist.
+    if (msg.tokenHash !== undefined && !sameTokenHash(state?.tokenHash, msg.tokenHash))
+      throw new AppError('UNAUTHORIZED', 'unknown conversation or wrong token', 401);
     if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${msg.conversationId}" not found`, 404);
     // Typing the label of a button just offered is clicking it (Teams' imBack, text-only channels, habits).
     if (msg.action === undefined && msg.text !== undefined && state.offered?.length) {
