@@ -11,7 +11,7 @@ import { buildCore } from '../src/app';
 import { loadConfig } from '../src/config';
 import { MemoryConversationStore } from '../src/storage/memory';
 import type { ConversationStore } from '../src/storage/ports';
-import { SqlConversationStore } from '../src/storage/sql';
+import { SqlConversationStore } from '../src/storage/sql/store';
 
 const SCRIPT = [
   'bonjour',

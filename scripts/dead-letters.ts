@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv } from '../src/config';
-import { createStore } from '../src/storage/sql';
+import { createStore } from '../src/storage/sql/store';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { replay: { type: 'string' } } });

@@ -9,7 +9,7 @@ import { formatFigures } from '../src/insights/format';
 import { Insights, topicIndex } from '../src/insights/service';
 import { loadKnowledgeBase } from '../src/knowledge/loader';
 import { Analyzer } from '../src/nlp/analyzer';
-import { createStore } from '../src/storage/sql';
+import { createStore } from '../src/storage/sql/store';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

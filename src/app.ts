@@ -21,7 +21,7 @@ import { EditorService } from './editor/service';
 import { watchContent } from './editor/watch';
 import { MemoryConversationStore } from './storage/memory';
 import type { ConversationStore, InsightsStore } from './storage/ports';
-import { createStore } from './storage/sql';
+import { createStore } from './storage/sql/store';
 import type { Connector } from './connectors/types';
 import { FileConnector } from './connectors/file';
 import { HttpConnector } from './connectors/http';

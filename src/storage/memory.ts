@@ -1,26 +1,24 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
-import { AppError } from '../domain/errors';
 import { handoffFromEvent, webhookBody, type OutboxEvent, type QueueName } from '../domain/handoff';
 import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
 import {
+  checkSenders,
+  conversationExists,
+  conversationNotFound,
   newWebhookId,
+  outboxEventNotFound,
   replayed,
-  type ConversationStore,
   type EditorStore,
-  type InsightsStore,
+  type Store,
   type TurnEffects,
 } from './ports';
 
-const SENDERS: readonly string[] = ['customer', 'bot', 'agent'] satisfies MessageRecord['from'][];
-
-/** The check the SQL stores' CHECK constraint makes, so every store rejects the same messages. */
-function checkSenders(messages: NewMessage[]): void {
-  for (const m of messages)
-    if (!SENDERS.includes(m.from)) throw new Error(`invalid message sender ${JSON.stringify(m.from)}`);
-}
-
-export class MemoryConversationStore implements ConversationStore, InsightsStore {
+/**
+ * Every port in memory (tests, terminal chat): the same contract, and the same errors, as the SQL back end
+ * (test/storage/ runs one suite on both). Values are copied in and out, as a database would.
+ */
+export class MemoryConversationStore implements Store {
   private readonly convs = new Map<string, ConversationState>();
   private readonly messages: MessageRecord[] = [];
   private lastId = 0;
@@ -31,9 +29,10 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   private readonly settings = new Map<string, string>();
   private readonly marks = new Map<string, InboxMark>();
   private readonly refs = new Map<string, ChannelRef>();
+  private readonly editor = new MemoryEditorStore();
 
   async create(state: ConversationState): Promise<void> {
-    if (this.convs.has(state.id)) throw new Error(`conversation ${state.id} already exists`);
+    if (this.convs.has(state.id)) throw conversationExists(state.id);
     this.convs.set(state.id, structuredClone(state));
   }
 
@@ -43,8 +42,8 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   }
 
   async append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
-    if (!this.convs.has(conversationId)) throw new Error(`conversation ${conversationId} not found`);
     checkSenders(messages);
+    if (!this.convs.has(conversationId)) throw conversationNotFound(conversationId);
     const out = messages.map((m) => ({ ...structuredClone(m), id: ++this.lastId, conversationId }) as MessageRecord);
     for (const m of out) this.messages.push(m);
     return out.map((m) => structuredClone(m));
@@ -55,8 +54,9 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
     messages: NewMessage[],
     effects: TurnEffects = {},
   ): Promise<MessageRecord[]> {
-    if (!this.convs.has(state.id)) throw new Error(`conversation ${state.id} not found`);
-    checkSenders(messages); // before any change, as a rejected SQL transaction leaves nothing behind
+    // Every check before any change, as a rejected SQL transaction leaves nothing behind (in the SQL order).
+    checkSenders(messages);
+    if (!this.convs.has(state.id)) throw conversationNotFound(state.id);
     if (effects.inboundId !== undefined && this.inbound.has(effects.inboundId)) throw replayed(effects.inboundId);
     if (effects.inboundId !== undefined) this.inbound.add(effects.inboundId);
     this.convs.set(state.id, structuredClone(state));
@@ -80,7 +80,7 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
     if (effects.joined)
       this.joins.unshift({
         queue: effects.joined.queue,
-        delay: Date.parse(effects.joined.joinedAt) - Date.parse(effects.joined.requestedAt),
+        delay: Math.max(0, Date.parse(effects.joined.joinedAt) - Date.parse(effects.joined.requestedAt)),
       });
     return this.append(state.id, messages);
   }
@@ -117,7 +117,7 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
 
   private find(id: number) {
     const e = this.outbox.find((x) => x.id === id);
-    if (!e) throw new Error(`outbox event ${id} not found`);
+    if (!e) throw outboxEventNotFound(id);
     return e;
   }
 
@@ -129,13 +129,13 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
     Object.assign(this.find(id), {
       attempts,
       nextAttemptAt: nextAttemptAt.toISOString(),
-      lastError: error,
+      lastError: error.slice(0, 500),
       lockedUntil: undefined,
     });
   }
 
   async markDead(id: number, attempts: number, error: string): Promise<void> {
-    Object.assign(this.find(id), { status: 'dead', attempts, lastError: error, lockedUntil: undefined });
+    Object.assign(this.find(id), { status: 'dead', attempts, lastError: error.slice(0, 500), lockedUntil: undefined });
   }
 
   async listDead(): Promise<OutboxEvent[]> {
@@ -226,8 +226,9 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
   }
 
   async linkChannel(ref: ChannelRef): Promise<ChannelRef> {
-    if (!this.convs.has(ref.conversationId)) throw new Error(`conversation ${ref.conversationId} not found`);
     const existing = await this.channelRefByExternal(ref.channelId, ref.conversation.id);
+    // As in SQL (a foreign key): only a new reference needs its conversation to exist.
+    if (!existing && !this.convs.has(ref.conversationId)) throw conversationNotFound(ref.conversationId);
     const stored = existing ? { ...ref, conversationId: existing.conversationId } : ref;
     this.refs.set(stored.conversationId, structuredClone(stored));
     return structuredClone(stored);
@@ -242,6 +243,11 @@ export class MemoryConversationStore implements ConversationStore, InsightsStore
     for (const r of this.refs.values())
       if (r.channelId === channelId && r.conversation.id === externalConversationId) return structuredClone(r);
     return undefined;
+  }
+
+  /** The editors' audit log and version snapshots, kept with the conversations (one store, like the SQL one). */
+  editorStore(): EditorStore {
+    return this.editor;
   }
 
   async close(): Promise<void> {}

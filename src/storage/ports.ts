@@ -15,8 +15,30 @@ export interface TurnEffects {
   joined?: { queue: QueueName; requestedAt: string; joinedAt: string };
 }
 
-/** Every back end: a replayed inbound webhook is a 409. */
+// The errors of the contract: every back end throws the same AppError (code and status) in the same situation, and
+// the storage contract suite (test/storage/store.test.ts) checks each one on memory, SQLite and PostgreSQL.
+
+/** A replayed inbound webhook. */
 export const replayed = (id: string) => new AppError('REPLAYED', `webhook id "${id}" was already received`, 409);
+/** `create` of an id that is taken (the first conversation is kept). */
+export const conversationExists = (id: string) =>
+  new AppError('CONVERSATION_EXISTS', `conversation ${id} already exists`, 409);
+/** A write (append, saveTurn, linkChannel) to a conversation that was never created. */
+export const conversationNotFound = (id: string) =>
+  new AppError('CONVERSATION_NOT_FOUND', `conversation ${id} not found`, 404);
+/** A message whose sender is not customer, bot or agent: a bug of the caller, so a 500. */
+export const invalidSender = (from: unknown) =>
+  new AppError('INVALID_MESSAGE_SENDER', `invalid message sender ${JSON.stringify(from)}`, 500);
+/** markDelivered, markRetry or markDead of an event that does not exist. */
+export const outboxEventNotFound = (id: number) =>
+  new AppError('OUTBOX_EVENT_NOT_FOUND', `outbox event ${id} not found`, 404);
+
+const SENDERS: readonly string[] = ['customer', 'bot', 'agent'] satisfies MessageRecord['from'][];
+
+/** Every back end checks the senders before it changes anything (the SQL schema has the same CHECK constraint). */
+export function checkSenders(messages: readonly NewMessage[]): void {
+  for (const m of messages) if (!SENDERS.includes(m.from)) throw invalidSender(m.from);
+}
 
 /** Persistence the handoff queue needs, implemented by the SQL store (and the memory store for unit tests). */
 export interface OutboxStore {
@@ -100,4 +122,13 @@ export interface EditorStore {
   listVersions(limit: number): Promise<VersionRecord[]>;
   /** The latest snapshot stored for `version`. */
   getVersion(version: string): Promise<VersionSnapshot | undefined>;
+}
+
+/**
+ * Everything one back end provides, from one connection: what `createStore` (SQL) returns and what the memory store
+ * is. The wiring hands its parts to the services that need them.
+ */
+export interface Store extends ConversationStore, InsightsStore {
+  /** The editors' audit log and version snapshots, in the same database. */
+  editorStore(): EditorStore;
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
-import { SqlConversationStore } from '../../src/storage/sql';
+import { SqlConversationStore } from '../../src/storage/sql/store';
 import { startBotProcess, stopProcess } from '../support/processes';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { newConversationState } from '../../src/domain/conversation';
-import { SqlConversationStore } from '../../src/storage/sql';
+import { SqlConversationStore } from '../../src/storage/sql/store';
 
 const ROOT = resolve(__dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'savbot-report-'));

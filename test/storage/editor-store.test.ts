@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MemoryEditorStore } from '../../src/storage/memory';
-import type { EditorStore } from '../../src/storage/ports';
-import { SqlConversationStore } from '../../src/storage/sql';
+import { MemoryConversationStore } from '../../src/storage/memory';
+import type { EditorStore, Store } from '../../src/storage/ports';
+import { SqlConversationStore } from '../../src/storage/sql/store';
 
 /** The editors' audit log and version snapshots: one contract on memory, SQLite and PostgreSQL (never skipped). */
 const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -34,19 +34,24 @@ afterAll(async () => {
 });
 
 interface Opened {
+  /** The whole back end, whose editorStore() is under test. */
+  parent: Store;
   store: EditorStore;
   close(): Promise<void>;
 }
 
+/** Every back end reaches its editor store the same way: editorStore() of the store the wiring opened. */
+const opened = (parent: Store): Opened => ({ parent, store: parent.editorStore(), close: () => parent.close() });
+
 const backends: { name: string; open(): Promise<Opened> }[] = [
-  { name: 'memory', open: async () => ({ store: new MemoryEditorStore(), close: async () => {} }) },
+  { name: 'memory', open: async () => opened(new MemoryConversationStore()) },
   {
     name: 'SQLite',
     async open() {
       const s = await SqlConversationStore.open({
         sqliteFile: path.join(tmpDir, `${randomBytes(4).toString('hex')}.db`),
       });
-      return { store: s.editorStore(), close: () => s.close() };
+      return opened(s);
     },
   },
   {
@@ -57,20 +62,20 @@ const backends: { name: string; open(): Promise<Opened> }[] = [
         pgCreated = true;
       }
       const s = await SqlConversationStore.open({ url: pgUrl });
-      return { store: s.editorStore(), close: () => s.close() };
+      return opened(s);
     },
   },
 ];
 
 describe.each(backends)('editor store: $name', (backend) => {
-  let opened: Opened;
+  let open: Opened;
   beforeAll(async () => {
-    opened = await backend.open();
+    open = await backend.open();
   });
-  afterAll(() => opened.close());
+  afterAll(() => open.close());
 
   test('the audit log reads back newest first, with JSON before/after exactly as written', async () => {
-    const s = opened.store;
+    const s = open.store;
     const before = { id: 'warranty-coverage', questions: { fr: ['Qu’est-ce que « couvre » la garantie ?'] } };
     const after = { ...before, questions: { fr: [...before.questions.fr, 'și diacritice ăîșț 💥'] } };
     const a = await s.appendAudit({
@@ -100,7 +105,7 @@ describe.each(backends)('editor store: $name', (backend) => {
   });
 
   test('versions: listed newest first; the latest snapshot of a version is returned', async () => {
-    const s = opened.store;
+    const s = open.store;
     const files = (t: string) => ({
       kb: { 'a.yaml': `# comment\ntopic: a\n${t}\n` },
       dialogs: { 'd.yaml': 'id: d\n' },
@@ -134,5 +139,34 @@ describe.each(backends)('editor store: $name', (backend) => {
     expect((await s.getVersion('v2'))?.files).toStrictEqual(files('two'));
     expect((await s.getVersion('v1'))?.files).toStrictEqual(files('one again'));
     expect(await s.getVersion('nope')).toBeUndefined();
+  });
+
+  test('the log and versions belong to the store: another editorStore() of it reads them', async () => {
+    const s = open.store;
+    const entry = await s.appendAudit({
+      at: '2026-03-02T09:00:00.000Z',
+      user: 'carol',
+      action: 'delete',
+      entryId: 'old-entry',
+      before: { id: 'old-entry' },
+      after: null,
+      version: 'v3',
+    });
+    await s.saveVersion({
+      version: 'v3',
+      at: entry.at,
+      user: 'carol',
+      action: 'delete',
+      files: { kb: {}, dialogs: {} },
+    });
+    const again = open.parent.editorStore();
+    expect((await again.listAudit(1))[0]).toStrictEqual(entry);
+    expect(await again.getVersion('v3')).toStrictEqual({
+      version: 'v3',
+      at: entry.at,
+      user: 'carol',
+      action: 'delete',
+      files: { kb: {}, dialogs: {} },
+    });
   });
 });

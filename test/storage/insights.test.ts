@@ -14,7 +14,7 @@ import type { ConversationStore, InsightsStore } from '../../src/storage/ports';
 import { Insights } from '../../src/insights/service';
 import { loadKnowledgeBase } from '../../src/knowledge/loader';
 import { Analyzer } from '../../src/nlp/analyzer';
-import { SqlConversationStore } from '../../src/storage/sql';
+import { SqlConversationStore } from '../../src/storage/sql/store';
 import { freshPgDatabase } from '../support/postgres';
 
 type Store = ConversationStore & InsightsStore;

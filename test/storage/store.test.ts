@@ -15,7 +15,7 @@ import {
 import type { HandoffState, OutboxEvent, QueueName } from '../../src/domain/handoff';
 import { MemoryConversationStore } from '../../src/storage/memory';
 import type { ConversationStore } from '../../src/storage/ports';
-import { SqlConversationStore, createStore } from '../../src/storage/sql';
+import { SqlConversationStore, createStore } from '../../src/storage/sql/store';
 
 /**
  * One contract, three stores. PostgreSQL is the one running on this machine (and in CI): a fresh database is
@@ -737,6 +737,130 @@ describe.each([memory, sqlite, postgres])('channel references: $name', (backend)
     expect(linked).toStrictEqual({ ...moved, conversationId: first.id });
     expect(await store.channelRef(first.id)).toStrictEqual({ ...moved, conversationId: first.id });
     expect(await store.channelRef(second.id)).toBeUndefined();
+  });
+});
+
+/** What a call rejected with (fails the test if it resolved). */
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    (v) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(v)}`);
+    },
+    (e: unknown) => e,
+  );
+}
+
+/** The same AppError (class, code, status, message) from every back end. */
+async function expectAppError(p: Promise<unknown>, code: string, status: number, message: RegExp): Promise<void> {
+  const err = await rejection(p);
+  expect(err).toBeInstanceOf(AppError);
+  expect(err).toMatchObject({ code, status, message: expect.stringMatching(message) });
+}
+
+describe.each([memory, sqlite, postgres])('store errors: $name', (backend) => {
+  let store: ConversationStore;
+  beforeAll(async () => {
+    store = await backend.open();
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  const robot = { at: '2026-03-02T00:00:00.000Z', from: 'robot', text: 'not a sender' } as unknown as NewMessage;
+
+  test('a duplicate create is a 409 CONVERSATION_EXISTS', async () => {
+    const s = minimalState();
+    await store.create(s);
+    await expectAppError(
+      store.create(s),
+      'CONVERSATION_EXISTS',
+      409,
+      new RegExp(`conversation ${s.id} already exists`),
+    );
+  });
+
+  test('append, saveTurn and linkChannel of an unknown conversation are a 404 CONVERSATION_NOT_FOUND', async () => {
+    const ghost = minimalState();
+    const notFound = new RegExp(`conversation ${ghost.id} not found`);
+    await expectAppError(store.append(ghost.id, [customer('hello')]), 'CONVERSATION_NOT_FOUND', 404, notFound);
+    await expectAppError(store.saveTurn(ghost, [customer('hello')]), 'CONVERSATION_NOT_FOUND', 404, notFound);
+    await expectAppError(
+      store.saveTurn(ghost, [], { events: [{ type: 'conversation.closed', data: {} }], inboundId: `msg_${newId()}` }),
+      'CONVERSATION_NOT_FOUND',
+      404,
+      notFound,
+    );
+    const external = `a:${newId()}`;
+    const ref: ChannelRef = {
+      conversationId: ghost.id,
+      channelId: 'webchat',
+      serviceUrl: 'https://webchat.botframework.com/',
+      conversation: { id: external },
+      bot: { id: 'bot' },
+      user: { id: 'user' },
+      updatedAt: '2026-03-01T10:00:00.000Z',
+    };
+    await expectAppError(store.linkChannel(ref), 'CONVERSATION_NOT_FOUND', 404, notFound);
+    expect(await store.get(ghost.id)).toBeUndefined();
+    expect(await store.transcript(ghost.id)).toEqual([]);
+    expect(await store.events(ghost.id)).toEqual([]);
+    expect(await store.channelRef(ghost.id)).toBeUndefined();
+    expect(await store.channelRefByExternal('webchat', external)).toBeUndefined();
+  });
+
+  test('an invalid sender is a 500 INVALID_MESSAGE_SENDER, checked before anything else, and nothing is written', async () => {
+    const s = minimalState();
+    await store.create(s);
+    const sender = /invalid message sender "robot"/;
+    await expectAppError(store.append(s.id, [customer('ok'), robot]), 'INVALID_MESSAGE_SENDER', 500, sender);
+    const inboundId = `msg_${newId()}`;
+    await expectAppError(
+      store.saveTurn({ ...s, misunderstandings: 3 }, [bot('ok'), robot], {
+        inboundId,
+        events: [{ type: 'conversation.message', data: {} }],
+      }),
+      'INVALID_MESSAGE_SENDER',
+      500,
+      sender,
+    );
+    // Before the conversation is looked up too.
+    await expectAppError(store.append(newId(), [robot]), 'INVALID_MESSAGE_SENDER', 500, sender);
+    await expectAppError(store.saveTurn(minimalState(), [robot]), 'INVALID_MESSAGE_SENDER', 500, sender);
+    expect(await store.get(s.id)).toStrictEqual(s);
+    expect(await store.transcript(s.id)).toEqual([]);
+    expect(await store.events(s.id)).toEqual([]);
+    // The inbound id of the rejected turn was not used up.
+    expect(await store.rememberInbound(inboundId, new Date())).toBe(true);
+  });
+
+  test('a turn caused by a replayed inbound webhook is a 409 REPLAYED and changes nothing', async () => {
+    const s = minimalState();
+    await store.create(s);
+    const seen = `msg_${newId()}`;
+    expect(await store.rememberInbound(seen, new Date())).toBe(true);
+    await expectAppError(
+      store.saveTurn({ ...s, misunderstandings: 1 }, [customer('again')], {
+        inboundId: seen,
+        events: [{ type: 'conversation.message', data: {} }],
+      }),
+      'REPLAYED',
+      409,
+      new RegExp(`webhook id "${seen}" was already received`),
+    );
+    const once = `msg_${newId()}`;
+    await store.saveTurn(s, [customer('first')], { inboundId: once });
+    await expectAppError(store.saveTurn(s, [customer('second')], { inboundId: once }), 'REPLAYED', 409, /already/);
+    expect(await store.get(s.id)).toStrictEqual(s);
+    expect((await store.transcript(s.id)).map((m) => m.text)).toEqual(['first']);
+    expect(await store.events(s.id)).toEqual([]);
+  });
+
+  test('marking an unknown outbox event is a 404 OUTBOX_EVENT_NOT_FOUND', async () => {
+    const id = 987_654_321;
+    const notFound = new RegExp(`outbox event ${id} not found`);
+    await expectAppError(store.markDelivered(id, new Date()), 'OUTBOX_EVENT_NOT_FOUND', 404, notFound);
+    await expectAppError(store.markRetry(id, 1, new Date(), 'HTTP 500'), 'OUTBOX_EVENT_NOT_FOUND', 404, notFound);
+    await expectAppError(store.markDead(id, 9, 'timeout'), 'OUTBOX_EVENT_NOT_FOUND', 404, notFound);
   });
 });
 

@@ -1,35 +1,13 @@
-import type { Generated, Kysely } from 'kysely';
-import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
-import type { EditorStore } from './ports';
-
-/** Tables added by migration 0006_editor (src/storage/sql.ts). JSON values are stored as text. */
-export interface EditorTables {
-  kb_audit: {
-    id: Generated<number | string>;
-    at: string;
-    user_name: string;
-    action: string;
-    entry_id: string | null;
-    before: string | null;
-    after: string | null;
-    version: string;
-  };
-  kb_versions: {
-    id: Generated<number | string>;
-    version: string;
-    at: string;
-    user_name: string;
-    action: string;
-    files: string;
-  };
-}
+import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../../domain/editor';
+import type { EditorStore } from '../ports';
+import type { SqlContext } from './tables';
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 const unjson = (v: string | null): unknown => (v === null ? null : JSON.parse(v));
 
-/** The same contract on SQLite or PostgreSQL, through the conversation store's Kysely instance. */
+/** The editors' audit log and version snapshots (tables of migration 0006_editor); JSON values are stored as text. */
 export class SqlEditorStore implements EditorStore {
-  constructor(private readonly db: Kysely<EditorTables>) {}
+  constructor(private readonly ctx: SqlContext) {}
 
   async appendAudit(e: NewAuditEntry): Promise<AuditEntry> {
     const row = {
@@ -41,12 +19,12 @@ export class SqlEditorStore implements EditorStore {
       after: json(e.after),
       version: e.version,
     };
-    const { id } = await this.db.insertInto('kb_audit').values(row).returning('id').executeTakeFirstOrThrow();
+    const { id } = await this.ctx.db.insertInto('kb_audit').values(row).returning('id').executeTakeFirstOrThrow();
     return { ...structuredClone(e), id: Number(id) };
   }
 
   async listAudit(limit: number): Promise<AuditEntry[]> {
-    const rows = await this.db.selectFrom('kb_audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    const rows = await this.ctx.db.selectFrom('kb_audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
     return rows.map((r) => ({
       id: Number(r.id),
       at: r.at,
@@ -60,14 +38,14 @@ export class SqlEditorStore implements EditorStore {
   }
 
   async saveVersion(v: VersionSnapshot): Promise<void> {
-    await this.db
+    await this.ctx.db
       .insertInto('kb_versions')
       .values({ version: v.version, at: v.at, user_name: v.user, action: v.action, files: JSON.stringify(v.files) })
       .execute();
   }
 
   async listVersions(limit: number): Promise<VersionRecord[]> {
-    const rows = await this.db
+    const rows = await this.ctx.db
       .selectFrom('kb_versions')
       .select(['version', 'at', 'user_name', 'action'])
       .orderBy('id', 'desc')
@@ -77,7 +55,7 @@ export class SqlEditorStore implements EditorStore {
   }
 
   async getVersion(version: string): Promise<VersionSnapshot | undefined> {
-    const r = await this.db
+    const r = await this.ctx.db
       .selectFrom('kb_versions')
       .selectAll()
       .where('version', '=', version)

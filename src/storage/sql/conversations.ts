@@ -1,0 +1,94 @@
+import type { ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
+import { checkSenders, conversationExists, conversationNotFound, type TurnEffects } from '../ports';
+import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
+import { isUniqueViolation } from './driverErrors';
+import { queueEvents, recordInbound, recordJoin } from './outbox';
+import type { Db, SqlContext } from './tables';
+
+/** Conversations, their messages and the turn transaction (ConversationStore without the outbox and channel parts). */
+export class SqlConversations {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async create(state: ConversationState): Promise<void> {
+    try {
+      await this.ctx.db.insertInto('conversations').values(encodeConversation(state, this.ctx.dialect)).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conversationExists(state.id);
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<ConversationState | undefined> {
+    const row = await this.ctx.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? decodeConversation(row) : undefined;
+  }
+
+  async append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
+    checkSenders(messages);
+    return this.ctx.transaction(async (trx) => {
+      // Lock the conversation (PostgreSQL; SQLite writes are serialized anyway) so concurrent writers to one
+      // conversation take turns: its messages get ids in commit order and "after id" replays miss nothing.
+      const found = await trx
+        .selectFrom('conversations')
+        .select('id')
+        .where('id', '=', conversationId)
+        .$if(this.ctx.postgres, (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!found) throw conversationNotFound(conversationId);
+      return insertMessages(trx, conversationId, messages);
+    });
+  }
+
+  async saveTurn(
+    state: ConversationState,
+    messages: NewMessage[],
+    effects: TurnEffects = {},
+  ): Promise<MessageRecord[]> {
+    checkSenders(messages);
+    return this.ctx.transaction(async (trx) => {
+      const { id, seq: _seq, ...changes } = encodeConversation(state, this.ctx.dialect);
+      // The update also locks the row until commit.
+      const res = await trx.updateTable('conversations').set(changes).where('id', '=', id).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) throw conversationNotFound(id);
+      if (effects.inboundId !== undefined) await recordInbound(trx, effects.inboundId);
+      const out = await insertMessages(trx, id, messages);
+      await queueEvents(trx, id, effects.events ?? []);
+      if (effects.joined) await recordJoin(trx, effects.joined);
+      return out;
+    });
+  }
+
+  async transcript(conversationId: string, afterId = 0): Promise<MessageRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .execute();
+    return rows.map(decodeMessage);
+  }
+
+  async customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
+    const row = await this.ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('sender', '=', 'customer')
+      .where('client_id', '=', clientId)
+      .orderBy('id')
+      .executeTakeFirst();
+    return row ? decodeMessage(row) : undefined;
+  }
+}
+
+/** One insert per message, in order, so ids follow the order of `messages` (inside the caller's transaction). */
+async function insertMessages(db: Db, conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
+  const out: MessageRecord[] = [];
+  for (const m of messages) {
+    const row = encodeMessage(conversationId, m);
+    const { id } = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow();
+    out.push(decodeMessage({ ...row, id }));
+  }
+  return out;
+}

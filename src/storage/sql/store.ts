@@ -1,0 +1,139 @@
+import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
+import type { OutboxEvent, QueueName } from '../../domain/handoff';
+import type { ConversationRecord, InboxMark } from '../../domain/insights';
+import type { EditorStore, Store, TurnEffects } from '../ports';
+import { SqlChannelRefs } from './channels';
+import { openDatabase, type SqlLocation } from './connect';
+import { SqlConversations } from './conversations';
+import { SqlEditorStore } from './editor';
+import { SqlInsights } from './insights';
+import { SqlOutbox } from './outbox';
+import type { SqlContext, SqlDialectName } from './tables';
+
+/**
+ * Conversations in SQLite (better-sqlite3, one file) or PostgreSQL (pg pool), through one Kysely query layer: one
+ * small class per port (./conversations, ./outbox, ./channels, ./insights, ./editor) over a shared SqlContext,
+ * combined here into the one object the wiring hands around. Every method below only delegates.
+ */
+export class SqlConversationStore implements Store {
+  private readonly conversations: SqlConversations;
+  private readonly outbox: SqlOutbox;
+  private readonly channels: SqlChannelRefs;
+  private readonly insights: SqlInsights;
+
+  private constructor(private readonly ctx: SqlContext) {
+    this.conversations = new SqlConversations(ctx);
+    this.outbox = new SqlOutbox(ctx);
+    this.channels = new SqlChannelRefs(ctx);
+    this.insights = new SqlInsights(ctx);
+  }
+
+  /** Opens (and migrates) PostgreSQL when `url` is a postgres:// URL, otherwise the SQLite file `sqliteFile`. */
+  static async open(opts: SqlLocation): Promise<SqlConversationStore> {
+    return new SqlConversationStore(await openDatabase(opts));
+  }
+
+  get dialect(): SqlDialectName {
+    return this.ctx.dialect;
+  }
+
+  /** The editors' audit log and version snapshots, in the same database. */
+  editorStore(): EditorStore {
+    return new SqlEditorStore(this.ctx);
+  }
+
+  async close(): Promise<void> {
+    await this.ctx.db.destroy();
+  }
+
+  // Conversations and messages.
+  create(state: ConversationState): Promise<void> {
+    return this.conversations.create(state);
+  }
+  get(id: string): Promise<ConversationState | undefined> {
+    return this.conversations.get(id);
+  }
+  append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
+    return this.conversations.append(conversationId, messages);
+  }
+  saveTurn(state: ConversationState, messages: NewMessage[], effects?: TurnEffects): Promise<MessageRecord[]> {
+    return this.conversations.saveTurn(state, messages, effects);
+  }
+  transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]> {
+    return this.conversations.transcript(conversationId, afterId);
+  }
+  customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
+    return this.conversations.customerMessage(conversationId, clientId);
+  }
+
+  // The outbox, inbound webhook ids, the queue, settings.
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {
+    return this.outbox.claimDue(now, limit, leaseMs);
+  }
+  markDelivered(id: number, at: Date): Promise<void> {
+    return this.outbox.markDelivered(id, at);
+  }
+  markRetry(id: number, attempts: number, nextAttemptAt: Date, error: string): Promise<void> {
+    return this.outbox.markRetry(id, attempts, nextAttemptAt, error);
+  }
+  markDead(id: number, attempts: number, error: string): Promise<void> {
+    return this.outbox.markDead(id, attempts, error);
+  }
+  listDead(): Promise<OutboxEvent[]> {
+    return this.outbox.listDead();
+  }
+  replay(id: number, now: Date): Promise<boolean> {
+    return this.outbox.replay(id, now);
+  }
+  events(conversationId: string): Promise<OutboxEvent[]> {
+    return this.outbox.events(conversationId);
+  }
+  pendingCount(): Promise<number> {
+    return this.outbox.pendingCount();
+  }
+  rememberInbound(webhookId: string, at: Date): Promise<boolean> {
+    return this.outbox.rememberInbound(webhookId, at);
+  }
+  queuePosition(queue: QueueName, requestedAt: string, conversationId: string): Promise<number> {
+    return this.outbox.queuePosition(queue, requestedAt, conversationId);
+  }
+  recentJoinDelays(queue: QueueName, limit: number): Promise<number[]> {
+    return this.outbox.recentJoinDelays(queue, limit);
+  }
+  getSetting(key: string): Promise<string | undefined> {
+    return this.outbox.getSetting(key);
+  }
+  setSetting(key: string, value: string | null): Promise<void> {
+    return this.outbox.setSetting(key, value);
+  }
+
+  // Channel references.
+  linkChannel(ref: ChannelRef): Promise<ChannelRef> {
+    return this.channels.linkChannel(ref);
+  }
+  channelRef(conversationId: string): Promise<ChannelRef | undefined> {
+    return this.channels.channelRef(conversationId);
+  }
+  channelRefByExternal(channelId: string, externalConversationId: string): Promise<ChannelRef | undefined> {
+    return this.channels.channelRefByExternal(channelId, externalConversationId);
+  }
+
+  // The insights read side and the inbox marks.
+  conversationsCreated(from: string, to: string): Promise<ConversationRecord[]> {
+    return this.insights.conversationsCreated(from, to);
+  }
+  queuedHandoffs(): Promise<Partial<Record<QueueName, number>>> {
+    return this.insights.queuedHandoffs();
+  }
+  inboxMarks(): Promise<InboxMark[]> {
+    return this.insights.inboxMarks();
+  }
+  setInboxMark(mark: InboxMark): Promise<void> {
+    return this.insights.setInboxMark(mark);
+  }
+}
+
+/** The store the configuration asks for: PostgreSQL when a database URL is set, the SQLite file otherwise. */
+export function createStore(config: { databaseUrl?: string; sqliteFile: string }): Promise<SqlConversationStore> {
+  return SqlConversationStore.open({ url: config.databaseUrl, sqliteFile: config.sqliteFile });
+}
