@@ -580,8 +580,11 @@ export class Engine {
       const score = /^\s*([1-5])\s*(\/\s*5)?\s*$/.exec(clipped);
       if (score) return this.recordCsat(state, Number(score[1]));
     }
+    // Computed once per message, and only when needed: a known language inside a dialog asks for nothing.
+    let chosen: { lang: Lang; guess: LanguageGuess } | undefined;
+    const choose = () => (chosen ??= this.chooseLanguage(state, clipped));
     {
-      const lang = state.lang ?? this.chooseLanguage(state, clipped).lang;
+      const lang = state.lang ?? choose().lang;
       if (this.triggers.has('angry') && this.anger.isAngry(clipped, lang)) {
         state.lang = lang;
         this.requestHandoff(state, 'angry', queueFor(state.dialog?.dialogId ?? state.lastTopic));
@@ -599,7 +602,8 @@ export class Engine {
       return replies;
     }
 
-    let { lang, guess } = this.chooseLanguage(state, clipped);
+    const { lang: chosenLang, guess } = choose();
+    let lang = chosenLang;
     let match = this.match(clipped, lang);
     // A short message in another language ("merci" in an English conversation): if it is understood
     // there and not here, the customer switched.
