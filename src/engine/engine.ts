@@ -31,11 +31,11 @@ import {
   type QueueName,
 } from '../domain/handoff';
 import type { ConversationStore, TurnEffects } from '../storage/ports';
-import { EventEmitter } from 'node:events';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { HANDOFF_MESSAGES, formatOpening } from '../handoff/messages';
 import { AngerDetector, BusinessHours, queueFor } from '../handoff/policy';
 import { MESSAGES } from './messages';
+import { EngineEvents } from './events';
 
 /** Constant-time comparison of two hex SHA-256 digests (a missing one never matches). */
 function sameTokenHash(stored: string | undefined, given: string): boolean {
@@ -179,12 +179,8 @@ export class Engine {
   private readonly now: () => Date;
   /** Turns of one conversation run one after the other (per-conversation order). */
   private readonly queues = new Map<string, Promise<unknown>>();
-  /**
-   * For live streams and proactive channels: ('message', conversationId, records, origin) where origin is 'turn'
-   * (the customer's own turn, already answered to the channel) or 'agent' (agents' events: nobody has seen these
-   * yet), and ('typing', conversationId, agentName).
-   */
-  readonly events = new EventEmitter();
+  /** For live streams and proactive channels: stored messages, agents typing, publications (see EngineEventMap). */
+  readonly events = new EngineEvents();
   private readonly contexts = new WeakMap<ConversationState, TurnContext>();
   private readonly anger = new AngerDetector();
   private readonly triggers: ReadonlySet<HandoffReason>;
@@ -196,7 +192,6 @@ export class Engine {
     this.now = deps.now ?? (() => new Date());
     this.triggers = deps.handoff?.triggers ?? new Set(HANDOFF_REASONS);
     this.hours = deps.handoff?.hours ?? new BusinessHours();
-    this.events.setMaxListeners(0);
   }
 
   private ctx(state: ConversationState): TurnContext {
