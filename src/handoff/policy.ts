@@ -1,5 +1,6 @@
 import type { Lang } from '../domain/types';
 import { fold } from '../nlp/normalize';
+import { NATURAL_STEMMERS, type Stemmer } from '../nlp/stem';
 import type { HandoffReason, QueueName } from '../domain/handoff';
 
 interface Sentiment {
@@ -9,11 +10,9 @@ interface Sentiment {
 /* eslint-disable @typescript-eslint/no-require-imports */
 const SentimentAnalyzer = require('natural/lib/natural/sentiment/SentimentAnalyzer') as new (
   lang: string,
-  stemmer: unknown,
+  stemmer: Stemmer,
   vocabulary: string,
 ) => Sentiment;
-const PorterStemmer = require('natural/lib/natural/stemmers/porter_stemmer') as unknown;
-const PorterStemmerFr = require('natural/lib/natural/stemmers/porter_stemmer_fr') as unknown;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 // Words that mean an angry or distressed customer whatever the sentence (folded).
@@ -100,8 +99,8 @@ bruit froid chaud mauvais mauvaise`.split(/\s+/),
  * words that are not just the description of a product problem.
  */
 export class AngerDetector {
-  private readonly en = new SentimentAnalyzer('English', PorterStemmer, 'afinn');
-  private readonly fr = new SentimentAnalyzer('French', PorterStemmerFr, 'pattern');
+  private readonly en = new SentimentAnalyzer('English', NATURAL_STEMMERS.en, 'afinn');
+  private readonly fr = new SentimentAnalyzer('French', NATURAL_STEMMERS.fr, 'pattern');
 
   constructor(private readonly threshold = -0.6) {}
 

@@ -1,6 +1,6 @@
 import type { Lang } from '../domain/types';
 
-interface Stemmer {
+export interface Stemmer {
   stem(word: string): string;
 }
 // Require the stemmer modules directly: natural's index pulls in dotenv and prints banners, and these
@@ -10,6 +10,9 @@ const PorterStemmer = require('natural/lib/natural/stemmers/porter_stemmer') as 
 const PorterStemmerFr = require('natural/lib/natural/stemmers/porter_stemmer_fr') as Stemmer;
 const snowball = require('snowball-stemmers') as { newStemmer(lang: string): Stemmer };
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+/** natural's own stemmers, as they are (no folding, no cache): natural's sentiment analyzer takes them. */
+export const NATURAL_STEMMERS: Readonly<Record<'en' | 'fr', Stemmer>> = { en: PorterStemmer, fr: PorterStemmerFr };
 
 const romanian = snowball.newStemmer('romanian');
 const stemmers: Record<Lang, Stemmer> = {

@@ -293,3 +293,56 @@ describe('Engine welcome', () => {
     expect((await engine.getConversation(other.id))!.lang).toBeUndefined();
   });
 });
+
+describe('Engine turn economy and handoff payload', () => {
+  it('reads the conversation once and detects the language once for a first message (anger check and matching share it)', async () => {
+    const { engine, conv, store } = await setup({});
+    const detector = new LanguageDetector();
+    let detections = 0;
+    const detect = detector.detect.bind(detector);
+    detector.detect = (text: string) => (detections++, detect(text));
+    engine.publish({ kb, matcher: fakeMatcher({}), detector });
+    const get = jest.spyOn(store, 'get');
+    await engine.handle({ conversationId: conv.id, channel: 'test', text: 'bonjour, ma commande est en retard' });
+    expect(detections).toBe(1);
+    expect(get).toHaveBeenCalledTimes(1);
+    // A handoff turn too: the queue status comes from the state in hand.
+    get.mockClear();
+    await engine.handle({ conversationId: conv.id, channel: 'test', action: 'handoff' });
+    expect(get).toHaveBeenCalledTimes(1);
+  });
+
+  it('passes the email and phone number the customer typed with the handoff request, and what the bot tried', async () => {
+    const { say, click, conv, store } = await setup({ 'ma question': res(0.8, ['a', 0.9]) }, 'fr');
+    await say('ma question');
+    await say('joignable à jean.dupont@example.com ou au 06 12 34 56 78');
+    await click('handoff');
+    const [requested] = await store.events(conv.id);
+    expect(JSON.parse(requested!.body)).toMatchObject({
+      type: 'handoff.requested',
+      data: {
+        language: 'fr',
+        reason: 'customer-request',
+        contact: { email: 'jean.dupont@example.com', phone: '0612345678' },
+        botTried: ['faq:a'],
+      },
+    });
+  });
+
+  it('tells subscribers of the typed event bus what was stored and published, until they unsubscribe', async () => {
+    const { engine, say, conv } = await setup({ 'ma question': res(0.8, ['a', 0.9]) }, 'fr');
+    const heard: [string, string[], 'turn' | 'agent'][] = [];
+    const versions: string[] = [];
+    const onMessage = (id: string, records: { text: string }[], origin: 'turn' | 'agent') =>
+      heard.push([id, records.map((r) => r.text), origin]);
+    engine.events.on('message', onMessage).on('published', (v) => versions.push(v));
+    await say('ma question');
+    expect(heard).toEqual([[conv.id, ['Réponse a'], 'turn']]);
+    engine.publish({ ...engine.content, kb: { ...kb, version: 'v2' } });
+    expect(versions).toEqual(['v2']);
+    engine.events.off('message', onMessage);
+    await say('ma question');
+    expect(heard).toHaveLength(1);
+    expect(engine.events.listenerCount('message')).toBe(0);
+  });
+});

@@ -1,0 +1,22 @@
+import type { MessageRecord } from '../domain/conversation';
+import { EMAIL } from '../dialogs/slots';
+
+const PHONE = /(?:\+|\b0)[\d .-]{8,16}\d\b/;
+
+/** Contact details a customer typed, passed on with a handoff (the agent can reach them after hours). */
+export interface Contact {
+  email?: string;
+  phone?: string;
+}
+
+/** The customer's last email and phone number in the transcript, if they typed them. */
+export function contactOf(transcript: MessageRecord[]): { contact?: Contact } {
+  let email: string | undefined;
+  let phone: string | undefined;
+  for (const m of transcript) {
+    if (m.from !== 'customer') continue;
+    email = EMAIL.exec(m.text)?.[0] ?? email;
+    phone = PHONE.exec(m.text)?.[0].replace(/[ .-]/g, '') ?? phone;
+  }
+  return email || phone ? { contact: { ...(email ? { email } : {}), ...(phone ? { phone } : {}) } } : {};
+}

@@ -1,0 +1,49 @@
+import { EventEmitter } from 'node:events';
+import type { MessageRecord } from '../domain/conversation';
+
+/** What the engine tells live streams and proactive channels, by event name: the listener's arguments. */
+export interface EngineEventMap {
+  /**
+   * Messages stored for a conversation. `origin` is 'turn' for the customer's own turn (already answered to the
+   * channel) and 'agent' for agents' events (nobody has seen these yet).
+   */
+  message: [conversationId: string, records: MessageRecord[], origin: 'turn' | 'agent'];
+  /** An agent is typing. */
+  typing: [conversationId: string, agentName: string];
+  /** New content was published. */
+  published: [kbVersion: string];
+}
+
+export type EngineEventName = keyof EngineEventMap;
+export type EngineListener<K extends EngineEventName> = (...args: EngineEventMap[K]) => void;
+
+/**
+ * A typed event bus. Node's EventEmitter underneath keeps its semantics: listeners run synchronously in the order
+ * they were added, a listener that throws makes emit() throw, the same listener added twice runs twice.
+ */
+export class EngineEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // One listener per open stream or channel: no leak warning.
+    this.emitter.setMaxListeners(0);
+  }
+
+  on<K extends EngineEventName>(event: K, listener: EngineListener<K>): this {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<K extends EngineEventName>(event: K, listener: EngineListener<K>): this {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  emit<K extends EngineEventName>(event: K, ...args: EngineEventMap[K]): boolean {
+    return this.emitter.emit(event, ...args);
+  }
+
+  listenerCount(event: EngineEventName): number {
+    return this.emitter.listenerCount(event);
+  }
+}

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Lang, Reply } from '../domain/types';
+import type { ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
+import type { HandoffState, NewOutboxEvent } from '../domain/handoff';
+import { CANCEL_WORDS } from '../dialogs/messages';
+import { fold } from '../nlp/normalize';
+import { HANDOFF_MESSAGES } from '../handoff/messages';
+import { contactOf } from './contact';
+import type { EngineCore } from './core';
+import { askCsat } from './csat';
+import { statusReply } from './queue';
+
+/**
+ * Create the handoff requested during the turn: the conversation leaves its dialog and waits in the queue, the
+ * customer is told where, and a handoff.requested event (first of the turn's events) carries the transcript.
+ * Returns the turn's replies followed by the queue status.
+ */
+export async function openHandoff(
+  core: EngineCore,
+  state: ConversationState,
+  lang: Lang,
+  replies: Reply[],
+): Promise<Reply[]> {
+  const c = core.ctx(state);
+  const request = c.handoff!;
+  const now = core.now();
+  const handoff: HandoffState = {
+    id: randomUUID(),
+    queue: request.queue,
+    lang,
+    reason: request.reason,
+    status: 'queued',
+    requestedAt: now.toISOString(),
+  };
+  state.handoff = handoff;
+  state.dialog = null;
+  state.awaitingCsat = false;
+  state.misunderstandings = 0;
+  const all = [...replies, await statusReply(core, state, lang)];
+  const transcript = await core.store.transcript(state.id);
+  c.events.unshift(handoffRequested(state, handoff, transcript, all, now));
+  return all;
+}
+
+/** The handoff.requested event: what the helpdesk needs to take over without asking again. */
+function handoffRequested(
+  state: ConversationState,
+  handoff: HandoffState,
+  transcript: MessageRecord[],
+  replies: Reply[],
+  now: Date,
+): NewOutboxEvent {
+  const lines = [
+    ...transcript.map((m) => ({ at: m.at, from: m.from, text: m.text, ...(m.source ? { source: m.source } : {}) })),
+    ...replies.map((r) => ({ at: now.toISOString(), from: 'bot' as const, text: r.text, source: r.source })),
+  ];
+  // What the bot already tried (answers, dialogs), so that the agent does not suggest it again.
+  const tried = [
+    ...new Set(
+      transcript
+        .filter((m) => m.from === 'bot' && m.source?.id && m.source.kind !== 'handoff')
+        .map((m) => `${m.source!.kind}:${m.source!.id}`),
+    ),
+  ];
+  return {
+    type: 'handoff.requested',
+    data: {
+      handoffId: handoff.id,
+      requestedAt: handoff.requestedAt,
+      channel: state.channel,
+      language: handoff.lang,
+      queue: handoff.queue,
+      reason: handoff.reason,
+      ...contactOf(transcript),
+      transcript: lines,
+      botTried: tried,
+    },
+  };
+}
+
+/** The customer writes while a person is (about to be) in charge: pass it on, or cancel the request. */
+export async function withPerson(
+  core: EngineCore,
+  state: ConversationState,
+  msg: IncomingMessage,
+  customer: MessageRecord,
+): Promise<Reply[]> {
+  const h = state.handoff!;
+  const lang = state.lang ?? h.lang;
+  const text = (msg.text ?? '').trim();
+  const cancel = msg.action === 'handoff:cancel' || (msg.action === undefined && CANCEL_WORDS.has(fold(text)));
+  if (cancel && h.status === 'queued') {
+    state.handoff = null;
+    core.ctx(state).events.push({
+      type: 'conversation.closed',
+      data: { handoffId: h.id, reason: 'cancelled-by-customer' },
+    });
+    return [{ text: HANDOFF_MESSAGES[lang].cancelled, source: { kind: 'handoff' }, lang }];
+  }
+  core.ctx(state).events.push({
+    type: 'conversation.message',
+    data: { handoffId: h.id, messageId: customer.id, text: msg.text ?? msg.action ?? '', at: customer.at },
+  });
+  if (h.status === 'queued') {
+    const status = await statusReply(core, state, lang);
+    return [{ ...status, text: `${HANDOFF_MESSAGES[lang].forwarded} ${status.text}` }];
+  }
+  return [];
+}
+
+/**
+ * The agents hand the conversation back to the bot: the handoff is closed (a conversation.closed event), the
+ * customer is told and asked for a rating. Returns the messages to store.
+ */
+export function completeHandoff(
+  core: EngineCore,
+  state: ConversationState,
+  lang: Lang,
+  now: string,
+  note: string | undefined,
+): NewMessage[] {
+  const h = state.handoff!;
+  state.handoff = null;
+  core.ctx(state).events.push({
+    type: 'conversation.closed',
+    data: { handoffId: h.id, reason: 'completed', ...(note ? { note } : {}) },
+  });
+  const q = askCsat(state, lang);
+  state.offered = q.suggestions;
+  return [
+    { at: now, from: 'bot', text: HANDOFF_MESSAGES[lang].completed, source: { kind: 'handoff', id: 'completed' } },
+    { at: now, from: 'bot', text: q.text, source: q.source, ...(q.suggestions ? { suggestions: q.suggestions } : {}) },
+  ];
+}

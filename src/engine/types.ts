@@ -1,0 +1,101 @@
+import type { KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
+import type { HandoffReason, NewOutboxEvent, QueueName } from '../domain/handoff';
+import type { Matcher, MatchResult } from '../matching/matcher';
+import type { LanguageDetector } from '../nlp/language';
+import type { DialogRunner } from '../dialogs/runner';
+import type { ConversationStore, TurnEffects } from '../storage/ports';
+import type { BusinessHours } from '../handoff/policy';
+
+export interface EngineOptions {
+  /** Answer when the match confidence is at least this and no other entry is close. */
+  answerThreshold: number;
+  /** Two entries are "close" when their scores differ by less than this: ask "did you mean A or B?"... */
+  clarifyMargin: number;
+  /** ...provided the confidence is at least this; below it, the honest fallback. */
+  clarifyThreshold: number;
+  /** Language of a conversation before the customer writes anything recognizable. */
+  defaultLang: Lang;
+  /** Longer messages are matched on their beginning only. */
+  maxTextLength: number;
+  /** Main topics offered by the fallback. */
+  fallbackTopics: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  // Chosen with `npm run tune` on test/conversations/dev (never on the test cases).
+  answerThreshold: 0.28,
+  clarifyMargin: 0.25,
+  clarifyThreshold: 0.28,
+  defaultLang: 'fr',
+  maxTextLength: 1000,
+  fallbackTopics: 4,
+};
+
+/** Told what happens, for metrics (the engine does not know where figures go). Every hook is optional. */
+export interface EngineObserver {
+  /** A customer message was received on `channel`. */
+  received?(channel: string): void;
+  /** A message was stored for the customer (bot reply, join notice, agent message), by source kind. */
+  replied?(kind: ReplyKind): void;
+  /** One matcher call took `seconds`. */
+  matched?(seconds: number): void;
+  handoff?(reason: HandoffReason, queue: QueueName): void;
+}
+
+/** Everything built from the content files (knowledge base and dialogs): published as one unit. */
+export interface EngineContent {
+  kb: KnowledgeBase;
+  matcher: Matcher;
+  detector: LanguageDetector;
+  dialogs?: DialogRunner;
+}
+
+/** Published content plus what the engine derives from it. */
+export interface Live extends EngineContent {
+  byId: Map<string, KbEntry>;
+}
+
+export interface EngineDeps {
+  kb: KnowledgeBase;
+  /** Dialogs (after-sales requests); without them, entries that start a dialog are answered as FAQ. */
+  dialogs?: DialogRunner;
+  /** Handoff to people: which triggers are on (default all) and opening hours per queue. */
+  handoff?: { triggers?: ReadonlySet<HandoffReason>; hours?: BusinessHours };
+  matcher: Matcher;
+  detector: LanguageDetector;
+  store: ConversationStore;
+  options?: Partial<EngineOptions>;
+  now?: () => Date;
+  observer?: EngineObserver;
+}
+
+/** What agents send back (POST /api/agent/events, or the terminal desk). */
+export type AgentEvent =
+  | { type: 'agent.joined'; conversationId: string; agent: { name: string } }
+  | { type: 'agent.message'; conversationId: string; text: string; agent: { name: string } }
+  | { type: 'agent.typing'; conversationId: string; agent: { name: string } }
+  | { type: 'handoff.completed'; conversationId: string; note?: string };
+
+export interface QueueStatus {
+  queue: QueueName;
+  status: 'queued' | 'active';
+  position: number;
+  estimatedWaitMs: number;
+  open: boolean;
+  agentName?: string;
+}
+
+/** Effects collected during one turn, written with it. */
+export interface TurnContext {
+  handoff?: { reason: HandoffReason; queue: QueueName };
+  /** The message was matched and understood by nothing (not an empty message, not an out-of-scope question). */
+  misunderstood?: boolean;
+  events: NewOutboxEvent[];
+  joined?: TurnEffects['joined'];
+}
+
+/** Why the engine answered as it did: for editors, tests and the terminal chat. */
+export interface TurnTrace {
+  lang: Lang;
+  match?: MatchResult;
+}
