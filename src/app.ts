@@ -26,16 +26,17 @@ import type { Connector } from './connectors/types';
 import { FileConnector } from './connectors/file';
 import { HttpConnector } from './connectors/http';
 import { BusinessHours } from './handoff/policy';
-import { agentEventsRoute } from './handoff/inbound';
 import { DeliveryWorker } from './handoff/delivery';
 import { Insights, topicIndex } from './insights/service';
 import { Metrics } from './metrics/metrics';
 import { adminPage, insightsRoutes, metricsRoute } from './server/insightsRoutes';
-import { createDirectLine } from './channels/directline/routes';
+import { startChannels, type Channel } from './channels/channel';
+import { createAgentsChannel } from './channels/agents/channel';
+import { createDirectLine } from './channels/directline/channel';
 import { DirectLineTokens } from './channels/directline/tokens';
-import { bundleWidget } from './channels/widget/bundle';
+import { bundleWidget, type WidgetBundle } from './channels/widget/bundle';
+import { createWidgetChannel } from './channels/widget/channel';
 import { BotFrameworkGateway } from './channels/botframework/gateway';
-import { botframeworkRoutes } from './channels/botframework/routes';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -204,31 +205,9 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
           onError: (err) => log.error({ err }, 'knowledge base check failed'),
         })
       : { close() {} };
-  const agentEvents = agentEventsRoute({
-    engine: core.engine,
-    store,
-    secret: config.handoff.agentSecret,
-    maxBodyBytes: config.http.maxBodyBytes,
-  });
-  // Teams / Web Chat: listens to the engine at once, so that agents' replies reach customers proactively.
-  const gateway = new BotFrameworkGateway({
-    engine: core.engine,
-    refs: store,
-    identity: config.botframework,
-    requireIdentity: config.env === 'production',
-    queueUpdateMs: config.botframework.queueUpdateMs,
-    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
-  });
-  gateway.start();
-  // Direct Line for Web Chat: REST routes here; its WebSocket stream is attached to the server by whoever listens.
-  const directLine = createDirectLine({
-    engine: core.engine,
-    tokens: new DirectLineTokens(config.directLine.tokenSecret),
-    ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
-    defaultLang: config.defaultLang,
-    demoPage: join(__dirname, '..', 'public', 'webchat.html'),
-    webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
-  });
+  const { channels, gateway, directLine } = buildChannels(config, core.engine, store, widgetBundle, log);
+  // Listening to the engine at once, so that agents' replies reach Bot Framework customers proactively.
+  startChannels(channels);
   const insights = buildInsights({ kb: () => core.engine.content.kb, engine: core.engine, store }, config.defaultLang);
   const publicDir = join(__dirname, '..', 'public');
   const routers = [
@@ -236,16 +215,14 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     metricsRoute(metrics, config.metrics.token),
     adminPage(publicDir),
     editorRoutes(editor, config.admin.users),
-    directLine.routes,
   ];
   const http = createHttpApp({
-    engine: core.engine,
     log,
     maxBodyBytes: config.http.maxBodyBytes,
     publicDir,
-    rawBodyRouters: [agentEvents, botframeworkRoutes(gateway, config.http.maxBodyBytes)],
+    health: () => ({ status: 'ok', kbVersion: core.engine.kbVersion }),
+    channels,
     routers,
-    widget: { bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins },
   });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
@@ -255,5 +232,55 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
     observer: metrics.deliveryObserver(),
   });
-  return { ...core, store, http, log, delivery, metrics, insights, directLine, editor, watchContentFiles, gateway };
+  return {
+    ...core,
+    store,
+    http,
+    log,
+    delivery,
+    metrics,
+    insights,
+    channels,
+    directLine,
+    editor,
+    watchContentFiles,
+    gateway,
+  };
+}
+
+/**
+ * The channels, in the order their routes are mounted: one line each (a new channel is one more). Built, not
+ * started: buildApp starts them; whoever listens attaches them to the server and stops them (index.ts).
+ */
+export function buildChannels(
+  config: Config,
+  engine: Engine,
+  store: ConversationStore,
+  widgetBundle: WidgetBundle | undefined,
+  log: Logger,
+) {
+  const maxBodyBytes = config.http.maxBodyBytes;
+  const widget = createWidgetChannel({ engine, bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins });
+  const agents = createAgentsChannel({ engine, secret: config.handoff.agentSecret, maxBodyBytes });
+  // Teams / Web Chat through Azure Bot Service: answers in the turn, writes to customers proactively while started.
+  const gateway = new BotFrameworkGateway({
+    engine,
+    refs: store,
+    identity: config.botframework,
+    requireIdentity: config.env === 'production',
+    queueUpdateMs: config.botframework.queueUpdateMs,
+    maxBodyBytes,
+    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+  });
+  // Direct Line for Web Chat: REST routes, and its WebSocket stream once attached to the listening server.
+  const directLine = createDirectLine({
+    engine,
+    tokens: new DirectLineTokens(config.directLine.tokenSecret),
+    ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
+    defaultLang: config.defaultLang,
+    demoPage: join(__dirname, '..', 'public', 'webchat.html'),
+    webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
+  });
+  const channels: Channel[] = [widget, agents, gateway, directLine];
+  return { channels, gateway, directLine };
 }

@@ -1,4 +1,5 @@
 import { buildApp, createLogger } from './app';
+import { attachChannels, stopChannels } from './channels/channel';
 import { loadConfig, loadDotEnv } from './config';
 import { AppError, ConfigError, ContentError, formatIssue } from './domain/errors';
 
@@ -53,18 +54,18 @@ async function main(): Promise<void> {
       `bot ready on http://localhost:${port} (${ready.kb.entries.length} entries, version ${ready.kb.version})`,
     );
   });
-  const streams = ready.directLine.attach(server);
+  const attached = attachChannels(ready.channels, server);
   server.on('error', (err: Error) => {
     log.fatal({ err }, `cannot listen on ${config.host}:${config.port}: ${err.message}`);
     process.exit(1);
   });
   const stop = () => {
-    streams.close();
+    attached.close();
     watcher.close();
     server.closeIdleConnections?.();
     server.close(
       () =>
-        void Promise.all([ready.delivery.stop(), ready.gateway.stop()])
+        void Promise.all([ready.delivery.stop(), stopChannels(ready.channels)])
           .then(() => ready.store.close())
           .finally(() => process.exit(0)),
     );

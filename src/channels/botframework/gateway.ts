@@ -1,13 +1,20 @@
-import { AuthType, CloudAdapter, type AuthConfiguration, type TurnContext } from '@microsoft/agents-hosting';
+import { CloudAdapter, type TurnContext } from '@microsoft/agents-hosting';
 import type { Activity } from '@microsoft/agents-activity';
-import type { BotAppType } from '../../config';
+import type { Router } from 'express';
 import { ConfigError } from '../../domain/errors';
 import type { Lang, Reply } from '../../domain/types';
-import type { Engine, QueueStatus } from '../../engine/engine';
+import type { Engine } from '../../engine/engine';
 import type { ChannelRef, MessageRecord } from '../../domain/conversation';
 import type { ChannelRefStore, OutboxStore } from '../../storage/ports';
 import { buttonPolicy, incomingOf, recordActivity, replyActivity, type ActivityJson } from '../activity';
-import { conversationReference, langOfLocale, refChanged, refOf } from './references';
+import type { Channel, ProactiveTarget } from '../channel';
+import { langOfLocale } from '../locale';
+import { ProactiveDelivery } from '../proactive';
+import { authConfiguration, type BotIdentity } from './identity';
+import { conversationReference, refChanged, refOf } from './references';
+import { botframeworkRoutes, type GatewayRequest, type GatewayResponse } from './routes';
+
+export type { BotAppType, BotIdentity } from './identity';
 
 /**
  * The Bot Framework channel (Microsoft Teams, Web Chat through Azure Bot Service, the Bot Framework Emulator) through
@@ -15,13 +22,6 @@ import { conversationReference, langOfLocale, refChanged, refOf } from './refere
  * into the engine's messages and the engine's replies into activities (src/channels/activity.ts), and writes to
  * customers proactively (agents' messages, queue updates) from the references stored in the database.
  */
-
-export interface BotIdentity {
-  appId?: string;
-  appPassword?: string;
-  tenantId?: string;
-  appType: BotAppType;
-}
 
 interface Log {
   warn(obj: object, msg: string): void;
@@ -40,22 +40,9 @@ export interface GatewayDeps {
   queueUpdateMs: number;
   /** Delays before retrying a failed proactive send. */
   retryDelaysMs?: number[];
+  /** MAX_BODY_BYTES for POST /api/messages (activities may always be 256 KB). */
+  maxBodyBytes?: number;
   now?: () => Date;
-}
-
-/** Minimal request/response shapes (express' satisfy them) so that routes need not import the SDK. */
-export interface GatewayRequest {
-  body?: unknown;
-  headers: Record<string, string | string[] | undefined>;
-  method?: string;
-}
-export interface GatewayResponse {
-  status(code: number): this;
-  setHeader(name: string, value: string): this;
-  send(body?: unknown): this;
-  end(): this;
-  headersSent: boolean;
-  writableEnded: boolean;
 }
 
 const SORRY: Record<Lang, string> = {
@@ -63,24 +50,6 @@ const SORRY: Record<Lang, string> = {
   ro: 'Ne pare rău, o problemă tehnică mă împiedică să răspund. Încercați din nou în câteva momente.',
   en: 'Sorry, a technical problem keeps me from answering. Please try again in a moment.',
 };
-
-/** The SDK's authentication settings for our identity; empty (anonymous, development) without an app id. */
-function authConfiguration(id: BotIdentity): AuthConfiguration {
-  if (!id.appId) return {};
-  // Tokens must come from Azure Bot Service or our tenant: Entra signing keys are shared by all tenants, so without
-  // this a token another tenant obtains for our app id would pass (the SDK leaves it off for compatibility).
-  const validateIssuer = true;
-  if (id.appType === 'UserAssignedMSI')
-    return { clientId: id.appId, tenantId: id.tenantId, authType: AuthType.UserManagedIdentity, validateIssuer };
-  // MultiTenant: no tenant, the SDK uses botframework.com (the Azure Bot "MultiTenant" type).
-  return {
-    clientId: id.appId,
-    clientSecret: id.appPassword,
-    ...(id.appType === 'SingleTenant' ? { tenantId: id.tenantId } : {}),
-    authType: AuthType.ClientSecret,
-    validateIssuer,
-  };
-}
 
 /** The SDK's Activity as the plain JSON fields we read. */
 function plain(a: Activity): ActivityJson {
@@ -93,20 +62,19 @@ const asActivities = (xs: ActivityJson[], userId: string) =>
     x.suggestedActions ? { ...x, suggestedActions: { ...x.suggestedActions, to: [userId] } } : x,
   ) as unknown as Activity[];
 
-export class BotFrameworkGateway {
+/**
+ * The Bot Framework channel: POST /api/messages (read before the JSON parser: activities may be larger), and
+ * proactive delivery to the stored references while started.
+ */
+export class BotFrameworkGateway implements Channel, ProactiveTarget {
+  readonly name = 'botframework';
   readonly adapter: CloudAdapter;
+  readonly rawBody: Router;
   private readonly now: () => Date;
   /** First contact of a channel conversation, per conversation: one of ours is created once. */
   private readonly opening = new Map<string, Promise<string>>();
-  /** Proactive sends, in order per conversation. */
-  private readonly outgoing = new Map<string, Promise<void>>();
-  /** Channel customers waiting for a person (handled here): the queue status they were last told, and when. */
-  private readonly waiting = new Map<string, { key: string; at: number }>();
-  private queueCheck: Promise<void> = Promise.resolve();
-  private queueCheckPending = false;
-  private queueTimer: NodeJS.Timeout | undefined;
-  private queuePoll: NodeJS.Timeout | undefined;
-  private started = false;
+  /** Agents' messages, typing and queue updates, written to customers outside their turns. */
+  private readonly proactive: ProactiveDelivery;
 
   constructor(private readonly deps: GatewayDeps) {
     if (deps.requireIdentity && !deps.identity.appId)
@@ -132,6 +100,16 @@ export class BotFrameworkGateway {
         .sendActivity({ type: 'message', text: SORRY[lang], textFormat: 'plain' } as unknown as Activity)
         .catch(() => undefined);
     };
+    this.proactive = new ProactiveDelivery({
+      engine: deps.engine,
+      target: this,
+      queueUpdateMs: deps.queueUpdateMs,
+      label: 'Bot Framework',
+      log: deps.log,
+      now: this.now,
+    });
+    // Without MAX_BODY_BYTES, the activity minimum (256 KB) applies.
+    this.rawBody = botframeworkRoutes(this, deps.maxBodyBytes ?? 0);
   }
 
   /** Reject requests without a valid Bot Framework token (401) when an identity is configured; anonymous otherwise. */
@@ -146,29 +124,17 @@ export class BotFrameworkGateway {
 
   /** Listen to the engine: agents' messages and typing, queue changes. */
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.deps.engine.events.on('message', this.onEngineMessage);
-    this.deps.engine.events.on('typing', this.onEngineTyping);
-    // Queue moves caused on other instances emit nothing here: look again now and then.
-    this.queuePoll = setInterval(() => this.scheduleQueueCheck(), Math.max(this.deps.queueUpdateMs, 10_000));
-    this.queuePoll.unref();
+    this.proactive.start();
   }
 
   /** Stop listening and wait for the sends under way. */
-  async stop(): Promise<void> {
-    this.started = false;
-    this.deps.engine.events.off('message', this.onEngineMessage);
-    this.deps.engine.events.off('typing', this.onEngineTyping);
-    clearTimeout(this.queueTimer);
-    clearInterval(this.queuePoll);
-    await this.idle();
+  stop(): Promise<void> {
+    return this.proactive.stop();
   }
 
   /** Wait for the queue checks and proactive sends under way (shutdown, tests). */
-  async idle(): Promise<void> {
-    await this.queueCheck;
-    await Promise.allSettled([...this.outgoing.values()]);
+  idle(): Promise<void> {
+    return this.proactive.idle();
   }
 
   private async onTurn(context: TurnContext): Promise<void> {
@@ -197,7 +163,7 @@ export class BotFrameworkGateway {
     });
     await typing;
     await this.reply(context, a, replies);
-    await this.noteQueue(conversationId, replies);
+    await this.proactive.noteTurn(conversationId, replies);
   }
 
   private async onMembersAdded(context: TurnContext, a: ActivityJson): Promise<void> {
@@ -246,38 +212,8 @@ export class BotFrameworkGateway {
     return next;
   }
 
-  private readonly onEngineMessage = (conversationId: string, records: MessageRecord[], origin: 'turn' | 'agent') => {
-    // The customer's own turn was answered in the turn; agents' events reach the customer only this way.
-    if (origin === 'agent') this.enqueue(conversationId, () => this.push(conversationId, records));
-    // Any join, cancellation or completion may move the others in the queue.
-    this.scheduleQueueCheck();
-  };
-
-  private readonly onEngineTyping = (conversationId: string) => {
-    this.enqueue(conversationId, async () => {
-      const ref = await this.deps.refs.channelRef(conversationId);
-      if (ref) await this.send(ref, [{ type: 'typing' }]);
-    });
-  };
-
-  private enqueue(conversationId: string, job: () => Promise<void>): void {
-    const previous = this.outgoing.get(conversationId) ?? Promise.resolve();
-    const next = previous
-      .then(job)
-      .catch((err: unknown) =>
-        this.deps.log.warn({ err, conversationId }, 'proactive Bot Framework message not delivered'),
-      );
-    this.outgoing.set(conversationId, next);
-    void next.finally(() => this.outgoing.get(conversationId) === next && this.outgoing.delete(conversationId));
-  }
-
-  private async langOf(conversationId: string, ref: ChannelRef): Promise<Lang> {
-    const state = await this.deps.engine.getConversation(conversationId);
-    return state?.lang ?? state?.handoff?.lang ?? langOfLocale(ref.locale) ?? this.deps.engine.options.defaultLang;
-  }
-
   /** Messages written outside a customer's turn (agents joining, writing, closing; the CSAT question). */
-  private async push(conversationId: string, records: MessageRecord[]): Promise<void> {
+  async messages(conversationId: string, records: MessageRecord[]): Promise<void> {
     const ref = await this.deps.refs.channelRef(conversationId);
     if (!ref) return; // not a Bot Framework conversation
     const shown = records.filter((m) => m.from !== 'customer');
@@ -288,6 +224,25 @@ export class BotFrameworkGateway {
       ref,
       shown.map((m) => recordActivity(m, lang, policy)),
     );
+  }
+
+  async typing(conversationId: string): Promise<void> {
+    const ref = await this.deps.refs.channelRef(conversationId);
+    if (ref) await this.send(ref, [{ type: 'typing' }]);
+  }
+
+  /** The customer's new place in the queue, as the engine words it. */
+  async queue(conversationId: string): Promise<void> {
+    const ref = await this.deps.refs.channelRef(conversationId);
+    if (!ref) return;
+    const reply = await this.deps.engine.queueReply(conversationId, await this.langOf(conversationId, ref));
+    if (reply)
+      await this.send(ref, [replyActivity(reply, buttonPolicy(ref.channelId, ref.conversation.conversationType))]);
+  }
+
+  private async langOf(conversationId: string, ref: ChannelRef): Promise<Lang> {
+    const state = await this.deps.engine.getConversation(conversationId);
+    return state?.lang ?? state?.handoff?.lang ?? langOfLocale(ref.locale) ?? this.deps.engine.options.defaultLang;
   }
 
   /** Post activities to a stored conversation (a new message, not a reply), retrying a failed attempt. */
@@ -318,59 +273,4 @@ export class BotFrameworkGateway {
       }
     }
   }
-
-  /** Remember what a customer was told about the queue in their turn (the baseline for later updates). */
-  private async noteQueue(conversationId: string, replies: Reply[]): Promise<void> {
-    if (!replies.some((r) => r.source.kind === 'handoff' && r.source.id === 'queue')) return;
-    const st = await this.deps.engine.queueStatus(conversationId);
-    if (st?.status === 'queued') this.waiting.set(conversationId, { key: queueKey(st), at: this.now().getTime() });
-    else this.waiting.delete(conversationId);
-  }
-
-  private scheduleQueueCheck(): void {
-    if (this.queueCheckPending || !this.waiting.size) return;
-    this.queueCheckPending = true;
-    this.queueCheck = this.queueCheck.then(async () => {
-      this.queueCheckPending = false;
-      await this.checkQueue().catch((err: unknown) => this.deps.log.warn({ err }, 'queue updates failed'));
-    });
-  }
-
-  /** Tell waiting customers whose place or estimated wait changed, at most once per queueUpdateMs each. */
-  private async checkQueue(): Promise<void> {
-    let soonest = Infinity;
-    for (const [conversationId, told] of [...this.waiting]) {
-      const st = await this.deps.engine.queueStatus(conversationId);
-      if (!st || st.status !== 'queued') {
-        this.waiting.delete(conversationId);
-        continue;
-      }
-      const key = queueKey(st);
-      if (key === told.key) continue;
-      const due = told.at + this.deps.queueUpdateMs;
-      const now = this.now().getTime();
-      if (now < due) {
-        soonest = Math.min(soonest, due - now);
-        continue;
-      }
-      this.waiting.set(conversationId, { key, at: now });
-      this.enqueue(conversationId, async () => {
-        const ref = await this.deps.refs.channelRef(conversationId);
-        if (!ref) return;
-        const reply = await this.deps.engine.queueReply(conversationId, await this.langOf(conversationId, ref));
-        if (reply)
-          await this.send(ref, [replyActivity(reply, buttonPolicy(ref.channelId, ref.conversation.conversationType))]);
-      });
-    }
-    if (soonest < Infinity && this.started) {
-      clearTimeout(this.queueTimer);
-      this.queueTimer = setTimeout(() => this.scheduleQueueCheck(), soonest);
-      this.queueTimer.unref();
-    }
-  }
-}
-
-/** What a queue update says: the place and the wait in whole minutes. */
-function queueKey(st: QueueStatus): string {
-  return `${st.position}/${Math.ceil(st.estimatedWaitMs / 60_000)}`;
 }

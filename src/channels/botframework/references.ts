@@ -1,12 +1,5 @@
-import type { Lang } from '../../domain/types';
 import type { ChannelRef } from '../../domain/conversation';
 import type { ActivityJson } from '../activity';
-
-/** Our language for a channel locale ("fr-FR", "ro", "en-GB"), or undefined for the others. */
-export function langOfLocale(locale: string | undefined): Lang | undefined {
-  const l = locale?.slice(0, 2).toLowerCase();
-  return l === 'fr' || l === 'ro' || l === 'en' ? l : undefined;
-}
 
 /** Teams puts the tenant in channelData; other channels may put it on the conversation. */
 function tenantOf(a: ActivityJson): string | undefined {

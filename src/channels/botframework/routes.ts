@@ -1,12 +1,32 @@
 import express, { Router } from 'express';
 import { AppError } from '../../domain/errors';
-import type { BotFrameworkGateway } from './gateway';
+
+/** Minimal request/response shapes (express' satisfy them) so that routes need not import the SDK. */
+export interface GatewayRequest {
+  body?: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  method?: string;
+}
+export interface GatewayResponse {
+  status(code: number): this;
+  setHeader(name: string, value: string): this;
+  send(body?: unknown): this;
+  end(): this;
+  headersSent: boolean;
+  writableEnded: boolean;
+}
+
+/** What the messaging endpoint asks of the gateway (BotFrameworkGateway): authenticate, then run the turn. */
+export interface ActivityProcessor {
+  authorize(req: GatewayRequest, res: GatewayResponse, next: (err?: unknown) => void): Promise<void>;
+  process(req: GatewayRequest, res: GatewayResponse): Promise<void>;
+}
 
 /** Activities carry more than the text (entities, channelData, card payloads): Teams messages reach tens of KB. */
 const MIN_ACTIVITY_BYTES = 256 * 1024;
 
 /** POST /api/messages: the Bot Framework messaging endpoint (Azure Bot Service, Bot Framework Emulator). */
-export function botframeworkRoutes(gateway: BotFrameworkGateway, maxBodyBytes: number): Router {
+export function botframeworkRoutes(gateway: ActivityProcessor, maxBodyBytes: number): Router {
   const r = Router();
   r.post(
     '/api/messages',

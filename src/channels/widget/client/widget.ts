@@ -4,46 +4,9 @@
  * rendered from the stored transcript (ids from GET .../messages and the event stream), so a reconnect or a reload
  * shows each message exactly once and the buttons of the latest one.
  */
+import { buildWidget, buttonGroup, messageNode, queueText } from './dom';
 import { STRINGS, pickLang, type UiStrings } from './strings';
-import { CSS } from './styles';
-import { renderText } from './text';
-
-interface Suggestion {
-  label: string;
-  value: string;
-}
-interface Source {
-  kind: string;
-  id?: string;
-}
-interface Message {
-  id: number;
-  at: string;
-  from: 'customer' | 'bot' | 'agent';
-  text: string;
-  action?: string;
-  source?: Source;
-  suggestions?: Suggestion[];
-}
-interface Queue {
-  status: 'bot' | 'queued' | 'active';
-  position?: number;
-  estimatedWaitMs?: number;
-  open?: boolean;
-  agentName?: string;
-}
-interface Conversation {
-  conversationId: string;
-  token: string;
-}
-type Body = { text: string } | { action: string; text: string };
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+import type { Body, Conversation, Message, Queue, Suggestion } from './types';
 
 class Widget {
   private readonly t: UiStrings;
@@ -80,76 +43,17 @@ class Widget {
   ) {
     this.t = STRINGS[lang];
     this.storageKey = `savbot:${api}`;
-    const host = el('div');
-    host.id = 'savbot-widget';
-    const shadow = host.attachShadow({ mode: 'open' });
-    const style = el('style');
-    style.textContent = CSS;
-    const root = el('div', 'root');
-    root.lang = lang;
-
-    this.panel = el('div', 'panel');
-    this.panel.id = 'savbot-panel';
-    this.panel.hidden = true;
-    this.panel.setAttribute('role', 'dialog');
-    this.panel.setAttribute('aria-labelledby', 'savbot-title');
-    const header = el('header');
-    const h2 = el('h2', undefined, title || this.t.title);
-    h2.id = 'savbot-title';
-    const close = el('button', 'close', '×');
-    close.type = 'button';
-    close.setAttribute('aria-label', this.t.close);
-    close.addEventListener('click', () => this.close());
-    header.append(h2, close);
-    this.status = el('div', 'status');
-    this.status.setAttribute('role', 'status');
-    this.log = el('div', 'log');
-    this.log.setAttribute('role', 'log');
-    this.log.setAttribute('aria-live', 'polite');
-    this.log.setAttribute('aria-label', title || this.t.title);
-    this.log.tabIndex = 0;
-    this.log.append(el('p', 'intro', this.t.intro));
-    this.typing = el('div', 'typing');
-    this.typing.setAttribute('aria-live', 'polite');
-    const form = el('form');
-    const label = el('label', 'sr', this.t.inputLabel);
-    label.htmlFor = 'savbot-input';
-    this.input = el('textarea');
-    this.input.id = 'savbot-input';
-    this.input.rows = 1;
-    this.input.maxLength = 2000;
-    this.input.placeholder = this.t.placeholder;
-    this.input.autocomplete = 'off';
-    const send = el('button', 'send', this.t.send);
-    send.type = 'submit';
-    form.append(label, this.input, send);
-    this.panel.append(header, this.status, this.log, this.typing, form);
-
-    this.bubble = el('button', 'bubble');
-    this.bubble.type = 'button';
-    this.bubble.setAttribute('aria-label', this.t.open);
-    this.bubble.setAttribute('aria-expanded', 'false');
-    this.bubble.setAttribute('aria-controls', 'savbot-panel');
-    const NS = 'http://www.w3.org/2000/svg';
-    const icon = document.createElementNS(NS, 'svg');
-    icon.setAttribute('viewBox', '0 0 24 24');
-    icon.setAttribute('aria-hidden', 'true');
-    icon.setAttribute('focusable', 'false');
-    const path = document.createElementNS(NS, 'path');
-    path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z');
-    icon.append(path);
-    this.bubble.append(icon);
-    this.badge = el('span', 'badge');
-    this.badge.hidden = true;
-    this.badge.setAttribute('aria-hidden', 'true');
-    this.bubble.append(this.badge);
+    const dom = buildWidget(this.t, lang, title);
+    this.panel = dom.panel;
+    this.status = dom.status;
+    this.log = dom.log;
+    this.typing = dom.typing;
+    this.input = dom.input;
+    this.bubble = dom.bubble;
+    this.badge = dom.badge;
+    dom.close.addEventListener('click', () => this.close());
     this.bubble.addEventListener('click', () => (this.panel.hidden ? this.open() : this.close()));
-
-    root.append(this.panel, this.bubble);
-    shadow.append(style, root);
-    document.body.append(host);
-
-    form.addEventListener('submit', (e) => {
+    dom.form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.submit();
     });
@@ -365,24 +269,7 @@ class Widget {
   }
 
   private bubbleFor(m: Omit<Message, 'id'> & { id?: number }): HTMLDivElement {
-    const node = el('div', `msg ${m.from}`);
-    node.dataset.from = m.from;
-    node.dataset.text = m.text;
-    if (m.id !== undefined) node.dataset.id = String(m.id);
-    const who =
-      m.from === 'customer' ? this.t.you : m.from === 'agent' ? m.source?.id || this.t.agent : this.t.assistant;
-    const body = el('div', 'body');
-    renderText(body, m.text);
-    const meta = el('div', 'meta');
-    const time = el('time');
-    const at = new Date(m.at);
-    time.dateTime = m.at;
-    time.textContent = Number.isNaN(at.getTime())
-      ? ''
-      : at.toLocaleTimeString(this.lang, { hour: '2-digit', minute: '2-digit' });
-    meta.append(`${who} · `, time);
-    node.append(body, meta);
-    return node;
+    return messageNode(m, this.t, this.lang);
   }
 
   /** In id order (the stream and GET may interleave); messages still being sent stay last. */
@@ -401,28 +288,17 @@ class Widget {
   }
 
   private buttons(node: HTMLElement, suggestions: Suggestion[]): void {
-    const box = el('div', 'suggestions');
-    box.setAttribute('role', 'group');
-    box.setAttribute('aria-label', this.t.suggestions);
-    for (const s of suggestions) {
-      const b = el('button', undefined, s.label);
-      b.type = 'button';
-      b.addEventListener('click', () => {
+    node.append(
+      buttonGroup(suggestions, this.t, (s) => {
         void this.send({ action: s.value, text: s.label });
         this.input.focus();
-      });
-      box.append(b);
-    }
-    node.append(box);
+      }),
+    );
     this.scroll();
   }
 
   private onQueue(q: Queue): void {
-    if (q.status === 'queued' && q.open === false) this.queueLine = this.t.queuedClosed(q.position ?? 1);
-    else if (q.status === 'queued')
-      this.queueLine = this.t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000)));
-    else if (q.status === 'active' && q.agentName) this.queueLine = this.t.withAgent(q.agentName);
-    else this.queueLine = '';
+    this.queueLine = queueText(q, this.t);
     this.showStatus();
   }
 

@@ -1,9 +1,9 @@
 import express, { Router } from 'express';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
-import { AppError } from '../domain/errors';
-import type { AgentEvent, Engine } from '../engine/engine';
-import type { OutboxStore } from '../storage/ports';
+import { AppError } from '../../domain/errors';
+import type { AgentEvent, Engine } from '../../engine/engine';
+import type { Channel } from '../channel';
 
 const agent = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 const conversationId = z.string().min(1).max(100);
@@ -16,17 +16,20 @@ const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('handoff.completed'), conversationId, note: z.string().max(2_000).optional() }).strict(),
 ]);
 
+export interface AgentEventsDeps {
+  engine: Pick<Engine, 'agentEvent'>;
+  /** AGENT_WEBHOOK_SECRET. */
+  secret: string;
+  maxBodyBytes: number;
+}
+
 /**
  * POST /api/agent/events: what agents send back, signed like our own webhooks (Standard Webhooks, secret
  * AGENT_WEBHOOK_SECRET). The signature is checked on the raw body; a bad or missing signature or a timestamp
- * more than 5 minutes away is refused with 401, an id seen before with 409, and nothing changes.
+ * more than 5 minutes away is refused with 401, and nothing changes. The engine refuses an unknown conversation
+ * (404), one not handed off to a person or an id seen before (409).
  */
-export function agentEventsRoute(deps: {
-  engine: Engine;
-  store: OutboxStore;
-  secret: string;
-  maxBodyBytes: number;
-}): Router {
+export function agentEventsRoute(deps: AgentEventsDeps): Router {
   const r = Router();
   const webhook = new Webhook(deps.secret);
   r.post('/api/agent/events', express.raw({ type: () => true, limit: deps.maxBodyBytes }), async (req, res) => {
@@ -41,28 +44,32 @@ export function agentEventsRoute(deps: {
     } catch (e) {
       throw new AppError('BAD_SIGNATURE', `webhook rejected: ${(e as Error).message}`, 401);
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new AppError('INVALID_JSON', 'request body is not valid JSON', 400);
-    }
-    const parsed = eventSchema.safeParse(json);
-    if (!parsed.success)
-      throw new AppError(
-        'INVALID_EVENT',
-        `invalid agent event: ${parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ')}`,
-        400,
-      );
-    const event = parsed.data as AgentEvent;
-    const state = await deps.engine.getConversation(event.conversationId);
-    if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${event.conversationId}" not found`, 404);
-    if (!state.handoff)
-      throw new AppError('NOT_WITH_AGENT', `conversation "${event.conversationId}" is not handed off to a person`, 409);
     // The webhook id is recorded in the same transaction as the event's effects: a replay is refused (409), and an
     // event that failed can be retried with the same id.
-    await deps.engine.agentEvent(event, headers['webhook-id']);
+    await deps.engine.agentEvent(parseEvent(raw), headers['webhook-id']);
     res.status(202).json({ accepted: true });
   });
   return r;
+}
+
+function parseEvent(raw: Buffer): AgentEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new AppError('INVALID_JSON', 'request body is not valid JSON', 400);
+  }
+  const parsed = eventSchema.safeParse(json);
+  if (!parsed.success)
+    throw new AppError(
+      'INVALID_EVENT',
+      `invalid agent event: ${parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ')}`,
+      400,
+    );
+  return parsed.data as AgentEvent;
+}
+
+/** The agents' channel: their inbound webhook (agents' replies reach customers through the customers' channels). */
+export function createAgentsChannel(deps: AgentEventsDeps): Channel {
+  return { name: 'agents', rawBody: agentEventsRoute(deps) };
 }

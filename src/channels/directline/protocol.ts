@@ -1,0 +1,68 @@
+import { AppError } from '../../domain/errors';
+import type { Lang } from '../../domain/types';
+import type { Engine } from '../../engine/engine';
+import type { ConversationState, MessageRecord } from '../../domain/conversation';
+import { buttonPolicy, recordActivity, type ActivityJson } from '../activity';
+import type { DirectLineTokens } from './tokens';
+
+export const CHANNEL = 'directline';
+export const BASE = '/v3/directline';
+const POLICY = buttonPolicy(CHANNEL);
+
+/** What every part of the Direct Line endpoint works with. */
+export interface DirectLineContext {
+  engine: Engine;
+  tokens: DirectLineTokens;
+  /** Language of the welcome (and of replayed messages) when neither the client nor the conversation gives one. */
+  defaultLang: Lang;
+  /** Name shown for the bot's messages (agents' messages carry the agent's name). */
+  botName: string;
+  /** How often an open stream looks for messages written by other instances. */
+  pollMs: number;
+}
+
+/** Direct Line watermarks are message ids as strings; absent, empty or "-" means from the start. */
+export function watermarkOf(raw: unknown): number {
+  if (raw === undefined || raw === '' || raw === '-') return 0;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(n) || n < 0)
+    throw new AppError(
+      'INVALID_QUERY',
+      `watermark must be a message id (a non-negative integer), not "${String(raw)}"`,
+      400,
+    );
+  return n;
+}
+
+/** The conversation a token names; 404 when it is gone (for calls that do not go through engine.handle). */
+export async function existing(ctx: DirectLineContext, conversationId: string): Promise<ConversationState> {
+  const state = await ctx.engine.getConversation(conversationId);
+  if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
+  return state;
+}
+
+/**
+ * Stored messages as activities: the customer's own with their user id and clientActivityID (Web Chat waits for
+ * this echo to mark a message sent), the bot's and agents' from "bot" with the right name.
+ */
+export function activitiesOf(
+  ctx: Pick<DirectLineContext, 'botName'>,
+  records: MessageRecord[],
+  conversationId: string,
+  user: string,
+  lang: Lang,
+): ActivityJson[] {
+  return records.map((m) => {
+    const a = recordActivity(m, lang, POLICY);
+    a.channelId = CHANNEL;
+    a.conversation = { id: conversationId };
+    if (m.from === 'customer') {
+      a.from = { id: user, role: 'user' };
+      if (m.clientId) a.channelData = { ...a.channelData, clientActivityID: m.clientId };
+    } else {
+      a.from = { id: 'bot', name: m.from === 'agent' ? m.source?.id || ctx.botName : ctx.botName, role: 'bot' };
+      a.recipient = { id: user, role: 'user' };
+    }
+    return a;
+  });
+}

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError, parseBody } from '../../domain/errors';
+import { LANGS, type Reply } from '../../domain/types';
+import type { Engine } from '../../engine/engine';
+import { parseBodyAfter, tokenHash } from '../auth';
+import { authorized, widgetToken } from './access';
+
+const createBody = z.object({ lang: z.enum(LANGS).optional() }).strict();
+const messageBody = z.union([
+  z.object({ text: z.string().max(20_000, { message: 'text is longer than 20000 characters' }) }).strict(),
+  // A button click: its value, and the label the customer saw (kept as the message text in the transcript).
+  z.object({ action: z.string().min(1).max(200), text: z.string().max(200).optional() }).strict(),
+]);
+const HINT = 'expected {"text": "..."} or {"action": "..."}';
+
+type WidgetEngine = Pick<Engine, 'createConversation' | 'getConversation' | 'transcript' | 'handle'>;
+
+/** The widget's conversation API (DESIGN.md): start a conversation, its transcript, a customer's message. */
+export function conversationRoutes(engine: WidgetEngine): Router {
+  const r = Router();
+
+  r.post('/api/conversations', async (req, res) => {
+    const body = parseBody(createBody, req.body, HINT);
+    const token = randomBytes(24).toString('base64url');
+    const state = await engine.createConversation({ channel: 'widget', lang: body.lang, tokenHash: tokenHash(token) });
+    res.status(201).json({ conversationId: state.id, token });
+  });
+
+  // The transcript (history after a page reload), optionally after the last message id seen.
+  r.get('/api/conversations/:id/messages', async (req, res) => {
+    const id = await authorized(engine, req);
+    const after = req.query.after === undefined ? 0 : Number(req.query.after);
+    if (!Number.isInteger(after) || after < 0)
+      throw new AppError(
+        'INVALID_QUERY',
+        `after must be a message id (a non-negative integer), not "${String(req.query.after)}"`,
+        400,
+      );
+    const messages = await engine.transcript(id, after);
+    res.json({ messages: messages.map(({ conversationId: _c, ...m }) => m) });
+  });
+
+  // The engine checks the token on the conversation it reads for the turn (one read per message).
+  r.post('/api/conversations/:id/messages', async (req, res) => {
+    const token = widgetToken(req);
+    const body = await parseBodyAfter(() => authorized(engine, req), messageBody, req.body, HINT);
+    const replies: Reply[] = await engine.handle({
+      conversationId: String(req.params.id),
+      channel: 'widget',
+      tokenHash: tokenHash(token),
+      ...body,
+    });
+    res.json({
+      replies: replies.map(({ text, suggestions, source }) => ({
+        text,
+        ...(suggestions ? { suggestions } : {}),
+        source,
+      })),
+    });
+  });
+
+  return r;
+}

@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import type { Engine } from '../../engine/engine';
+import type { Channel } from '../channel';
+import { conversationRoutes } from './api';
+import { widgetScriptRoute, type WidgetBundle } from './bundle';
+import { widgetCors } from './cors';
+import { eventStreamRoute } from './events';
+
+export interface WidgetDeps {
+  engine: Engine;
+  /** The browser script (bundled at startup), served at /widget.js. */
+  bundle?: WidgetBundle;
+  /** Other sites allowed to embed the widget (WIDGET_ALLOWED_ORIGINS). */
+  allowedOrigins: readonly string[];
+  /** How often live event streams look for messages written by other instances. */
+  pollMs?: number;
+}
+
+/**
+ * The website widget: its script, its HTTP API and its event stream (the stream is its proactive delivery: agents'
+ * messages, typing, queue updates). CORS comes before the JSON parser so that refusals of a bad body carry it too.
+ */
+export function createWidgetChannel(deps: WidgetDeps): Channel {
+  const cors = Router();
+  cors.use('/api/conversations', widgetCors(deps.allowedOrigins));
+  const routes = Router();
+  if (deps.bundle) routes.use(widgetScriptRoute(deps.bundle));
+  routes.use(conversationRoutes(deps.engine), eventStreamRoute(deps.engine, deps.pollMs ?? 2000));
+  return { name: 'widget', rawBody: cors, routes };
+}

@@ -1,0 +1,157 @@
+/**
+ * The widget's elements: the panel (header, status line, message log, typing line, input form) and the bubble that
+ * opens it, in a shadow root; message bubbles, button groups and the queue line. Building only: behaviour is in
+ * widget.ts.
+ */
+import type { UiStrings } from './strings';
+import { CSS } from './styles';
+import { renderText } from './text';
+import type { Message, Queue, Suggestion } from './types';
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  cls?: string,
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+export interface Panel {
+  panel: HTMLDivElement;
+  close: HTMLButtonElement;
+  status: HTMLDivElement;
+  log: HTMLDivElement;
+  typing: HTMLDivElement;
+  form: HTMLFormElement;
+  input: HTMLTextAreaElement;
+}
+
+export interface WidgetDom extends Panel {
+  bubble: HTMLButtonElement;
+  badge: HTMLSpanElement;
+}
+
+function buildPanel(t: UiStrings, title: string | undefined): Panel {
+  const panel = el('div', 'panel');
+  panel.id = 'savbot-panel';
+  panel.hidden = true;
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-labelledby', 'savbot-title');
+  const header = el('header');
+  const h2 = el('h2', undefined, title || t.title);
+  h2.id = 'savbot-title';
+  const close = el('button', 'close', '×');
+  close.type = 'button';
+  close.setAttribute('aria-label', t.close);
+  header.append(h2, close);
+  const status = el('div', 'status');
+  status.setAttribute('role', 'status');
+  const log = el('div', 'log');
+  log.setAttribute('role', 'log');
+  log.setAttribute('aria-live', 'polite');
+  log.setAttribute('aria-label', title || t.title);
+  log.tabIndex = 0;
+  log.append(el('p', 'intro', t.intro));
+  const typing = el('div', 'typing');
+  typing.setAttribute('aria-live', 'polite');
+  const form = el('form');
+  const label = el('label', 'sr', t.inputLabel);
+  label.htmlFor = 'savbot-input';
+  const input = el('textarea');
+  input.id = 'savbot-input';
+  input.rows = 1;
+  input.maxLength = 2000;
+  input.placeholder = t.placeholder;
+  input.autocomplete = 'off';
+  const send = el('button', 'send', t.send);
+  send.type = 'submit';
+  form.append(label, input, send);
+  panel.append(header, status, log, typing, form);
+  return { panel, close, status, log, typing, form, input };
+}
+
+function buildBubble(t: UiStrings): { bubble: HTMLButtonElement; badge: HTMLSpanElement } {
+  const bubble = el('button', 'bubble');
+  bubble.type = 'button';
+  bubble.setAttribute('aria-label', t.open);
+  bubble.setAttribute('aria-expanded', 'false');
+  bubble.setAttribute('aria-controls', 'savbot-panel');
+  const NS = 'http://www.w3.org/2000/svg';
+  const icon = document.createElementNS(NS, 'svg');
+  icon.setAttribute('viewBox', '0 0 24 24');
+  icon.setAttribute('aria-hidden', 'true');
+  icon.setAttribute('focusable', 'false');
+  const path = document.createElementNS(NS, 'path');
+  path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z');
+  icon.append(path);
+  bubble.append(icon);
+  const badge = el('span', 'badge');
+  badge.hidden = true;
+  badge.setAttribute('aria-hidden', 'true');
+  bubble.append(badge);
+  return { bubble, badge };
+}
+
+/** The whole widget, added to the page in its own shadow root (the page's styles do not reach it). */
+export function buildWidget(t: UiStrings, lang: string, title: string | undefined): WidgetDom {
+  const host = el('div');
+  host.id = 'savbot-widget';
+  const shadow = host.attachShadow({ mode: 'open' });
+  const style = el('style');
+  style.textContent = CSS;
+  const root = el('div', 'root');
+  root.lang = lang;
+  const panel = buildPanel(t, title);
+  const bubble = buildBubble(t);
+  root.append(panel.panel, bubble.bubble);
+  shadow.append(style, root);
+  document.body.append(host);
+  return { ...panel, ...bubble };
+}
+
+/** One message: its text (links made safe by renderText), who wrote it and when. */
+export function messageNode(m: Omit<Message, 'id'> & { id?: number }, t: UiStrings, lang: string): HTMLDivElement {
+  const node = el('div', `msg ${m.from}`);
+  node.dataset.from = m.from;
+  node.dataset.text = m.text;
+  if (m.id !== undefined) node.dataset.id = String(m.id);
+  const who = m.from === 'customer' ? t.you : m.from === 'agent' ? m.source?.id || t.agent : t.assistant;
+  const body = el('div', 'body');
+  renderText(body, m.text);
+  const meta = el('div', 'meta');
+  const time = el('time');
+  const at = new Date(m.at);
+  time.dateTime = m.at;
+  time.textContent = Number.isNaN(at.getTime())
+    ? ''
+    : at.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  meta.append(`${who} · `, time);
+  node.append(body, meta);
+  return node;
+}
+
+/** A message's buttons, as a labelled group. */
+export function buttonGroup(suggestions: Suggestion[], t: UiStrings, onClick: (s: Suggestion) => void): HTMLElement {
+  const box = el('div', 'suggestions');
+  box.setAttribute('role', 'group');
+  box.setAttribute('aria-label', t.suggestions);
+  for (const s of suggestions) {
+    const b = el('button', undefined, s.label);
+    b.type = 'button';
+    b.addEventListener('click', () => onClick(s));
+    box.append(b);
+  }
+  return box;
+}
+
+/** The status line for a queue update: place and wait, agents closed, or who is answering. */
+export function queueText(q: Queue, t: UiStrings): string {
+  if (q.status === 'queued' && q.open === false) return t.queuedClosed(q.position ?? 1);
+  if (q.status === 'queued')
+    return t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000)));
+  if (q.status === 'active' && q.agentName) return t.withAgent(q.agentName);
+  return '';
+}

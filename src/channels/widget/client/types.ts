@@ -1,0 +1,30 @@
+/** The widget HTTP API's shapes, as the browser sees them (DESIGN.md "Widget HTTP API"). */
+export interface Suggestion {
+  label: string;
+  value: string;
+}
+export interface Source {
+  kind: string;
+  id?: string;
+}
+export interface Message {
+  id: number;
+  at: string;
+  from: 'customer' | 'bot' | 'agent';
+  text: string;
+  action?: string;
+  source?: Source;
+  suggestions?: Suggestion[];
+}
+export interface Queue {
+  status: 'bot' | 'queued' | 'active';
+  position?: number;
+  estimatedWaitMs?: number;
+  open?: boolean;
+  agentName?: string;
+}
+export interface Conversation {
+  conversationId: string;
+  token: string;
+}
+export type Body = { text: string } | { action: string; text: string };
