@@ -4,16 +4,16 @@ import { ConfigError } from '../domain/errors';
 import { LANGS, type Lang } from '../domain/types';
 import type { AdminUser } from '../domain/admin';
 import type { OpeningHours } from '../domain/hours';
+import { DEFAULT_THRESHOLDS, type DecisionThresholds } from '../domain/thresholds';
 import { parseAdminTokens } from './adminTokens';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
-/** A number from `min` to `max`; absent or empty stays undefined (for settings whose default lives elsewhere). */
-const optionalNum = (name: string, min: number, max: number) =>
+const num = (name: string, def: number, min: number, max: number) =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
+      if (v === undefined || v.trim() === '') return def;
       const n = Number(v);
       if (!Number.isFinite(n) || n < min || n > max) {
         ctx.addIssue({ code: 'custom', message: `${name}="${v}" must be a number between ${min} and ${max}` });
@@ -21,8 +21,6 @@ const optionalNum = (name: string, min: number, max: number) =>
       }
       return n;
     });
-const num = (name: string, def: number, min: number, max: number) =>
-  optionalNum(name, min, max).transform((n) => n ?? def);
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How the bot's identity is registered in Azure (the Azure Bot resource's "Type of App"). */
@@ -37,9 +35,9 @@ const envSchema = z.object({
   KB_DIR: z.string().optional().default('knowledge-base'),
   DIALOGS_DIR: z.string().optional().default('dialogs'),
   DEFAULT_LANG: z.enum(LANGS).optional().default('fr'),
-  MATCH_ANSWER_THRESHOLD: optionalNum('MATCH_ANSWER_THRESHOLD', 0, 1),
-  MATCH_CLARIFY_THRESHOLD: optionalNum('MATCH_CLARIFY_THRESHOLD', 0, 1),
-  MATCH_CLARIFY_MARGIN: optionalNum('MATCH_CLARIFY_MARGIN', 0, 1),
+  MATCH_ANSWER_THRESHOLD: num('MATCH_ANSWER_THRESHOLD', DEFAULT_THRESHOLDS.answerThreshold, 0, 1),
+  MATCH_CLARIFY_THRESHOLD: num('MATCH_CLARIFY_THRESHOLD', DEFAULT_THRESHOLDS.clarifyThreshold, 0, 1),
+  MATCH_CLARIFY_MARGIN: num('MATCH_CLARIFY_MARGIN', DEFAULT_THRESHOLDS.clarifyMargin, 0, 1),
   KB_WATCH_INTERVAL_MS: num('KB_WATCH_INTERVAL_MS', 1000, 0, 60_000),
   MAX_BODY_BYTES: num('MAX_BODY_BYTES', 16384, 1024, 10_485_760),
   DATABASE_URL: z
@@ -238,8 +236,7 @@ export interface Config {
   /** Live updates: how often the content files are compared with the published ones (besides fs.watch); 0 = off. */
   kbWatchIntervalMs: number;
   defaultLang: Lang;
-  /** Decision thresholds set in the environment; the others are the engine's tuned defaults. */
-  matching: Partial<{ answerThreshold: number; clarifyThreshold: number; clarifyMargin: number }>;
+  matching: DecisionThresholds;
   http: { maxBodyBytes: number };
   storage: { databaseUrl?: string; sqliteFile: string };
   backoffice: { file: string; url?: string; token?: string; timeoutMs: number; retries: number };
@@ -316,9 +313,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     kbWatchIntervalMs: e.KB_WATCH_INTERVAL_MS,
     defaultLang: e.DEFAULT_LANG,
     matching: {
-      ...(e.MATCH_ANSWER_THRESHOLD !== undefined ? { answerThreshold: e.MATCH_ANSWER_THRESHOLD } : {}),
-      ...(e.MATCH_CLARIFY_THRESHOLD !== undefined ? { clarifyThreshold: e.MATCH_CLARIFY_THRESHOLD } : {}),
-      ...(e.MATCH_CLARIFY_MARGIN !== undefined ? { clarifyMargin: e.MATCH_CLARIFY_MARGIN } : {}),
+      answerThreshold: e.MATCH_ANSWER_THRESHOLD,
+      clarifyThreshold: e.MATCH_CLARIFY_THRESHOLD,
+      clarifyMargin: e.MATCH_CLARIFY_MARGIN,
     },
     http: { maxBodyBytes: e.MAX_BODY_BYTES },
     storage: { ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}), sqliteFile: resolve(cwd, e.SQLITE_FILE) },

@@ -1,5 +1,6 @@
 import type { KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
 import type { HandoffReason, NewOutboxEvent, QueueName } from '../domain/handoff';
+import { DEFAULT_THRESHOLDS } from '../domain/thresholds';
 import type { Matcher, MatchResult } from '../matching/matcher';
 import type { LanguageDetector } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
@@ -22,10 +23,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
-  // Chosen with `npm run tune` on test/conversations/dev (never on the test cases).
-  answerThreshold: 0.28,
-  clarifyMargin: 0.25,
-  clarifyThreshold: 0.28,
+  ...DEFAULT_THRESHOLDS, // chosen with `npm run tune`
   defaultLang: 'fr',
   maxTextLength: 1000,
   fallbackTopics: 4,
