@@ -41,6 +41,13 @@ const noBackOffice: Connector = {
   lookup: () => Promise.reject(new ConnectorError('no back office in this build of the content')),
 };
 
+/** The language detector of a knowledge base: trained on its sample questions. */
+export function languageDetectorOf(kb: Pick<KnowledgeBase, 'entries'>): LanguageDetector {
+  const samples: Partial<Record<Lang, string[]>> = {};
+  for (const e of kb.entries) for (const l of LANGS) (samples[l] ??= []).push(...(e.questions[l] ?? []));
+  return new LanguageDetector(samples);
+}
+
 /** The published version id: one hash over the knowledge base's and the dialogs' own hashes. */
 export function contentVersion(kbVersion: string, dialogsVersion: string): string {
   return createHash('sha256').update(`${kbVersion}:${dialogsVersion}`).digest('hex').slice(0, 12);
@@ -72,9 +79,7 @@ export function buildContent(files: ContentFiles, dirs: ContentDirs, opts: Build
   if (!d.set) return { errors: d.errors, warnings, failedAt: 'dialogs', dialogCount: 0 };
   const kb = { ...loaded.kb, version: contentVersion(loaded.kb.version, d.set.version) };
   const matcher = new Matcher(kb, new Analyzer(kb.synonyms), mergeMatcherOptions(opts.matcher));
-  const samples: Partial<Record<Lang, string[]>> = {};
-  for (const e of kb.entries) for (const l of LANGS) (samples[l] ??= []).push(...(e.questions[l] ?? []));
-  const detector = new LanguageDetector(samples);
+  const detector = languageDetectorOf(kb);
   const titles = new Map(kb.entries.map((e) => [e.id, e.title]));
   const dialogs = new DialogRunner(
     d.set,
