@@ -1,6 +1,7 @@
 import type { KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
 import type { HandoffReason, NewOutboxEvent, QueueName } from '../domain/handoff';
 import { DEFAULT_THRESHOLDS } from '../domain/thresholds';
+import type { PublishedContent } from '../content/build';
 import type { Matcher, MatchResult } from '../matching/matcher';
 import type { LanguageDetector } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
@@ -40,13 +41,8 @@ export interface EngineObserver {
   handoff?(reason: HandoffReason, queue: QueueName): void;
 }
 
-/** Everything built from the content files (knowledge base and dialogs): published as one unit. */
-export interface EngineContent {
-  kb: KnowledgeBase;
-  matcher: Matcher;
-  detector: LanguageDetector;
-  dialogs?: DialogRunner;
-}
+/** Everything built from the content files (knowledge base and dialogs): published as one unit (content/build.ts). */
+export type EngineContent = PublishedContent;
 
 /** Published content plus what the engine derives from it. */
 export interface Live extends EngineContent {
