@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { basename, relative } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { ContentError, type SourceIssue } from '../domain/errors';
+import { basename } from 'node:path';
+import type { SourceIssue } from '../domain/errors';
 import type { KnowledgeBase } from '../domain/types';
-import { listYamlFiles } from '../knowledge/loader';
 import { issueAt, parseYaml, validateYaml, type ParsedYaml } from '../knowledge/yamlSource';
 import { dialogFileSchema, type DialogFile, type Message, type Step } from './schema';
 
@@ -166,19 +164,4 @@ export function loadDialogFiles(
   }
   if (errors.length) return { errors };
   return { set: { dialogs, version: hash.digest('hex').slice(0, 12) }, errors };
-}
-
-export function loadDialogs(dir: string, kb?: KnowledgeBase): DialogSet {
-  let files: { file: string; source: string }[] = [];
-  try {
-    files = listYamlFiles(dir).map((file) => ({
-      file: relative(process.cwd(), file) || file,
-      source: readFileSync(file, 'utf8'),
-    }));
-  } catch (e) {
-    if (!(e instanceof ContentError)) throw e;
-  }
-  const r = loadDialogFiles(files, kb);
-  if (!r.set) throw new ContentError(r.errors);
-  return r.set;
 }
