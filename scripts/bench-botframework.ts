@@ -42,6 +42,66 @@ function stats(times: number[]): { p50: number; p99: number } {
   return { p50: at(0.5), p99: at(0.99) };
 }
 
+/** `count` widget conversations (id and token each). */
+async function openConversations(base: string, count: number): Promise<{ conversationId: string; token: string }[]> {
+  const convs: { conversationId: string; token: string }[] = [];
+  for (let k = 0; k < count; k++)
+    convs.push(
+      (await (
+        await fetch(`${base}/api/conversations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json()) as { conversationId: string; token: string },
+    );
+  return convs;
+}
+
+/** `n` round trips on each channel, interleaved so that both see the same machine load; times in ms. */
+async function roundTrips(
+  base: string,
+  connectorBase: string,
+  n: number,
+): Promise<{ teams: number[]; widget: number[] }> {
+  const convs = await openConversations(base, 20);
+  const teams: number[] = [];
+  const widget: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const body = JSON.stringify({
+      type: 'message',
+      id: `m${i}`,
+      channelId: 'msteams',
+      serviceUrl: `${connectorBase}/`,
+      from: { id: `29:user-${i % 20}` },
+      recipient: { id: '28:bot', name: 'SAV Bot' },
+      conversation: { id: `a:1Xb-bench-${i % 20}`, conversationType: 'personal' },
+      locale: 'fr-FR',
+      text: TEXTS[i % TEXTS.length],
+    });
+    let t0 = performance.now();
+    await (
+      await fetch(`${base}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+    ).text();
+    teams.push(performance.now() - t0);
+    const c = convs[i % 20]!;
+    t0 = performance.now();
+    await (
+      await fetch(`${base}/api/conversations/${c.conversationId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${c.token}` },
+        body: JSON.stringify({ text: TEXTS[i % TEXTS.length] }),
+      })
+    ).text();
+    widget.push(performance.now() - t0);
+  }
+  return { teams, widget };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { messages: { type: 'string', default: '300' } } });
   const n = Math.max(60, Number(values.messages));
@@ -64,52 +124,7 @@ async function main(): Promise<void> {
   );
   const server = await listen(app.http);
   try {
-    const convs: { conversationId: string; token: string }[] = [];
-    for (let k = 0; k < 20; k++)
-      convs.push(
-        (await (
-          await fetch(`${server.base}/api/conversations`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: '{}',
-          })
-        ).json()) as { conversationId: string; token: string },
-      );
-    // Interleaved, so that both see the same machine load.
-    const teams: number[] = [];
-    const widget: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const body = JSON.stringify({
-        type: 'message',
-        id: `m${i}`,
-        channelId: 'msteams',
-        serviceUrl: `${connector.base}/`,
-        from: { id: `29:user-${i % 20}` },
-        recipient: { id: '28:bot', name: 'SAV Bot' },
-        conversation: { id: `a:1Xb-bench-${i % 20}`, conversationType: 'personal' },
-        locale: 'fr-FR',
-        text: TEXTS[i % TEXTS.length],
-      });
-      let t0 = performance.now();
-      await (
-        await fetch(`${server.base}/api/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        })
-      ).text();
-      teams.push(performance.now() - t0);
-      const c = convs[i % 20]!;
-      t0 = performance.now();
-      await (
-        await fetch(`${server.base}/api/conversations/${c.conversationId}/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${c.token}` },
-          body: JSON.stringify({ text: TEXTS[i % TEXTS.length] }),
-        })
-      ).text();
-      widget.push(performance.now() - t0);
-    }
+    const { teams, widget } = await roundTrips(server.base, connector.base, n);
     const t = stats(teams);
     const w = stats(widget);
     console.log(

@@ -43,7 +43,10 @@ async function main(): Promise<void> {
     }
   };
   let lastSuggestions: { value: string }[] = [];
-  if (tty) (rl.setPrompt('you> '), rl.prompt());
+  if (tty) {
+    rl.setPrompt('you> ');
+    rl.prompt();
+  }
   for await (const line of rl) {
     const text = line.trim();
     if (text === '/quit' || text === '/exit') break;

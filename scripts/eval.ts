@@ -16,6 +16,7 @@ import {
   type EvalRow,
   type Scored,
 } from '../src/eval/dataset';
+import { languageDetectorOf } from '../src/content/build';
 import { loadKnowledgeBase } from '../src/knowledge/loader';
 import { Matcher, mergeMatcherOptions } from '../src/matching/matcher';
 import { Analyzer } from '../src/nlp/analyzer';
@@ -59,16 +60,17 @@ async function score(rows: EvalRow[], predict: Predict): Promise<{ scored: Score
 
 function detectorFromProductKb(): LanguageDetector {
   try {
-    const { kb } = loadKnowledgeBase(resolve(__dirname, '..', 'knowledge-base'));
-    const samples: Partial<Record<Lang, string[]>> = {};
-    for (const e of kb.entries) for (const l of LANGS) (samples[l] ??= []).push(...(e.questions[l] ?? []));
-    return new LanguageDetector(samples);
+    return languageDetectorOf(loadKnowledgeBase(resolve(__dirname, '..', 'knowledge-base')).kb);
   } catch {
     return new LanguageDetector();
   }
 }
 
-async function main(): Promise<void> {
+const USAGE =
+  'usage: npm run eval -- <dataset-dir> [--split test|dev] [--shots N] [--peers] [--json] [--lang fr|ro|en]';
+
+/** The command line, checked: exit 2 with a message naming the bad option. */
+function options() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
@@ -82,11 +84,7 @@ async function main(): Promise<void> {
     },
   });
   const dir = positionals[0];
-  if (!dir)
-    throw new AppError(
-      'USAGE',
-      'usage: npm run eval -- <dataset-dir> [--split test|dev] [--shots N] [--peers] [--json] [--lang fr|ro|en]',
-    );
+  if (!dir) throw new AppError('USAGE', USAGE);
   if (values.split && values.split !== 'test' && values.split !== 'dev')
     throw new AppError('USAGE', `--split must be test or dev, not "${values.split}"`);
   const shots = values.shots === undefined ? undefined : Number(values.shots);
@@ -94,33 +92,35 @@ async function main(): Promise<void> {
     throw new AppError('USAGE', `--shots must be a positive integer, not "${values.shots}"`);
   if (values.lang && !isLang(values.lang))
     throw new AppError('USAGE', `--lang must be one of ${LANGS.join(', ')}, not "${values.lang}"`);
-  const minOos = Number(values['min-oos-recall']);
-  const log = (m: string) => process.stderr.write(m + '\n');
+  return {
+    dir,
+    split: values.split as 'test' | 'dev' | undefined,
+    shots,
+    peers: values.peers,
+    json: values.json,
+    lang: values.lang as Lang | undefined,
+    minOos: Number(values['min-oos-recall']),
+    matcherOptions: values.options,
+  };
+}
 
-  const ds = loadDataset(resolve(dir), { split: values.split as 'test' | 'dev' | undefined, shots });
-  const name = ds.dir.split(/[\\/]/).pop() ?? ds.dir;
-  const detector = detectorFromProductKb();
-  // The dataset's language: what most of its sample questions look like (or --lang).
-  let lang = values.lang as Lang | undefined;
-  if (!lang) {
-    const votes: Record<Lang, number> = { fr: 0, ro: 0, en: 0 };
-    for (const i of ds.intents) for (const q of i.questions.slice(0, 20)) votes[detector.detect(q).lang]++;
-    lang = LANGS.reduce((a, b) => (votes[b] > votes[a] ? b : a));
-  }
-  const languageAccuracy =
-    ds.rows.filter((r) => detector.detect(r.text).lang === lang).length / Math.max(1, ds.rows.length);
-  const out: Row[] = [];
-  const base = { dataset: name, split: ds.split, shots: shots ?? null };
-  log(
-    `${name}: ${ds.intents.length} intents, ${ds.intents.reduce((a, i) => a + i.questions.length, 0)} questions, ${ds.rows.length} ${ds.split} rows, language ${lang}`,
-  );
+type Dataset = ReturnType<typeof loadDataset>;
+type Base = Pick<Row, 'dataset' | 'split' | 'shots'>;
 
-  // Ours.
+/** The dataset's language: what most of its sample questions look like. */
+function datasetLanguage(ds: Dataset, detector: LanguageDetector): Lang {
+  const votes: Record<Lang, number> = { fr: 0, ro: 0, en: 0 };
+  for (const i of ds.intents) for (const q of i.questions.slice(0, 20)) votes[detector.detect(q).lang]++;
+  return LANGS.reduce((a, b) => (votes[b] > votes[a] ? b : a));
+}
+
+/** Our matcher, its threshold tuned on the dev split when there is one. */
+async function evalOurs(ds: Dataset, lang: Lang, o: ReturnType<typeof options>, base: Base): Promise<Row> {
   const t0 = performance.now();
   // --options '{"searchWeight":0.3}' overrides matcher options: a tuning aid (use dev splits only).
   let custom;
   try {
-    custom = values.options ? JSON.parse(values.options) : undefined;
+    custom = o.matcherOptions ? JSON.parse(o.matcherOptions) : undefined;
   } catch (e) {
     throw new AppError('USAGE', `--options must be a JSON object (${(e as Error).message})`);
   }
@@ -128,12 +128,12 @@ async function main(): Promise<void> {
   const matcher = new Matcher({ entries: datasetEntries(ds, lang) }, new Analyzer(), opts);
   const buildMs = performance.now() - t0;
   const ours: Predict = (text) => {
-    const m = matcher.match(text, lang!);
+    const m = matcher.match(text, lang);
     return { predicted: m.candidates[0]?.id ?? null, confidence: m.confidence };
   };
-  const threshold = ds.dev ? tuneThreshold((await score(ds.dev, ours)).scored, minOos) : 0;
+  const threshold = ds.dev ? tuneThreshold((await score(ds.dev, ours)).scored, o.minOos) : 0;
   const mine = await score(ds.rows, ours);
-  out.push({
+  return {
     system: 'sav-bot',
     ...base,
     ...metrics(mine.scored, threshold),
@@ -141,50 +141,47 @@ async function main(): Promise<void> {
     msPerQueryP50: percentile(mine.times, 0.5),
     msPerQueryP99: percentile(mine.times, 0.99),
     buildMs,
-    languageAccuracy,
+  };
+}
+
+/** A peer built with `build`, scored on the same rows (no threshold). */
+async function evalPeer(system: string, ds: Dataset, base: Base, build: () => Promise<Predict> | Predict) {
+  const t0 = performance.now();
+  const predict = await build();
+  const buildMs = performance.now() - t0;
+  const r = await score(ds.rows, predict);
+  return {
+    row: {
+      system,
+      ...base,
+      ...metrics(r.scored, 0),
+      threshold: null,
+      msPerQueryP50: percentile(r.times, 0.5),
+      msPerQueryP99: percentile(r.times, 0.99),
+      buildMs,
+    },
+    buildMs,
+  };
+}
+
+async function evalPeers(ds: Dataset, lang: Lang, base: Base, log: (m: string) => void): Promise<Row[]> {
+  log('minisearch (defaults: fuzzy 0.2, prefix)…');
+  const minisearch = await evalPeer('minisearch-defaults', ds, base, () => buildMinisearch(ds.intents));
+  log('nlp.js (node-nlp NlpManager) training…');
+  // Logged between training and scoring, as nlp.js takes a while to train.
+  const nlp = await evalPeer('nlp.js', ds, base, async () => {
+    const t0 = performance.now();
+    const predict = await buildNlpjs(lang, ds.intents);
+    log(`nlp.js trained in ${((performance.now() - t0) / 1000).toFixed(1)} s, scoring ${ds.rows.length} rows…`);
+    return predict;
   });
+  return [minisearch.row, nlp.row];
+}
 
-  if (values.peers) {
-    log('minisearch (defaults: fuzzy 0.2, prefix)…');
-    const t1 = performance.now();
-    const ms = buildMinisearch(ds.intents);
-    const msBuild = performance.now() - t1;
-    const r1 = await score(ds.rows, ms);
-    out.push({
-      system: 'minisearch-defaults',
-      ...base,
-      ...metrics(r1.scored, 0),
-      threshold: null,
-      msPerQueryP50: percentile(r1.times, 0.5),
-      msPerQueryP99: percentile(r1.times, 0.99),
-      buildMs: msBuild,
-    });
-    log('nlp.js (node-nlp NlpManager) training…');
-    const t2 = performance.now();
-    const nlp = await buildNlpjs(lang, ds.intents);
-    const nlpBuild = performance.now() - t2;
-    log(`nlp.js trained in ${(nlpBuild / 1000).toFixed(1)} s, scoring ${ds.rows.length} rows…`);
-    const r2 = await score(ds.rows, nlp);
-    out.push({
-      system: 'nlp.js',
-      ...base,
-      ...metrics(r2.scored, 0),
-      threshold: null,
-      msPerQueryP50: percentile(r2.times, 0.5),
-      msPerQueryP99: percentile(r2.times, 0.99),
-      buildMs: nlpBuild,
-    });
-  }
-
-  if (values.json) {
-    for (const r of out) process.stdout.write(JSON.stringify(r) + '\n');
-    return;
-  }
+function printTable(out: Row[], title: string): void {
   const pct = (x: number | null) => (x === null ? '—' : (100 * x).toFixed(1) + ' %');
   const ref = out[0]!;
-  console.log(
-    `\n${name} (${ds.split}${shots ? `, ${shots}-shot` : ''}), language ${lang}, language detection ${pct(languageAccuracy)}`,
-  );
+  console.log(`\n${title}, language detection ${pct(ref.languageAccuracy ?? null)}`);
   console.log(
     'system               in-scope   out-of-scope  threshold  p50 ms/query  p99 ms/query  build ms   p50 vs sav-bot',
   );
@@ -192,6 +189,28 @@ async function main(): Promise<void> {
     console.log(
       `${r.system.padEnd(20)} ${pct(r.inScopeAccuracy).padStart(8)}   ${pct(r.oosRecall).padStart(12)}  ${(r.threshold ?? '—').toString().padStart(9)}  ${r.msPerQueryP50.toFixed(4).padStart(12)}  ${r.msPerQueryP99.toFixed(4).padStart(12)}  ${r.buildMs.toFixed(0).padStart(8)}   ${(r.msPerQueryP50 / ref.msPerQueryP50).toFixed(1)}x`,
     );
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const log = (m: string) => process.stderr.write(m + '\n');
+  const ds = loadDataset(resolve(o.dir), { split: o.split, shots: o.shots });
+  const name = ds.dir.split(/[\\/]/).pop() ?? ds.dir;
+  const detector = detectorFromProductKb();
+  const lang = o.lang ?? datasetLanguage(ds, detector);
+  const languageAccuracy =
+    ds.rows.filter((r) => detector.detect(r.text).lang === lang).length / Math.max(1, ds.rows.length);
+  const base = { dataset: name, split: ds.split, shots: o.shots ?? null };
+  log(
+    `${name}: ${ds.intents.length} intents, ${ds.intents.reduce((a, i) => a + i.questions.length, 0)} questions, ${ds.rows.length} ${ds.split} rows, language ${lang}`,
+  );
+  const out: Row[] = [{ ...(await evalOurs(ds, lang, o, base)), languageAccuracy }];
+  if (o.peers) out.push(...(await evalPeers(ds, lang, base, log)));
+  if (o.json) {
+    for (const r of out) process.stdout.write(JSON.stringify(r) + '\n');
+    return;
+  }
+  printTable(out, `${name} (${ds.split}${o.shots ? `, ${o.shots}-shot` : ''}), language ${lang}`);
 }
 
 main().catch((e: unknown) => {

@@ -5,45 +5,47 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ContentError, formatIssue } from '../src/domain/errors';
-import { loadDialogs } from '../src/dialogs/loader';
-import { contentVersion } from '../src/editor/content';
-import { loadKnowledgeBase } from '../src/knowledge/loader';
-import { selfTest } from '../src/knowledge/selfTest';
-import { Matcher } from '../src/matching/matcher';
-import { Analyzer } from '../src/nlp/analyzer';
+import { buildContent, type BuildResult } from '../src/content/build';
+import { readContentFiles } from '../src/content/files';
+import { selfTest } from '../src/content/selfTest';
+import { ContentError, formatIssue, type SourceIssue } from '../src/domain/errors';
+
+/** Read and build the content as the bot does (warning about thin entries too); print the issues. */
+function build(kbDir: string, dialogsDir: string): BuildResult | undefined {
+  const dirs = { kbDir, dialogsDir };
+  let built: BuildResult;
+  try {
+    built = buildContent(readContentFiles(dirs), dirs, { minQuestions: 5 });
+  } catch (e) {
+    if (!(e instanceof ContentError)) throw e;
+    built = { errors: e.issues, warnings: [], failedAt: 'knowledge-base', dialogCount: 0 };
+  }
+  const errors = (issues: SourceIssue[]) => {
+    for (const i of issues) console.error(`error: ${formatIssue(i)}`);
+  };
+  if (built.failedAt === 'knowledge-base') {
+    errors(built.errors);
+    console.error(`\n${built.errors.length} error(s): the bot will not start with this knowledge base.`);
+    return undefined;
+  }
+  for (const w of built.warnings) console.warn(`warning: ${formatIssue(w)}`);
+  if (!built.content) {
+    errors(built.errors);
+    console.error(`\n${built.errors.length} error(s) in the dialogs: the bot will not start with them.`);
+    return undefined;
+  }
+  return built;
+}
 
 function main(): number {
   const { values } = parseArgs({
     options: { kb: { type: 'string', default: 'knowledge-base' }, dialogs: { type: 'string', default: 'dialogs' } },
   });
-  const dir = resolve(values.kb!);
-  let loaded;
-  try {
-    loaded = loadKnowledgeBase(dir, { minQuestions: 5 });
-  } catch (e) {
-    if (!(e instanceof ContentError)) throw e;
-    for (const i of e.issues) console.error(`error: ${formatIssue(i)}`);
-    console.error(`\n${e.issues.length} error(s): the bot will not start with this knowledge base.`);
-    return 1;
-  }
-  const { kb, warnings } = loaded;
-  for (const w of warnings) console.warn(`warning: ${formatIssue(w)}`);
-  let dialogCount = 0;
-  let version = kb.version;
-  try {
-    const set = loadDialogs(resolve(values.dialogs!), kb);
-    dialogCount = set.dialogs.size;
-    version = contentVersion(kb.version, set.version); // the id the running bot shows for these files
-  } catch (e) {
-    if (!(e instanceof ContentError)) throw e;
-    for (const i of e.issues) console.error(`error: ${formatIssue(i)}`);
-    console.error(`\n${e.issues.length} error(s) in the dialogs: the bot will not start with them.`);
-    return 1;
-  }
-  const analyzer = new Analyzer(kb.synonyms);
-  const matcher = new Matcher(kb, analyzer);
-  const { confusions, duplicates } = selfTest(kb, matcher, analyzer);
+  const built = build(resolve(values.kb!), resolve(values.dialogs!));
+  if (!built?.content) return 1;
+  const { warnings, dialogCount, content } = built;
+  const { kb } = content; // kb.version is the id the running bot shows for these files
+  const { confusions, duplicates } = selfTest(content);
   for (const c of confusions)
     console.error(
       `error: ${c.file}:${c.line}: ${c.entry} [${c.lang}] sample question "${c.question}" resolves to ${c.resolvedTo ?? 'nothing'} (confidence ${c.confidence.toFixed(2)})`,
@@ -57,7 +59,7 @@ function main(): number {
     0,
   );
   console.log(
-    `${kb.entries.length} entries, ${questions} sample questions, ${kb.topics.length} topics, ${dialogCount} dialogs, version ${version}: ` +
+    `${kb.entries.length} entries, ${questions} sample questions, ${kb.topics.length} topics, ${dialogCount} dialogs, version ${kb.version}: ` +
       `${confusions.length} confusion(s), ${duplicates.length} near-duplicate(s), ${warnings.length} warning(s).`,
   );
   return confusions.length ? 1 : 0;

@@ -7,16 +7,15 @@
 import { resolve } from 'node:path';
 import { buildCore } from '../src/app';
 import { loadConfig } from '../src/config';
+import { loadTuneSettings } from '../src/config/tune';
 import { decide, DEFAULT_ENGINE_OPTIONS } from '../src/engine/engine';
 import { loadConversationCases } from '../src/engine/conversationCases';
+import type { MatcherOptions } from '../src/matching/matcher';
 
 const dir = resolve(process.argv[2] ?? 'test/conversations/dev');
 const config = loadConfig();
-const { engine, kb } = buildCore(
-  config,
-  undefined,
-  process.env.MATCHER_OPTIONS ? JSON.parse(process.env.MATCHER_OPTIONS) : undefined,
-);
+const { matcherOptions } = loadTuneSettings();
+const { engine, kb } = buildCore(config, undefined, matcherOptions as Partial<MatcherOptions> | undefined);
 const cases = loadConversationCases(dir);
 const matches = cases.map((c) => ({ c, m: engine.match(c.says, c.lang) }));
 const kinds = new Map(kb.entries.map((e) => [e.id, e.kind]));
@@ -70,8 +69,10 @@ function breakdown(a: number, c: number, mg: number): string {
       else n.oosAnswer++;
     } else {
       n.ins++;
-      if (d.action === 'answer') d.id === k.expect ? n.inRight++ : n.inWrong++;
-      else if (d.action === 'clarify') n.inClarify++;
+      if (d.action === 'answer') {
+        if (d.id === k.expect) n.inRight++;
+        else n.inWrong++;
+      } else if (d.action === 'clarify') n.inClarify++;
       else n.inFallback++;
     }
   }

@@ -1,17 +1,12 @@
 import { join } from 'node:path';
+import type { Router } from 'express';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
-import { ContentError, type SourceIssue } from './domain/errors';
+import type { SourceIssue } from './domain/errors';
 import type { KbEntry, KnowledgeBase, Lang } from './domain/types';
 import { Engine, type EngineObserver } from './engine/engine';
-import {
-  buildContent,
-  readContentFiles,
-  type BuildOptions,
-  type BuiltContent,
-  type ContentDirs,
-  type ContentFiles,
-} from './editor/content';
+import type { BuildOptions } from './content/build';
+import { ContentSource } from './content/source';
 import type { ClassifierOptions } from './matching/classifier';
 import type { MatcherOptions } from './matching/matcher';
 import { Analyzer } from './nlp/analyzer';
@@ -20,7 +15,7 @@ import { editorRoutes } from './editor/routes';
 import { EditorService } from './editor/service';
 import { watchContent } from './editor/watch';
 import { MemoryConversationStore } from './storage/memory';
-import type { ConversationStore, InsightsStore } from './storage/ports';
+import type { ConversationStore, EditorStore, InsightsStore } from './storage/ports';
 import { createStore } from './storage/sql/store';
 import type { Connector } from './connectors/types';
 import { FileConnector } from './connectors/file';
@@ -29,7 +24,9 @@ import { BusinessHours } from './handoff/policy';
 import { DeliveryWorker } from './handoff/delivery';
 import { Insights, topicIndex } from './insights/service';
 import { Metrics } from './metrics/metrics';
-import { adminPage, insightsRoutes, metricsRoute } from './server/insightsRoutes';
+import { adminPage } from './editor/page';
+import { insightsRoutes } from './insights/routes';
+import { metricsRoute } from './metrics/routes';
 import { startChannels, type Channel } from './channels/channel';
 import { createAgentsChannel } from './channels/agents/channel';
 import { createDirectLine } from './channels/directline/channel';
@@ -45,7 +42,7 @@ export interface Core {
   warnings: SourceIssue[];
   buildMs: number;
   /** What the published content was built from, and how to build the next version (live updates). */
-  content: { files: ContentFiles; dirs: ContentDirs; build: BuildOptions; built: BuiltContent };
+  content: ContentSource;
 }
 
 export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & {
@@ -75,7 +72,6 @@ export function buildCore(
   observer?: EngineObserver,
 ): Core {
   const t0 = performance.now();
-  const dirs = { kbDir: config.kbDir, dialogsDir: config.dialogsDir };
   const build: BuildOptions = {
     ...(matcherOptions ? { matcher: matcherOptions } : {}),
     connector:
@@ -85,11 +81,9 @@ export function buildCore(
       ),
     ...(now ? { now } : {}),
   };
-  const files = readContentFiles(dirs);
-  const built = buildContent(files, dirs, build);
-  if (!built.content) throw new ContentError(built.errors);
-  const { kb, matcher, detector, dialogs } = built.content;
-  const warnings = built.warnings;
+  const source = new ContentSource({ kbDir: config.kbDir, dialogsDir: config.dialogsDir }, build);
+  const { content, warnings } = source.load();
+  const { kb, matcher, detector, dialogs } = content;
   const engine = new Engine({
     kb,
     matcher,
@@ -109,7 +103,7 @@ export function buildCore(
     store,
     warnings,
     buildMs: performance.now() - t0,
-    content: { files, dirs, build, built: built.content },
+    content: source,
   };
 }
 
@@ -181,41 +175,19 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     await store.close();
     throw e;
   }
-  // Live knowledge-base updates and the editors' API.
-  const editor = new EditorService({
-    engine: core.engine,
-    store: store.editorStore(),
-    dirs: core.content.dirs,
-    build: core.content.build,
-    files: core.content.files,
-    content: core.content.built,
-    log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
-  });
+  let editing: Awaited<ReturnType<typeof buildEditor>>;
   try {
-    await editor.init();
+    editing = await buildEditor(config, core, store.editorStore(), log);
   } catch (e) {
     await store.close();
     throw e;
   }
-  /** Started by index.ts (tests call editor.checkDisk() themselves or start it). */
-  const watchContentFiles = () =>
-    config.kbWatchIntervalMs > 0
-      ? watchContent(core.content.dirs, () => editor.checkDisk(), {
-          intervalMs: config.kbWatchIntervalMs,
-          onError: (err) => log.error({ err }, 'knowledge base check failed'),
-        })
-      : { close() {} };
   const { channels, gateway, directLine } = buildChannels(config, core.engine, store, widgetBundle, log);
   // Listening to the engine at once, so that agents' replies reach Bot Framework customers proactively.
   startChannels(channels);
   const insights = buildInsights({ kb: () => core.engine.content.kb, engine: core.engine, store }, config.defaultLang);
   const publicDir = join(__dirname, '..', 'public');
-  const routers = [
-    insightsRoutes({ insights, users: config.admin.users }),
-    metricsRoute(metrics, config.metrics.token),
-    adminPage(publicDir),
-    editorRoutes(editor, config.admin.users),
-  ];
+  const routers = backOfficeRouters(config, { insights, metrics, editor: editing.editor }, publicDir);
   const http = createHttpApp({
     log,
     maxBodyBytes: config.http.maxBodyBytes,
@@ -242,8 +214,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     insights,
     channels,
     directLine,
-    editor,
-    watchContentFiles,
+    ...editing,
     gateway,
   };
 }
@@ -283,4 +254,40 @@ export function buildChannels(
   });
   const channels: Channel[] = [widget, agents, gateway, directLine];
   return { channels, gateway, directLine };
+}
+
+/**
+ * Live knowledge-base updates and the editors' API over the engine's published content. `watchContentFiles` is
+ * started by index.ts (tests call editor.checkDisk() themselves or start it).
+ */
+async function buildEditor(config: Config, core: Core, store: EditorStore, log: Logger) {
+  const editor = new EditorService({
+    engine: core.engine,
+    store,
+    source: core.content,
+    log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
+  });
+  await editor.init();
+  const watchContentFiles = () =>
+    config.kbWatchIntervalMs > 0
+      ? watchContent(core.content.dirs, () => editor.checkDisk(), {
+          intervalMs: config.kbWatchIntervalMs,
+          onError: (err) => log.error({ err }, 'knowledge base check failed'),
+        })
+      : { close() {} };
+  return { editor, watchContentFiles };
+}
+
+/** The back office's routes: figures and inbox, /metrics, the admin page and the editors' API. */
+function backOfficeRouters(
+  config: Config,
+  deps: { insights: Insights; metrics: Metrics; editor: EditorService },
+  publicDir: string,
+): Router[] {
+  return [
+    insightsRoutes({ insights: deps.insights, users: config.admin.users }),
+    metricsRoute(deps.metrics, config.metrics.token),
+    adminPage(publicDir),
+    editorRoutes(deps.editor, config.admin.users),
+  ];
 }

@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors';
 import { LANGS, type Lang } from '../domain/types';
-import { DEFAULT_ENGINE_OPTIONS } from '../engine/engine';
-import type { OpeningHours } from '../handoff/policy';
-import { parseAdminTokens, type AdminUser } from '../server/auth';
+import type { AdminUser } from '../domain/admin';
+import type { OpeningHours } from '../domain/hours';
+import { DEFAULT_THRESHOLDS, type DecisionThresholds } from '../domain/thresholds';
+import { parseAdminTokens } from './adminTokens';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const num = (name: string, def: number, min: number, max: number) =>
@@ -34,9 +35,9 @@ const envSchema = z.object({
   KB_DIR: z.string().optional().default('knowledge-base'),
   DIALOGS_DIR: z.string().optional().default('dialogs'),
   DEFAULT_LANG: z.enum(LANGS).optional().default('fr'),
-  MATCH_ANSWER_THRESHOLD: num('MATCH_ANSWER_THRESHOLD', DEFAULT_ENGINE_OPTIONS.answerThreshold, 0, 1),
-  MATCH_CLARIFY_THRESHOLD: num('MATCH_CLARIFY_THRESHOLD', DEFAULT_ENGINE_OPTIONS.clarifyThreshold, 0, 1),
-  MATCH_CLARIFY_MARGIN: num('MATCH_CLARIFY_MARGIN', DEFAULT_ENGINE_OPTIONS.clarifyMargin, 0, 1),
+  MATCH_ANSWER_THRESHOLD: num('MATCH_ANSWER_THRESHOLD', DEFAULT_THRESHOLDS.answerThreshold, 0, 1),
+  MATCH_CLARIFY_THRESHOLD: num('MATCH_CLARIFY_THRESHOLD', DEFAULT_THRESHOLDS.clarifyThreshold, 0, 1),
+  MATCH_CLARIFY_MARGIN: num('MATCH_CLARIFY_MARGIN', DEFAULT_THRESHOLDS.clarifyMargin, 0, 1),
   KB_WATCH_INTERVAL_MS: num('KB_WATCH_INTERVAL_MS', 1000, 0, 60_000),
   MAX_BODY_BYTES: num('MAX_BODY_BYTES', 16384, 1024, 10_485_760),
   DATABASE_URL: z
@@ -235,7 +236,7 @@ export interface Config {
   /** Live updates: how often the content files are compared with the published ones (besides fs.watch); 0 = off. */
   kbWatchIntervalMs: number;
   defaultLang: Lang;
-  matching: { answerThreshold: number; clarifyThreshold: number; clarifyMargin: number };
+  matching: DecisionThresholds;
   http: { maxBodyBytes: number };
   storage: { databaseUrl?: string; sqliteFile: string };
   backoffice: { file: string; url?: string; token?: string; timeoutMs: number; retries: number };

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import { basename, relative } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { ContentError, type SourceIssue } from '../domain/errors';
+import { basename } from 'node:path';
+import type { SourceIssue } from '../domain/errors';
 import type { KnowledgeBase } from '../domain/types';
-import { listYamlFiles } from '../knowledge/loader';
 import { issueAt, parseYaml, validateYaml, type ParsedYaml } from '../knowledge/yamlSource';
 import { dialogFileSchema, type DialogFile, type Message, type Step } from './schema';
 
@@ -17,6 +15,25 @@ export interface DialogSet {
 }
 
 const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-z]+))?\}/g;
+
+type AskStep = Extract<Step, { ask: string }>;
+
+/** A slot's type and the keys that go with it (`choices` for a choice, a valid `pattern` for a pattern). */
+function checkSlotType(p: ParsedYaml, s: AskStep, path: (string | number)[], errors: SourceIssue[]): void {
+  if (s.type === 'choice' && !s.choices) errors.push(issueAt(p, [...path, 'type'], 'a choice needs `choices`'));
+  if (s.type !== 'choice' && s.choices)
+    errors.push(issueAt(p, [...path, 'choices'], `\`choices\` only applies to type choice, not ${s.type}`));
+  if (s.type === 'pattern') {
+    if (!s.pattern) errors.push(issueAt(p, [...path, 'type'], 'a pattern slot needs `pattern`'));
+    else
+      try {
+        new RegExp(s.pattern, 'iu');
+      } catch (e) {
+        errors.push(issueAt(p, [...path, 'pattern'], `invalid regular expression: ${(e as Error).message}`));
+      }
+  } else if (s.pattern)
+    errors.push(issueAt(p, [...path, 'pattern'], `\`pattern\` only applies to type pattern, not ${s.type}`));
+}
 
 /** Names a step makes available to later steps: slots asked and records looked up. */
 function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void {
@@ -58,19 +75,7 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
       checkMessage(s.prompt, [...path, 'prompt']);
       checkMessage(s.retry, [...path, 'retry']);
       checkMessage(s.help, [...path, 'help']);
-      if (s.type === 'choice' && !s.choices) errors.push(issueAt(p, [...path, 'type'], 'a choice needs `choices`'));
-      if (s.type !== 'choice' && s.choices)
-        errors.push(issueAt(p, [...path, 'choices'], `\`choices\` only applies to type choice, not ${s.type}`));
-      if (s.type === 'pattern') {
-        if (!s.pattern) errors.push(issueAt(p, [...path, 'type'], 'a pattern slot needs `pattern`'));
-        else
-          try {
-            new RegExp(s.pattern, 'iu');
-          } catch (e) {
-            errors.push(issueAt(p, [...path, 'pattern'], `invalid regular expression: ${(e as Error).message}`));
-          }
-      } else if (s.pattern)
-        errors.push(issueAt(p, [...path, 'pattern'], `\`pattern\` only applies to type pattern, not ${s.type}`));
+      checkSlotType(p, s, path, errors);
     } else if ('lookup' in s) {
       checkWhen(s.when, path);
       if (!d.steps.slice(0, i).some((x) => 'ask' in x && x.ask === s.key))
@@ -159,19 +164,4 @@ export function loadDialogFiles(
   }
   if (errors.length) return { errors };
   return { set: { dialogs, version: hash.digest('hex').slice(0, 12) }, errors };
-}
-
-export function loadDialogs(dir: string, kb?: KnowledgeBase): DialogSet {
-  let files: { file: string; source: string }[] = [];
-  try {
-    files = listYamlFiles(dir).map((file) => ({
-      file: relative(process.cwd(), file) || file,
-      source: readFileSync(file, 'utf8'),
-    }));
-  } catch (e) {
-    if (!(e instanceof ContentError)) throw e;
-  }
-  const r = loadDialogFiles(files, kb);
-  if (!r.set) throw new ContentError(r.errors);
-  return r.set;
 }

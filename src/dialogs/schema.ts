@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../knowledge/schema';
 
-const id = z
-  .string()
-  .regex(ID_PATTERN, {
-    message: 'expected an id of lowercase letters, digits and single hyphens, like "repair-status"',
-  });
+const id = z.string().regex(ID_PATTERN, {
+  message: 'expected an id of lowercase letters, digits and single hyphens, like "repair-status"',
+});
 const slotName = z
   .string()
   .regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, { message: 'expected a slot name of letters and digits, like "orderNumber"' });
@@ -16,11 +14,9 @@ const words = z
   .object({ fr: z.array(text).optional(), ro: z.array(text).optional(), en: z.array(text).optional() })
   .strict();
 
-const dateRef = z
-  .string()
-  .regex(/^(today|[+-]\d+[dmy]|\d{4}-\d{2}-\d{2})$/, {
-    message: 'expected a date: YYYY-MM-DD, today, or relative like -2y, -30d, +1d',
-  });
+const dateRef = z.string().regex(/^(today|[+-]\d+[dmy]|\d{4}-\d{2}-\d{2})$/, {
+  message: 'expected a date: YYYY-MM-DD, today, or relative like -2y, -30d, +1d',
+});
 const expected = z.union([
   z.string(),
   z.array(z.string()).min(1),

@@ -83,7 +83,7 @@ export function parseDate(text: string, today: string): string | undefined {
     if (f === fold(w) || f.endsWith(` ${fold(w)}`)) return addToDate(today, delta);
   let m = /\b(\d{4})-(\d{1,2})-(\d{1,2})\b/.exec(text);
   if (m) return isoDate(+m[1]!, +m[2]!, +m[3]!);
-  m = /\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})\b/.exec(text);
+  m = /\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\b/.exec(text);
   if (m) {
     const y = m[3]!.length === 2 ? 2000 + +m[3]! : +m[3]!;
     return isoDate(y, +m[2]!, +m[1]!);

@@ -87,6 +87,43 @@ interface QnaPrompt {
  * (a "language"/"lang" key sets the entry's language, otherwise `lang`).
  */
 export function importQnaTsv(text: string, opts: { topic: string; lang: Lang }): ImportedEntry[] {
+  const groups = qnaGroups(text);
+  const taken = new Set<string>();
+  const ids = new Map<string, string>();
+  for (const [qnaId, g] of groups) ids.set(qnaId, slugId(g.questions[0] ?? `qna ${qnaId}`, taken));
+  const entries: ImportedEntry[] = [];
+  const titles = new Map<string, string>();
+  for (const [qnaId, g] of groups) {
+    const { lang, tags } = qnaMetadata(g.metadata, opts.lang);
+    if (g.contextOnly) tags.push('context-only');
+    entries.push({
+      id: ids.get(qnaId)!,
+      topic: opts.topic,
+      title: {},
+      questions: { [lang]: g.questions },
+      answer: { [lang]: g.answer },
+      tags,
+      followUps: qnaFollowUps(g, ids, titles),
+    });
+  }
+  for (const e of entries) {
+    const lang = LANGS.find((l) => e.questions[l])!;
+    e.title[lang] = titles.get(e.id) ?? e.questions[lang]![0]!;
+  }
+  return entries;
+}
+
+interface QnaGroup {
+  questions: string[];
+  answer: string;
+  metadata: string;
+  prompts: string;
+  contextOnly: boolean;
+  line: number;
+}
+
+/** The TSV's rows grouped by QnaId (in order of first appearance). */
+function qnaGroups(text: string): Map<string, QnaGroup> {
   const lines = text
     .replace(/^\ufeff/, '')
     .split(/\r?\n/)
@@ -96,10 +133,7 @@ export function importQnaTsv(text: string, opts: { topic: string; lang: Lang }):
   const need = ['Question', 'Answer', 'QnaId'];
   for (const n of need)
     if (col(n) < 0) throw new AppError('INVALID_IMPORT', `TSV: no "${n}" column (found: ${header.join(', ')})`, 400);
-  const groups = new Map<
-    string,
-    { questions: string[]; answer: string; metadata: string; prompts: string; contextOnly: boolean; line: number }
-  >();
+  const groups = new Map<string, QnaGroup>();
   lines.forEach((line, i) => {
     const f = line.split('\t');
     const get = (n: string) => (col(n) >= 0 ? unescapeTsv(f[col(n)] ?? '').trim() : '');
@@ -118,56 +152,44 @@ export function importQnaTsv(text: string, opts: { topic: string; lang: Lang }):
     if (!g.prompts || g.prompts === '[]') g.prompts = get('Prompts') || g.prompts;
     groups.set(qnaId, g);
   });
-  const taken = new Set<string>();
-  const ids = new Map<string, string>();
-  for (const [qnaId, g] of groups) ids.set(qnaId, slugId(g.questions[0] ?? `qna ${qnaId}`, taken));
-  const entries: ImportedEntry[] = [];
-  const titles = new Map<string, string>();
-  for (const [qnaId, g] of groups) {
-    let lang = opts.lang;
-    const tags: string[] = [];
-    for (const pair of g.metadata
-      .split('|')
-      .map((x) => x.trim())
-      .filter(Boolean)) {
-      const [k, ...v] = pair.split(':');
-      const key = k!.trim().toLowerCase();
-      const value = v.join(':').trim();
-      if ((key === 'language' || key === 'lang') && isLang(value.toLowerCase())) lang = value.toLowerCase() as Lang;
-      else tags.push(value ? `${key}:${value}` : key);
-    }
-    if (g.contextOnly) tags.push('context-only');
-    const followUps: string[] = [];
-    if (g.prompts && g.prompts !== '[]') {
-      let prompts: QnaPrompt[];
-      try {
-        prompts = JSON.parse(g.prompts) as QnaPrompt[];
-      } catch (e) {
-        throw new AppError('INVALID_IMPORT', `TSV line ${g.line}: Prompts is not JSON: ${(e as Error).message}`, 400);
-      }
-      for (const p of [...prompts].sort((a, b) => (a.DisplayOrder ?? 0) - (b.DisplayOrder ?? 0))) {
-        const target = ids.get(String(p.QnaId));
-        if (!target)
-          throw new AppError('INVALID_IMPORT', `TSV line ${g.line}: prompt to unknown QnaId ${String(p.QnaId)}`, 400);
-        followUps.push(target);
-        if (p.DisplayText && !titles.has(target)) titles.set(target, p.DisplayText);
-      }
-    }
-    entries.push({
-      id: ids.get(qnaId)!,
-      topic: opts.topic,
-      title: {},
-      questions: { [lang]: g.questions },
-      answer: { [lang]: g.answer },
-      tags,
-      followUps,
-    });
+  return groups;
+}
+
+/** "key:value|key:value" metadata: tags, except a "language"/"lang" key, which sets the entry's language. */
+function qnaMetadata(metadata: string, defaultLang: Lang): { lang: Lang; tags: string[] } {
+  let lang = defaultLang;
+  const tags: string[] = [];
+  for (const pair of metadata
+    .split('|')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    const [k, ...v] = pair.split(':');
+    const key = k!.trim().toLowerCase();
+    const value = v.join(':').trim();
+    if ((key === 'language' || key === 'lang') && isLang(value.toLowerCase())) lang = value.toLowerCase() as Lang;
+    else tags.push(value ? `${key}:${value}` : key);
   }
-  for (const e of entries) {
-    const lang = LANGS.find((l) => e.questions[l])!;
-    e.title[lang] = titles.get(e.id) ?? e.questions[lang]![0]!;
+  return { lang, tags };
+}
+
+/** Multi-turn prompts as follow-up ids; a prompt's display text becomes its target's title (first one wins). */
+function qnaFollowUps(g: QnaGroup, ids: Map<string, string>, titles: Map<string, string>): string[] {
+  const followUps: string[] = [];
+  if (!g.prompts || g.prompts === '[]') return followUps;
+  let prompts: QnaPrompt[];
+  try {
+    prompts = JSON.parse(g.prompts) as QnaPrompt[];
+  } catch (e) {
+    throw new AppError('INVALID_IMPORT', `TSV line ${g.line}: Prompts is not JSON: ${(e as Error).message}`, 400);
   }
-  return entries;
+  for (const p of [...prompts].sort((a, b) => (a.DisplayOrder ?? 0) - (b.DisplayOrder ?? 0))) {
+    const target = ids.get(String(p.QnaId));
+    if (!target)
+      throw new AppError('INVALID_IMPORT', `TSV line ${g.line}: prompt to unknown QnaId ${String(p.QnaId)}`, 400);
+    followUps.push(target);
+    if (p.DisplayText && !titles.has(target)) titles.set(target, p.DisplayText);
+  }
+  return followUps;
 }
 
 /**

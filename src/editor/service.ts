@@ -1,47 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { AppError, formatIssue, type SourceIssue } from '../domain/errors';
-import { LANGS, type KbEntry, type Lang } from '../domain/types';
-import { decide, type Engine } from '../engine/engine';
-import { selfTest } from '../knowledge/selfTest';
+import type { KbEntry, Lang } from '../domain/types';
+import type { Engine } from '../engine/engine';
 import { fold } from '../nlp/normalize';
-import { resolveLanguage } from '../nlp/language';
 import type { AuditEntry, VersionRecord } from '../domain/editor';
 import type { EditorStore } from '../storage/ports';
-import {
-  buildContent,
-  filesHash,
-  readContentFiles,
-  type BuildOptions,
-  type BuiltContent,
-  type ContentDirs,
-  type ContentFiles,
-} from './content';
+import type { PublishedContent } from '../content/build';
+import { filesHash, type ContentFiles } from '../content/files';
+import type { ContentSource } from '../content/source';
+import { RegressionCheck } from './regressions';
+import { tryQuestion } from './tryQuestion';
+import { viewOf, type EntryView } from './views';
 import { addQuestion, appendEntry, editEntry, newTopicFile, removeEntry, setLangText, setQuestions } from './yamlEdit';
 
-/** An entry as the admin API shows it. */
-export interface EntryView {
-  id: string;
-  topic: string;
-  file: string;
-  kind: KbEntry['kind'];
-  title: KbEntry['title'];
-  questions: KbEntry['questions'];
-  answer: KbEntry['answer'];
-  tags?: string[];
-  products?: string[];
-  followUps?: string[];
-  dialog?: string;
-  handoff?: boolean;
-}
-
-export interface Regression {
-  question: string;
-  lang: Lang;
-  expected: string;
-  got: string | null;
-}
+export type { EntryView } from './views';
+export type { Regression } from './regressions';
 
 export interface EditorLog {
   info(msg: string): void;
@@ -50,41 +23,13 @@ export interface EditorLog {
 }
 
 export interface EditorServiceDeps {
+  /** Publishes the content and holds the published version (engine.content). */
   engine: Engine;
   store: EditorStore;
-  dirs: ContentDirs;
-  build: BuildOptions;
-  /** The files and content the engine was started with. */
-  files: ContentFiles;
-  content: BuiltContent;
+  /** The content files behind the published version, and how to build the next one. */
+  source: ContentSource;
   log?: EditorLog;
   now?: () => Date;
-}
-
-const clone = (f: ContentFiles): ContentFiles => ({ kb: { ...f.kb }, dialogs: { ...f.dialogs } });
-
-export function viewOf(e: KbEntry): EntryView {
-  return {
-    id: e.id,
-    topic: e.topic,
-    file: basename(e.source.file),
-    kind: e.kind,
-    title: e.title,
-    questions: e.questions,
-    answer: e.answer,
-    ...(e.tags.length ? { tags: e.tags } : {}),
-    ...(e.products.length ? { products: e.products } : {}),
-    ...(e.followUps.length ? { followUps: e.followUps } : {}),
-    ...(e.dialog ? { dialog: e.dialog } : {}),
-    ...(e.handoff ? { handoff: true } : {}),
-  };
-}
-
-/** Write through a temporary file and a rename: readers (and the watcher) never see half a file. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = join(file, '..', `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 /**
@@ -93,25 +38,24 @@ function writeAtomic(file: string, text: string): void {
  * time; the engine only ever sees a complete new version (engine.publish).
  */
 export class EditorService {
-  private files: ContentFiles;
-  private content: BuiltContent;
-  private hash: string;
   private publishedAt: string;
   private lastError: { at: string; issues: SourceIssue[] } | null = null;
   /** Hash of the last refused files on disk: refused once, not at every check. */
   private refusedHash: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly confusions = new Map<string, Set<string>>();
+  private readonly regressionCheck = new RegressionCheck();
   private readonly now: () => Date;
   private readonly log: EditorLog;
 
   constructor(private readonly deps: EditorServiceDeps) {
-    this.files = clone(deps.files);
-    this.content = deps.content;
-    this.hash = filesHash(this.files);
     this.now = deps.now ?? (() => new Date());
     this.publishedAt = this.now().toISOString();
     this.log = deps.log ?? { info: () => {}, warn: () => {}, error: () => {} };
+  }
+
+  /** The published content: the engine's, whoever published it. */
+  private get content(): PublishedContent {
+    return this.deps.engine.content;
   }
 
   get version(): string {
@@ -126,7 +70,7 @@ export class EditorService {
         at: this.publishedAt,
         user: 'system',
         action: 'start',
-        files: this.files,
+        files: this.deps.source.files,
       });
   }
 
@@ -174,20 +118,20 @@ export class EditorService {
     return this.exclusive(async () => {
       let files: ContentFiles;
       try {
-        files = readContentFiles(this.deps.dirs);
+        files = this.deps.source.readDisk();
       } catch (e) {
         this.log.warn(`knowledge base: cannot read the content folders: ${(e as Error).message}`);
         return;
       }
       const hash = filesHash(files);
-      if (hash === this.hash) {
+      if (hash === this.deps.source.hash) {
         // The files are back to the published version (a broken edit undone): nothing is refused any more.
         this.lastError = null;
         this.refusedHash = undefined;
         return;
       }
       if (hash === this.refusedHash) return;
-      const built = buildContent(files, this.deps.dirs, this.deps.build);
+      const built = this.deps.source.build(files);
       if (!built.content) {
         this.refusedHash = hash;
         this.lastError = { at: this.now().toISOString(), issues: built.errors };
@@ -203,11 +147,9 @@ export class EditorService {
     });
   }
 
-  private async publish(files: ContentFiles, content: BuiltContent, user: string, action: string): Promise<void> {
+  private async publish(files: ContentFiles, content: PublishedContent, user: string, action: string): Promise<void> {
     this.deps.engine.publish(content);
-    this.files = files;
-    this.content = content;
-    this.hash = filesHash(files);
+    this.deps.source.published(files);
     this.refusedHash = undefined;
     this.lastError = null;
     this.publishedAt = this.now().toISOString();
@@ -232,27 +174,6 @@ export class EditorService {
     });
   }
 
-  private confusionKeys(c: BuiltContent): Set<string> {
-    let keys = this.confusions.get(c.kb.version);
-    if (!keys) {
-      keys = new Set(selfTest(c.kb, c.matcher, c.analyzer, 2).confusions.map((x) => `${x.lang}\0${fold(x.question)}`));
-      if (this.confusions.size > 20) this.confusions.clear();
-      this.confusions.set(c.kb.version, keys);
-    }
-    return keys;
-  }
-
-  /**
-   * Sample questions of other entries that resolved to their entry before the change and no longer do. A question
-   * that already failed before (for any entry: the same question in two entries flips between them) does not count.
-   */
-  private regressions(next: BuiltContent, edited: string): Regression[] {
-    const before = this.confusionKeys(this.content);
-    return selfTest(next.kb, next.matcher, next.analyzer, 2)
-      .confusions.filter((c) => c.entry !== edited && !before.has(`${c.lang}\0${fold(c.question)}`))
-      .map((c) => ({ question: c.question, lang: c.lang, expected: c.entry, got: c.resolvedTo }));
-  }
-
   /** Validate, self-test, write the file, publish, audit. */
   private async apply(o: {
     user: string;
@@ -263,10 +184,10 @@ export class EditorService {
     force: boolean;
     before: unknown;
   }) {
-    const files = clone(this.files);
+    const files = this.deps.source.files;
     if (o.text === null) delete files.kb[o.file];
     else files.kb[o.file] = o.text;
-    const built = buildContent(files, this.deps.dirs, this.deps.build);
+    const built = this.deps.source.build(files);
     if (!built.content)
       throw new AppError(
         'INVALID_CONTENT',
@@ -275,7 +196,7 @@ export class EditorService {
         built.errors,
       );
     if (!o.force) {
-      const reg = this.regressions(built.content, o.entryId);
+      const reg = this.regressionCheck.between(this.content, built.content, o.entryId);
       if (reg.length)
         throw new AppError(
           'REGRESSION',
@@ -284,9 +205,7 @@ export class EditorService {
           reg,
         );
     }
-    const path = join(this.deps.dirs.kbDir, o.file);
-    if (o.text === null) unlinkSync(path);
-    else writeAtomic(path, o.text);
+    this.deps.source.writeKbFile(o.file, o.text);
     await this.publish(files, built.content, o.user, o.action);
     const after = built.content.kb.entries.find((e) => e.id === o.entryId);
     await this.audit(o.user, o.action, o.entryId, o.before, after ? viewOf(after) : null);
@@ -301,7 +220,7 @@ export class EditorService {
       const { file: _f, topic: _t, ...data } = body.entry;
       const known = this.content.kb.topics.find((t) => t.id === body.topic);
       const file = known ? basename(known.file) : `${body.topic}.yaml`;
-      const source = this.files.kb[file];
+      const source = this.deps.source.kbFile(file);
       const text = source === undefined ? newTopicFile(body.topic, data) : appendEntry(source, data);
       return this.apply({ user, action: 'create', entryId: id, file, text, force: body.force === true, before: null });
     });
@@ -315,7 +234,7 @@ export class EditorService {
     return this.exclusive(async () => {
       const e = this.entry(id);
       const file = basename(e.source.file);
-      const text = editEntry(this.files.kb[file]!, id, (doc, node) => {
+      const text = editEntry(this.deps.source.kbFile(file)!, id, (doc, node) => {
         if (body.title !== undefined) setLangText(doc, node, 'title', body.lang, body.title);
         if (body.answer !== undefined) setLangText(doc, node, 'answer', body.lang, body.answer);
         if (body.questions !== undefined) setQuestions(doc, node, body.lang, body.questions);
@@ -336,7 +255,9 @@ export class EditorService {
     return this.exclusive(async () => {
       const e = this.entry(id);
       const file = basename(e.source.file);
-      const text = editEntry(this.files.kb[file]!, id, (doc, node) => addQuestion(doc, node, body.lang, body.question));
+      const text = editEntry(this.deps.source.kbFile(file)!, id, (doc, node) =>
+        addQuestion(doc, node, body.lang, body.question),
+      );
       return this.apply({
         user,
         action: 'add-question',
@@ -353,7 +274,7 @@ export class EditorService {
     return this.exclusive(async () => {
       const e = this.entry(id);
       const file = basename(e.source.file);
-      const text = removeEntry(this.files.kb[file]!, id);
+      const text = removeEntry(this.deps.source.kbFile(file)!, id);
       const { version } = await this.apply({
         user,
         action: 'delete',
@@ -380,7 +301,7 @@ export class EditorService {
     return this.exclusive(async () => {
       const snap = await this.deps.store.getVersion(version);
       if (!snap) throw new AppError('VERSION_NOT_FOUND', `no stored version "${version}"`, 404);
-      const built = buildContent(snap.files, this.deps.dirs, this.deps.build);
+      const built = this.deps.source.build(snap.files);
       if (!built.content)
         throw new AppError(
           'INVALID_CONTENT',
@@ -388,22 +309,9 @@ export class EditorService {
           422,
           built.errors,
         );
-      for (const [dir, files] of [
-        [this.deps.dirs.kbDir, snap.files.kb],
-        [this.deps.dirs.dialogsDir, snap.files.dialogs],
-      ] as const) {
-        if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-        for (const [name, text] of Object.entries(files)) writeAtomic(join(dir, name), text);
-        for (const name of readdirSync(dir))
-          if (/\.ya?ml$/i.test(name) && !(name in files)) unlinkSync(join(dir, name));
-      }
+      this.deps.source.writeAll(snap.files);
       const before = this.version;
-      await this.publish(
-        { kb: { ...snap.files.kb }, dialogs: { ...snap.files.dialogs } },
-        built.content,
-        user,
-        'rollback',
-      );
+      await this.publish(snap.files, built.content, user, 'rollback');
       await this.audit(user, 'rollback', null, { version: before }, { version: this.version });
       return { version: this.version };
     });
@@ -411,30 +319,6 @@ export class EditorService {
 
   /** What the bot would do with `text` right now (editors' "try a question"). */
   try(text: string, lang?: Lang) {
-    const engine = this.deps.engine;
-    const content = engine.content;
-    // The bot's own language rule for a first message (threshold, default language), so the console agrees with it.
-    const l = lang ?? resolveLanguage(content.detector, text, undefined, engine.options.defaultLang).lang;
-    const match = engine.match(text, l);
-    const byId = new Map(content.kb.entries.map((e) => [e.id, e]));
-    const decision = decide(match, (id) => byId.get(id)?.kind, engine.options);
-    const view = (id: string | undefined, confidence: number) => {
-      const e = id ? byId.get(id) : undefined;
-      return e
-        ? {
-            id: e.id,
-            title: e.title[l] ?? LANGS.map((x) => e.title[x]).find(Boolean) ?? e.id,
-            confidence: Math.round(confidence * 1000) / 1000,
-          }
-        : null;
-    };
-    const [c1, c2] = match.candidates;
-    return {
-      lang: l,
-      version: content.kb.version,
-      decision: decision.action,
-      match: view(c1?.id, match.confidence),
-      runnerUp: view(c2?.id, c2?.score ?? 0),
-    };
+    return tryQuestion(this.deps.engine, text, lang);
   }
 }

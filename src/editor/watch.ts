@@ -1,5 +1,5 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import type { ContentDirs } from './content';
+import type { ContentDirs } from '../content/files';
 
 /**
  * Calls `check` soon after a file changes in the content folders (fs.watch, debounced: editors' tools write a file

@@ -1,5 +1,7 @@
 import type { KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
 import type { HandoffReason, NewOutboxEvent, QueueName } from '../domain/handoff';
+import { DEFAULT_THRESHOLDS } from '../domain/thresholds';
+import type { PublishedContent } from '../content/build';
 import type { Matcher, MatchResult } from '../matching/matcher';
 import type { LanguageDetector } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
@@ -22,10 +24,7 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
-  // Chosen with `npm run tune` on test/conversations/dev (never on the test cases).
-  answerThreshold: 0.28,
-  clarifyMargin: 0.25,
-  clarifyThreshold: 0.28,
+  ...DEFAULT_THRESHOLDS, // chosen with `npm run tune`
   defaultLang: 'fr',
   maxTextLength: 1000,
   fallbackTopics: 4,
@@ -42,13 +41,8 @@ export interface EngineObserver {
   handoff?(reason: HandoffReason, queue: QueueName): void;
 }
 
-/** Everything built from the content files (knowledge base and dialogs): published as one unit. */
-export interface EngineContent {
-  kb: KnowledgeBase;
-  matcher: Matcher;
-  detector: LanguageDetector;
-  dialogs?: DialogRunner;
-}
+/** Everything built from the content files (knowledge base and dialogs): published as one unit (content/build.ts). */
+export type EngineContent = PublishedContent;
 
 /** Published content plus what the engine derives from it. */
 export interface Live extends EngineContent {

@@ -2,6 +2,7 @@ import type { Lang } from '../domain/types';
 import { fold } from '../nlp/normalize';
 import { NATURAL_STEMMERS, type Stemmer } from '../nlp/stem';
 import type { HandoffReason, QueueName } from '../domain/handoff';
+import type { OpeningHours } from '../domain/hours';
 
 interface Sentiment {
   getSentiment(words: string[]): number;
@@ -130,16 +131,6 @@ export function queueFor(topicOrDialog: string | undefined): QueueName {
   if (/repair|spare|maintenance/.test(t)) return 'repair';
   if (/billing|invoice|payment/.test(t)) return 'billing';
   return 'general';
-}
-
-export interface OpeningHours {
-  /** IANA time zone, e.g. Europe/Paris. */
-  timeZone: string;
-  /** Days open, 1 = Monday ... 7 = Sunday. */
-  days: number[];
-  /** "09:00" and "19:00", local time. */
-  open: string;
-  close: string;
 }
 
 export const DEFAULT_HOURS: OpeningHours = {

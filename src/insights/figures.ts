@@ -124,14 +124,19 @@ function botResolution(r: ConversationRecord): string | undefined {
   return undefined;
 }
 
-export function computeFigures(
-  records: ConversationRecord[],
-  o: { from: string; to: string; filter?: FigureFilter; topicOf?: TopicOf },
-): Figures {
-  const filter = o.filter ?? {};
-  const f: Figures = {
-    from: o.from,
-    to: o.to,
+/** Durations and scores collected over the conversations, summarized at the end. */
+interface Samples {
+  first: number[];
+  response: number[];
+  resolution: number[];
+  join: number[];
+  scores: number[];
+}
+
+function emptyFigures(from: string, to: string, filter: FigureFilter): Figures {
+  return {
+    from,
+    to,
     filter,
     conversations: 0,
     customerMessages: 0,
@@ -148,72 +153,21 @@ export function computeFigures(
     byChannel: {},
     byTopic: {},
   };
-  const first: number[] = [];
-  const response: number[] = [];
-  const resolution: number[] = [];
-  const join: number[] = [];
-  const scores: number[] = [];
-  for (const r of records) {
-    if (!matchesFilter(r, filter, o.topicOf)) continue;
-    const customer = r.messages.filter((m) => m.from === 'customer');
-    const topic = topicOfConversation(r, o.topicOf);
-    const lang = r.state.lang ?? 'none';
+}
 
-    f.conversations++;
-    f.customerMessages += customer.length;
-    r.messages.forEach((m, i) => {
-      if (m.from !== 'customer') {
-        const kind = m.source?.kind ?? (m.from === 'agent' ? 'agent' : undefined);
-        if (kind) f.replies[kind] = (f.replies[kind] ?? 0) + 1;
-        return;
-      }
-      const reply = r.messages.slice(i + 1).find(isReply);
-      if (!reply) return;
-      response.push(ms(m.at, reply.at));
-      if (m === customer[0]) first.push(ms(m.at, reply.at));
-    });
-
-    const start = customer[0]!.at;
-    const byBot = botResolution(r);
-    const handback = r.handoffs.length
-      ? r.messages.find((m) => m.from === 'bot' && m.source?.kind === 'handoff' && m.source.id === 'completed')
-      : undefined;
-    if (byBot) {
-      f.resolved.byBot++;
-      resolution.push(ms(start, byBot));
-    } else if (handback) {
-      f.resolved.byPerson++;
-      resolution.push(ms(start, handback.at));
-    } else f.resolved.unresolved++;
-
-    if (r.handoffs.length) f.handoffs.conversations++;
-    for (const h of r.handoffs) {
-      f.handoffs.requests++;
-      f.handoffs.byReason[h.reason] = (f.handoffs.byReason[h.reason] ?? 0) + 1;
-      f.handoffs.byQueue[h.queue] = (f.handoffs.byQueue[h.queue] ?? 0) + 1;
-      const joined = r.messages.find((m) => m.source?.kind === 'agent' && m.at >= h.requestedAt);
-      if (joined) join.push(ms(h.requestedAt, joined.at));
-    }
-    if (r.state.csat) {
-      scores.push(r.state.csat.score);
-      const k = String(r.state.csat.score) as keyof Figures['csat']['distribution'];
-      if (k in f.csat.distribution) f.csat.distribution[k]++;
-    }
-    const add = (table: Record<string, Breakdown>, key: string) => {
-      const b = (table[key] ??= { conversations: 0, resolvedByBot: 0, handoffs: 0 });
-      b.conversations++;
-      if (byBot) b.resolvedByBot++;
-      if (r.handoffs.length) b.handoffs++;
-    };
-    add(f.byDay, r.state.createdAt.slice(0, 10));
-    add(f.byLang, lang);
-    add(f.byChannel, r.state.channel);
-    add(f.byTopic, topic);
-  }
-  f.firstResponseMs = stat(first);
-  f.responseMs = stat(response);
-  f.resolutionMs = stat(resolution);
-  f.agentJoinMs = stat(join);
+export function computeFigures(
+  records: ConversationRecord[],
+  o: { from: string; to: string; filter?: FigureFilter; topicOf?: TopicOf },
+): Figures {
+  const filter = o.filter ?? {};
+  const f = emptyFigures(o.from, o.to, filter);
+  const samples: Samples = { first: [], response: [], resolution: [], join: [], scores: [] };
+  for (const r of records) if (matchesFilter(r, filter, o.topicOf)) count(f, samples, r, o.topicOf);
+  const { scores } = samples;
+  f.firstResponseMs = stat(samples.first);
+  f.responseMs = stat(samples.response);
+  f.resolutionMs = stat(samples.resolution);
+  f.agentJoinMs = stat(samples.join);
   if (f.conversations) {
     f.resolved.botRate = f.resolved.byBot / f.conversations;
     f.handoffs.rate = f.handoffs.conversations / f.conversations;
@@ -221,4 +175,63 @@ export function computeFigures(
   f.csat.count = scores.length;
   f.csat.average = scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
   return f;
+}
+
+/** Add one conversation to the figures. */
+function count(f: Figures, samples: Samples, r: ConversationRecord, topicOf: TopicOf | undefined): void {
+  const customer = r.messages.filter((m) => m.from === 'customer');
+  f.conversations++;
+  f.customerMessages += customer.length;
+  r.messages.forEach((m, i) => {
+    if (m.from !== 'customer') {
+      const kind = m.source?.kind ?? (m.from === 'agent' ? 'agent' : undefined);
+      if (kind) f.replies[kind] = (f.replies[kind] ?? 0) + 1;
+      return;
+    }
+    const reply = r.messages.slice(i + 1).find(isReply);
+    if (!reply) return;
+    samples.response.push(ms(m.at, reply.at));
+    if (m === customer[0]) samples.first.push(ms(m.at, reply.at));
+  });
+
+  const start = customer[0]!.at;
+  const byBot = botResolution(r);
+  const handback = r.handoffs.length
+    ? r.messages.find((m) => m.from === 'bot' && m.source?.kind === 'handoff' && m.source.id === 'completed')
+    : undefined;
+  if (byBot) {
+    f.resolved.byBot++;
+    samples.resolution.push(ms(start, byBot));
+  } else if (handback) {
+    f.resolved.byPerson++;
+    samples.resolution.push(ms(start, handback.at));
+  } else f.resolved.unresolved++;
+
+  countHandoffs(f, samples, r);
+  if (r.state.csat) {
+    samples.scores.push(r.state.csat.score);
+    const k = String(r.state.csat.score) as keyof Figures['csat']['distribution'];
+    if (k in f.csat.distribution) f.csat.distribution[k]++;
+  }
+  const add = (table: Record<string, Breakdown>, key: string) => {
+    const b = (table[key] ??= { conversations: 0, resolvedByBot: 0, handoffs: 0 });
+    b.conversations++;
+    if (byBot) b.resolvedByBot++;
+    if (r.handoffs.length) b.handoffs++;
+  };
+  add(f.byDay, r.state.createdAt.slice(0, 10));
+  add(f.byLang, r.state.lang ?? 'none');
+  add(f.byChannel, r.state.channel);
+  add(f.byTopic, topicOfConversation(r, topicOf));
+}
+
+function countHandoffs(f: Figures, samples: Samples, r: ConversationRecord): void {
+  if (r.handoffs.length) f.handoffs.conversations++;
+  for (const h of r.handoffs) {
+    f.handoffs.requests++;
+    f.handoffs.byReason[h.reason] = (f.handoffs.byReason[h.reason] ?? 0) + 1;
+    f.handoffs.byQueue[h.queue] = (f.handoffs.byQueue[h.queue] ?? 0) + 1;
+    const joined = r.messages.find((m) => m.source?.kind === 'agent' && m.at >= h.requestedAt);
+    if (joined) samples.join.push(ms(h.requestedAt, joined.at));
+  }
 }

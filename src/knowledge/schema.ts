@@ -2,11 +2,9 @@ import { z } from 'zod';
 
 /** Stable ids: lowercase words joined by single hyphens ("warranty-claim"). */
 export const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const id = z
-  .string()
-  .regex(ID_PATTERN, {
-    message: 'expected an id of lowercase letters, digits and single hyphens, like "warranty-claim"',
-  });
+const id = z.string().regex(ID_PATTERN, {
+  message: 'expected an id of lowercase letters, digits and single hyphens, like "warranty-claim"',
+});
 const text = z.string().regex(/\S/, { message: 'expected non-empty text' });
 
 const perLangText = z.object({ fr: text.optional(), ro: text.optional(), en: text.optional() }).strict();

@@ -28,6 +28,7 @@ export function normalizeText(input: string): string {
 /** Remove diacritics: customers often type without them ("garantie", "réparation" -> "reparation"). */
 export function foldAccents(s: string): string {
   // Fast path: plain ASCII has nothing to fold (most English and many customer messages).
+  // eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included, on purpose
   if (!/[^\x00-\x7f]/.test(s)) return s;
   return s
     .normalize('NFD')

@@ -1,16 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { AdminUser, Role } from '../domain/admin';
 import { AppError } from '../domain/errors';
 
-export type Role = 'editor' | 'admin';
-export const ROLES: readonly Role[] = ['editor', 'admin'];
-
-/** Someone allowed into the admin API: a name (for the audit log), a role and a bearer token. */
-export interface AdminUser {
-  name: string;
-  role: Role;
-  token: string;
-}
+export { ROLES, type AdminUser, type Role } from '../domain/admin';
 
 /** Who made the request, set by `requireRole` on `res.locals.user`. */
 export interface AuthedUser {
@@ -52,23 +45,4 @@ export function requireRole(users: readonly AdminUser[], ...roles: Role[]): Requ
     res.locals.user = { name: found.name, role: found.role } satisfies AuthedUser;
     next();
   };
-}
-
-/** Parse ADMIN_TOKENS: comma-separated `name:role:token` triples. Throws a message naming the bad item. */
-export function parseAdminTokens(v: string): AdminUser[] {
-  const users: AdminUser[] = [];
-  for (const raw of v
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean)) {
-    const parts = raw.split(':');
-    const [name, role, ...rest] = parts;
-    const token = rest.join(':');
-    const shown = `${name ?? ''}:${role ?? ''}:…`;
-    if (!name || !role || !token) throw new Error(`"${shown}" must be name:role:token`);
-    if (!(ROLES as readonly string[]).includes(role)) throw new Error(`"${shown}": role must be editor or admin`);
-    if (token.length < 16) throw new Error(`"${shown}": token must be at least 16 characters`);
-    users.push({ name, role: role as Role, token });
-  }
-  return users;
 }

@@ -1,11 +1,9 @@
-import { join } from 'node:path';
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../domain/errors';
 import { LANGS } from '../domain/types';
-import type { Insights } from '../insights/service';
-import type { Metrics } from '../metrics/metrics';
-import { bearerToken, requireRole, sameSecret, type AdminUser, type AuthedUser } from './auth';
+import { requireRole, type AdminUser, type AuthedUser } from '../server/auth';
+import type { Insights } from './service';
 
 const figuresQuery = z.object({
   since: z.string().max(40).optional(),
@@ -55,41 +53,5 @@ export function insightsRoutes(deps: { insights: Insights; users: readonly Admin
       res.json({ key: req.params.key, state });
     });
   }
-  return r;
-}
-
-/**
- * GET /metrics (Prometheus text format). Open when no token is configured (bind the port to a private network or
- * loopback then); with METRICS_TOKEN, scrapers must send `Authorization: Bearer <METRICS_TOKEN>`.
- */
-export function metricsRoute(metrics: Metrics, token?: string): Router {
-  const r = Router();
-  r.get('/metrics', async (req, res) => {
-    if (token) {
-      const given = bearerToken(req.get('authorization'));
-      if (given === undefined || !sameSecret(given, token))
-        throw new AppError('UNAUTHORIZED', 'a metrics token is required (Authorization: Bearer <METRICS_TOKEN>)', 401);
-    }
-    const { contentType, body } = await metrics.scrape();
-    res.type(contentType).send(body);
-  });
-  return r;
-}
-
-/** The admin page: static HTML, CSS and JavaScript from public/admin (no CDN, works offline). */
-export function adminPage(publicDir: string): Router {
-  const r = Router();
-  const dir = join(publicDir, 'admin');
-  // Only the page's own files: even if some text slipped into the page as HTML, no script could run or load.
-  r.use('/admin', (_req, res, next) => {
-    res.set(
-      'Content-Security-Policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
-    );
-    res.set('X-Content-Type-Options', 'nosniff');
-    next();
-  });
-  r.get('/admin', (_req, res) => res.sendFile(join(dir, 'index.html')));
-  r.use('/admin', express.static(dir, { index: false, fallthrough: true }));
   return r;
 }

@@ -1,0 +1,39 @@
+import type { Lang } from '../domain/types';
+import type { PublishedContent } from '../content/build';
+import { selfTest } from '../content/selfTest';
+import { fold } from '../nlp/normalize';
+
+export interface Regression {
+  question: string;
+  lang: Lang;
+  expected: string;
+  got: string | null;
+}
+
+type Testable = Pick<PublishedContent, 'kb' | 'matcher'>;
+
+/** The self-test's confusions of the versions seen lately (by version id), to compare a change against. */
+export class RegressionCheck {
+  private readonly confusions = new Map<string, Set<string>>();
+
+  private confusionKeys(c: Testable): Set<string> {
+    let keys = this.confusions.get(c.kb.version);
+    if (!keys) {
+      keys = new Set(selfTest(c, 2).confusions.map((x) => `${x.lang}\0${fold(x.question)}`));
+      if (this.confusions.size > 20) this.confusions.clear();
+      this.confusions.set(c.kb.version, keys);
+    }
+    return keys;
+  }
+
+  /**
+   * Sample questions of other entries that resolved to their entry before the change and no longer do. A question
+   * that already failed before (for any entry: the same question in two entries flips between them) does not count.
+   */
+  between(before: Testable, next: Testable, edited: string): Regression[] {
+    const failed = this.confusionKeys(before);
+    return selfTest(next, 2)
+      .confusions.filter((c) => c.entry !== edited && !failed.has(`${c.lang}\0${fold(c.question)}`))
+      .map((c) => ({ question: c.question, lang: c.lang, expected: c.entry, got: c.resolvedTo }));
+  }
+}
