@@ -3,7 +3,7 @@
  * TEST_POSTGRES_URL when one answers; when nothing listens there, start an embedded one (embedded-postgres.ts) and
  * export its URL as TEST_POSTGRES_URL to the test workers. postgres-teardown.ts stops it.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,17 +57,28 @@ function unprivileged(): { uid: number; gid: number; name: string } | undefined 
   return { uid: id('-u'), gid: id('-g'), name: 'nobody' };
 }
 
+/** Whether `user` can read every file (and so traverse the folders above them): the checkout may be under /root. */
+function readableBy(user: { uid: number; gid: number }, files: string[]): boolean {
+  return files.every((f) => spawnSync('test', ['-r', f], { uid: user.uid, gid: user.gid }).status === 0);
+}
+
 async function startEmbedded(): Promise<{ url: string; embedded: EmbeddedPg; as: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'savbot-pg-'));
   const data = join(dir, 'data');
   const user = unprivileged();
   mkdirSync(data, { mode: 0o700 });
   if (user) for (const d of [dir, data]) chownSync(d, user.uid, user.gid);
-  const port = await freePort();
   // tsx by absolute URL: `--import tsx` would be looked up from the child's working directory (the temp dir).
-  const tsx = pathToFileURL(require.resolve('tsx')).href;
+  const tsx = require.resolve('tsx');
   const script = join(ROOT, 'test', 'support', 'embedded-postgres.ts');
-  const child = spawn(process.execPath, ['--import', tsx, script, data, `${port}`], {
+  if (user && !readableBy(user, [script, tsx])) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(
+      `the embedded PostgreSQL runs as ${user.name} (initdb and postgres refuse root), who cannot read ${ROOT}: put the checkout where other users can read it (not under /root), or start a PostgreSQL at TEST_POSTGRES_URL`,
+    );
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', pathToFileURL(tsx).href, script, data, `${port}`], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', TMPDIR: dir, HOME: dir },
     stdio: ['pipe', 'pipe', 'pipe'],
