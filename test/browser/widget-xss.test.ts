@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { stringify } from 'yaml';
+import { startAll } from '../support/app';
 import { launchBrowser } from '../support/browser';
 import { openWatchedPage, ROOT, startWidgetServer, widget, type WatchedPage, type WidgetServer } from './support';
 import { XSS_PAYLOADS } from './xss-payloads';
@@ -44,7 +45,14 @@ beforeAll(async () => {
     join(kbDir, 'hostile.yaml'),
     stringify({ topic: 'hostile', title: { fr: 'Réponses piégées' }, entries }),
   );
-  [server, browser] = await Promise.all([startWidgetServer({ KB_DIR: kbDir }), launchBrowser()]);
+  await startAll(
+    async () => {
+      server = await startWidgetServer({ KB_DIR: kbDir });
+    },
+    async () => {
+      browser = await launchBrowser();
+    },
+  );
   run = await openWatchedPage(browser);
   run.page.setDefaultTimeout(10_000);
   await run.page.goto(`${server.base}/`);

@@ -4,6 +4,7 @@
  */
 import type { Browser } from 'playwright-core';
 import { DIALOG_MESSAGES } from '../../src/dialogs/messages';
+import { startAll } from '../support/app';
 import { launchBrowser } from '../support/browser';
 import {
   focusedInWidget,
@@ -19,7 +20,14 @@ let browser: Browser;
 let current: WatchedPage | undefined;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startWidgetServer(), launchBrowser()]);
+  await startAll(
+    async () => {
+      server = await startWidgetServer();
+    },
+    async () => {
+      browser = await launchBrowser();
+    },
+  );
 });
 
 afterAll(async () => {

@@ -16,11 +16,11 @@ import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { SqlConversationStore } from '../../src/storage/sql/store';
 import { startBotProcess, stopProcess } from '../support/processes';
+import { PG_ADMIN_URL as PG_ADMIN } from '../support/postgres';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const HANDOFFS = 1000;
 const KILLS = 10;
-const PG_ADMIN = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Received {
   webhookId: string;

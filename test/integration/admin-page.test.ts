@@ -10,10 +10,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { buildApp } from '../../src/app';
-import { DEV_ADMIN_TOKEN, loadConfig } from '../../src/config';
+import { DEV_ADMIN_TOKEN } from '../../src/config';
+import { startAll, startApp, type App, type StartedApp } from '../support/app';
 import { launchBrowser, loopbackContext, watchPage } from '../support/browser';
-import { listenOnLoopback } from '../support/processes';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TOKEN = 'editor-token-for-the-browser';
@@ -21,9 +20,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'savbot-admin-page-'));
 const kbDir = join(dataDir, 'knowledge-base');
 cpSync(join(ROOT, 'knowledge-base'), kbDir, { recursive: true });
 cpSync(join(ROOT, 'dialogs'), join(dataDir, 'dialogs'), { recursive: true });
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: App;
 let base: string;
-let closeServer: () => Promise<void>;
+let running: StartedApp | undefined;
 let browser: Browser;
 
 const INJECTED = '<img src=x onerror="alert(1)"> ça marche ?';
@@ -75,23 +74,22 @@ async function adminApi<T>(method: string, path: string, body?: unknown): Promis
 const published = () => adminApi<{ version: string; lastError: unknown }>('GET', '/api/admin/status');
 
 beforeAll(async () => {
-  app = await buildApp(
-    loadConfig({
-      ...process.env,
-      LOG_LEVEL: 'silent',
-      KB_DIR: kbDir,
-      DIALOGS_DIR: join(dataDir, 'dialogs'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: '',
-      SQLITE_FILE: join(dataDir, 'bot.db'),
-      HANDOFF_WEBHOOK_URL: '',
-      // eve the editor, and the development token (user "admin", role admin) as with no .env.
-      ADMIN_TOKENS: `eve:editor:${TOKEN},admin:admin:${DEV_ADMIN_TOKEN}`,
-    }),
+  await startAll(
+    async () => {
+      running = await startApp({
+        KB_DIR: kbDir,
+        DIALOGS_DIR: join(dataDir, 'dialogs'),
+        SQLITE_FILE: join(dataDir, 'bot.db'),
+        HANDOFF_WEBHOOK_URL: '',
+        // eve the editor, and the development token (user "admin", role admin) as with no .env.
+        ADMIN_TOKENS: `eve:editor:${TOKEN},admin:admin:${DEV_ADMIN_TOKEN}`,
+      });
+      ({ app, base } = running);
+    },
+    async () => {
+      browser = await launchBrowser();
+    },
   );
-  ({ base, close: closeServer } = await listenOnLoopback(app.http));
-  browser = await launchBrowser();
   // Real conversations: one answered; the same unknown question asked in two conversations, and one with markup
   // in it, each getting the honest fallback.
   expect(await conversation('Quelle est la durée de la garantie ?')).toEqual(['faq']);
@@ -102,8 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await closeServer();
-  await app.store.close();
+  await running?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -6,9 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseDocument, isSeq, isMap } from 'yaml';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { listenOnLoopback } from '../support/processes';
+import { startApp, type App, type StartedApp } from '../support/app';
 
 const ROOT = resolve(__dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'savbot-admin-'));
@@ -21,30 +19,22 @@ const original = readFileSync(join(kbDir, 'warranty.yaml'), 'utf8');
 const EDITOR = 'editor-token-0123456789';
 const ADMIN = 'admin-token-0123456789ab';
 
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: App;
 let base: string;
-let close: () => Promise<void>;
+let running: StartedApp | undefined;
 
 beforeAll(async () => {
-  app = await buildApp(
-    loadConfig({
-      ...process.env,
-      LOG_LEVEL: 'silent',
-      KB_DIR: kbDir,
-      DIALOGS_DIR: dialogsDir,
-      DATABASE_URL: '',
-      SQLITE_FILE: join(dir, 'bot.db'),
-      ADMIN_TOKENS: `alice:editor:${EDITOR},root:admin:${ADMIN}`,
-    }),
-  );
-  const l = await listenOnLoopback(app.http);
-  base = l.base;
-  close = l.close;
+  running = await startApp({
+    KB_DIR: kbDir,
+    DIALOGS_DIR: dialogsDir,
+    SQLITE_FILE: join(dir, 'bot.db'),
+    ADMIN_TOKENS: `alice:editor:${EDITOR},root:admin:${ADMIN}`,
+  });
+  ({ app, base } = running);
 });
 
 afterAll(async () => {
-  await close();
-  await app.store.close();
+  await running?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

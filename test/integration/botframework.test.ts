@@ -7,14 +7,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import express from 'express';
 import { Webhook } from 'standardwebhooks';
-import { buildApp } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
+import { startApp, type App, type StartedApp } from '../support/app';
+import { testConfig } from '../support/config';
 import { listenOnLoopback, startBotProcess } from '../support/processes';
 
-const ROOT = resolve(__dirname, '..', '..');
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const BOT = { id: '28:6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', name: 'SAV Bot' };
 
@@ -140,16 +139,12 @@ function webchat(serviceUrl: string, locale = 'en-US') {
   };
 }
 
-function testConfig(dir: string, env: Record<string, string> = {}): Config {
-  return loadConfig({
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    KB_DIR: join(ROOT, 'knowledge-base'),
-    DIALOGS_DIR: join(ROOT, 'dialogs'),
-    SQLITE_FILE: join(dir, 'bot.db'),
-    BOT_QUEUE_UPDATE_MS: '0',
-    ...env,
-  });
-}
+/** This file's apps: the test defaults, a SQLite file in `dir`, the Bot Connector queue updates at once. */
+const settings = (dir: string, env: Record<string, string> = {}) => ({
+  SQLITE_FILE: join(dir, 'bot.db'),
+  BOT_QUEUE_UPDATE_MS: '0',
+  ...env,
+});
 
 /** Wait until `check` passes (the proactive sends run after the agent's request is answered). */
 async function eventually(check: () => void, ms = 10_000): Promise<void> {
@@ -167,20 +162,18 @@ async function eventually(check: () => void, ms = 10_000): Promise<void> {
 
 describe('Bot Framework channel (no credentials: development, Bot Framework Emulator)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'savbot-bf-'));
-  let app: Awaited<ReturnType<typeof buildApp>>;
-  let server: Awaited<ReturnType<typeof listenOnLoopback>>;
+  let app: App;
+  let server: StartedApp;
   let connector: Awaited<ReturnType<typeof fakeConnector>>;
   let serviceUrl: string;
-  const config = testConfig(dir);
+  const config = testConfig(settings(dir));
 
   async function start() {
-    app = await buildApp(config);
-    server = await listenOnLoopback(app.http);
+    server = await startApp(settings(dir));
+    app = server.app;
   }
   async function stop() {
-    await server.close();
-    await app.gateway.stop();
-    await app.store.close();
+    await server?.close();
   }
 
   beforeAll(async () => {
@@ -190,7 +183,7 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
   });
   afterAll(async () => {
     await stop();
-    await connector.close();
+    await connector?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -469,26 +462,24 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
 describe('Bot Framework channel with credentials', () => {
   const dir = mkdtempSync(join(tmpdir(), 'savbot-bf-auth-'));
   const appId = '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e';
-  let app: Awaited<ReturnType<typeof buildApp>>;
-  let server: Awaited<ReturnType<typeof listenOnLoopback>>;
+  let app: App;
+  let server: StartedApp;
   let connector: Awaited<ReturnType<typeof fakeConnector>>;
 
   beforeAll(async () => {
     connector = await fakeConnector();
-    app = await buildApp(
-      testConfig(dir, {
+    server = await startApp(
+      settings(dir, {
         MICROSOFT_APP_ID: appId,
         MICROSOFT_APP_PASSWORD: 'not-a-real-secret',
         MICROSOFT_APP_TENANT_ID: TENANT,
       }),
     );
-    server = await listenOnLoopback(app.http);
+    app = server.app;
   });
   afterAll(async () => {
-    await server.close();
-    await app.gateway.stop();
-    await app.store.close();
-    await connector.close();
+    await server?.close();
+    await connector?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -9,10 +9,9 @@ import { join, resolve } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import WebSocket from 'ws';
-import { buildApp, buildCore } from '../../src/app';
+import { buildCore } from '../../src/app';
 import { DirectLineTokens } from '../../src/channels/directline/tokens';
-import { loadConfig } from '../../src/config';
-import { listenOnLoopback } from '../support/processes';
+import { startApp, type App, type StartedApp } from '../support/app';
 
 const ROOT = resolve(__dirname, '..', '..');
 const AGENT_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
@@ -38,39 +37,26 @@ interface Conv {
   streamUrl: string;
 }
 
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: App;
 let base: string;
-let closeServer: () => Promise<void>;
-let streams: { close(): void };
+let running: StartedApp | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'savbot-directline-'));
 const DL = () => `${base}/v3/directline`;
 
 beforeAll(async () => {
-  app = await buildApp(
-    loadConfig({
-      ...process.env,
-      LOG_LEVEL: 'silent',
-      KB_DIR: join(ROOT, 'knowledge-base'),
-      DIALOGS_DIR: join(ROOT, 'dialogs'),
-      DATABASE_URL: '',
-      SQLITE_FILE: join(dataDir, 'bot.db'),
-      HANDOFF_WEBHOOK_URL: '',
-      HANDOFF_TRIGGERS: '',
-      AGENT_WEBHOOK_SECRET: AGENT_SECRET,
-      DIRECTLINE_TOKEN_SECRET: TOKEN_KEY,
-      DIRECTLINE_SECRET: DL_SECRET,
-    }),
-  );
-  const listening = await listenOnLoopback(app.http);
-  streams = app.directLine.attach(listening.server);
-  base = listening.base;
-  closeServer = listening.close;
+  running = await startApp({
+    SQLITE_FILE: join(dataDir, 'bot.db'),
+    HANDOFF_WEBHOOK_URL: '',
+    HANDOFF_TRIGGERS: '',
+    AGENT_WEBHOOK_SECRET: AGENT_SECRET,
+    DIRECTLINE_TOKEN_SECRET: TOKEN_KEY,
+    DIRECTLINE_SECRET: DL_SECRET,
+  });
+  ({ app, base } = running);
 });
 
 afterAll(async () => {
-  streams.close();
-  await closeServer();
-  await app.store.close();
+  await running?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

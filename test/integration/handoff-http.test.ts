@@ -5,13 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { listenOnLoopback } from '../support/processes';
+import { startApp, type App, type StartedApp } from '../support/app';
 
-const ROOT = resolve(__dirname, '..', '..');
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const OTHER_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -30,36 +27,24 @@ interface ApiError {
   error: { code: string; message: string };
 }
 
-let closeServer: () => Promise<void>;
 let base: string;
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: App;
+let running: StartedApp | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'savbot-handoff-http-'));
 
 beforeAll(async () => {
-  app = await buildApp(
-    loadConfig({
-      ...process.env,
-      LOG_LEVEL: 'silent',
-      KB_DIR: join(ROOT, 'knowledge-base'),
-      DIALOGS_DIR: join(ROOT, 'dialogs'),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: '',
-      SQLITE_FILE: join(dataDir, 'bot.db'),
-      MAX_BODY_BYTES: '16384',
-      HANDOFF_WEBHOOK_URL: '',
-      AGENT_WEBHOOK_SECRET: SECRET,
-      HANDOFF_TRIGGERS: '',
-    }),
-  );
-  const listening = await listenOnLoopback(app.http);
-  base = listening.base;
-  closeServer = listening.close;
+  running = await startApp({
+    SQLITE_FILE: join(dataDir, 'bot.db'),
+    MAX_BODY_BYTES: '16384',
+    HANDOFF_WEBHOOK_URL: '',
+    AGENT_WEBHOOK_SECRET: SECRET,
+    HANDOFF_TRIGGERS: '',
+  });
+  ({ app, base } = running);
 });
 
 afterAll(async () => {
-  await closeServer();
-  await app.store.close();
+  await running?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -6,9 +6,7 @@ import { resolve } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { listenOnLoopback } from '../support/processes';
+import { startApp, type StartedApp } from '../support/app';
 
 const KB_DIR = resolve(__dirname, '..', '..', 'knowledge-base');
 
@@ -21,34 +19,19 @@ interface ApiError {
   error: { code: string; message: string };
 }
 
-let closeServer: () => Promise<void>;
+let running: StartedApp | undefined;
 let base: string;
 let kbVersion: string;
-let closeStore: () => Promise<void>;
 const dataDir = mkdtempSync(join(tmpdir(), 'savbot-http-'));
 
 beforeAll(async () => {
-  const app = await buildApp(
-    loadConfig({
-      ...process.env,
-      LOG_LEVEL: 'silent',
-      KB_DIR,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: '',
-      SQLITE_FILE: join(dataDir, 'bot.db'),
-    }),
-  );
-  closeStore = () => app.store.close();
-  kbVersion = app.kb.version;
-  const listening = await listenOnLoopback(app.http);
-  base = listening.base;
-  closeServer = listening.close;
+  running = await startApp({ KB_DIR, SQLITE_FILE: join(dataDir, 'bot.db') });
+  kbVersion = running.app.kb.version;
+  base = running.base;
 });
 
 afterAll(async () => {
-  await closeServer();
-  await closeStore();
+  await running?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

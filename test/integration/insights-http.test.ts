@@ -7,38 +7,27 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { buildApp } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { listenOnLoopback } from '../support/processes';
+import { join } from 'node:path';
+import { startApp, type App, type StartedApp } from '../support/app';
 
-const ROOT = resolve(__dirname, '..', '..');
 const EDITOR = 'editor-token-0123456789';
 const ADMIN = 'admin-token-0123456789ab';
 const METRICS = 'metrics-token-0123456789';
 
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: App;
 let base: string;
-let closeServer: () => Promise<void>;
+let running: StartedApp | undefined;
 let receiver: Server;
 /** Status codes the webhook receiver answers with, in order (then 200). */
 const answers: number[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'savbot-insights-http-'));
 
-const config = (extra: Record<string, string>) =>
-  loadConfig({
-    ...process.env,
-    LOG_LEVEL: 'silent',
-    KB_DIR: join(ROOT, 'knowledge-base'),
-    DIALOGS_DIR: join(ROOT, 'dialogs'),
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: '',
-    HANDOFF_TRIGGERS: '',
-    ADMIN_TOKENS: `eve:editor:${EDITOR},ada:admin:${ADMIN}`,
-    METRICS_TOKEN: '',
-    ...extra,
-  });
+const settings = (extra: Record<string, string>) => ({
+  HANDOFF_TRIGGERS: '',
+  ADMIN_TOKENS: `eve:editor:${EDITOR},ada:admin:${ADMIN}`,
+  METRICS_TOKEN: '',
+  ...extra,
+});
 
 beforeAll(async () => {
   receiver = createServer((req, res) => {
@@ -46,20 +35,19 @@ beforeAll(async () => {
     req.on('end', () => res.writeHead(answers.shift() ?? 200).end());
   });
   await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', ok));
-  app = await buildApp(
-    config({
+  running = await startApp(
+    settings({
       SQLITE_FILE: join(dataDir, 'bot.db'),
       HANDOFF_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`,
       HANDOFF_RETRY_SCHEDULE_MS: '1',
     }),
   );
-  ({ base, close: closeServer } = await listenOnLoopback(app.http));
+  ({ app, base } = running);
 });
 
 afterAll(async () => {
-  await closeServer();
-  await app.store.close();
-  await new Promise((ok) => receiver.close(ok));
+  await running?.close();
+  if (receiver) await new Promise((ok) => receiver.close(ok));
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -189,10 +177,9 @@ describe('auth', () => {
   });
 
   test('/metrics with METRICS_TOKEN: 401 without it, 200 with it', async () => {
-    const other = await buildApp(
-      config({ SQLITE_FILE: join(dataDir, 'other.db'), METRICS_TOKEN: METRICS, HANDOFF_WEBHOOK_URL: '' }),
+    const l = await startApp(
+      settings({ SQLITE_FILE: join(dataDir, 'other.db'), METRICS_TOKEN: METRICS, HANDOFF_WEBHOOK_URL: '' }),
     );
-    const l = await listenOnLoopback(other.http);
     try {
       expect((await fetch(`${l.base}/metrics`)).status).toBe(401);
       expect((await fetch(`${l.base}/metrics`, { headers: { authorization: `Bearer ${EDITOR}` } })).status).toBe(401);
@@ -201,7 +188,6 @@ describe('auth', () => {
       expect(await ok.text()).toContain('# TYPE savbot_messages_total counter');
     } finally {
       await l.close();
-      await other.store.close();
     }
   });
 });

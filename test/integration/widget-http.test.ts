@@ -4,40 +4,27 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { buildApp } from '../../src/app';
+import { join } from 'node:path';
 import { bundleWidget } from '../../src/channels/widget/bundle';
-import { loadConfig } from '../../src/config';
-import { listenOnLoopback } from '../support/processes';
+import { startApp, type StartedApp } from '../support/app';
 
-const ROOT = resolve(__dirname, '..', '..');
 const ALLOWED = 'https://shop.example';
 const OTHER = 'https://evil.example';
 
 let base: string;
-let close: () => Promise<void>;
-let closeStore: () => Promise<void>;
+let running: StartedApp | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'savbot-widget-http-'));
 
 beforeAll(async () => {
-  const app = await buildApp(
-    loadConfig({
-      LOG_LEVEL: 'silent',
-      KB_DIR: join(ROOT, 'knowledge-base'),
-      DIALOGS_DIR: join(ROOT, 'dialogs'),
-      SQLITE_FILE: join(dataDir, 'bot.db'),
-      WIDGET_ALLOWED_ORIGINS: `${ALLOWED}, http://localhost:8080`,
-    }),
-  );
-  closeStore = () => app.store.close();
-  const listening = await listenOnLoopback(app.http);
-  base = listening.base;
-  close = listening.close;
+  running = await startApp({
+    SQLITE_FILE: join(dataDir, 'bot.db'),
+    WIDGET_ALLOWED_ORIGINS: `${ALLOWED}, http://localhost:8080`,
+  });
+  base = running.base;
 });
 
 afterAll(async () => {
-  await close();
-  await closeStore();
+  await running?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

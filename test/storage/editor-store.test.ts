@@ -6,9 +6,9 @@ import { Client } from 'pg';
 import { MemoryConversationStore } from '../../src/storage/memory';
 import type { EditorStore, Store } from '../../src/storage/ports';
 import { SqlConversationStore } from '../../src/storage/sql/store';
+import { PG_ADMIN_URL } from '../support/postgres';
 
 /** The editors' audit log and version snapshots: one contract on memory, SQLite and PostgreSQL (never skipped). */
-const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'savbot-editor-store-'));
 const pgDbName = `savbot_editor_${randomBytes(6).toString('hex')}`;
 const pgUrl = (() => {

@@ -16,13 +16,13 @@ import type { HandoffState, OutboxEvent, QueueName } from '../../src/domain/hand
 import { MemoryConversationStore } from '../../src/storage/memory';
 import type { ConversationStore } from '../../src/storage/ports';
 import { SqlConversationStore, createStore } from '../../src/storage/sql/store';
+import { PG_ADMIN_URL } from '../support/postgres';
 
 /**
- * One contract, three stores. PostgreSQL is the one running on this machine (and in CI): a fresh database is
- * created for the run and dropped at the end. If it cannot be reached the PostgreSQL tests fail; they never skip.
+ * One contract, three stores. PostgreSQL is the one at TEST_POSTGRES_URL (this machine's, in CI too), or an embedded
+ * one when none answers there (support/postgres-setup.ts): a fresh database is created for the run and dropped at
+ * the end. If it cannot be reached the PostgreSQL tests fail; they never skip.
  */
-const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'savbot-store-'));
 const pgDbName = `savbot_test_${randomBytes(6).toString('hex')}`;
 const pgUrl = (() => {

@@ -1,13 +1,13 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-
-/** Debian's Chromium (installed by .ci/run with apt); a browser is never downloaded. */
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+import { CHROMIUM, CHROMIUM_MISSING, chromiumInstalled } from './chromium';
 
 /**
  * Launch headless Chromium with the flags this closed network needs (no background networking, no sync, no
  * component updates: otherwise Chromium tries to reach Google's hosts at every start).
  */
 export function launchBrowser(): Promise<Browser> {
+  // Also checked once by browser-setup.ts; here for a suite run without it.
+  if (!chromiumInstalled()) return Promise.reject(new Error(CHROMIUM_MISSING));
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

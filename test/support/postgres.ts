@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-/** The PostgreSQL running on this machine (and in CI); tests that need it fail (never skip) when it is down. */
-export const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The PostgreSQL the storage tests use: TEST_POSTGRES_URL (the local one by default), or the embedded one that
+ * postgres-setup.ts started when nothing answered there. Tests that need it fail (never skip) when it is down.
+ */
+export const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL || DEFAULT_PG_URL;
 
 async function withPgAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });

@@ -1,18 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-
-const ROOT = join(__dirname, '..', '..');
+import { ROOT, systemEnv, testEnv } from './config';
 
 /**
  * Start the real server (`node --import tsx src/index.ts`: the node process itself, so that SIGKILL really kills
- * the server) with PORT=0, and resolve once it logged "bot ready" with its port.
+ * the server) with PORT=0, and resolve once it logged "bot ready" with its port. Its environment: what node needs
+ * (PATH, HOME...), the test defaults and `env`; none of the app's settings from the shell.
  */
 export async function startBotProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
+  const settings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { ...systemEnv(), ...testEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...settings }) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
