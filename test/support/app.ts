@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../src/app';
+import { attachChannels, stopChannels } from '../../src/channels/channel';
 import type { Config } from '../../src/config';
 import { testConfig, type TestEnv } from './config';
 import { listenOnLoopback } from './processes';
@@ -24,8 +25,8 @@ export interface StartedApp {
 }
 
 /** What listens beside the HTTP routes (the Direct Line WebSocket stream): the one place channels are attached. */
-function attachChannels(app: App, server: Server): { close(): void } {
-  return app.directLine.attach(server);
+function attach(app: App, server: Server): { close(): void } {
+  return attachChannels(app.channels, server);
 }
 
 /**
@@ -47,7 +48,7 @@ export async function startApp(env: TestEnv = {}): Promise<StartedApp> {
   let channels: { close(): void };
   try {
     listening = await listenOnLoopback(app.http);
-    channels = attachChannels(app, listening.server);
+    channels = attach(app, listening.server);
   } catch (e) {
     await app.store.close();
     removeTmp();
@@ -64,7 +65,7 @@ export async function startApp(env: TestEnv = {}): Promise<StartedApp> {
         channels.close();
         await listening.close();
         await app.delivery.stop();
-        await app.gateway.stop();
+        await stopChannels(app.channels);
         await app.store.close();
         removeTmp();
       })()),
