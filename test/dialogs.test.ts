@@ -1,6 +1,13 @@
 /**
  * Dialog transcripts written as data: test/dialogs/*.yaml. Each case is a conversation (customer says or
  * clicks -> what the bot must reply); `backoffice: down` runs it with a back office that fails.
+ *
+ * A turn's `expect` must match ONE reply of the turn: `kind` (reply source kind), `id` (dialog or entry id),
+ * `contains` (case-insensitive substring), `message` (exactly the engine's own sentence of that name in
+ * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...) and `offers` (a button with
+ * that value on the same reply). After the turn, `dialog` checks the conversation's state: `none` (no dialog
+ * running: the next message is a new request) or the id of the running dialog; `handoff` checks whether a person
+ * was asked for (`queued`) or not (`none`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,12 +17,25 @@ import { buildCore } from '../src/app';
 import { loadConfig } from '../src/config';
 import { FileConnector } from '../src/connectors/file';
 import { ConnectorError, type Connector } from '../src/connectors/types';
-import { LANGS, type Reply } from '../src/domain/types';
+import { DIALOG_MESSAGES } from '../src/dialogs/messages';
+import { LANGS, type Lang, type Reply } from '../src/domain/types';
 import { MemoryConversationStore } from '../src/storage/memory';
 
 const ROOT = join(__dirname, '..');
+/** The engine's fixed sentences (not the templated ones). */
+type Messages = (typeof DIALOG_MESSAGES)['en'];
+type MessageName = { [K in keyof Messages]: Messages[K] extends string ? K : never }[keyof Messages];
+const MESSAGE_NAMES = (Object.keys(DIALOG_MESSAGES.en) as (keyof Messages)[]).filter(
+  (k): k is MessageName => typeof DIALOG_MESSAGES.en[k] === 'string',
+) as [MessageName, ...MessageName[]];
 const expectation = z
-  .object({ kind: z.string().optional(), id: z.string().optional(), contains: z.string().min(1).optional() })
+  .object({
+    kind: z.string().optional(),
+    id: z.string().optional(),
+    contains: z.string().min(1).optional(),
+    message: z.enum(MESSAGE_NAMES).optional(),
+    offers: z.string().min(1).optional(),
+  })
   .strict();
 const caseSchema = z.array(
   z
@@ -24,7 +44,17 @@ const caseSchema = z.array(
       lang: z.enum(LANGS),
       backoffice: z.enum(['up', 'down']).optional(),
       turns: z
-        .array(z.object({ says: z.string().optional(), click: z.string().optional(), expect: expectation }).strict())
+        .array(
+          z
+            .object({
+              says: z.string().optional(),
+              click: z.string().optional(),
+              expect: expectation,
+              dialog: z.string().min(1).optional(),
+              handoff: z.enum(['queued', 'none']).optional(),
+            })
+            .strict(),
+        )
         .min(1),
     })
     .strict(),
@@ -52,10 +82,12 @@ const cores = {
   down: buildCore(config, new MemoryConversationStore(), undefined, down, now),
 };
 
-const matches = (r: Reply, e: z.infer<typeof expectation>) =>
+const matches = (r: Reply, e: z.infer<typeof expectation>, lang: Lang) =>
   (e.kind === undefined || r.source.kind === e.kind) &&
   (e.id === undefined || r.source.id === e.id) &&
-  (e.contains === undefined || r.text.toLowerCase().includes(e.contains.toLowerCase()));
+  (e.contains === undefined || r.text.toLowerCase().includes(e.contains.toLowerCase())) &&
+  (e.message === undefined || r.text === DIALOG_MESSAGES[lang][e.message]) &&
+  (e.offers === undefined || (r.suggestions ?? []).some((s) => s.value === e.offers));
 
 describe.each(files)('%s', (file) => {
   const cases = caseSchema.parse(parse(readFileSync(join(dir, file), 'utf8')));
@@ -68,9 +100,25 @@ describe.each(files)('%s', (file) => {
         channel: 'test',
         ...(t.click !== undefined ? { action: t.click } : { text: t.says ?? '' }),
       });
-      const seen = replies.map((r) => `[${r.source.kind}${r.source.id ? ' ' + r.source.id : ''}] ${r.text}`).join('\n');
-      if (!replies.some((r) => matches(r, t.expect)))
-        throw new Error(`turn ${i + 1} (${t.says ?? t.click}): expected ${JSON.stringify(t.expect)}, got:\n${seen}`);
+      const label = `turn ${i + 1} (${t.says ?? t.click})`;
+      const seen = replies
+        .map(
+          (r) =>
+            `[${r.source.kind}${r.source.id ? ' ' + r.source.id : ''}] ${r.text}` +
+            (r.suggestions?.length ? ` {${r.suggestions.map((s) => s.value).join(', ')}}` : ''),
+        )
+        .join('\n');
+      if (!replies.some((r) => matches(r, t.expect, c.lang)))
+        throw new Error(`${label}: expected ${JSON.stringify(t.expect)}, got:\n${seen}`);
+      if (t.dialog !== undefined || t.handoff !== undefined) {
+        const state = (await engine.getConversation(conv.id))!;
+        const dialog = state.dialog?.dialogId ?? 'none';
+        if (t.dialog !== undefined && dialog !== t.dialog)
+          throw new Error(`${label}: expected dialog ${t.dialog} after the turn, it is ${dialog}; replies:\n${seen}`);
+        const handoff = state.handoff?.status ?? 'none';
+        if (t.handoff !== undefined && handoff !== t.handoff)
+          throw new Error(`${label}: expected the handoff to be ${t.handoff}, it is ${handoff}; replies:\n${seen}`);
+      }
     }
   });
 });

@@ -10,10 +10,22 @@ export interface ConversationCase {
   lang: Lang;
   says: string;
   expect: string;
+  /** How the bot resolves it: `exact` (the default: the answer itself, the dialog started, the fallback) or
+   * `clarify` (a "did you mean" offering the expected entry; for `fallback`, a "did you mean" instead). */
+  result?: 'exact' | 'clarify';
   file: string;
 }
 
-const caseSchema = z.array(z.object({ lang: z.enum(LANGS), says: z.string(), expect: z.string().min(1) }).strict());
+const caseSchema = z.array(
+  z
+    .object({
+      lang: z.enum(LANGS),
+      says: z.string(),
+      expect: z.string().min(1),
+      result: z.enum(['exact', 'clarify']).optional(),
+    })
+    .strict(),
+);
 
 /** Read every .yaml file directly in `dir` (not sub-folders). */
 export function loadConversationCases(dir: string): ConversationCase[] {

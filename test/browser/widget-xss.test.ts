@@ -1,6 +1,7 @@
 /**
  * Hostile texts as customer messages, knowledge-base answers, button labels (entry titles) and agent messages,
- * through the real server and the widget in Chromium: each shows as literal text; no script runs, no dialog opens, no element is injected and
+ * through the real server and the widget in Chromium, each test on a fresh page in its own browser context: each
+ * shows as literal text; no script runs, no dialog opens, no element is injected and
  * nothing is requested outside loopback.
  */
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,9 @@ const MENU = 'zorvexmenu plimquatmenu';
 
 let server: WidgetServer;
 let browser: Browser;
-let run: WatchedPage;
+let current: WatchedPage | undefined;
+/** The page of the running test. */
+const run = (): WatchedPage => current!;
 const kbDir = mkdtempSync(join(tmpdir(), 'savbot-xss-kb-'));
 
 beforeAll(async () => {
@@ -53,17 +56,27 @@ beforeAll(async () => {
       browser = await launchBrowser();
     },
   );
-  run = await openWatchedPage(browser);
-  run.page.setDefaultTimeout(10_000);
-  await run.page.goto(`${server.base}/`);
-  await widget(run.page).bubble.click();
 });
 
 afterAll(async () => {
-  await run?.context.close();
   await browser?.close();
   await server?.close();
   rmSync(kbDir, { recursive: true, force: true });
+});
+
+/** Each test on a fresh page in its own browser context (its own storage: a new conversation), the widget open. */
+async function openWidget(): Promise<WatchedPage> {
+  current = await openWatchedPage(browser);
+  current.page.setDefaultTimeout(10_000);
+  await current.page.goto(`${server.base}/`);
+  await widget(current.page).bubble.click();
+  return current;
+}
+
+afterEach(async () => {
+  const done = current;
+  current = undefined;
+  await done?.context.close();
 });
 
 /** What the message list holds, read in the page. */
@@ -74,7 +87,7 @@ async function inspect(): Promise<{
   handlers: number;
   xss: unknown;
 }> {
-  return run.page.evaluate(() => {
+  return run().page.evaluate(() => {
     const log = document.getElementById('savbot-widget')!.shadowRoot!.querySelector('.log')!;
     const all = [...log.querySelectorAll('*')];
     return {
@@ -96,21 +109,24 @@ async function inspect(): Promise<{
   });
 }
 
-async function expectHarmless(from: 'customer' | 'bot' | 'agent'): Promise<void> {
+/** The page shows `shown` (these texts, each as a message from that side) as literal text, and nothing ran. */
+async function expectHarmless(shown: Partial<Record<'customer' | 'bot' | 'agent', readonly string[]>>): Promise<void> {
   const seen = await inspect();
-  for (const p of XSS_PAYLOADS)
-    expect({ payload: p, shown: seen.messages.some((m) => m.from === from && m.text === p) }).toEqual({
-      payload: p,
-      shown: true,
-    });
+  for (const [from, payloads] of Object.entries(shown))
+    for (const p of payloads)
+      expect({ from, payload: p, shown: seen.messages.some((m) => m.from === from && m.text === p) }).toEqual({
+        from,
+        payload: p,
+        shown: true,
+      });
   // Only what the widget itself makes: message boxes, times, buttons and safe links.
   expect(seen.tags.filter((t) => !['a', 'button', 'div', 'p', 'time'].includes(t))).toEqual([]);
   for (const l of seen.links)
     expect(l).toEqual({ href: expect.stringMatching(/^https?:\/\//), rel: 'noopener noreferrer', target: '_blank' });
   expect(seen.handlers).toBe(0);
   expect(seen.xss).toBeUndefined();
-  expect(run.seen).toEqual({ dialogs: [], errors: [] });
-  expect(run.offLoopback).toEqual([]);
+  expect(run().seen).toEqual({ dialogs: [], errors: [] });
+  expect(run().offLoopback).toEqual([]);
 }
 
 test(`at least 50 hostile payloads (${XSS_PAYLOADS.length})`, () => {
@@ -118,18 +134,18 @@ test(`at least 50 hostile payloads (${XSS_PAYLOADS.length})`, () => {
 });
 
 test('as knowledge-base answers: rendered as literal text', async () => {
-  const w = widget(run.page);
+  const w = widget((await openWidget()).page);
   for (let i = 0; i < XSS_PAYLOADS.length; i++) {
     const before = await w.bot.count();
     await w.input.fill(question(i));
     await w.input.press('Enter');
     await w.bot.nth(before).waitFor();
   }
-  await expectHarmless('bot');
+  await expectHarmless({ bot: XSS_PAYLOADS });
 });
 
 test('as button labels (entry titles offered as follow-ups): literal text, after a reload too; a click sends the label', async () => {
-  const { page } = run;
+  const { page } = await openWidget();
   const w = widget(page);
   const before = await w.bot.count();
   await w.input.fill(MENU);
@@ -137,13 +153,13 @@ test('as button labels (entry titles offered as follow-ups): literal text, after
   await w.bot.nth(before).waitFor();
   await w.buttons.nth(XSS_PAYLOADS.length - 1).waitFor();
   expect(await w.buttons.allTextContents()).toEqual(XSS_PAYLOADS);
-  await expectHarmless('bot');
+  await expectHarmless({ bot: ['Choisissez :'] });
 
   // Reloaded from GET .../messages: the same labels, as text.
   await page.reload();
   await w.buttons.nth(XSS_PAYLOADS.length - 1).waitFor({ state: 'attached' });
   expect(await w.buttons.allTextContents()).toEqual(XSS_PAYLOADS);
-  await expectHarmless('bot');
+  await expectHarmless({ bot: ['Choisissez :'] });
 
   // A click: the label is the customer's message, the entry's (hostile) answer follows, both as text.
   await w.bubble.click();
@@ -159,11 +175,11 @@ test('as button labels (entry titles offered as follow-ups): literal text, after
       .locator('.body')
       .textContent(),
   ).toBe(XSS_PAYLOADS[i]);
-  await expectHarmless('bot');
+  await expectHarmless({ customer: [XSS_PAYLOADS[i]!], bot: ['Choisissez :', XSS_PAYLOADS[i]!] });
 });
 
 test('as customer messages and as agent messages: rendered as literal text', async () => {
-  const w = widget(run.page);
+  const w = widget((await openWidget()).page);
   await w.input.fill('je veux parler à un conseiller');
   await w.input.press('Enter');
   await w.status.filter({ hasText: /dans la file/ }).waitFor();
@@ -173,11 +189,11 @@ test('as customer messages and as agent messages: rendered as literal text', asy
     await w.input.press('Enter');
     await w.customer.nth(before).waitFor();
   }
-  await expectHarmless('customer');
+  await expectHarmless({ customer: XSS_PAYLOADS });
 
   const id = (
     JSON.parse(
-      (await run.page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]))!,
+      (await run().page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]))!,
     ) as { conversationId: string }
   ).conversationId;
   for (const p of XSS_PAYLOADS)
@@ -188,7 +204,7 @@ test('as customer messages and as agent messages: rendered as literal text', asy
       agent: { name: '<img src=x onerror=window.__xss=1>' },
     });
   await w.agentMessages.nth(XSS_PAYLOADS.length - 1).waitFor();
-  await expectHarmless('agent');
+  await expectHarmless({ customer: XSS_PAYLOADS, agent: XSS_PAYLOADS });
   // The agent's hostile name is shown as text too.
   expect(await w.agentMessages.first().locator('.meta').textContent()).toMatch(
     /^<img src=x onerror=window.__xss=1> · /,

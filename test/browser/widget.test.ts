@@ -5,6 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { DIALOG_MESSAGES } from '../../src/dialogs/messages';
 import { startAll } from '../support/app';
+import { HANDOFF_MESSAGES } from '../../src/handoff/messages';
 import { launchBrowser } from '../support/browser';
 import {
   focusedInWidget,
@@ -19,10 +20,25 @@ let server: WidgetServer;
 let browser: Browser;
 let current: WatchedPage | undefined;
 
+/**
+ * Opening hours fixed relative to the moment the tests run, so that the result never depends on the time of day:
+ * in a time zone where it is now between 12:00 and 13:00, agents work there every day 06:00-18:00 (open: for hours
+ * either side of now) or 00:00-01:00 (closed now, open again in about 11 hours).
+ */
+function hoursAroundNow(open: boolean): string {
+  const offset = 12 - new Date().getUTCHours(); // local time = UTC + offset, from -11 to +12 hours
+  // POSIX-style zone names: Etc/GMT-2 is two hours ahead of UTC.
+  const timeZone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  const days = [1, 2, 3, 4, 5, 6, 7];
+  const hours = open ? { open: '06:00', close: '18:00' } : { open: '00:00', close: '01:00' };
+  return JSON.stringify({ default: { timeZone, days, ...hours } });
+}
+
 beforeAll(async () => {
+  // Agents at work for every test but the one about closed hours (which runs its own server).
   await startAll(
     async () => {
-      server = await startWidgetServer();
+      server = await startWidgetServer({ HANDOFF_HOURS: hoursAroundNow(true) });
     },
     async () => {
       browser = await launchBrowser();
@@ -45,13 +61,15 @@ afterEach(async () => {
   expect(run.seen).toEqual({ dialogs: [], errors: [] });
 });
 
-async function demoPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<WatchedPage> {
+async function demoPage(options: Parameters<Browser['newContext']>[0] = {}, on = server): Promise<WatchedPage> {
   current = await openWatchedPage(browser, options);
   current.page.setDefaultTimeout(10_000);
-  await current.page.goto(`${server.base}/`);
+  await current.page.goto(`${on.base}/`);
   await widget(current.page).bubble.waitFor();
   return current;
 }
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The conversation id the widget keeps for the page's origin. */
 async function conversationId(run: WatchedPage): Promise<string> {
@@ -146,13 +164,10 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
 
   // A person: queue position and estimated wait, then the agent's name, typing, and reply.
   await say(run, 'je veux parler à un conseiller');
-  // The estimate, or outside opening hours (the test may run at night) when someone will answer.
-  await w.status
-    .filter({
-      hasText:
-        /^Vous êtes n° 1 dans la file d'attente · (attente estimée : \d+ minutes?|un conseiller vous répondra dès l'ouverture)$/,
-    })
-    .waitFor();
+  // Agents are at work (hoursAroundNow): the place and the estimate (no agent has joined yet on this server: the
+  // default of 3 minutes per customer ahead). Closed hours are the next test's.
+  await w.status.filter({ hasText: /^Vous êtes n° 1 dans la file d'attente · attente estimée : 3 minutes$/ }).waitFor();
+  await w.withText(HANDOFF_MESSAGES.fr.queued(1, 180_000)).waitFor();
   await w.buttons.filter({ hasText: 'Annuler' }).waitFor();
   expect(await shownButtons(run)).toEqual(await latestButtons(run));
   const id = await conversationId(run);
@@ -238,6 +253,37 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   expect((await server.app.engine.getConversation(id))?.csat?.score).toBe(5);
   // The buttons are gone once answered.
   expect(await csatButtons.count()).toBe(0);
+});
+
+test('outside opening hours: the queue line says an agent answers at opening, the bot says when they are back', async () => {
+  const closed = await startWidgetServer({ HANDOFF_HOURS: hoursAroundNow(false) });
+  try {
+    const run = await demoPage({}, closed);
+    const w = widget(run.page);
+    await w.bubble.click();
+    await say(run, 'je veux parler à un conseiller');
+    await w.status
+      .filter({ hasText: /^Vous êtes n° 1 dans la file d'attente · un conseiller vous répondra dès l'ouverture$/ })
+      .waitFor();
+    const [before, after] = HANDOFF_MESSAGES.fr.closedNow('\u0000').split('\u0000');
+    const reply = w.withText(before!.trim());
+    await reply.waitFor();
+    expect(await reply.textContent()).toMatch(new RegExp(`^${escape(before!)}.+${escape(after!)}$`));
+    expect(await w.withText('Attente estimée').count()).toBe(0);
+    await w.buttons.filter({ hasText: 'Annuler' }).waitFor();
+    const id = await conversationId(run);
+    expect((await closed.app.engine.queueStatus(id))?.open).toBe(false);
+  } finally {
+    // The page first (afterEach finds nothing left), then its server.
+    const run = current;
+    current = undefined;
+    await run?.context.close();
+    if (run) {
+      expect(run.offLoopback).toEqual([]);
+      expect(run.seen).toEqual({ dialogs: [], errors: [] });
+    }
+    await closed.close();
+  }
 });
 
 test('did you mean: an ambiguous word offers both entries and "neither"; after a reload they are still there and a click answers the chosen one', async () => {

@@ -11,15 +11,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { DEV_ADMIN_TOKEN } from '../../src/config';
-import { startAll, startApp, type App, type StartedApp } from '../support/app';
+import { startApp, type App, type StartedApp } from '../support/app';
 import { launchBrowser, loopbackContext, watchPage } from '../support/browser';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TOKEN = 'editor-token-for-the-browser';
-const dataDir = mkdtempSync(join(tmpdir(), 'savbot-admin-page-'));
-const kbDir = join(dataDir, 'knowledge-base');
-cpSync(join(ROOT, 'knowledge-base'), kbDir, { recursive: true });
-cpSync(join(ROOT, 'dialogs'), join(dataDir, 'dialogs'), { recursive: true });
+// Each test gets its own server: temporary copies of the content, its own SQLite file (beforeEach below).
+let dataDir: string;
+let kbDir: string;
 let app: App;
 let base: string;
 let running: StartedApp | undefined;
@@ -74,37 +73,42 @@ async function adminApi<T>(method: string, path: string, body?: unknown): Promis
 const published = () => adminApi<{ version: string; lastError: unknown }>('GET', '/api/admin/status');
 
 beforeAll(async () => {
-  await startAll(
-    async () => {
-      running = await startApp({
-        KB_DIR: kbDir,
-        DIALOGS_DIR: join(dataDir, 'dialogs'),
-        SQLITE_FILE: join(dataDir, 'bot.db'),
-        HANDOFF_WEBHOOK_URL: '',
-        // eve the editor, and the development token (user "admin", role admin) as with no .env.
-        ADMIN_TOKENS: `eve:editor:${TOKEN},admin:admin:${DEV_ADMIN_TOKEN}`,
-      });
-      ({ app, base } = running);
-    },
-    async () => {
-      browser = await launchBrowser();
-    },
-  );
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+beforeEach(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'savbot-admin-page-'));
+  kbDir = join(dataDir, 'knowledge-base');
+  cpSync(join(ROOT, 'knowledge-base'), kbDir, { recursive: true });
+  cpSync(join(ROOT, 'dialogs'), join(dataDir, 'dialogs'), { recursive: true });
+  running = await startApp({
+    KB_DIR: kbDir,
+    DIALOGS_DIR: join(dataDir, 'dialogs'),
+    SQLITE_FILE: join(dataDir, 'bot.db'),
+    HANDOFF_WEBHOOK_URL: '',
+    // eve the editor, and the development token (user "admin", role admin) as with no .env.
+    ADMIN_TOKENS: `eve:editor:${TOKEN},admin:admin:${DEV_ADMIN_TOKEN}`,
+  });
+  ({ app, base } = running);
+}, 60_000);
+
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('log in, see the figures and the grouped unanswered question, dismiss it', async () => {
   // Real conversations: one answered; the same unknown question asked in two conversations, and one with markup
   // in it, each getting the honest fallback.
   expect(await conversation('Quelle est la durée de la garantie ?')).toEqual(['faq']);
   expect(await conversation('Le zorglub est-il compatible ?')).toEqual(['fallback']);
   expect(await conversation('zorglub compatible avec mon four ?')).toEqual(['fallback']);
   expect(await conversation(INJECTED)).toEqual(['fallback']);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await running?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-test('log in, see the figures and the grouped unanswered question, dismiss it', async () => {
   const { context, offLoopback } = await loopbackContext(browser);
   const page = await context.newPage();
   const seen = watchPage(page);
@@ -393,6 +397,14 @@ test('the real editor API: try a question, add an unanswered message to an entry
 }, 90_000);
 
 test('an editor sees the history without rollback buttons', async () => {
+  // A history of its own: the published content, then one change by the admin.
+  const edited = await adminApi<{ version: string }>('PUT', '/api/admin/entries/warranty-coverage', {
+    lang: 'ro',
+    title: 'Ce acoperă garanția (2 ani)',
+  });
+  const { versions } = await adminApi<{ versions: { version: string }[] }>('GET', '/api/admin/versions');
+  expect(versions.length).toBeGreaterThanOrEqual(2);
+  expect(versions.map((v) => v.version)).toContain(edited.version);
   const { context, offLoopback } = await loopbackContext(browser);
   const page = await context.newPage();
   const seen = watchPage(page);
@@ -402,8 +414,8 @@ test('an editor sees the history without rollback buttons', async () => {
     await page.getByTestId('login-submit').click();
     await expectText(page.getByTestId('who'), 'eve (editor)');
     await page.getByRole('tab', { name: 'History' }).click();
-    await page.getByTestId('version').first().waitFor();
-    expect(await page.getByTestId('version').count()).toBeGreaterThan(1);
+    await page.locator(`[data-testid=version][data-version="${edited.version}"]`).waitFor();
+    expect(await page.getByTestId('version').count()).toBe(versions.length);
     expect(await page.getByTestId('version-rollback').count()).toBe(0);
     expect(seen.errors).toEqual([]);
     expect(seen.dialogs).toEqual([]);

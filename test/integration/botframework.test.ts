@@ -232,9 +232,17 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     expect(welcome!.conversationId).toBe(t.conversationId);
     expect(welcome!.activity.text).toMatch(/^Bonjour ! Je suis l'assistant du service après-vente/);
     expect(welcome!.activity.recipient?.id).toMatch(/^29:1Xb/);
-    const actions = welcome!.activity.suggestedActions!.actions;
-    expect(actions.length).toBeLessThanOrEqual(3);
-    for (const a of actions) expect(a).toEqual({ type: 'imBack', title: a.title, value: a.title });
+    // The greeting entry's buttons (its follow-ups, by title), the first 3 of them (Teams shows no more), as imBack.
+    const kb = app.engine.content.kb;
+    const byId = new Map(kb.entries.map((e) => [e.id, e]));
+    const labels = byId
+      .get('greeting')!
+      .followUps.map((id) => byId.get(id)!)
+      .map((e) => e.title.fr ?? e.questions.fr![0]!);
+    expect(labels.length).toBeGreaterThan(0);
+    expect(welcome!.activity.suggestedActions?.actions).toEqual(
+      labels.slice(0, 3).map((l) => ({ type: 'imBack', title: l, value: l })),
+    );
     // A second install event does not greet again.
     expect(messagesOf((await post(t.added())).sent)).toEqual([]);
   });

@@ -62,6 +62,55 @@ async function send(page: Page, text: string): Promise<void> {
   await page.locator('.webchat__bubble--from-user', { hasText: text }).last().waitFor({ timeout: 15_000 });
 }
 
+/**
+ * What Web Chat sent and what came back: the clientActivityID of every activity it POSTs, and those of the
+ * activities it receives (WebSocket stream, or GET when it polls). Web Chat marks a message sent only on that echo.
+ */
+function watchEchoes(page: Page): { sent: string[]; echoed: Set<string> } {
+  const sent: string[] = [];
+  const echoed = new Set<string>();
+  const activities = /\/v3\/directline\/conversations\/[^/]+\/activities$/;
+  const take = (payload: unknown) => {
+    let body: { activities?: { channelData?: { clientActivityID?: string } }[] };
+    try {
+      body = JSON.parse(String(payload)) as typeof body;
+    } catch {
+      return; // the stream's empty keep-alive frames
+    }
+    for (const a of body?.activities ?? [])
+      if (a.channelData?.clientActivityID) echoed.add(a.channelData.clientActivityID);
+  };
+  page.on('request', (r) => {
+    if (r.method() !== 'POST' || !activities.test(new URL(r.url()).pathname)) return;
+    const id = (r.postDataJSON() as { channelData?: { clientActivityID?: string } } | null)?.channelData
+      ?.clientActivityID;
+    sent.push(id ?? '(no clientActivityID)');
+  });
+  page.on('response', (r) => {
+    if (r.request().method() === 'GET' && activities.test(new URL(r.url()).pathname))
+      void r.text().then(take, () => undefined);
+  });
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => take(f.payload)));
+  return { sent, echoed };
+}
+
+/**
+ * Every message the customer sent came back with its clientActivityID, and Web Chat shows it sent: its "sent"
+ * status (the time) is on the last one, and none stays "sending" (or "send failed", shown in the same element).
+ */
+async function allSent(page: Page, watched: { sent: string[]; echoed: Set<string> }, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (watched.sent.length < count || watched.sent.some((id) => !watched.echoed.has(id))) {
+    if (Date.now() > deadline)
+      throw new Error(`not echoed back: ${JSON.stringify(watched.sent.filter((id) => !watched.echoed.has(id)))}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(watched.sent).toHaveLength(count);
+  await page.locator('.webchat__activity-status--self').last().waitFor({ timeout: 10_000 });
+  await page.locator('.webchat__activity-status--sending').first().waitFor({ state: 'detached', timeout: 10_000 });
+  expect(await page.locator('.webchat__activity-status--sending').count()).toBe(0);
+}
+
 test('Web Chat on our Direct Line: welcome, question, suggested action, a person and the agent reply', async () => {
   // The reference: the same knowledge base and dialogs, in memory.
   const ref = buildCore(
@@ -76,6 +125,7 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   const { context, offLoopback } = await loopbackContext(browser, { locale: 'fr-FR' });
   const page = await context.newPage();
   const seen = watchPage(page);
+  const echoes = watchEchoes(page);
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   const started = page.waitForResponse(
@@ -148,10 +198,9 @@ test('Web Chat on our Direct Line: welcome, question, suggested action, a person
   expect(await shown.innerText()).toContain(markup);
   expect(await shown.locator('img, b, strong').count()).toBe(0);
 
-  // Every message the customer sent came back with its clientActivityID: none stays "sending" (or "send failed",
-  // which Web Chat shows in the same element), well before Web Chat's 20 s send timeout.
+  // Every message the customer sent came back with its clientActivityID, well before Web Chat's 20 s send timeout.
   expect(await page.locator('.webchat__bubble--from-user').count()).toBe(3);
-  await page.locator('.webchat__activity-status--sending').first().waitFor({ state: 'detached', timeout: 10_000 });
+  await allSent(page, echoes, 3);
   expect(offLoopback).toEqual([]);
   expect(seen.errors).toEqual([]);
   expect(seen.dialogs).toEqual([]);
@@ -174,11 +223,12 @@ test("the README's embedding snippet works from another site's origin (CORS), an
   try {
     const page = await context.newPage();
     const seen = watchPage(page);
+    const echoes = watchEchoes(page);
     await page.goto(`http://localhost:${sitePort}/`);
     await page.locator('.webchat__bubble:not(.webchat__bubble--from-user)').first().waitFor({ timeout: 15_000 });
     await send(page, 'où est mon colis ?');
     await page.locator('.webchat__bubble:not(.webchat__bubble--from-user)').nth(1).waitFor({ timeout: 15_000 });
-    await page.locator('.webchat__activity-status--sending').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await allSent(page, echoes, 1);
     expect(new URL(page.url()).origin).not.toBe(base);
     expect(offLoopback).toEqual([]);
     expect(seen.errors).toEqual([]);

@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { loadDialogFiles } from '../../src/dialogs/loader';
 import { formatIssue } from '../../src/domain/errors';
 import { loadKnowledgeBase, loadKnowledgeBaseFiles } from '../../src/knowledge/loader';
 
@@ -72,8 +74,34 @@ describe('knowledge-base validation', () => {
   });
 
   it('reports YAML syntax errors with file, line and column', () => {
-    const [m] = messages({ 'kb/bad.yaml': 'entries:\n  - id: a\n    questions: [unclosed\n' });
-    expect(m).toMatch(/^kb\/bad\.yaml:\d+:\d+: YAML syntax: /);
+    // An unclosed flow sequence is found where the file ends (line 4, column 1), as the yaml library locates it.
+    expect(messages({ 'kb/bad.yaml': 'entries:\n  - id: a\n    questions: [unclosed\n' })).toEqual([
+      'kb/bad.yaml:4:1: YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ]);
+    // An error in the middle of a file is reported there, not at its start or end.
+    expect(messages({ 'kb/dup.yaml': 'entries:\n  - id: a\n    id: b\n    answer: { fr: x }\n' })).toEqual([
+      'kb/dup.yaml:3:5: YAML syntax: Map keys must be unique',
+    ]);
+  });
+
+  it('locates YAML syntax errors as the yaml library does, the same for knowledge-base and dialog files', () => {
+    const sources = [
+      'entries:\n  - id: a\n    questions: [unclosed\n',
+      'entries:\n  - id: a\n    id: b\n',
+      'topic: t\nentries:\n  - id: "a\n  - id: b\n',
+      'id: demo\ntitle: x\ntitle: y\nsteps: []\n',
+      'topic: t\nentries:\n  - id: a\n    questions:\n      fr: [x, y\n    answer: { fr: z }\n',
+    ];
+    for (const source of sources) {
+      // The library's own report (prettyErrors: line and column counted from 1).
+      const [e] = parseDocument(source, { prettyErrors: true, uniqueKeys: true }).errors;
+      const at = `${e!.linePos![0].line}:${e!.linePos![0].col}`;
+      const wanted = (file: string) => `${file}:${at}: YAML syntax: ${e!.message.split(' at line ')[0]}`;
+      expect(messages({ 'kb/x.yaml': source })[0]).toBe(wanted('kb/x.yaml'));
+      expect(loadDialogFiles([{ file: 'dialogs/x.yaml', source }]).errors.map(formatIssue)[0]).toBe(
+        wanted('dialogs/x.yaml'),
+      );
+    }
   });
 
   it('reports duplicate ids across files, naming where the first one is', () => {
