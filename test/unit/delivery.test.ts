@@ -558,10 +558,11 @@ describe('DeliveryWorker', () => {
       const stopping = w.stop().then(() => (stopped = true));
       await new Promise((r) => setImmediate(r));
       expect(stopped).toBe(false); // waiting for the run in progress
-      while (!stopped) {
+      // Let the held requests go, one at a time as the run makes them, until stop() returns.
+      await until(() => {
         held.shift()?.();
-        await new Promise((r) => setImmediate(r));
-      }
+        return stopped;
+      }, 'stop() to return once the run is over');
       await stopping;
       // The run had finished when stop() returned: both events delivered and marked.
       expect(rx.received).toHaveLength(3);
