@@ -110,7 +110,7 @@ class Traffic {
   /** Called after each successful response (the kill trigger). */
   onResponse: (() => void) | undefined;
 
-  async post(base: string, path: string, body: unknown, token?: string): Promise<any> {
+  async post<T = unknown>(base: string, path: string, body: unknown, token?: string): Promise<T> {
     const r: Request = { path: path.replace(/[0-9a-f-]{36}/, ':id') };
     this.inFlight.add(r);
     try {
@@ -130,10 +130,10 @@ class Traffic {
         r.failed = { status: res.status, message: await res.text() };
         throw new Error(`${path}: ${res.status}`);
       }
-      const json = await res.json().catch((e: unknown) => {
+      const json = (await res.json().catch((e: unknown) => {
         r.failed = { message: `body cut: ${String(e)}` };
         throw e;
-      });
+      })) as T;
       this.inFlight.delete(r);
       this.responses++;
       this.onResponse?.();
@@ -200,7 +200,9 @@ async function crashRun(
         active++;
         const i = started++;
         try {
-          const c = await traffic.post(base, '/api/conversations', { lang: 'fr' });
+          const c = await traffic.post<{ conversationId: string; token: string }>(base, '/api/conversations', {
+            lang: 'fr',
+          });
           const customer: Customer = { id: c.conversationId, token: c.token, acknowledged: false, askedAgain: false };
           customers.push(customer);
           await traffic.post(

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,10 @@ const TODAY = '2026-11-25';
 
 describe('FileConnector', () => {
   const c = new FileConnector(DATA);
-  const raw = require(DATA) as Record<'repairs' | 'orders' | 'purchases', Record<string, string>[]>;
+  const raw = JSON.parse(readFileSync(DATA, 'utf8')) as Record<
+    'repairs' | 'orders' | 'purchases',
+    Record<string, string>[]
+  >;
 
   it('loads the sample back office, covering every status', () => {
     expect(c.counts.repair).toBeGreaterThanOrEqual(8);
@@ -77,7 +80,7 @@ describe('FileConnector', () => {
       }
       throw new Error('expected the file to be rejected');
     };
-    const valid = () => JSON.parse(JSON.stringify(require(DATA))) as Record<string, Record<string, unknown>[]>;
+    const valid = () => JSON.parse(readFileSync(DATA, 'utf8')) as Record<string, Record<string, unknown>[]>;
 
     it('names the file and the offending item index and field', () => {
       const data = valid();
