@@ -402,6 +402,56 @@ test('keyboard only: Tab to the bubble, Enter opens on the input, a suggestion w
   expect(await focusedInWidget(page)).toBe('savbot-input');
 });
 
+/** Contrast ratio (WCAG 2) of each kind of text: the last element matching its selector, against the first opaque
+ * background behind it (a translucent text colour composited over it); its text too (to show it was there). */
+function measureContrast(page: WatchedPage['page'], kinds: Record<string, string>) {
+  return page.evaluate((kinds) => {
+    const root = document.getElementById('savbot-widget')!.shadowRoot!;
+    // Any CSS colour (rgb(), color(srgb ...), ...) as 8-bit sRGB and alpha in [0, 1], painted on a canvas pixel.
+    const ctx = document.createElement('canvas').getContext('2d', { willReadFrequently: true })!;
+    const rgba = (c: string) => {
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = c;
+      ctx.fillRect(0, 0, 1, 1);
+      const [r = 0, g = 0, b = 0, a = 0] = ctx.getImageData(0, 0, 1, 1).data;
+      return [r, g, b, a / 255] as const; // getImageData is not premultiplied
+    };
+    const lum = ([r, g, b]: readonly number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
+    };
+    const background = (e: Element | null): readonly number[] => {
+      for (; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c[3] !== 0) return c;
+      }
+      return [255, 255, 255, 1];
+    };
+    const out: Record<string, { ratio: number; text: string; visible: boolean }> = {};
+    for (const [kind, selector] of Object.entries(kinds)) {
+      const [sel, pseudo] = selector.split('::');
+      const found = root.querySelectorAll(sel!);
+      const e = found[found.length - 1] as HTMLElement | undefined;
+      if (!e) continue;
+      const bg = background(e);
+      const [r, g, b, a] = rgba(getComputedStyle(e, pseudo ? `::${pseudo}` : null).color);
+      const mixed = [r, g, b].map((v, i) => v * a + bg[i]! * (1 - a));
+      const [l1, l2] = [lum(mixed), lum(bg)];
+      out[kind] = {
+        ratio: Math.round(((Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05)) * 100) / 100,
+        text:
+          e instanceof HTMLTextAreaElement
+            ? pseudo === 'placeholder'
+              ? e.placeholder
+              : e.value
+            : (e.textContent ?? '').trim(),
+        visible: e.getClientRects().length > 0,
+      };
+    }
+    return out;
+  }, kinds);
+}
+
 test('accessibility basics: labelled controls, a live log, the language of the page, WCAG AA text contrast', async () => {
   const run = await demoPage({ viewport: { width: 390, height: 844 } });
   const w = widget(run.page);
@@ -414,34 +464,6 @@ test('accessibility basics: labelled controls, a live log, the language of the p
     const label = root.querySelector(`label[for="${input.id}"]`)?.textContent;
     const log = root.querySelector('[role="log"]')!;
     const dialog = root.querySelector('[role="dialog"]')!;
-    // Contrast ratio (WCAG 2) of each kind of text against the first opaque background behind it.
-    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
-    const lum = ([r, g, b]: number[]) => {
-      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * f(r!) + 0.7152 * f(g!) + 0.0722 * f(b!);
-    };
-    const background = (e: Element | null): string => {
-      for (; e; e = e.parentElement) {
-        const c = getComputedStyle(e).backgroundColor;
-        if (rgb(c)[3] !== 0 && c !== 'transparent') return c;
-      }
-      return 'rgb(255, 255, 255)';
-    };
-    const contrast: Record<string, number> = {};
-    for (const sel of [
-      'h2',
-      '.intro',
-      '.msg.bot .body',
-      '.msg.customer .body',
-      '.meta',
-      '.suggestions button',
-      '.send',
-      'textarea',
-    ]) {
-      const e = root.querySelector(sel)!;
-      const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(rgb(background(e)))];
-      contrast[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    }
     return {
       label,
       live: log.getAttribute('aria-live'),
@@ -450,19 +472,102 @@ test('accessibility basics: labelled controls, a live log, the language of the p
       unlabelled: [...root.querySelectorAll('button')].filter(
         (b) => !(b.getAttribute('aria-label') || b.textContent?.trim()),
       ).length,
-      contrast,
     };
   });
-  const { contrast, ...rest } = a11y;
-  expect(rest).toEqual({
+  expect(a11y).toEqual({
     label: 'Votre message',
     live: 'polite',
     dialogLabel: 'Maison Volta · SAV',
     lang: 'fr',
     unlabelled: 0,
   });
-  expect(Object.keys(contrast)).toHaveLength(8);
-  for (const [sel, ratio] of Object.entries(contrast)) expect({ sel, aa: ratio >= 4.5 }).toEqual({ sel, aa: true });
+
+  // Every kind of text the widget shows, each measured in a state where it is on screen.
+  const contrast: Record<string, { ratio: number; text: string; visible: boolean }> = {};
+  const measure = async (kinds: Record<string, string>) =>
+    Object.assign(contrast, await measureContrast(run.page, kinds));
+  // The bot's answer with its buttons; the empty message box shows its placeholder.
+  await measure({
+    'panel title': 'header h2',
+    'close button': 'header .close',
+    intro: '.intro',
+    'bot message': '.msg.bot .body',
+    'bot message time': '.msg.bot .meta',
+    'suggestion button': '.suggestions button',
+    'message box placeholder': 'textarea::placeholder',
+    'send button': '.send',
+  });
+  // A customer message with a link; then typed text in the message box.
+  await say(run, 'Ma commande : https://shop.example/commande/MV-4821937');
+  await measure({
+    'customer message': '.msg.customer .body',
+    'customer message link': '.msg.customer .body a',
+    'customer message time': '.msg.customer .meta',
+  });
+  await w.input.fill('une question');
+  await measure({ 'message box text': 'textarea' });
+  await w.input.fill('');
+  // Queued for a person: the queue line.
+  await say(run, 'je veux parler à un conseiller');
+  await w.status.filter({ hasText: /dans la file d'attente/ }).waitFor();
+  await measure({ 'queue line': '.status' });
+  // A person: the typing line, then an agent message with a link, signed with the agent's name.
+  const id = await conversationId(run);
+  await server.agent({ type: 'agent.joined', conversationId: id, agent: { name: 'Marie' } });
+  await w.status.filter({ hasText: 'Vous discutez avec Marie' }).waitFor();
+  await server.agent({ type: 'agent.typing', conversationId: id, agent: { name: 'Marie' } });
+  await w.typing.filter({ hasText: 'Marie écrit…' }).waitFor();
+  await measure({ 'typing line': '.typing' });
+  await server.agent({
+    type: 'agent.message',
+    conversationId: id,
+    text: 'Suivi de votre dossier : https://shop.example/suivi?n=R-205340',
+    agent: { name: 'Marie' },
+  });
+  await w.agentMessages.filter({ hasText: 'Suivi de votre dossier' }).waitFor();
+  await measure({
+    'agent message': '.msg.agent .body',
+    'agent message link': '.msg.agent .body a',
+    'agent name and time': '.msg.agent .meta',
+  });
+  // Closed: the unread count on the bubble.
+  await w.panel.locator('header .close').click();
+  await w.panel.waitFor({ state: 'hidden' });
+  await server.agent({ type: 'agent.message', conversationId: id, text: 'Êtes-vous là ?', agent: { name: 'Marie' } });
+  await run.page.locator('#savbot-widget .badge').filter({ hasText: '1' }).waitFor();
+  await measure({ 'unread count': '.badge' });
+  await server.agent({ type: 'handoff.completed', conversationId: id });
+
+  const kinds = [
+    'panel title',
+    'close button',
+    'intro',
+    'bot message',
+    'bot message time',
+    'suggestion button',
+    'message box placeholder',
+    'send button',
+    'customer message',
+    'customer message link',
+    'customer message time',
+    'message box text',
+    'queue line',
+    'typing line',
+    'agent message',
+    'agent message link',
+    'agent name and time',
+    'unread count',
+  ];
+  expect(Object.keys(contrast).sort()).toEqual([...kinds].sort());
+  for (const kind of kinds) {
+    const { ratio, text, visible } = contrast[kind]!;
+    // On failure the ratio shows instead of `true`.
+    expect({ kind, shown: visible && text.length > 0, aa: ratio >= 4.5 || ratio }).toEqual({
+      kind,
+      shown: true,
+      aa: true,
+    });
+  }
 });
 
 test('reconnect: the stream drops while offline, an agent writes meanwhile; back online the message shows exactly once', async () => {

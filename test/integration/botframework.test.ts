@@ -4,10 +4,11 @@
  * captured by a fake Bot Connector (express on loopback) named as the activities' serviceUrl, exactly where Azure
  * Bot Service would receive them: POST /v3/conversations/{id}/activities[/{replyToId}].
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createSign, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MsalTokenProvider } from '@microsoft/agents-hosting';
 import express from 'express';
 import { Webhook } from 'standardwebhooks';
 import { startApp, type App, type StartedApp } from '../support/app';
@@ -467,57 +468,171 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
   });
 });
 
-describe('Bot Framework channel with credentials', () => {
+/**
+ * Microsoft Entra's signing keys for the bot's tenant, on loopback: the SDK fetches `{authority}/{tenant}/discovery/
+ * v2.0/keys` for tokens that are not issued by api.botframework.com (its keys are at a fixed Microsoft address), so
+ * the SDK's own `authorityEndpoint` setting points it here. The key pair is made by the test.
+ */
+async function entraKeys() {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = `test-${randomBytes(4).toString('hex')}`;
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+  const fetched: string[] = [];
+  const app = express();
+  app.get(/.*/, (req, res) => {
+    fetched.push(req.path);
+    if (req.path === `/${TENANT}/discovery/v2.0/keys`) res.json({ keys: [jwk] });
+    else res.status(404).json({ error: 'not found' });
+  });
+  return { ...(await listenOnLoopback(app)), kid, privateKey, fetched };
+}
+
+/** An RS256 JWT signed with `key`. */
+function signJwt(key: KeyObject, header: object, claims: object): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const input = `${b64({ alg: 'RS256', typ: 'JWT', ...header })}.${b64(claims)}`;
+  return `${input}.${createSign('RSA-SHA256').update(input).sign(key).toString('base64url')}`;
+}
+
+describe('Bot Framework channel with credentials (single tenant, signing keys on loopback)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'savbot-bf-auth-'));
   const appId = '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e';
+  const otherTenant = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+  /** What MSAL would get from Entra for the replies (it only talks https to Microsoft's hosts: replaced here). */
+  const OUTBOUND = `outbound-${randomBytes(8).toString('hex')}`;
   let app: App;
   let server: StartedApp;
   let connector: Awaited<ReturnType<typeof fakeConnector>>;
+  let keys: Awaited<ReturnType<typeof entraKeys>>;
+  let serviceUrl: string;
+  let outboundToken: jest.SpyInstance;
 
   beforeAll(async () => {
-    connector = await fakeConnector();
-    server = await startApp(
-      settings(dir, {
-        MICROSOFT_APP_ID: appId,
-        MICROSOFT_APP_PASSWORD: 'not-a-real-secret',
-        MICROSOFT_APP_TENANT_ID: TENANT,
-      }),
-    );
-    app = server.app;
+    [connector, keys] = await Promise.all([fakeConnector(), entraKeys()]);
+    serviceUrl = `${connector.base}/amer/`;
+    // The SDK's own settings: `authorityEndpoint` from the environment, read again when TEST_MODE is on.
+    const saved = { TEST_MODE: process.env.TEST_MODE, authorityEndpoint: process.env.authorityEndpoint };
+    process.env.TEST_MODE = 'true';
+    process.env.authorityEndpoint = keys.base;
+    try {
+      server = await startApp(
+        settings(dir, {
+          MICROSOFT_APP_ID: appId,
+          MICROSOFT_APP_PASSWORD: 'not-a-real-secret',
+          MICROSOFT_APP_TENANT_ID: TENANT,
+          MICROSOFT_APP_TYPE: 'SingleTenant',
+        }),
+      );
+      app = server.app;
+    } finally {
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
+    outboundToken = jest.spyOn(MsalTokenProvider.prototype, 'getAccessToken').mockResolvedValue(OUTBOUND);
   });
   afterAll(async () => {
+    outboundToken.mockRestore();
     await server?.close();
-    await connector?.close();
+    await Promise.all([connector.close(), keys.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A token that looks like Azure Bot Service's but is signed by nobody it trusts (and meant for another bot). */
-  function forgedToken(): string {
-    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  /** The claims of a token Azure Bot Service gets from Entra for a single-tenant bot, valid for 10 minutes. */
+  const validClaims = () => {
     const now = Math.floor(Date.now() / 1000);
-    return `${b64({ alg: 'RS256', typ: 'JWT', kid: 'forged' })}.${b64({ iss: 'https://api.botframework.com', aud: randomUUID(), exp: now + 600, nbf: now - 10, serviceurl: connector.base })}.${randomBytes(256).toString('base64url')}`;
-  }
+    return {
+      aud: appId,
+      iss: `https://sts.windows.net/${TENANT}/`,
+      tid: TENANT,
+      iat: now - 10,
+      nbf: now - 10,
+      exp: now + 600,
+      serviceurl: serviceUrl,
+    };
+  };
+  const token = (claims: object = {}, key: KeyObject = keys.privateKey, header: object = { kid: keys.kid }) =>
+    signJwt(key, header, { ...validClaims(), ...claims });
 
-  test('requests without a valid token are rejected with 401 and nothing reaches the engine', async () => {
-    const messages: unknown[] = [];
-    const listener = (...args: unknown[]) => messages.push(args);
+  /** POST a Teams message with `authorization`; what came back, what reached the engine and the connector. */
+  async function send(authorization: string | undefined) {
+    const t = teamsPersonal(serviceUrl);
+    const engineMessages: unknown[] = [];
+    const listener = (...args: unknown[]) => engineMessages.push(args);
+    const before = connector.received.length;
     app.engine.events.on('message', listener);
     try {
-      const t = teamsPersonal(`${connector.base}/amer/`);
-      for (const authorization of [undefined, 'Bearer not-a-jwt', 'Basic dXNlcjpwYXNz', `Bearer ${forgedToken()}`]) {
-        const res = await fetch(`${server.base}/api/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-          body: JSON.stringify(t.message('bonjour')),
-        });
-        expect({ authorization, status: res.status }).toEqual({ authorization, status: 401 });
-      }
-      expect(await app.store.channelRefByExternal('msteams', t.conversationId)).toBeUndefined();
-      expect(messages).toEqual([]);
-      expect(connector.received).toEqual([]);
+      const res = await fetch(`${server.base}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(t.message('bonjour')),
+      });
+      await res.text();
+      return {
+        status: res.status,
+        ref: await app.store.channelRefByExternal('msteams', t.conversationId),
+        engineMessages,
+        sent: connector.received.slice(before),
+        conversationId: t.conversationId,
+      };
     } finally {
       app.engine.events.off('message', listener);
     }
+  }
+
+  test('a correctly signed token is accepted: the message reaches the engine and the reply carries the bot token', async () => {
+    outboundToken.mockClear();
+    const r = await send(`Bearer ${token()}`);
+    expect(r.status).toBe(200);
+    expect(r.ref).toBeDefined();
+    expect(r.engineMessages.length).toBeGreaterThan(0);
+    const [reply] = r.sent.filter((c) => c.activity.type === 'message');
+    expect(reply).toMatchObject({ conversationId: r.conversationId, authorization: `Bearer ${OUTBOUND}` });
+    expect(outboundToken).toHaveBeenCalledWith('https://api.botframework.com');
+    // The key that verified it came from the key set on loopback.
+    expect(keys.fetched).toContain(`/${TENANT}/discovery/v2.0/keys`);
+  });
+
+  test.each([
+    ['no Authorization header', () => undefined],
+    ['not a JWT', () => 'Bearer not-a-jwt'],
+    ['Basic credentials', () => 'Basic dXNlcjpwYXNz'],
+    ['a key id the key set does not have', () => `Bearer ${token({}, keys.privateKey, { kid: 'forged' })}`],
+    [
+      'signed by another key under the right key id',
+      () => `Bearer ${token({}, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey)}`,
+    ],
+    // Entra's signing keys are shared by all tenants: a token another tenant obtains for our app id.
+    [
+      'issued by another tenant',
+      () => `Bearer ${token({ iss: `https://sts.windows.net/${otherTenant}/`, tid: otherTenant })}`,
+    ],
+    ['meant for another bot (audience)', () => `Bearer ${token({ aud: randomUUID() })}`],
+    [
+      'expired an hour ago',
+      () => {
+        const now = Math.floor(Date.now() / 1000);
+        return `Bearer ${token({ iat: now - 7200, nbf: now - 7200, exp: now - 3600 })}`;
+      },
+    ],
+  ])('refused with 401, nothing reaches the engine: %s', async (_what, authorization) => {
+    const r = await send(authorization());
+    expect({ status: r.status, ref: r.ref, engine: r.engineMessages, sent: r.sent }).toEqual({
+      status: 401,
+      ref: undefined,
+      engine: [],
+      sent: [],
+    });
+  });
+
+  test("refused when the activity's serviceUrl is not the token's (a forged reply address), nothing reaches the engine", async () => {
+    const r = await send(`Bearer ${token({ serviceurl: 'https://smba.trafficmanager.net/amer/' })}`);
+    expect({ status: r.status, ref: r.ref, engine: r.engineMessages, sent: r.sent }).toEqual({
+      status: 400,
+      ref: undefined,
+      engine: [],
+      sent: [],
+    });
   });
 });
 

@@ -371,7 +371,7 @@ class EventStream {
   }
 
   /** The next event (after those already taken) that satisfies `pred`; fails after `timeoutMs`. */
-  async next(pred: (e: SseEvent) => boolean, what: string, timeoutMs = 4000): Promise<SseEvent> {
+  async next(pred: (e: SseEvent) => boolean, what: string, timeoutMs = 10_000): Promise<SseEvent> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.events.findIndex((e, k) => k >= this.cursor && pred(e));
@@ -519,7 +519,8 @@ describe('GET /api/conversations/:id/events (server-sent events)', () => {
 
     // Closed streams stop listening to the engine.
     await Promise.all(streams.splice(0).map((s) => s.close()));
-    for (let i = 0; i < 50 && app.engine.events.listenerCount('message') > listeners; i++)
+    const deadline = Date.now() + 10_000;
+    while (app.engine.events.listenerCount('message') > listeners && Date.now() < deadline)
       await new Promise((ok) => setTimeout(ok, 10));
     expect(app.engine.events.listenerCount('message')).toBe(listeners);
     expect(app.engine.events.listenerCount('typing')).toBe(app.engine.events.listenerCount('message'));
@@ -542,8 +543,9 @@ describe('GET /api/conversations/:id/events (server-sent events)', () => {
       await agent({ type: 'agent.joined', conversationId: first.conversationId, agent: { name: 'Marie' } }),
     );
     expect(await app.engine.queueStatus(conv.conversationId)).toMatchObject({ status: 'queued', position: 1 });
-    // Nothing happened in this conversation: the stream's next database poll (2 s) brings the new position.
-    expect((await s.next((e) => e.event === 'queue', 'queue event with the new position', 3500)).data).toMatchObject({
+    // Nothing happened in this conversation: the stream's next database poll (every 2 s) brings the new position;
+    // the deadline is generous, it is not a measure of the poll.
+    expect((await s.next((e) => e.event === 'queue', 'queue event with the new position', 20_000)).data).toMatchObject({
       status: 'queued',
       position: 1,
     });

@@ -95,7 +95,12 @@ describe('after real traffic', () => {
     expect((await say(conv, 'wibble wobble plonk')).map((r) => r.source.kind)).toEqual(['handoff', 'handoff']);
     answers.push(500); // the first delivery attempt fails, the retry (1 ms later) succeeds
     expect(await app.delivery.runOnce()).toEqual({ delivered: 0, failed: 1 });
-    await new Promise((r) => setTimeout(r, 20));
+    // Wait for the retry to be due (the time the store gives it), not for a fixed while.
+    const retry = (await app.store.events(conv.conversationId)).find((e) => e.status === 'pending');
+    expect(retry).toMatchObject({ type: 'handoff.requested', attempts: 1 });
+    const due = Date.parse(retry!.nextAttemptAt);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() <= due && Date.now() < deadline) await new Promise((r) => setImmediate(r));
     expect(await app.delivery.runOnce()).toEqual({ delivered: 1, failed: 0 });
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,10 @@ const TODAY = '2026-11-25';
 
 describe('FileConnector', () => {
   const c = new FileConnector(DATA);
-  const raw = require(DATA) as Record<'repairs' | 'orders' | 'purchases', Record<string, string>[]>;
+  const raw = JSON.parse(readFileSync(DATA, 'utf8')) as Record<
+    'repairs' | 'orders' | 'purchases',
+    Record<string, string>[]
+  >;
 
   it('loads the sample back office, covering every status', () => {
     expect(c.counts.repair).toBeGreaterThanOrEqual(8);
@@ -77,7 +80,7 @@ describe('FileConnector', () => {
       }
       throw new Error('expected the file to be rejected');
     };
-    const valid = () => JSON.parse(JSON.stringify(require(DATA))) as Record<string, Record<string, unknown>[]>;
+    const valid = () => JSON.parse(readFileSync(DATA, 'utf8')) as Record<string, Record<string, unknown>[]>;
 
     it('names the file and the offending item index and field', () => {
       const data = valid();
@@ -157,6 +160,24 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 };
 
+/** `p`, or a rejection naming the deadline if it has not settled within `ms` (a generous bound, not a timing). */
+function withinDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves once `check()` holds (looked at on each turn of the event loop); fails after a generous deadline. */
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
 async function rejection(p: Promise<unknown>): Promise<ConnectorError> {
   try {
     await p;
@@ -234,16 +255,18 @@ describe('HttpConnector (real HTTP server on loopback)', () => {
   });
 
   it('times out a slow server, retries, then reports the timeout', async () => {
-    srv = await serve((_req, res) => {
-      const t = setTimeout(() => json(res, 200, { late: 'yes' }), 600);
-      res.on('close', () => clearTimeout(t));
-    });
-    const started = Date.now();
-    const e = await rejection(connector({ timeoutMs: 100, retries: 1 }).lookup('order', 'MV-4821937'));
+    // The server never answers: only the connector's timeout can end each attempt, and the server sees the
+    // connector hang up on it (the response still unsent) once per attempt.
+    const abandoned: number[] = [];
+    srv = await serve((_req, res, n) => res.on('close', () => !res.writableEnded && abandoned.push(n)));
+    const e = await rejection(
+      withinDeadline(connector({ timeoutMs: 100, retries: 1 }).lookup('order', 'MV-4821937'), 10_000),
+    );
     expect(e.message).toMatch(/timed out after 100 ms/);
     expect(e.message).toMatch(/after 2 attempts/);
     expect(srv.requests).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(550);
+    await until(() => abandoned.length === 2, 'the server seeing both connections closed');
+    expect(abandoned).toEqual([1, 2]);
   });
 
   it('times out a body that never finishes', async () => {

@@ -36,6 +36,8 @@ interface Reply {
   headers?: Record<string, string>;
   /** Answer after this many (real) ms. */
   delayMs?: number;
+  /** Never answer: the request stays open until the sender gives up (or the receiver closes). */
+  hold?: boolean;
 }
 
 /** Standard Webhooks verification as a receiver does it, with "now" taken from the test's clock. */
@@ -53,6 +55,8 @@ class Receiver {
   readonly received: Received[] = [];
   /** Requests that failed verification (must stay empty). */
   readonly failures: string[] = [];
+  /** webhook-ids of requests whose connection the sender closed before it got an answer. */
+  readonly abandoned: string[] = [];
   /** How to answer the n-th request (0-based). */
   respond: (r: Received, n: number) => Reply = () => ({ status: 200 });
   private readonly server: http.Server;
@@ -83,6 +87,10 @@ class Receiver {
         };
         const reply = this.respond(r, this.received.length);
         this.received.push(r);
+        res.on('close', () => {
+          if (!res.writableEnded) this.abandoned.push(r.webhookId);
+        });
+        if (reply.hold) return;
         const send = () => {
           if (res.destroyed) return;
           res.writeHead(reply.status, reply.headers ?? {});
@@ -107,6 +115,24 @@ class Receiver {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** `p`, or a rejection naming the deadline if it has not settled within `ms` (a generous bound, not a timing). */
+function withinDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves once `check()` holds (looked at on each turn of the event loop); fails after a generous deadline. */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
 
 const state = (id: string): ConversationState =>
   newConversationState({ id, channel: 'widget', at: '2026-03-01T10:00:00.000Z' });
@@ -361,12 +387,13 @@ describe('DeliveryWorker', () => {
   });
 
   test('a timeout counts as a failure', async () => {
-    rx.respond = () => ({ status: 200, delayMs: 1500 });
+    // The receiver never answers: only the worker's timeout ends the attempt, and the receiver sees it hang up.
+    rx.respond = () => ({ status: 200, hold: true });
     const [a] = await queueEvents(store, 'conv-slow');
-    const started = Date.now();
-    expect(await worker({ timeoutMs: 150 }).runOnce()).toEqual({ delivered: 0, failed: 1 });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await withinDeadline(worker({ timeoutMs: 150 }).runOnce(), 10_000)).toEqual({ delivered: 0, failed: 1 });
     expect(rx.received).toHaveLength(1);
+    await until(() => rx.abandoned.length === 1, 'the receiver seeing the connection closed');
+    expect(rx.abandoned).toEqual([a!.webhookId]);
     expect(await eventById(a!)).toMatchObject({
       status: 'pending',
       attempts: 1,
@@ -496,34 +523,62 @@ describe('DeliveryWorker', () => {
   });
 
   test('start() delivers in the background; stop() waits for the run and nothing runs afterwards', async () => {
-    let inside = 0;
-    let maxInside = 0;
-    rx.respond = () => ({ status: 200, delayMs: 30 });
-    const counting: typeof fetch = async (input, init) => {
-      maxInside = Math.max(maxInside, ++inside);
-      try {
-        return await fetch(input, init);
-      } finally {
-        inside--;
-      }
-    };
-    const w = worker({ fetch: counting });
-    await queueEvents(store, 'conv-loop-1');
-    w.start(5);
-    w.start(5); // idempotent
-    const deadline = Date.now() + 3000;
-    while ((await store.pendingCount()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(await store.pendingCount()).toBe(0);
-    await queueEvents(store, 'conv-loop-2');
-    await queueEvents(store, 'conv-loop-3');
-    await new Promise((r) => setTimeout(r, 20));
-    await w.stop();
-    const afterStop = rx.received.length;
-    await queueEvents(store, 'conv-loop-4');
-    await new Promise((r) => setTimeout(r, 60));
-    expect(rx.received).toHaveLength(afterStop);
-    expect(await store.pendingCount()).toBeGreaterThanOrEqual(1);
-    expect(maxInside).toBe(1);
-    await w.stop(); // harmless twice
+    // The loop's timers are fake (the test moves them); the requests are real. Each request is held by the test
+    // until it lets it go, so that stop() is called with a run in progress.
+    jest.useFakeTimers({ doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate'] });
+    try {
+      let inside = 0;
+      let maxInside = 0;
+      const held: (() => void)[] = [];
+      const counting: typeof fetch = async (input, init) => {
+        maxInside = Math.max(maxInside, ++inside);
+        try {
+          await new Promise<void>((release) => held.push(release));
+          return await fetch(input, init);
+        } finally {
+          inside--;
+        }
+      };
+      const w = worker({ fetch: counting });
+      await queueEvents(store, 'conv-loop-1');
+      w.start(1000);
+      w.start(1000); // idempotent: one loop
+      await jest.advanceTimersByTimeAsync(0);
+      await until(() => held.length === 1, 'the first request');
+      held.shift()!();
+      await until(() => rx.received.length === 1, 'the first delivery');
+      await until(async () => (await store.pendingCount()) === 0, 'the first event marked delivered');
+
+      // The next run, one interval later, takes the two new events; stop() is called while its request is held.
+      await queueEvents(store, 'conv-loop-2');
+      await queueEvents(store, 'conv-loop-3');
+      await jest.advanceTimersByTimeAsync(1000);
+      await until(() => held.length === 1, "the second run's request");
+      let stopped = false;
+      const stopping = w.stop().then(() => (stopped = true));
+      await new Promise((r) => setImmediate(r));
+      expect(stopped).toBe(false); // waiting for the run in progress
+      // Let the held requests go, one at a time as the run makes them, until stop() returns.
+      await until(() => {
+        held.shift()?.();
+        return stopped;
+      }, 'stop() to return once the run is over');
+      await stopping;
+      // The run had finished when stop() returned: both events delivered and marked.
+      expect(rx.received).toHaveLength(3);
+      expect(await store.pendingCount()).toBe(0);
+
+      // Stopped: no timer left, and however far the clock moves, nothing is attempted.
+      expect(jest.getTimerCount()).toBe(0);
+      await queueEvents(store, 'conv-loop-4');
+      await jest.advanceTimersByTimeAsync(24 * 3_600_000);
+      expect(held).toHaveLength(0);
+      expect(rx.received).toHaveLength(3);
+      expect(await store.pendingCount()).toBe(1);
+      expect(maxInside).toBe(1);
+      await w.stop(); // harmless twice
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
