@@ -26,6 +26,9 @@ const not = (globs) => globs.map((g) => `!${g}`);
 module.exports = {
   // A global option: ignored inside a project.
   testTimeout: 30000,
+  // Two workers on the 2-core machine: much of the run waits on servers, browsers and the kill -9 test's children,
+  // so a second worker overlaps that waiting (jest's default here would be one).
+  maxWorkers: 2,
   projects: [
     { ...project, displayName: 'browser', testMatch: BROWSER, globalSetup: '<rootDir>/test/support/browser-setup.ts' },
     {

@@ -51,40 +51,22 @@ describe('layer rules (npm run lint)', () => {
     expect(r.code).toBe(0);
   });
 
-  it('refuses the engine importing express', async () => {
+  // One run over a tree with every kind of wrong arrow (depcruise costs about 1.5 s a run): each is named by its rule.
+  it('refuses the engine importing express, an arrow back up, a back end outside the wiring and a cycle', async () => {
     const r = await cruise({
       ...ok,
       'src/engine/http.ts': 'import express from "express";\nexport const e = express;\n',
-    });
-    expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/core-knows-no-framework: src\/engine\/http\.ts → \S*node_modules\/express\//);
-  });
-
-  it('refuses an arrow back up (domain importing the engine)', async () => {
-    const r = await cruise({
-      ...ok,
       'src/domain/bad.ts': 'import { g } from "../engine/engine";\nexport const b = g;\n',
-    });
-    expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/layer-domain: src\/domain\/bad\.ts → src\/engine\/engine\.ts/);
-  });
-
-  it('refuses a storage back end imported outside the wiring', async () => {
-    const r = await cruise({
-      ...ok,
       'src/engine/store.ts': 'import { Memory } from "../storage/memory";\nexport const m = Memory;\n',
-    });
-    expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/storage-back-ends-only-in-wiring: src\/engine\/store\.ts → src\/storage\/memory\.ts/);
-  });
-
-  it('refuses an import cycle', async () => {
-    const r = await cruise({
-      ...ok,
       'src/nlp/a.ts': 'import { b } from "./b";\nexport const a = () => b;\n',
       'src/nlp/b.ts': 'import { a } from "./a";\nexport const b = () => a;\n',
     });
     expect(r.code).not.toBe(0);
-    expect(r.out).toMatch(/no-circular: src\/nlp\/a\.ts → /);
+    expect(r.out).toMatch(/core-knows-no-framework: src\/engine\/http\.ts → \S*node_modules\/express\//);
+    expect(r.out).toMatch(/layer-domain: src\/domain\/bad\.ts → src\/engine\/engine\.ts/);
+    expect(r.out).toMatch(/storage-back-ends-only-in-wiring: src\/engine\/store\.ts → src\/storage\/memory\.ts/);
+    expect(r.out).toMatch(/no-circular: src\/nlp\/(a|b)\.ts → /);
+    // Nothing else is refused: the rest of the tree follows the layers.
+    expect(r.out).toMatch(/x 4 dependency violations/);
   });
 });
