@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { buildCore } from '../src/app';
-import { loadConfig } from '../src/config';
 import { FileConnector } from '../src/connectors/file';
 import { ConnectorError, type Connector } from '../src/connectors/types';
 import { DIALOG_MESSAGES } from '../src/dialogs/messages';
 import { LANGS, type Lang, type Reply } from '../src/domain/types';
 import { MemoryConversationStore } from '../src/storage/memory';
+import { testConfig } from './support/config';
 
 const ROOT = join(__dirname, '..');
 /** The engine's fixed sentences (not the templated ones). */
@@ -64,11 +64,8 @@ const dir = join(__dirname, 'dialogs');
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
-const config = loadConfig({
-  LOG_LEVEL: 'silent',
-  KB_DIR: join(ROOT, 'knowledge-base'),
-  DIALOGS_DIR: join(ROOT, 'dialogs'),
-});
+// The shipped knowledge base and dialogs, from a clean test environment.
+const config = testConfig();
 const up = new FileConnector(join(ROOT, 'data', 'backoffice.json'));
 const down: Connector = {
   lookup: async () => {

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { buildCore } from '../src/app';
-import { loadConfig } from '../src/config';
 import { FileConnector } from '../src/connectors/file';
 import { LANGS, type ReplySource } from '../src/domain/types';
 import { loadDialogFiles } from '../src/dialogs/loader';
@@ -19,6 +18,7 @@ import { Engine, type AgentEvent } from '../src/engine/engine';
 import { BusinessHours } from '../src/handoff/policy';
 import { HANDOFF_REASONS, QUEUES } from '../src/domain/handoff';
 import { MemoryConversationStore } from '../src/storage/memory';
+import { testConfig } from './support/config';
 
 const ROOT = join(__dirname, '..');
 const expectation = z
@@ -84,11 +84,8 @@ const dir = join(__dirname, 'handoff');
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
-const config = loadConfig({
-  LOG_LEVEL: 'silent',
-  KB_DIR: join(ROOT, 'knowledge-base'),
-  DIALOGS_DIR: join(ROOT, 'dialogs'),
-});
+// The shipped knowledge base and dialogs, from a clean test environment.
+const config = testConfig();
 // Wednesday 2026-11-25 11:00 in Paris: agents are at work unless a case sets its own clock.
 const DEFAULT_NOW = '2026-11-25T10:00:00Z';
 // The content (knowledge base, matcher, language detector, dialogs) is built once; every case gets its own engine,

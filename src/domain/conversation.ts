@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import { AppError } from './errors';
 import type { HandoffState } from './handoff';
 import type { Lang, ReplySource, Suggestion } from './types';
 
@@ -99,3 +101,16 @@ export interface ChannelRef {
   locale?: string;
   updatedAt: string;
 }
+
+/**
+ * Whether `tokenHash` (hex SHA-256 of a bearer token) is the conversation's own, in constant time: the one check for
+ * the engine's turn and the widget's other requests. An unknown conversation or one without a token never matches.
+ */
+export function ownsToken(state: Pick<ConversationState, 'tokenHash'> | undefined, tokenHash: string): boolean {
+  const a = state?.tokenHash ? Buffer.from(state.tokenHash, 'hex') : undefined;
+  const b = Buffer.from(tokenHash, 'hex');
+  return a !== undefined && a.length === b.length && b.length > 0 && timingSafeEqual(a, b);
+}
+
+/** The one refusal for a conversation's token: the same for an unknown conversation, so none is revealed. */
+export const wrongToken = () => new AppError('UNAUTHORIZED', 'unknown conversation or wrong token', 401);

@@ -1,7 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors';
 import type { IncomingMessage, Lang, Reply } from '../domain/types';
-import type { ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
+import {
+  ownsToken,
+  wrongToken,
+  type ConversationState,
+  type MessageRecord,
+  type NewMessage,
+} from '../domain/conversation';
 import { DIALOG_MESSAGES } from '../dialogs/messages';
 import { fold } from '../nlp/normalize';
 import type { LanguageGuess } from '../nlp/language';
@@ -17,13 +22,6 @@ import { MESSAGES } from './messages';
 import { answerReply, fallbackReply, topicReply } from './replies';
 import type { TurnTrace } from './types';
 
-/** Constant-time comparison of two hex SHA-256 digests (a missing one never matches). */
-function sameTokenHash(stored: string | undefined, given: string): boolean {
-  const a = stored ? Buffer.from(stored, 'hex') : undefined;
-  const b = Buffer.from(given, 'hex');
-  return a !== undefined && a.length === b.length && b.length > 0 && timingSafeEqual(a, b);
-}
-
 /**
  * One customer message: the conversation is read once (and the token checked against it), the message is stored
  * before anything else, then passed to the person in charge or understood by the bot; the turn is saved whole.
@@ -31,8 +29,7 @@ function sameTokenHash(stored: string | undefined, given: string): boolean {
 export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
   const state = await core.store.get(msg.conversationId);
   // Same answer for an unknown conversation and a wrong token: do not reveal which conversations exist.
-  if (msg.tokenHash !== undefined && !sameTokenHash(state?.tokenHash, msg.tokenHash))
-    throw new AppError('UNAUTHORIZED', 'unknown conversation or wrong token', 401);
+  if (msg.tokenHash !== undefined && !ownsToken(state, msg.tokenHash)) throw wrongToken();
   if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${msg.conversationId}" not found`, 404);
   // Typing the label of a button just offered is clicking it (Teams' imBack, text-only channels, habits).
   if (msg.action === undefined && msg.text !== undefined && state.offered?.length) {

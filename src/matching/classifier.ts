@@ -28,7 +28,8 @@ export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = {
   seed: 7,
 };
 
-function mulberry32(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, uniform in [0, 1) (training order; the crash test's kill schedule too). */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import type { OutboxEvent } from '../../src/domain/handoff';
+import { mulberry32 } from '../../src/matching/classifier';
 import { SqlConversationStore } from '../../src/storage/sql/store';
 import { startBotProcess, stopProcess } from '../support/processes';
 import { PG_ADMIN_URL as PG_ADMIN } from '../support/postgres';
@@ -27,18 +28,6 @@ const HANDOFFS = 1000;
 const KILLS = 10;
 const CUSTOMERS_AT_ONCE = 8;
 const SEED = process.env.CRASH_SEED ? Number(process.env.CRASH_SEED) >>> 0 : randomBytes(4).readUInt32LE(0);
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Received {
   webhookId: string;
@@ -169,8 +158,8 @@ async function crashRun(
   storage: NodeJS.ProcessEnv,
   openStore: () => Promise<SqlConversationStore>,
 ): Promise<void> {
-  const killAt = seeded(SEED);
-  const receiver = await startReceiver(seeded(SEED ^ 0x5bd1e995));
+  const killAt = mulberry32(SEED);
+  const receiver = await startReceiver(mulberry32(SEED ^ 0x5bd1e995));
   process.stdout.write(`${name}: crash seed ${SEED} (CRASH_SEED=${SEED} replays the kill schedule)\n`);
   const env: NodeJS.ProcessEnv = {
     ...storage,

@@ -24,11 +24,6 @@ export interface StartedApp {
   close(): Promise<void>;
 }
 
-/** What listens beside the HTTP routes (the Direct Line WebSocket stream): the one place channels are attached. */
-function attach(app: App, server: Server): { close(): void } {
-  return attachChannels(app.channels, server);
-}
-
 /**
  * Start the app with the test defaults plus `env` (see testConfig). Without SQLITE_FILE (and no DATABASE_URL) the
  * SQLite file goes to a temporary folder removed by `close()`.
@@ -48,7 +43,8 @@ export async function startApp(env: TestEnv = {}): Promise<StartedApp> {
   let channels: { close(): void };
   try {
     listening = await listenOnLoopback(app.http);
-    channels = attach(app, listening.server);
+    // What listens beside the HTTP routes (the Direct Line WebSocket stream), through the channel contract.
+    channels = attachChannels(app.channels, listening.server);
   } catch (e) {
     await app.store.close();
     removeTmp();

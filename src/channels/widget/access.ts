@@ -1,11 +1,7 @@
 import type { Request } from 'express';
-import { AppError } from '../../domain/errors';
+import { ownsToken, wrongToken } from '../../domain/conversation';
 import type { Engine } from '../../engine/engine';
-import { sameSecret } from '../../server/auth';
 import { requireBearer, tokenHash } from '../auth';
-
-/** The widget's one refusal for a conversation: the same for an unknown conversation and a wrong token. */
-const refused = () => new AppError('UNAUTHORIZED', 'unknown conversation or wrong token', 401);
 
 /** The bearer token of a widget request. EventSource cannot send headers: the event stream also takes ?token=. */
 export function widgetToken(req: Request, allowQuery = false): string {
@@ -22,6 +18,6 @@ export async function authorized(engine: Pick<Engine, 'getConversation'>, req: R
   const token = widgetToken(req, allowQuery);
   const id = String(req.params.id);
   const state = await engine.getConversation(id);
-  if (!state?.tokenHash || !sameSecret(tokenHash(token), state.tokenHash)) throw refused();
+  if (!ownsToken(state, tokenHash(token))) throw wrongToken();
   return id;
 }
