@@ -21,7 +21,8 @@ const BROWSER = [
   '**/test/integration/webchat-browser.test.ts',
   '**/test/integration/admin-page.test.ts',
 ];
-const POSTGRES = ['**/test/storage/**/*.test.ts', '**/test/crash/**/*.test.ts'];
+// The security suite's PostgreSQL half: test/security/*.pg.test.ts.
+const POSTGRES = ['**/test/storage/**/*.test.ts', '**/test/crash/**/*.test.ts', '**/test/security/**/*.pg.test.ts'];
 const not = (globs) => globs.map((g) => `!${g}`);
 module.exports = {
   // A global option: ignored inside a project.
