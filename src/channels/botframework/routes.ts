@@ -1,5 +1,6 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { AppError } from '../../domain/errors';
+import { jsonBody } from '../../server/json';
 
 /** Minimal request/response shapes (express' satisfy them) so that routes need not import the SDK. */
 export interface GatewayRequest {
@@ -30,7 +31,7 @@ export function botframeworkRoutes(gateway: ActivityProcessor, maxBodyBytes: num
   const r = Router();
   r.post(
     '/api/messages',
-    express.json({ limit: Math.max(maxBodyBytes, MIN_ACTIVITY_BYTES) }),
+    jsonBody(Math.max(maxBodyBytes, MIN_ACTIVITY_BYTES)),
     (req, res, next) => void gateway.authorize(req, res, next).catch(next),
     async (req, res) => {
       if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body))
