@@ -42,6 +42,8 @@ export class EditorService {
   private lastError: { at: string; issues: SourceIssue[] } | null = null;
   /** Hash of the last refused files on disk: refused once, not at every check. */
   private refusedHash: string | undefined;
+  /** The last "cannot read the folders" told (told once). */
+  private readError: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly regressionCheck = new RegressionCheck();
   private readonly now: () => Date;
@@ -120,9 +122,13 @@ export class EditorService {
       try {
         files = this.deps.source.readDisk();
       } catch (e) {
-        this.log.warn(`knowledge base: cannot read the content folders: ${(e as Error).message}`);
+        const why = `cannot read the content folders: ${(e as Error).message}`;
+        // Told once, not at every check, until it changes or the folders can be read again.
+        if (why !== this.readError) this.log.warn(`knowledge base: ${why}`);
+        this.readError = why;
         return;
       }
+      this.readError = undefined;
       const hash = filesHash(files);
       if (hash === this.deps.source.hash) {
         // The files are back to the published version (a broken edit undone): nothing is refused any more.
@@ -131,7 +137,7 @@ export class EditorService {
         return;
       }
       if (hash === this.refusedHash) return;
-      const built = this.deps.source.build(files);
+      const built = this.buildSafely(files);
       if (!built.content) {
         this.refusedHash = hash;
         this.lastError = { at: this.now().toISOString(), issues: built.errors };
@@ -145,6 +151,22 @@ export class EditorService {
       await this.audit('disk', 'reload', null, { version: before }, { version: this.version });
       this.log.info(`knowledge base reloaded from disk: version ${this.version} (was ${before})`);
     });
+  }
+
+  /** Build the files; a build that throws (a bug, not the content's fault) is refused like invalid content. */
+  private buildSafely(files: ContentFiles): ReturnType<ContentSource['build']> {
+    try {
+      return this.deps.source.build(files);
+    } catch (e) {
+      const issue: SourceIssue = {
+        file: this.deps.source.dirs.kbDir,
+        line: 1,
+        column: 1,
+        path: '',
+        message: `cannot build the content: ${(e as Error).message.split('\n')[0]}`,
+      };
+      return { errors: [issue], warnings: [], failedAt: 'knowledge-base', dialogCount: 0 };
+    }
   }
 
   private async publish(files: ContentFiles, content: PublishedContent, user: string, action: string): Promise<void> {

@@ -1,4 +1,14 @@
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  type Document,
+} from 'yaml';
 import type { z } from 'zod';
 import type { SourceIssue } from '../domain/errors';
 
@@ -9,16 +19,73 @@ export interface ParsedYaml {
   data: unknown;
 }
 
-/** Parse one YAML file, keeping positions so that every later error can name file, line and column. */
+/** Limits on one content file: real files are tens of KB, a few levels deep, with a handful of aliases at most. */
+export const YAML_LIMITS = { maxBytes: 1_048_576, maxDepth: 32, maxAliasCount: 100 };
+
+/** The deepest node (collections nested in collections) deeper than `max`, walked without recursion. */
+function tooDeep(doc: Document.Parsed, max: number): { range?: [number, number, number] } | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 1 }];
+  while (stack.length) {
+    const { node, depth } = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth > max) return { range: node.range ?? undefined };
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
+      else stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/** Position of the first alias (`*name`) of the document: where an alias bomb starts. */
+function firstAlias(doc: Document.Parsed): number {
+  const stack: unknown[] = [doc.contents];
+  let first = Infinity;
+  while (stack.length) {
+    const node = stack.pop();
+    if (isAlias(node) && node.range) first = Math.min(first, node.range[0]);
+    else if (isPair(node)) stack.push(node.key, node.value);
+    else if (isCollection(node)) stack.push(...(node.items as unknown[]));
+  }
+  return Number.isFinite(first) ? first : 0;
+}
+
+/**
+ * Parse one YAML file, keeping positions so that every later error can name file, line and column. Oversized files,
+ * too deep nesting and alias bombs (aliases expanding to huge data) are located issues, never thrown.
+ */
 export function parseYaml(file: string, source: string): { parsed?: ParsedYaml; issues: SourceIssue[] } {
+  const issue = (line: number, column: number, message: string): SourceIssue => ({
+    file,
+    line,
+    column,
+    path: '',
+    message,
+  });
+  const bytes = Buffer.byteLength(source);
+  if (bytes > YAML_LIMITS.maxBytes)
+    return { issues: [issue(1, 1, `file is ${bytes} bytes, more than the ${YAML_LIMITS.maxBytes} allowed`)] };
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const issues: SourceIssue[] = doc.errors.map((e) => {
     const pos = lines.linePos(e.pos[0]);
-    return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]}` };
+    return issue(pos.line, pos.col, `YAML syntax: ${e.message.split('\n')[0]}`);
   });
   if (issues.length) return { issues };
-  return { parsed: { file, doc, lines, data: doc.toJS() }, issues };
+  const deep = tooDeep(doc, YAML_LIMITS.maxDepth);
+  if (deep) {
+    const pos = lines.linePos(deep.range?.[0] ?? 0);
+    return { issues: [issue(pos.line, pos.col, `nested more than ${YAML_LIMITS.maxDepth} levels deep`)] };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+  } catch (e) {
+    // yaml refuses aliases that expand to too much ("Excessive alias count"), or an alias to a missing anchor.
+    const pos = lines.linePos(firstAlias(doc));
+    return { issues: [issue(pos.line, pos.col, `YAML aliases: ${(e as Error).message.split('\n')[0]}`)] };
+  }
+  return { parsed: { file, doc, lines, data }, issues };
 }
 
 export function pathToString(path: readonly PropertyKey[]): string {
