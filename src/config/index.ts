@@ -6,6 +6,7 @@ import type { AdminUser } from '../domain/admin';
 import type { OpeningHours } from '../domain/hours';
 import { DEFAULT_THRESHOLDS, type DecisionThresholds } from '../domain/thresholds';
 import { parseAdminTokens } from './adminTokens';
+import { lifetimeConfig, lifetimeEnv, type LifetimeConfig } from './lifetimes';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const num = (name: string, def: number, min: number, max: number) =>
@@ -188,6 +189,7 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  ...lifetimeEnv,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -226,7 +228,7 @@ const DEV_DIRECTLINE_TOKEN_SECRET = 'dev-directline-token-secret-change-me-now';
 // Development admin token, so that /admin works after `npm start` with no .env. Refused in production.
 export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
 
-export interface Config {
+export interface Config extends LifetimeConfig {
   port: number;
   host: string;
   env: string;
@@ -348,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }],
       devToken: !e.ADMIN_TOKENS,
     },
+    ...lifetimeConfig(e),
   };
 }
 

@@ -114,3 +114,25 @@ export function ownsToken(state: Pick<ConversationState, 'tokenHash'> | undefine
 
 /** The one refusal for a conversation's token: the same for an unknown conversation, so none is revealed. */
 export const wrongToken = () => new AppError('UNAUTHORIZED', 'unknown conversation or wrong token', 401);
+
+/** A genuine token of a conversation idle too long: the client starts a new conversation. */
+export const tokenExpired = (idleMs: number) =>
+  new AppError(
+    'TOKEN_EXPIRED',
+    `this conversation was inactive for more than ${Math.round(idleMs / 3_600_000)} h and its token has expired: start a new conversation`,
+    401,
+  );
+
+/**
+ * The token check of a customer's request: `tokenHash` must be the conversation's own (wrongToken otherwise), and the
+ * conversation must have been active within `idleMs` (tokenExpired otherwise: a leaked token does not live forever).
+ */
+export function checkToken(
+  state: Pick<ConversationState, 'tokenHash' | 'updatedAt'> | undefined,
+  tokenHash: string,
+  now: Date,
+  idleMs: number,
+): void {
+  if (!ownsToken(state, tokenHash)) throw wrongToken();
+  if (now.getTime() - Date.parse(state!.updatedAt) > idleMs) throw tokenExpired(idleMs);
+}

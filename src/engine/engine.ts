@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors';
 import type { IncomingMessage, Lang, Reply } from '../domain/types';
 import type { MatchResult } from '../matching/matcher';
-import { newConversationState, type ConversationState, type MessageRecord } from '../domain/conversation';
+import { checkToken, newConversationState, type ConversationState, type MessageRecord } from '../domain/conversation';
 import { agentEvent } from './agentEvents';
 import { EngineCore } from './core';
 import type { EngineEvents } from './events';
@@ -74,6 +74,13 @@ export class Engine {
 
   async getConversation(id: string): Promise<ConversationState | undefined> {
     return this.core.store.get(id);
+  }
+
+  /** The conversation, if `tokenHash` is its token and the token has not expired (401 otherwise). */
+  async conversationFor(id: string, tokenHash: string): Promise<ConversationState> {
+    const state = await this.core.store.get(id);
+    checkToken(state, tokenHash, this.core.now(), this.core.options.tokenIdleMs);
+    return state!;
   }
 
   async transcript(id: string, afterId?: number): Promise<MessageRecord[]> {

@@ -1,12 +1,6 @@
 import { AppError } from '../domain/errors';
 import type { IncomingMessage, Lang, Reply } from '../domain/types';
-import {
-  ownsToken,
-  wrongToken,
-  type ConversationState,
-  type MessageRecord,
-  type NewMessage,
-} from '../domain/conversation';
+import { checkToken, type ConversationState, type MessageRecord, type NewMessage } from '../domain/conversation';
 import { DIALOG_MESSAGES } from '../dialogs/messages';
 import { fold } from '../nlp/normalize';
 import type { LanguageGuess } from '../nlp/language';
@@ -29,7 +23,7 @@ import type { TurnTrace } from './types';
 export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
   const state = await core.store.get(msg.conversationId);
   // Same answer for an unknown conversation and a wrong token: do not reveal which conversations exist.
-  if (msg.tokenHash !== undefined && !ownsToken(state, msg.tokenHash)) throw wrongToken();
+  if (msg.tokenHash !== undefined) checkToken(state, msg.tokenHash, core.now(), core.options.tokenIdleMs);
   if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${msg.conversationId}" not found`, 404);
   // Typing the label of a button just offered is clicking it (Teams' imBack, text-only channels, habits).
   if (msg.action === undefined && msg.text !== undefined && state.offered?.length) {

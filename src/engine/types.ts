@@ -21,6 +21,8 @@ export interface EngineOptions {
   maxTextLength: number;
   /** Main topics offered by the fallback. */
   fallbackTopics: number;
+  /** Customers' conversation tokens expire after this much inactivity (WIDGET_TOKEN_IDLE_DAYS). */
+  tokenIdleMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -28,6 +30,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   defaultLang: 'fr',
   maxTextLength: 1000,
   fallbackTopics: 4,
+  tokenIdleMs: 30 * 86_400_000,
 };
 
 /** Told what happens, for metrics (the engine does not know where figures go). Every hook is optional. */

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors';
+import { checkJsonDepth } from '../../server/json';
 import type { AgentEvent, Engine } from '../../engine/engine';
 import type { Channel } from '../channel';
 
@@ -15,6 +16,9 @@ const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('agent.typing'), conversationId, agent }).strict(),
   z.object({ type: z.literal('handoff.completed'), conversationId, note: z.string().max(2_000).optional() }).strict(),
 ]);
+
+/** Longest webhook-id accepted on agent events. */
+export const MAX_WEBHOOK_ID = 256;
 
 export interface AgentEventsDeps {
   engine: Pick<Engine, 'agentEvent'>;
@@ -39,6 +43,13 @@ export function agentEventsRoute(deps: AgentEventsDeps): Router {
       'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
       'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
     };
+    // Stored with the event (replay protection): a sender's id, not a document (Standard Webhooks ids are short).
+    if (headers['webhook-id'].length > MAX_WEBHOOK_ID)
+      throw new AppError(
+        'INVALID_WEBHOOK_ID',
+        `webhook-id is ${headers['webhook-id'].length} characters long (at most ${MAX_WEBHOOK_ID})`,
+        400,
+      );
     try {
       webhook.verify(raw, headers, { jsonParse: false });
     } catch (e) {
@@ -54,6 +65,7 @@ export function agentEventsRoute(deps: AgentEventsDeps): Router {
 
 function parseEvent(raw: Buffer): AgentEvent {
   let json: unknown;
+  checkJsonDepth(raw);
   try {
     json = JSON.parse(raw.toString('utf8'));
   } catch {

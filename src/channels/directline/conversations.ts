@@ -85,7 +85,7 @@ export function conversationRoutes(ctx: DirectLineContext, secret: string | unde
   r.post(`${BASE}/tokens/refresh`, async (req, res) => {
     const claims = tokens.verify(requireBearer(req.headers.authorization));
     await existing(ctx, claims.conv);
-    const { token, expiresIn } = tokens.issue(claims.conv, claims.user);
+    const { token, expiresIn } = tokens.refresh(claims);
     res.json({ conversationId: claims.conv, token, expires_in: expiresIn });
   });
 

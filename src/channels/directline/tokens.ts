@@ -14,6 +14,15 @@ export interface TokenClaims {
   /** Issued at, expires at: Unix seconds. */
   iat: number;
   exp: number;
+  /** When the conversation's first token was issued (Unix seconds): refreshes carry it, and stop at the maximum lifetime. */
+  orig?: number;
+}
+
+export interface TokenOptions {
+  ttlSeconds?: number;
+  now?: () => number;
+  /** No refresh past this many seconds after the first token (DIRECTLINE_TOKEN_MAX_HOURS; default 24 h). */
+  maxLifetimeSeconds?: number;
 }
 
 const claimsSchema = z.object({
@@ -22,6 +31,7 @@ const claimsSchema = z.object({
   scp: z.enum(['conversation', 'stream']),
   iat: z.number().int(),
   exp: z.number().int(),
+  orig: z.number().int().optional(),
 });
 
 const b64 = (x: string | Buffer) => Buffer.from(x).toString('base64url');
@@ -33,21 +43,48 @@ const HEADER = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
  * /tokens/refresh. Nothing is stored: any instance with the same key checks them.
  */
 export class DirectLineTokens {
+  readonly ttlSeconds: number;
+  readonly maxLifetimeSeconds: number;
+  private readonly now: () => number;
+
   constructor(
     private readonly key: string,
-    readonly ttlSeconds = 3600,
-    private readonly now: () => number = () => Date.now(),
-  ) {}
+    ttlOrOptions: number | TokenOptions = 3600,
+    now: () => number = () => Date.now(),
+  ) {
+    const o = typeof ttlOrOptions === 'number' ? { ttlSeconds: ttlOrOptions, now } : ttlOrOptions;
+    this.ttlSeconds = o.ttlSeconds ?? 3600;
+    this.now = o.now ?? now;
+    this.maxLifetimeSeconds = o.maxLifetimeSeconds ?? 86_400;
+  }
 
   private sign(data: string): Buffer {
     return createHmac('sha256', this.key).update(data).digest();
   }
 
-  issue(conv: string, user: string, scp: TokenScope = 'conversation'): { token: string; expiresIn: number } {
+  /** A new token; `orig` (a refresh) keeps the first token's issue time, and the token never outlives orig + max. */
+  issue(
+    conv: string,
+    user: string,
+    scp: TokenScope = 'conversation',
+    orig?: number,
+  ): { token: string; expiresIn: number } {
     const iat = Math.floor(this.now() / 1000);
-    const claims: TokenClaims = { conv, user, scp, iat, exp: iat + this.ttlSeconds };
+    const first = orig ?? iat;
+    const exp = Math.min(iat + this.ttlSeconds, first + this.maxLifetimeSeconds);
+    const claims: TokenClaims = { conv, user, scp, iat, exp, orig: first };
     const data = `${HEADER}.${b64(JSON.stringify(claims))}`;
-    return { token: `${data}.${this.sign(data).toString('base64url')}`, expiresIn: this.ttlSeconds };
+    return { token: `${data}.${this.sign(data).toString('base64url')}`, expiresIn: exp - iat };
+  }
+
+  /** A refreshed token for the same conversation and user, refused (401) past the maximum lifetime. */
+  refresh(claims: TokenClaims): { token: string; expiresIn: number } {
+    if (this.pastLifetime(claims)) throw lifetimeExceeded(this.maxLifetimeSeconds);
+    return this.issue(claims.conv, claims.user, claims.scp, claims.orig ?? claims.iat);
+  }
+
+  private pastLifetime(claims: TokenClaims): boolean {
+    return ((claims.orig ?? claims.iat) + this.maxLifetimeSeconds) * 1000 <= this.now();
   }
 
   /** The claims of a genuine, unexpired token of this scope; 401 otherwise (which one is not told apart). */
@@ -65,7 +102,9 @@ export class DirectLineTokens {
     }
     if (claims.scp !== scp) throw invalid(`a ${claims.scp} token cannot be used here`);
     if (claims.exp * 1000 <= this.now())
-      throw invalid('token expired: get a new one from /v3/directline/tokens/refresh before it expires');
+      throw this.pastLifetime(claims)
+        ? lifetimeExceeded(this.maxLifetimeSeconds)
+        : invalid('token expired: get a new one from /v3/directline/tokens/refresh before it expires');
     return claims;
   }
 
@@ -82,5 +121,12 @@ export class DirectLineTokens {
     return claims;
   }
 }
+
+const lifetimeExceeded = (maxSeconds: number) =>
+  new AppError(
+    'TOKEN_LIFETIME_EXCEEDED',
+    `Direct Line tokens are not refreshed more than ${maxSeconds / 3600} h after the conversation's first one: start a new conversation`,
+    401,
+  );
 
 const invalid = (why: string) => new AppError('UNAUTHORIZED', `invalid Direct Line token: ${why}`, 401);

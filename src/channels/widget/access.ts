@@ -1,5 +1,4 @@
 import type { Request } from 'express';
-import { ownsToken, wrongToken } from '../../domain/conversation';
 import type { Engine } from '../../engine/engine';
 import { requireBearer, tokenHash } from '../auth';
 
@@ -14,10 +13,9 @@ export function widgetToken(req: Request, allowQuery = false): string {
  * do not go through engine.handle, which checks the token itself). Unknown conversation and wrong token get the
  * same answer: do not reveal which conversations exist.
  */
-export async function authorized(engine: Pick<Engine, 'getConversation'>, req: Request, allowQuery = false) {
+export async function authorized(engine: Pick<Engine, 'conversationFor'>, req: Request, allowQuery = false) {
   const token = widgetToken(req, allowQuery);
   const id = String(req.params.id);
-  const state = await engine.getConversation(id);
-  if (!ownsToken(state, tokenHash(token))) throw wrongToken();
+  await engine.conversationFor(id, tokenHash(token));
   return id;
 }

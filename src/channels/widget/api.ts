@@ -15,7 +15,7 @@ const messageBody = z.union([
 ]);
 const HINT = 'expected {"text": "..."} or {"action": "..."}';
 
-type WidgetEngine = Pick<Engine, 'createConversation' | 'getConversation' | 'transcript' | 'handle'>;
+type WidgetEngine = Pick<Engine, 'createConversation' | 'conversationFor' | 'transcript' | 'handle'>;
 
 /** The widget's conversation API (DESIGN.md): start a conversation, its transcript, a customer's message. */
 export function conversationRoutes(engine: WidgetEngine): Router {

@@ -4,7 +4,8 @@ import { followConversation } from '../follow';
 import { QueueTold, wholeStatus } from '../queue';
 import { authorized } from './access';
 
-type StreamEngine = Parameters<typeof followConversation>[0] & Pick<Engine, 'getConversation' | 'queueStatus'>;
+type StreamEngine = Parameters<typeof followConversation>[0] &
+  Pick<Engine, 'conversationFor' | 'getConversation' | 'queueStatus'>;
 
 /**
  * Server-sent events: later messages (agents, queue updates, the bot after a handoff), `typing` and `queue`

@@ -150,14 +150,13 @@ class Widget {
     this.append(pending);
     this.showButtons();
     try {
-      const c = await this.conversation();
-      const res = await fetch(`${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages`, {
-        method: 'POST',
-        headers: this.headers(c),
-        body: JSON.stringify(body),
-      });
-      // The conversation is gone (e.g. the server's data was reset): the next message starts a new one.
-      if (res.status === 401) this.forget();
+      let res = await this.post(body);
+      // The conversation is gone (its token expired after a long pause, or the server's data was reset): the
+      // message goes to a new conversation.
+      if (res.status === 401) {
+        this.forget();
+        res = await this.post(body);
+      }
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       // The replies (and their buttons) are shown from the transcript. The stream usually brought the messages already; this covers a stream that is down.
       await this.sync();
@@ -167,6 +166,15 @@ class Widget {
       this.setNotice(this.t.sendFailed);
       if (!this.input.value && 'text' in body && !('action' in body)) this.input.value = body.text;
     }
+  }
+
+  private async post(body: Body): Promise<Response> {
+    const c = await this.conversation();
+    return fetch(`${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages`, {
+      method: 'POST',
+      headers: this.headers(c),
+      body: JSON.stringify(body),
+    });
   }
 
   /** Messages after the last one shown, from GET .../messages. False if the conversation is gone. */
