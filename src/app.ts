@@ -46,6 +46,7 @@ export interface Core {
 }
 
 export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & {
+  tokens?: Pick<Config['tokens'], 'widgetIdleMs'>;
   backoffice?: Config['backoffice'];
   handoff?: Pick<Config['handoff'], 'triggers' | 'hours'>;
 };
@@ -90,7 +91,11 @@ export function buildCore(
     detector,
     store,
     dialogs,
-    options: { ...config.matching, defaultLang: config.defaultLang },
+    options: {
+      ...config.matching,
+      defaultLang: config.defaultLang,
+      ...(config.tokens ? { tokenIdleMs: config.tokens.widgetIdleMs } : {}),
+    },
     ...(now ? { now } : {}),
     ...(observer ? { observer } : {}),
     ...(config.handoff
@@ -193,6 +198,13 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     maxBodyBytes: config.http.maxBodyBytes,
     publicDir,
     health: () => ({ status: 'ok', kbVersion: core.engine.kbVersion }),
+    // Readiness: a real write (a heartbeat row in the settings table), the content, the handoff backlog.
+    ready: {
+      writeHeartbeat: () => store.setSetting('ready.heartbeat', new Date().toISOString()),
+      contentVersion: () => core.engine.kbVersion,
+      pendingOutbox: () => store.pendingCount(),
+      maxOutbox: config.ready.maxOutbox,
+    },
     channels,
     routers,
   });
@@ -246,7 +258,9 @@ export function buildChannels(
   // Direct Line for Web Chat: REST routes, and its WebSocket stream once attached to the listening server.
   const directLine = createDirectLine({
     engine,
-    tokens: new DirectLineTokens(config.directLine.tokenSecret),
+    tokens: new DirectLineTokens(config.directLine.tokenSecret, {
+      maxLifetimeSeconds: config.tokens.directLineMaxSeconds,
+    }),
     ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
     defaultLang: config.defaultLang,
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { errorHandler, notFound } from './errors';
+import { inlineHashes, pageCsp, securityHeaders } from './headers';
+import { jsonBody } from './json';
+import { checkReadiness, type ReadinessDeps } from './ready';
 
 /** What a feature (a channel) mounts on the app: routes before the JSON body parser, and after it. */
 export interface HttpMount {
@@ -21,6 +24,8 @@ export interface HttpDeps {
   publicDir: string;
   /** The body of GET /health (e.g. the published knowledge-base version). */
   health: () => object;
+  /** GET /ready: what the instance needs to take traffic (database writable, content published, outbox bound). */
+  ready?: ReadinessDeps;
   /** The channels' routes, mounted in this order. */
   channels?: readonly HttpMount[];
   /** Every other feature's routes (admin API and page, /metrics), mounted after the JSON parser. */
@@ -31,15 +36,25 @@ export interface HttpDeps {
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(securityHeaders());
   const channels = deps.channels ?? [];
   for (const c of channels) if (c.rawBody) app.use(c.rawBody);
-  app.use(express.json({ limit: deps.maxBodyBytes }));
+  app.use(jsonBody(deps.maxBodyBytes));
   const demo = readFileSync(join(deps.publicDir, 'index.html'), 'utf8');
+  const demoCsp = pageCsp({ style: inlineHashes(demo).styles, script: inlineHashes(demo).scripts });
 
+  // Liveness: the process answers (restart it when this fails). Readiness (send it traffic) is /ready.
   app.get('/health', (_req, res) => {
     res.json(deps.health());
   });
+  app.get('/ready', async (_req, res) => {
+    const r = deps.ready ? await checkReadiness(deps.ready) : undefined;
+    if (!r) return void res.json({ status: 'ready' });
+    const reasons = Object.values(r.checks).flatMap((c) => (c.reason ? [c.reason] : []));
+    res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'unavailable', reasons, checks: r.checks });
+  });
   app.get('/', (_req, res) => {
+    res.set('Content-Security-Policy', demoCsp);
     res.type('html').send(demo);
   });
   for (const r of deps.routers ?? []) app.use(r);

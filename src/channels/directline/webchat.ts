@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../domain/errors';
+import { pageCsp } from '../../server/headers';
 
 const gzipAsync = promisify(gzip);
 
@@ -30,6 +31,8 @@ export function webchatRoutes(files: { demoPage: string; webchatBundle: string }
     if (!existsSync(bundle))
       throw new AppError('NOT_FOUND', `Web Chat bundle not installed (${bundle}): install botframework-webchat`, 404);
     res.setHeader('vary', 'accept-encoding');
+    // Other sites load the bundle with a <script> tag (no CORS): allowed despite the default same-origin CORP.
+    res.setHeader('cross-origin-resource-policy', 'cross-origin');
     if (!req.acceptsEncodings('gzip')) {
       res.sendFile(bundle, { maxAge: 3_600_000, headers: { 'content-type': 'application/javascript; charset=utf-8' } });
       return;
@@ -47,7 +50,13 @@ export function webchatRoutes(files: { demoPage: string; webchatBundle: string }
   });
   const demo = readFileSync(files.demoPage, 'utf8');
   r.get('/webchat.html', (_req, res) => {
-    res.type('html').send(demo);
+    // A nonce per response for the page's inline script and style and the <style> elements Web Chat adds.
+    const nonce = randomBytes(16).toString('base64');
+    res.set(
+      'Content-Security-Policy',
+      pageCsp({ script: [`'nonce-${nonce}'`], style: [`'nonce-${nonce}'`], img: ['blob:'] }),
+    );
+    res.type('html').send(demo.replace(/<(script|style)>/g, `<$1 nonce="${nonce}">`));
   });
   return r;
 }

@@ -47,6 +47,8 @@ export function widgetScriptRoute(bundle: WidgetBundle): Router {
       etag: bundle.etag,
       vary: 'Accept-Encoding',
       'x-content-type-options': 'nosniff',
+      // Shops' pages load it with a <script> tag (no CORS): allowed despite the default same-origin CORP.
+      'cross-origin-resource-policy': 'cross-origin',
     });
     res.type('application/javascript; charset=utf-8');
     if (req.headers['if-none-match'] === bundle.etag) {

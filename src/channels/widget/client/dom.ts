@@ -100,14 +100,26 @@ export function buildWidget(t: UiStrings, lang: string, title: string | undefine
   const host = el('div');
   host.id = 'savbot-widget';
   const shadow = host.attachShadow({ mode: 'open' });
-  const style = el('style');
-  style.textContent = CSS;
   const root = el('div', 'root');
   root.lang = lang;
   const panel = buildPanel(t, title);
   const bubble = buildBubble(t);
   root.append(panel.panel, bubble.bubble);
-  shadow.append(style, root);
+  // A constructed style sheet is not inline CSS: pages with a strict Content-Security-Policy (ours, shops') allow it.
+  if (
+    'adoptedStyleSheets' in shadow &&
+    typeof CSSStyleSheet === 'function' &&
+    'replaceSync' in CSSStyleSheet.prototype
+  ) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    shadow.adoptedStyleSheets = [sheet];
+    shadow.append(root);
+  } else {
+    const style = el('style');
+    style.textContent = CSS;
+    shadow.append(style, root);
+  }
   document.body.append(host);
   return { ...panel, ...bubble };
 }
