@@ -1,14 +1,14 @@
 /**
- * npm run import -- <file.tsv|file.csv> [--out knowledge-base/imported.yaml] [--topic imported] [--lang fr]
+ * npm run import -- <file.tsv|file.csv> [--out knowledge-base/imported.yaml] [--kb <folder>] [--topic imported] [--lang fr]
  * Converts a Microsoft QnA Maker / Custom Question Answering TSV export, or a plain CSV (question, answer,
  * language, topic), into knowledge-base YAML, validated as the bot would load it. Exit 1 on errors.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AppError, formatIssue } from '../src/domain/errors';
 import { isLang } from '../src/domain/types';
-import { entriesToYaml, importCsv, importQnaTsv, type ImportedEntry } from '../src/editor/importExport';
+import { entriesToYaml, importCsv, importQnaTsv, importTargets, type ImportedEntry } from '../src/editor/importExport';
 import { loadKnowledgeBaseFiles } from '../src/knowledge/loader';
 
 function main(): number {
@@ -19,12 +19,13 @@ function main(): number {
       topic: { type: 'string', default: 'imported' },
       lang: { type: 'string', default: 'fr' },
       force: { type: 'boolean', default: false },
+      kb: { type: 'string' },
     },
   });
   const input = positionals[0];
   if (!input) {
     console.error(
-      'usage: npm run import -- <file.tsv|file.csv> [--out knowledge-base/imported.yaml] [--topic imported] [--lang fr] [--force]',
+      'usage: npm run import -- <file.tsv|file.csv> [--out knowledge-base/imported.yaml] [--kb <folder>] [--topic imported] [--lang fr] [--force]',
     );
     return 2;
   }
@@ -36,11 +37,13 @@ function main(): number {
   const entries = tsv
     ? importQnaTsv(text, { topic: values.topic!, lang: values.lang })
     : importCsv(text, { topic: values.topic!, lang: values.lang });
-  // One file per topic: --out for the first (or only) topic, <out>-<topic>.yaml for the others.
+  // One file per topic: --out for the first (or only) topic, <out>-<topic slug>.yaml for the others; never a path
+  // taken from the file's content, and never outside the knowledge-base folder (--kb).
   const topics = [...new Set(entries.map((e) => e.topic))];
   const out = resolve(values.out!);
+  const targets = importTargets(out, topics, values.kb ?? dirname(out));
   const files = topics.map((t, i) => {
-    const file = i === 0 ? out : join(dirname(out), `${basename(out, extname(out))}-${t}.yaml`);
+    const file = targets[i]!;
     const own: ImportedEntry[] = entries.filter((e) => e.topic === t);
     return {
       file,

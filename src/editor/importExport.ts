@@ -1,3 +1,4 @@
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { Document, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { AppError } from '../domain/errors';
 import { isLang, LANGS, type KbEntry, type Lang } from '../domain/types';
@@ -49,9 +50,50 @@ export function parseCsv(text: string, sep = ','): string[][] {
   return rows.filter((r) => r.some((f) => f.trim() !== ''));
 }
 
+/** A cell a spreadsheet would run as a formula (OWASP "CSV injection"): =, +, -, @, tab or carriage return first. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A cell as written to CSV: a would-be formula gets a leading single quote (a spreadsheet then shows it as text). */
+export const neutralizeCell = (v: string) => (FORMULA_START.test(v) ? `'${v}` : v);
+
+/** What importCsv reads back: the single quote neutralizeCell added is removed. */
+export const restoreCell = (v: string) => (v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v);
+
+/** RFC 4180 CSV, every cell neutralized against formula injection (restoreCell undoes it). */
 export function toCsv(rows: string[][]): string {
-  const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const cell = (raw: string) => {
+    const v = neutralizeCell(raw);
+    return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+  };
   return rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** A topic as part of a file name: lower-case letters, digits and dashes only (never a path). */
+export function topicSlug(topic: string): string {
+  return (
+    fold(topic)
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'topic'
+  );
+}
+
+/**
+ * The files `npm run import` writes, one per topic: `out` for the first, `<out>-<topic slug>.yaml` beside it for the
+ * others; each must resolve inside `folder` (the knowledge-base folder), whatever the file's topics say.
+ */
+export function importTargets(out: string, topics: string[], folder: string): string[] {
+  const dir = resolve(folder);
+  const first = resolve(out);
+  const files = topics.map((t, i) =>
+    i === 0 ? first : join(dirname(first), `${basename(first, extname(first))}-${topicSlug(t)}.yaml`),
+  );
+  for (const f of files) {
+    const rel = relative(dir, f);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+      throw new AppError('INVALID_IMPORT', `${f} is outside the knowledge-base folder ${dir}`, 400);
+  }
+  return files;
 }
 
 /** "How long is the warranty?" -> "how-long-is-the-warranty" (at most `words` words), unique in `taken`. */
@@ -209,7 +251,7 @@ export function importCsv(text: string, opts: { topic: string; lang: Lang }): Im
   const taken = new Set<string>();
   const byKey = new Map<string, ImportedEntry>();
   rows.forEach((r, i) => {
-    const get = (n: string) => (col(n) >= 0 ? (r[col(n)] ?? '').trim() : '');
+    const get = (n: string) => (col(n) >= 0 ? restoreCell((r[col(n)] ?? '').trim()) : '');
     const question = get('question');
     const answer = get('answer');
     const rawLang = get('language').toLowerCase() || opts.lang;
