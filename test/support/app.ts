@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../src/app';
@@ -28,13 +29,13 @@ export interface StartedApp {
  * Start the app with the test defaults plus `env` (see testConfig). Without SQLITE_FILE (and no DATABASE_URL) the
  * SQLite file goes to a temporary folder removed by `close()`.
  */
-export async function startApp(env: TestEnv = {}): Promise<StartedApp> {
+export async function startApp(env: TestEnv = {}, opts: { log?: Logger } = {}): Promise<StartedApp> {
   const tmp = env.SQLITE_FILE || env.DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'savbot-app-'));
   const config = testConfig(tmp ? { ...env, SQLITE_FILE: join(tmp, 'bot.db') } : env);
   const removeTmp = () => tmp && rmSync(tmp, { recursive: true, force: true });
   let app: App;
   try {
-    app = await buildApp(config);
+    app = await buildApp(config, opts.log);
   } catch (e) {
     removeTmp();
     throw e;
