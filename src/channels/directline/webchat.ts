@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../domain/errors';
-import { pageCsp } from '../../server/headers';
+import { cspHash, pageCsp } from '../../server/headers';
 
 const gzipAsync = promisify(gzip);
 
@@ -52,10 +52,10 @@ export function webchatRoutes(files: { demoPage: string; webchatBundle: string }
   r.get('/webchat.html', (_req, res) => {
     // A nonce per response for the page's inline script and style and the <style> elements Web Chat adds.
     const nonce = randomBytes(16).toString('base64');
-    res.set(
-      'Content-Security-Policy',
-      pageCsp({ script: [`'nonce-${nonce}'`], style: [`'nonce-${nonce}'`], img: ['blob:'] }),
-    );
+    // One of Web Chat's libraries adds an empty <style> without the nonce and fills it through the CSSOM: the
+    // hash of the empty text allows that element and nothing else.
+    const style = [`'nonce-${nonce}'`, cspHash('')];
+    res.set('Content-Security-Policy', pageCsp({ script: [`'nonce-${nonce}'`], style, img: ['blob:'] }));
     res.type('html').send(demo.replace(/<(script|style)>/g, `<$1 nonce="${nonce}">`));
   });
   return r;
