@@ -19,6 +19,8 @@ describe('Direct Line tokens', () => {
       scp: 'conversation',
       iat: now / 1000,
       exp: now / 1000 + 3600,
+      // The first token's issue time: refreshes carry it (maximum lifetime).
+      orig: now / 1000,
     });
     expect(tokens.check(token, 'conv-1')).toMatchObject({ conv: 'conv-1', user: 'dl_u1' });
     now += 3599_000;
