@@ -1,7 +1,7 @@
 /**
- * The Content-Security-Policy of our pages allows exactly what they use: in Debian's Chromium, the demo page's widget
- * and Web Chat's page answer a question with no policy violation reported (securitypolicyviolation events and
- * console messages), and inline code the policy does not name is refused.
+ * In Debian's Chromium: the Content-Security-Policy of our pages allows exactly what they use (the demo page's widget
+ * and Web Chat's page answer a question with no policy violation reported, inline code the policy does not name is
+ * refused), and the widget starts a new conversation when its token has expired.
  */
 import type { Browser, Page } from 'playwright-core';
 import { startAll, startApp, type StartedApp } from '../support/app';
@@ -102,6 +102,52 @@ test('the Web Chat page: renders and answers with no CSP violation', async () =>
       .nth(1)
       .waitFor();
     expect(w.violations).toEqual([]);
+  } finally {
+    await w.close();
+  }
+});
+
+test('the widget starts a new conversation when its token has expired (401 TOKEN_EXPIRED)', async () => {
+  const w = await watchedPage();
+  try {
+    await w.page.goto(`${server.base}/`);
+    const widget = w.page.locator('#savbot-widget');
+    await widget.locator('button.bubble').click();
+    const input = widget.locator('textarea');
+    const bot = widget.locator('.msg.bot[data-id]');
+    await input.fill('Quelle est la durée de la garantie ?');
+    await input.press('Enter');
+    await bot
+      .filter({ hasText: /garantie/i })
+      .first()
+      .waitFor();
+    const savedId = () =>
+      w.page.evaluate(() => {
+        const key = Object.keys(localStorage).find((k) => k.startsWith('savbot:'))!;
+        return (JSON.parse(localStorage.getItem(key)!) as { conversationId: string }).conversationId;
+      });
+    const first = await savedId();
+    // The conversation was last active 31 days ago (the default limit is 30): its token is refused from now on.
+    const state = (await server.app.store.get(first))!;
+    await server.app.store.saveTurn({ ...state, updatedAt: new Date(Date.now() - 31 * 86_400_000).toISOString() }, []);
+    const refused = w.page.waitForResponse(
+      (r) => r.url().includes(`/api/conversations/${first}/messages`) && r.status() === 401,
+    );
+    const created = w.page.waitForResponse((r) => r.url().endsWith('/api/conversations') && r.status() === 201);
+    const answered = w.page.waitForResponse(
+      (r) => /\/api\/conversations\/[^/]+\/messages$/.test(r.url()) && !r.url().includes(first) && r.status() === 200,
+    );
+    await input.fill('Comment suivre ma commande ?');
+    await input.press('Enter');
+    expect(((await (await refused).json()) as { error: { code: string } }).error.code).toBe('TOKEN_EXPIRED');
+    // The message went to a new conversation, which answered it.
+    const second = ((await (await created).json()) as { conversationId: string }).conversationId;
+    expect(second).not.toBe(first);
+    expect(((await (await answered).json()) as { replies: unknown[] }).replies.length).toBeGreaterThan(0);
+    expect(await savedId()).toBe(second);
+    const transcript = await server.app.store.transcript(second);
+    expect(transcript.find((m) => m.from === 'customer')?.text).toBe('Comment suivre ma commande ?');
+    await widget.locator('.msg.failed').waitFor({ state: 'detached' });
   } finally {
     await w.close();
   }
