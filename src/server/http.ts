@@ -41,16 +41,24 @@ export function createHttpApp(deps: HttpDeps): Express {
   for (const c of channels) if (c.rawBody) app.use(c.rawBody);
   app.use(jsonBody(deps.maxBodyBytes));
   const demo = readFileSync(join(deps.publicDir, 'index.html'), 'utf8');
-  const demoCsp = pageCsp({ style: inlineHashes(demo).styles, script: inlineHashes(demo).scripts });
+  const inline = inlineHashes(demo);
+  const demoCsp = pageCsp({ style: inline.styles, script: inline.scripts });
+  let wasReady = true;
 
   // Liveness: the process answers (restart it when this fails). Readiness (send it traffic) is /ready.
   app.get('/health', (_req, res) => {
     res.json(deps.health());
   });
   app.get('/ready', async (_req, res) => {
+    res.set('Cache-Control', 'no-store');
     const r = deps.ready ? await checkReadiness(deps.ready) : undefined;
     if (!r) return void res.json({ status: 'ready' });
     const reasons = Object.values(r.checks).flatMap((c) => (c.reason ? [c.reason] : []));
+    // Told when it changes, not at every probe.
+    if (r.ready !== wasReady)
+      if (r.ready) deps.log.info('ready again');
+      else deps.log.warn({ reasons }, `not ready: ${reasons.join('; ')}`);
+    wasReady = r.ready;
     res.status(r.ready ? 200 : 503).json({ status: r.ready ? 'ready' : 'unavailable', reasons, checks: r.checks });
   });
   app.get('/', (_req, res) => {
