@@ -88,7 +88,9 @@ export class HttpConnector implements Connector {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new ConfigError(`HttpConnector: baseUrl must be http or https`);
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    let base = options.baseUrl;
+    while (base.endsWith('/')) base = base.slice(0, -1); // not /\/+$/: quadratic on a long run of slashes
+    this.baseUrl = base;
     this.host = url.host;
     this.token = options.token || undefined;
     this.timeoutMs = integerOption('timeoutMs', options.timeoutMs, 3000, 1);
