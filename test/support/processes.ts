@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROOT, systemEnv, testEnv } from './config';
@@ -10,11 +13,17 @@ import { ROOT, systemEnv, testEnv } from './config';
  */
 export async function startBotProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
   const settings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  // The server keeps its development secrets in DATA_DIR (default: the SQLite file's folder): never the project's.
+  const tmp = settings.DATA_DIR || settings.SQLITE_FILE ? undefined : mkdtempSync(join(tmpdir(), 'savbot-data-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
-    env: { ...systemEnv(), ...testEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...settings }) },
+    env: {
+      ...systemEnv(),
+      ...testEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...(tmp ? { DATA_DIR: tmp } : {}), ...settings }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (tmp) child.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
