@@ -3,6 +3,7 @@
  * failed lookup) through real dialog turns over HTTP; a pathological message at handoff while /health answers;
  * development secrets random per installation; HOST's default; the Bot Framework serviceUrl allow list.
  */
+import { spawn } from 'node:child_process';
 import { createSign, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { loadDialogFiles } from '../../src/dialogs/loader';
 import { DialogRunner } from '../../src/dialogs/runner';
 import { formatIssue } from '../../src/domain/errors';
 import { startApp, type StartedApp } from '../support/app';
-import { ROOT } from '../support/config';
+import { ROOT, systemEnv } from '../support/config';
 import { listenOnLoopback, startBotProcess, stopProcess } from '../support/processes';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
@@ -303,6 +304,59 @@ describe('development secrets', () => {
     }
   }, 90_000);
 });
+
+test('npm start and npm run agent-desk with no .env share the installation secrets: handoff in, agent answer out', async () => {
+  const d = tmp('savbot-desk-');
+  // A free port for the desk, so that the bot can be told where to deliver before the desk starts.
+  const probe = await listenOnLoopback(express());
+  const deskPort = new URL(probe.base).port;
+  await probe.close();
+  const bot = await startBotProcess({
+    DATA_DIR: d,
+    SQLITE_FILE: join(d, 'bot.db'),
+    HANDOFF_WEBHOOK_URL: `http://127.0.0.1:${deskPort}/webhooks`,
+    DELIVERY_INTERVAL_MS: '50',
+  });
+  const args = ['--import', 'tsx', 'scripts/agent-desk.ts', '--port', deskPort, '--bot', bot.base, '--name', 'Marie'];
+  const desk = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...systemEnv(), NO_COLOR: '1', DATA_DIR: d },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  desk.stdout.on('data', (x) => (out += x));
+  desk.stderr.on('data', (x) => (out += x));
+  const until = async (what: RegExp) => {
+    for (let i = 0; i < 600 && !what.test(out); i++) await new Promise((ok) => setTimeout(ok, 50));
+    expect(out).toMatch(what);
+  };
+  try {
+    await until(/The bot is up at/);
+    expect(out).toContain(`Using the development secrets of ${join(d, 'dev-secrets.json')}`);
+    const c = await conversation(bot.base);
+    await say(bot.base, c, 'je veux parler à un conseiller');
+    await until(/new handoff/);
+    desk.stdin.write('/join 1\n');
+    desk.stdin.write('1 Bonjour, Marie du service client.\n');
+    const transcript = async () => {
+      const res = await fetch(`${bot.base}/api/conversations/${c.id}/messages`, {
+        headers: { authorization: `Bearer ${c.token}` },
+      });
+      return JSON.stringify(await res.json());
+    };
+    let seen = '';
+    for (let i = 0; i < 200 && !seen.includes('Marie du service client'); i++) {
+      await new Promise((ok) => setTimeout(ok, 50));
+      seen = await transcript();
+    }
+    expect(seen).toContain('Bonjour, Marie du service client.');
+    expect(out).not.toMatch(/rejected|401/);
+  } finally {
+    desk.kill('SIGTERM');
+    await stopProcess(bot.child, 'SIGTERM');
+    rmSync(d, { recursive: true, force: true });
+  }
+}, 90_000);
 
 test('HOST: 127.0.0.1 by default, 0.0.0.0 in production, an explicit value kept', () => {
   expect(loadConfig({}, ROOT).host).toBe('127.0.0.1');
