@@ -5,7 +5,7 @@
  * (handoff.requested, conversation.message, conversation.closed, csat.received) on http://127.0.0.1:<port>/webhooks,
  * checked with HANDOFF_WEBHOOK_SECRET, and sends the agent's answers to the bot's POST /api/agent/events, signed with
  * AGENT_WEBHOOK_SECRET (Standard Webhooks). Configuration is read like the server's (.env, then the environment), so
- * with no .env both sides use the same built-in development secrets.
+ * with no .env both sides use the same development secrets, from the installation's data/dev-secrets.json.
  *
  * Commands (stdin, with or without a terminal): /list, /join <n> [name], <n> <text> or /say <n> <text>, /typing <n>,
  * /close <n> [note], /help, /quit. <n> is the desk's short number for a conversation (or its full id).
@@ -86,7 +86,7 @@ function introduce(desk: Desk, config: Config, url: string, bot: string): void {
     `Answers go to ${bot}/api/agent/events as "${desk.name}" (--name to change).`,
     config.handoff.devSecrets
       ? dim(
-          'Using the built-in development secrets (fine on one machine; the bot must use them too, i.e. no secrets set on either side).',
+          `Using the development secrets of ${config.devSecrets?.file ?? 'this installation'} (fine on one machine; the bot reads the same file when no secrets are set on either side).`,
         )
       : dim('Webhooks are checked with HANDOFF_WEBHOOK_SECRET; answers are signed with AGENT_WEBHOOK_SECRET.'),
     'Type /help for the commands.',
@@ -111,7 +111,8 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     loadDotEnv();
-    config = loadConfig();
+    // The same per-installation development secrets as `npm start` (<DATA_DIR>/dev-secrets.json) when none is set.
+    config = loadConfig(undefined, undefined, { devSecrets: 'install' });
   } catch (e) {
     fail(e instanceof ConfigError ? e.message : String(e));
   }

@@ -59,6 +59,7 @@ export function createConnector(b: Config['backoffice']): Connector {
       ...(b.token ? { token: b.token } : {}),
       timeoutMs: b.timeoutMs,
       retries: b.retries,
+      maxBytes: b.maxBytes,
     });
   return new FileConnector(b.file);
 }
@@ -78,7 +79,12 @@ export function buildCore(
     connector:
       connector ??
       createConnector(
-        config.backoffice ?? { file: join(__dirname, '..', 'data', 'backoffice.json'), timeoutMs: 3000, retries: 2 },
+        config.backoffice ?? {
+          file: join(__dirname, '..', 'data', 'backoffice.json'),
+          timeoutMs: 3000,
+          retries: 2,
+          maxBytes: 262_144,
+        },
       ),
     ...(now ? { now } : {}),
   };
@@ -252,6 +258,10 @@ export function buildChannels(
     identity: config.botframework,
     requireIdentity: config.env === 'production',
     queueUpdateMs: config.botframework.queueUpdateMs,
+    serviceUrls: {
+      allow: config.botframework.serviceUrlAllow,
+      emulator: !config.botframework.appId && config.env !== 'production',
+    },
     maxBodyBytes,
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
   });

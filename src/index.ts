@@ -1,13 +1,14 @@
 import { buildApp, createLogger } from './app';
 import { attachChannels, stopChannels } from './channels/channel';
-import { loadConfig, loadDotEnv } from './config';
+import { loadConfig, loadDotEnv, type Config } from './config';
 import { AppError, ConfigError, ContentError, formatIssue } from './domain/errors';
 
 async function main(): Promise<void> {
   let config;
   try {
     loadDotEnv();
-    config = loadConfig();
+    // Missing development secrets: the installation's, from (or created in) <DATA_DIR>/dev-secrets.json.
+    config = loadConfig(undefined, undefined, { devSecrets: 'install' });
   } catch (e) {
     process.stderr.write(`${e instanceof ConfigError ? e.message : String(e)}\n`);
     process.exit(1);
@@ -25,12 +26,7 @@ async function main(): Promise<void> {
   }
   const ready = app;
   for (const w of ready.warnings) log.warn(`knowledge base: ${formatIssue(w)}`);
-  if (config.handoff.devSecrets && config.env !== 'production')
-    log.warn(
-      'using the built-in development webhook secrets: set HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET before going live',
-    );
-  if (config.directLine.devTokenSecret && config.env !== 'production')
-    log.warn('using the built-in development Direct Line token key: set DIRECTLINE_TOKEN_SECRET before going live');
+  warnDevSecrets(config, log);
   if (!config.botframework.appId)
     log.warn(
       'no MICROSOFT_APP_ID: POST /api/messages accepts unauthenticated requests (Bot Framework Emulator); set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD for Teams and Azure Bot Service',
@@ -74,6 +70,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Development secrets in use: where they are (and, the first time, the admin token to log in with). */
+function warnDevSecrets(config: Config, log: ReturnType<typeof createLogger>): void {
+  const file = config.devSecrets?.file;
+  if (!file) return;
+  const missing = [
+    config.handoff.devSecrets && 'HANDOFF_WEBHOOK_SECRET, AGENT_WEBHOOK_SECRET',
+    config.directLine.devTokenSecret && 'DIRECTLINE_TOKEN_SECRET',
+    config.admin.devToken && 'ADMIN_TOKENS',
+  ].filter(Boolean);
+  const live = `set ${missing.join(', ')} before going live`;
+  if (config.devSecrets?.created)
+    log.warn(
+      { file },
+      `generated development secrets (random for this installation) in ${file}, mode 0600, reused at each start${config.admin.devToken ? `; /admin token: ${config.admin.users[0]!.token}` : ''}; ${live}`,
+    );
+  else log.warn({ file }, `using the development secrets of ${file}; ${live}`);
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors';
 import { LANGS, type Lang } from '../domain/types';
@@ -7,6 +7,7 @@ import type { OpeningHours } from '../domain/hours';
 import { DEFAULT_THRESHOLDS, type DecisionThresholds } from '../domain/thresholds';
 import { parseAdminTokens } from './adminTokens';
 import { lifetimeConfig, lifetimeEnv, type LifetimeConfig } from './lifetimes';
+import { devSecrets, exposureEnv, type DevSecretsSource } from './exposure';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const num = (name: string, def: number, min: number, max: number) =>
@@ -30,7 +31,7 @@ export type BotAppType = (typeof BOT_APP_TYPES)[number];
 
 const envSchema = z.object({
   PORT: num('PORT', 3978, 0, 65535),
-  HOST: z.string().optional().default('0.0.0.0'),
+  HOST: z.string().optional(), // default 127.0.0.1; 0.0.0.0 in production (a container, behind a proxy)
   NODE_ENV: z.string().optional().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   KB_DIR: z.string().optional().default('knowledge-base'),
@@ -109,6 +110,8 @@ const envSchema = z.object({
       }
       return list as HandoffReason[];
     }),
+  // Open internet: data folder, Bot Framework service URLs, back-office answer size (./exposure.ts).
+  ...exposureEnv,
   HANDOFF_HOURS: z
     .string()
     .optional()
@@ -220,14 +223,6 @@ const openingHours = z
   .strict();
 const hoursSchema = z.partialRecord(z.enum(['default', ...QUEUES] as [string, ...string[]]), openingHours);
 
-// Development secrets, so that `npm start` and `npm run agent-desk` work together with no .env. Refused in production.
-const DEV_HANDOFF_SECRET = 'whsec_ZGV2LWhhbmRvZmYtc2VjcmV0LWNoYW5nZS1tZQ==';
-const DEV_AGENT_SECRET = 'whsec_ZGV2LWFnZW50LXNlY3JldC1jaGFuZ2UtbWUtbm93';
-// Development key for Direct Line tokens, so that Web Chat works after `npm start` with no .env. Refused in production.
-const DEV_DIRECTLINE_TOKEN_SECRET = 'dev-directline-token-secret-change-me-now';
-// Development admin token, so that /admin works after `npm start` with no .env. Refused in production.
-export const DEV_ADMIN_TOKEN = 'dev-admin-token-change-me';
-
 export interface Config extends LifetimeConfig {
   port: number;
   host: string;
@@ -241,12 +236,14 @@ export interface Config extends LifetimeConfig {
   matching: DecisionThresholds;
   http: { maxBodyBytes: number };
   storage: { databaseUrl?: string; sqliteFile: string };
-  backoffice: { file: string; url?: string; token?: string; timeoutMs: number; retries: number };
+  dataDir: string; // per-installation files (dev-secrets.json)
+  devSecrets?: DevSecretsSource; // where the development secrets in use come from; undefined: none in use
+  backoffice: { file: string; url?: string; token?: string; timeoutMs: number; retries: number; maxBytes: number };
   handoff: {
     webhookUrl?: string;
     webhookSecret: string;
     agentSecret: string;
-    /** True when the secrets are the built-in development ones. */
+    /** True when the secrets are development ones (random per installation, see ./exposure.ts). */
     devSecrets: boolean;
     triggers: HandoffReason[];
     /** How often the worker looks for handoff events to deliver. */
@@ -260,7 +257,7 @@ export interface Config extends LifetimeConfig {
   directLine: {
     /** Key of the HMAC that signs the per-conversation tokens. */
     tokenSecret: string;
-    /** True when the built-in development key is in use. */
+    /** True when a development key is in use (random per installation). */
     devTokenSecret: boolean;
     /** Server-to-server secret for POST /v3/directline/tokens/generate (when set, required there). */
     secret?: string;
@@ -278,17 +275,22 @@ export interface Config extends LifetimeConfig {
     appType: BotAppType;
     /** Shortest time between two proactive queue-position updates to one customer (0: every change). */
     queueUpdateMs: number;
+    serviceUrlAllow: string[]; // hosts replies may be posted to besides Microsoft's (BOT_SERVICE_URL_ALLOW)
   };
   admin: {
     /** Who may use the admin API and page (/admin), with which role. */
     users: AdminUser[];
-    /** True when the built-in development token is in use. */
+    /** True when a development token is in use (random per installation). */
     devToken: boolean;
   };
 }
 
-/** Read and validate configuration once, from the environment (and .env when present, via the caller). */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+/** Read and validate configuration once (env, and .env via the caller); `devSecrets`: see ./exposure.ts. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+  options: { devSecrets?: 'install' | 'process' } = {},
+): Config {
   const r = envSchema.safeParse(env);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.join('.') || 'env'}: ${i.message}`);
@@ -305,9 +307,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const bot = botframeworkConfig(e, problems);
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  const sqliteFile = resolve(cwd, e.SQLITE_FILE);
+  const dataDir = e.DATA_DIR ? resolve(cwd, e.DATA_DIR) : dirname(sqliteFile);
+  const missing = !e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET || !e.DIRECTLINE_TOKEN_SECRET || !e.ADMIN_TOKENS;
+  const dev = missing ? devSecrets(options.devSecrets ?? 'process', dataDir) : undefined;
   return {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST || (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     kbDir: resolve(cwd, e.KB_DIR),
@@ -320,18 +326,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       clarifyMargin: e.MATCH_CLARIFY_MARGIN,
     },
     http: { maxBodyBytes: e.MAX_BODY_BYTES },
-    storage: { ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}), sqliteFile: resolve(cwd, e.SQLITE_FILE) },
+    storage: { ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}), sqliteFile },
+    dataDir,
+    ...(dev ? { devSecrets: dev.source } : {}),
     backoffice: {
       file: resolve(cwd, e.BACKOFFICE_FILE),
       ...(e.BACKOFFICE_URL ? { url: e.BACKOFFICE_URL } : {}),
       ...(e.BACKOFFICE_TOKEN ? { token: e.BACKOFFICE_TOKEN } : {}),
       timeoutMs: e.BACKOFFICE_TIMEOUT_MS,
       retries: e.BACKOFFICE_RETRIES,
+      maxBytes: e.BACKOFFICE_MAX_BYTES,
     },
     handoff: {
       ...(e.HANDOFF_WEBHOOK_URL ? { webhookUrl: e.HANDOFF_WEBHOOK_URL } : {}),
-      webhookSecret: e.HANDOFF_WEBHOOK_SECRET || DEV_HANDOFF_SECRET,
-      agentSecret: e.AGENT_WEBHOOK_SECRET || DEV_AGENT_SECRET,
+      webhookSecret: e.HANDOFF_WEBHOOK_SECRET || dev!.secrets.handoffSecret,
+      agentSecret: e.AGENT_WEBHOOK_SECRET || dev!.secrets.agentSecret,
       devSecrets: !e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET,
       triggers: e.HANDOFF_TRIGGERS,
       deliveryIntervalMs: e.DELIVERY_INTERVAL_MS,
@@ -340,14 +349,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     metrics: { ...(e.METRICS_TOKEN ? { token: e.METRICS_TOKEN } : {}) },
     directLine: {
-      tokenSecret: e.DIRECTLINE_TOKEN_SECRET || DEV_DIRECTLINE_TOKEN_SECRET,
+      tokenSecret: e.DIRECTLINE_TOKEN_SECRET || dev!.secrets.directLineTokenSecret,
       devTokenSecret: !e.DIRECTLINE_TOKEN_SECRET,
       ...(e.DIRECTLINE_SECRET ? { secret: e.DIRECTLINE_SECRET } : {}),
     },
     widget: { allowedOrigins: e.WIDGET_ALLOWED_ORIGINS },
     botframework: bot,
     admin: {
-      users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }],
+      users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: dev!.secrets.adminToken }],
       devToken: !e.ADMIN_TOKENS,
     },
     ...lifetimeConfig(e),
@@ -380,6 +389,7 @@ function botframeworkConfig(e: z.infer<typeof envSchema>, problems: string[]): C
     ...(tenantId ? { tenantId } : {}),
     appType,
     queueUpdateMs: e.BOT_QUEUE_UPDATE_MS,
+    serviceUrlAllow: e.BOT_SERVICE_URL_ALLOW,
   };
 }
 

@@ -1,11 +1,14 @@
 import { ConfigError } from '../domain/errors';
-import { ConnectorError, type Connector, type LookupKind, type LookupRecord } from './types';
+import { ConnectorError, impossibleDate, type Connector, type LookupKind, type LookupRecord } from './types';
 
 /**
  * A real back office over HTTP: GET `${baseUrl}/${kind}s/${encodeURIComponent(key)}` (e.g. /orders/MV-4821937).
  *
  * - 2xx: the body must be a JSON object whose values are strings, numbers, booleans or null; values become strings
- *   and nulls are dropped. Anything else (HTML, an array, nested objects) is a ConnectorError('invalid response ...').
+ *   and nulls are dropped. Anything else (HTML, an array, nested objects, an impossible date like 2026-13-45, a body
+ *   over `maxBytes`) is a ConnectorError('invalid response ...'): the dialog apologizes and offers a person.
+ * - 3xx: not followed (the Bearer token would go wherever the back office, or whoever answers in its name, points),
+ *   a ConnectorError at once.
  * - 404: null (nothing has that key).
  * - 5xx, 429, network errors and timeouts: retried `retries` times with exponential backoff and jitter, then a
  *   ConnectorError giving the last status or "timed out after N ms".
@@ -23,12 +26,41 @@ export interface HttpConnectorOptions {
   retries?: number;
   /** Base delay before the first retry, doubled for each further one, with jitter. Default 200. */
   retryDelayMs?: number;
+  /** The largest body read, in bytes (stream-read, aborted beyond). Default 262144. */
+  maxBytes?: number;
   /** Injectable for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
 
-/** Bodies larger than this are refused rather than parsed. */
-const MAX_BODY_CHARS = 1_000_000;
+/** The body as text, refused (an Error naming the limit) as soon as it grows beyond `max` bytes. */
+async function readCapped(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await discard(res);
+    throw new TooLarge(max);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new TooLarge(max);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+class TooLarge extends Error {
+  constructor(readonly max: number) {
+    super(`body larger than ${max} bytes`);
+  }
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -61,8 +93,10 @@ export function toLookupRecord(body: unknown): LookupRecord | string {
   const entries: [string, string][] = [];
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
     if (v === null) continue;
-    if (typeof v === 'string') entries.push([k, v]);
-    else if (typeof v === 'number' || typeof v === 'boolean') entries.push([k, String(v)]);
+    if (typeof v === 'string') {
+      if (impossibleDate(v)) return `field "${k}" is not a valid date: "${v.slice(0, 40)}"`;
+      entries.push([k, v]);
+    } else if (typeof v === 'number' || typeof v === 'boolean') entries.push([k, String(v)]);
     else
       return `field "${k}" is ${Array.isArray(v) ? 'an array' : 'an object'}, expected a string, number, boolean or null`;
   }
@@ -77,6 +111,7 @@ export class HttpConnector implements Connector {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryDelayMs: number;
+  private readonly maxBytes: number;
   private readonly fetchFn: typeof fetch;
 
   constructor(options: HttpConnectorOptions) {
@@ -88,12 +123,15 @@ export class HttpConnector implements Connector {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new ConfigError(`HttpConnector: baseUrl must be http or https`);
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    let base = options.baseUrl;
+    while (base.endsWith('/')) base = base.slice(0, -1); // not /\/+$/: quadratic on a long run of slashes
+    this.baseUrl = base;
     this.host = url.host;
     this.token = options.token || undefined;
     this.timeoutMs = integerOption('timeoutMs', options.timeoutMs, 3000, 1);
     this.retries = integerOption('retries', options.retries, 2, 0);
     this.retryDelayMs = integerOption('retryDelayMs', options.retryDelayMs, 200, 0);
+    this.maxBytes = integerOption('maxBytes', options.maxBytes, 262_144, 1);
     const f = options.fetch ?? globalThis.fetch;
     if (typeof f !== 'function') throw new ConfigError('HttpConnector: no fetch implementation available');
     this.fetchFn = f;
@@ -131,7 +169,8 @@ export class HttpConnector implements Connector {
 
     let res: Response;
     try {
-      res = await this.fetchFn(url, { method: 'GET', headers, signal });
+      // Redirects are not followed: each would carry the token, maybe to an internal address.
+      res = await this.fetchFn(url, { method: 'GET', headers, signal, redirect: 'manual' });
     } catch (e) {
       return signal.aborted ? timedOut() : new Retryable(describeNetworkError(e), e);
     }
@@ -140,6 +179,12 @@ export class HttpConnector implements Connector {
     if (res.status === 404) {
       await discard(res);
       return null;
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await discard(res);
+      throw new ConnectorError(
+        `back office ${this.host} answered the ${kind} lookup with a redirect (${status}), not followed`,
+      );
     }
     if (res.status === 429 || res.status >= 500) {
       await discard(res);
@@ -150,15 +195,15 @@ export class HttpConnector implements Connector {
       throw new ConnectorError(`back office ${this.host} refused the ${kind} lookup: ${status}`);
     }
 
-    let body: string;
-    try {
-      body = await res.text();
-    } catch (e) {
-      return signal.aborted ? timedOut() : new Retryable(describeNetworkError(e), e);
-    }
     const invalid = (why: string) =>
       new ConnectorError(`invalid response from back office ${this.host} for ${kind} lookup: ${why}`);
-    if (body.length > MAX_BODY_CHARS) throw invalid(`body larger than ${MAX_BODY_CHARS} characters`);
+    let body: string;
+    try {
+      body = await readCapped(res, this.maxBytes);
+    } catch (e) {
+      if (e instanceof TooLarge) throw invalid(e.message);
+      return signal.aborted ? timedOut() : new Retryable(describeNetworkError(e), e);
+    }
     let json: unknown;
     try {
       json = JSON.parse(body);

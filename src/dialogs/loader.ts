@@ -4,6 +4,7 @@ import type { SourceIssue } from '../domain/errors';
 import type { KnowledgeBase } from '../domain/types';
 import { issueAt, parseYaml, validateYaml, type ParsedYaml } from '../knowledge/yamlSource';
 import { dialogFileSchema, type DialogFile, type Message, type Step } from './schema';
+import { compilePattern } from './slots';
 
 export interface Dialog extends DialogFile {
   file: string;
@@ -27,9 +28,16 @@ function checkSlotType(p: ParsedYaml, s: AskStep, path: (string | number)[], err
     if (!s.pattern) errors.push(issueAt(p, [...path, 'type'], 'a pattern slot needs `pattern`'));
     else
       try {
-        new RegExp(s.pattern, 'iu');
+        // RE2, as the runner uses it: no backreferences nor lookaround (linear time on any answer).
+        compilePattern(s.pattern);
       } catch (e) {
-        errors.push(issueAt(p, [...path, 'pattern'], `invalid regular expression: ${(e as Error).message}`));
+        errors.push(
+          issueAt(
+            p,
+            [...path, 'pattern'],
+            `invalid regular expression for RE2 (linear-time engine: no backreferences nor lookaround): ${(e as Error).message}`,
+          ),
+        );
       }
   } else if (s.pattern)
     errors.push(issueAt(p, [...path, 'pattern'], `\`pattern\` only applies to type pattern, not ${s.type}`));

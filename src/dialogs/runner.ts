@@ -1,5 +1,5 @@
 import type { Connector } from '../connectors/types';
-import { ConnectorError } from '../connectors/types';
+import { ConnectorError, impossibleDate } from '../connectors/types';
 import type { Lang, Reply, Suggestion } from '../domain/types';
 import type { DialogState } from '../domain/conversation';
 import type { Dialog, DialogSet } from './loader';
@@ -183,6 +183,9 @@ export class DialogRunner {
         let record;
         try {
           record = await this.connector.lookup(step.lookup, key);
+          // Whatever the connector: a record with an impossible date (2026-13-45) is garbage, not a crash later.
+          const bad = record && Object.entries(record).find(([, v]) => impossibleDate(v));
+          if (bad) throw new ConnectorError(`invalid ${step.lookup} record: field "${bad[0]}" is not a valid date`);
         } catch (e) {
           if (!(e instanceof ConnectorError)) throw e;
           return this.offerPerson(s, lang, DIALOG_MESSAGES[lang].lookupFailed, 'lookup-failed', out);
@@ -261,7 +264,7 @@ export class DialogRunner {
       /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-z]+))?\}/g,
       (_all, head: string, field?: string, filter?: string) => {
         const v = this.lookupName(field ? `${head}.${field}` : head, s) ?? '';
-        if (filter === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
+        if (filter === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !impossibleDate(v)) {
           const locale = lang === 'en' ? 'en-GB' : lang === 'ro' ? 'ro-RO' : 'fr-FR';
           return new Intl.DateTimeFormat(locale, {
             day: 'numeric',

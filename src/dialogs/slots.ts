@@ -1,13 +1,43 @@
+import { RE2JS } from 're2js';
 import type { Lang } from '../domain/types';
 import { fold } from '../nlp/normalize';
 import type { AskStep } from './schema';
 
 export type SlotResult = { ok: true; value: string } | { ok: false };
 
-const ORDER = /\bmv[\s-]?(\d{7})\b/i;
-const FILE = /\br[\s-]?(\d{6})\b/i;
+// Customer text goes through RE2 (re2js): linear time whatever the input, where a backtracking engine can take
+// quadratic time or worse (an email pattern over 16,000 "a" froze the server for seconds).
+/** The groups of the first match of `re` in `text` ([0] is the whole match), or undefined. */
+export function firstMatch(re: RE2JS, text: string): string[] | undefined {
+  return (re.exec(text) as string[] | null) ?? undefined;
+}
+
+const ORDER = RE2JS.compile('\\bmv[\\s-]?(\\d{7})\\b', RE2JS.CASE_INSENSITIVE);
+const FILE = RE2JS.compile('\\br[\\s-]?(\\d{6})\\b', RE2JS.CASE_INSENSITIVE);
 /** An email address anywhere in a text (slot values, and the contact passed on with a handoff). */
-export const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
+export const EMAIL = RE2JS.compile('[^\\s\\p{Z}@<>()]+@[^\\s\\p{Z}@<>()]+\\.[a-z]{2,}', RE2JS.CASE_INSENSITIVE);
+const ISO_DATE = RE2JS.compile('\\b(\\d{4})-(\\d{1,2})-(\\d{1,2})\\b');
+const DMY_DATE = RE2JS.compile('\\b(\\d{1,2})[/.-](\\d{1,2})[/.-](\\d{2}|\\d{4})\\b');
+const NUMBER = RE2JS.compile('^-?\\d+(?:[.,]\\d+)?$');
+const PHONE = RE2JS.compile('^\\+?\\d{9,15}$');
+
+/**
+ * An editor's `pattern` slot, compiled with RE2 (case-insensitive, JavaScript syntax translated): linear time on
+ * any answer; backreferences and lookaround are refused (the loader reports them with the file and line).
+ */
+export function compilePattern(source: string): RE2JS {
+  return RE2JS.compile(RE2JS.translateRegExp(source), RE2JS.CASE_INSENSITIVE);
+}
+const patterns = new Map<string, RE2JS>();
+function patternOf(source: string): RE2JS {
+  let re = patterns.get(source);
+  if (!re) {
+    re = compilePattern(source);
+    if (patterns.size > 1000) patterns.clear();
+    patterns.set(source, re);
+  }
+  return re;
+}
 
 const YES = new Set([
   'oui',
@@ -81,9 +111,9 @@ export function parseDate(text: string, today: string): string | undefined {
   const f = fold(text);
   for (const [w, delta] of Object.entries(RELATIVE))
     if (f === fold(w) || f.endsWith(` ${fold(w)}`)) return addToDate(today, delta);
-  let m = /\b(\d{4})-(\d{1,2})-(\d{1,2})\b/.exec(text);
+  let m = firstMatch(ISO_DATE, text);
   if (m) return isoDate(+m[1]!, +m[2]!, +m[3]!);
-  m = /\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\b/.exec(text);
+  m = firstMatch(DMY_DATE, text);
   if (m) {
     const y = m[3]!.length === 2 ? 2000 + +m[3]! : +m[3]!;
     return isoDate(y, +m[2]!, +m[1]!);
@@ -94,14 +124,14 @@ export function parseDate(text: string, today: string): string | undefined {
 /** Values that can be recognized inside any sentence (used to fill a slot from the first message). */
 export function extract(type: AskStep['type'], text: string): string | undefined {
   if (type === 'orderNumber') {
-    const m = ORDER.exec(text);
+    const m = firstMatch(ORDER, text);
     return m ? `MV-${m[1]}` : undefined;
   }
   if (type === 'fileNumber') {
-    const m = FILE.exec(text);
+    const m = firstMatch(FILE, text);
     return m ? `R-${m[1]}` : undefined;
   }
-  if (type === 'email') return EMAIL.exec(text)?.[0];
+  if (type === 'email') return firstMatch(EMAIL, text)?.[0];
   return undefined;
 }
 
@@ -117,7 +147,7 @@ export function parseSlot(step: AskStep, text: string, lang: Lang, today: string
     case 'text':
       return t.length >= 2 && t.length <= 500 && /\p{L}/u.test(t) ? { ok: true, value: t } : { ok: false };
     case 'number': {
-      const m = /^-?\d+(?:[.,]\d+)?$/.exec(t.replace(/\s/g, ''));
+      const m = firstMatch(NUMBER, t.replace(/\s/g, ''));
       return m ? { ok: true, value: m[0].replace(',', '.') } : { ok: false };
     }
     case 'date': {
@@ -143,12 +173,12 @@ export function parseSlot(step: AskStep, text: string, lang: Lang, today: string
       return { ok: false };
     }
     case 'email': {
-      const m = EMAIL.exec(t);
+      const m = firstMatch(EMAIL, t);
       return m && m[0].length === t.length ? { ok: true, value: m[0] } : { ok: false };
     }
     case 'phone': {
       const digits = t.replace(/[\s.\-()]/g, '');
-      return /^\+?\d{9,15}$/.test(digits) ? { ok: true, value: digits } : { ok: false };
+      return PHONE.test(digits) ? { ok: true, value: digits } : { ok: false };
     }
     case 'orderNumber':
     case 'fileNumber': {
@@ -156,8 +186,7 @@ export function parseSlot(step: AskStep, text: string, lang: Lang, today: string
       return v ? { ok: true, value: v } : { ok: false };
     }
     case 'pattern': {
-      const re = new RegExp(step.pattern ?? '.*', 'iu');
-      return re.test(t) ? { ok: true, value: t } : { ok: false };
+      return patternOf(step.pattern ?? '.*').test(t) ? { ok: true, value: t } : { ok: false };
     }
   }
 }

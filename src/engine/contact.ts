@@ -1,7 +1,9 @@
+import { RE2JS } from 're2js';
 import type { MessageRecord } from '../domain/conversation';
-import { EMAIL } from '../dialogs/slots';
+import { EMAIL, firstMatch } from '../dialogs/slots';
 
-const PHONE = /(?:\+|\b0)[\d .-]{8,16}\d\b/;
+// RE2 (linear time): this runs over every customer message of a conversation at handoff.
+const PHONE = RE2JS.compile('(?:\\+|\\b0)[\\d .-]{8,16}\\d\\b');
 
 /** Contact details a customer typed, passed on with a handoff (the agent can reach them after hours). */
 export interface Contact {
@@ -15,8 +17,8 @@ export function contactOf(transcript: MessageRecord[]): { contact?: Contact } {
   let phone: string | undefined;
   for (const m of transcript) {
     if (m.from !== 'customer') continue;
-    email = EMAIL.exec(m.text)?.[0] ?? email;
-    phone = PHONE.exec(m.text)?.[0].replace(/[ .-]/g, '') ?? phone;
+    email = firstMatch(EMAIL, m.text)?.[0] ?? email;
+    phone = firstMatch(PHONE, m.text)?.[0]?.replace(/[ .-]/g, '') ?? phone;
   }
   return email || phone ? { contact: { ...(email ? { email } : {}), ...(phone ? { phone } : {}) } } : {};
 }

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import type { Lang, Reply } from '../domain/types';
 import type { ConversationState } from '../domain/conversation';
 import { DIALOG_MESSAGES } from '../dialogs/messages';
@@ -14,9 +15,12 @@ export function askCsat(state: ConversationState, lang: Lang): Reply {
   };
 }
 
+// RE2 (linear time): customer text, where the backtracking version was quadratic on long runs of spaces.
+const RATING = RE2JS.compile('^\\s*([1-5])\\s*(?:/\\s*5)?\\s*$');
+
 /** A typed rating ("4", "4/5"), or undefined for anything else. */
 export function typedCsat(text: string): number | undefined {
-  const score = /^\s*([1-5])\s*(\/\s*5)?\s*$/.exec(text);
+  const score = RATING.exec(text) as string[] | null;
   return score ? Number(score[1]) : undefined;
 }
 

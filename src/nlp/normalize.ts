@@ -21,8 +21,22 @@ export function normalizeText(input: string): string {
   // Keep letters, digits, apostrophes and hyphens (inside words); everything else (emoji, punctuation,
   // control characters, HTML) becomes a space.
   s = s.replace(/[^\p{L}\p{N}'\- ]+/gu, ' ');
-  s = s.replace(/(^|\s)['-]+|['-]+(?=\s|$)/g, '$1 ');
+  // Apostrophes and hyphens at the edges of words go (a loop, not a regular expression: the backtracking one was
+  // quadratic on a long run of hyphens).
+  s = s
+    .split(' ')
+    .map((w) => trimEdges(w, "'-"))
+    .join(' ');
   return s.replace(/\s+/g, ' ').trim();
+}
+
+/** `s` without the characters of `chars` at its start and end. */
+export function trimEdges(s: string, chars: string): string {
+  let start = 0;
+  let end = s.length;
+  while (start < end && chars.includes(s[start]!)) start++;
+  while (end > start && chars.includes(s[end - 1]!)) end--;
+  return s.slice(start, end);
 }
 
 /** Remove diacritics: customers often type without them ("garantie", "réparation" -> "reparation"). */
@@ -66,7 +80,7 @@ export function tokenize(normalized: string, lang?: string): string[] {
   const out: string[] = [];
   for (const raw of s.split(/[\s']+/)) {
     // hyphens: keep compound words ("lave-linge") as one token but also accept split parts via synonyms.
-    const t = raw.replace(/^-+|-+$/g, '');
+    const t = trimEdges(raw, '-');
     if (t) out.push(t);
   }
   return out;

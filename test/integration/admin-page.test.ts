@@ -10,12 +10,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { DEV_ADMIN_TOKEN } from '../../src/config';
 import { startApp, type App, type StartedApp } from '../support/app';
 import { launchBrowser, loopbackContext, watchPage } from '../support/browser';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TOKEN = 'editor-token-for-the-browser';
+/** The admin's token of this test (there is no built-in development token any more). */
+const ADMIN_TOKEN = 'admin-token-for-the-browser';
 // Each test gets its own server: temporary copies of the content, its own SQLite file (beforeEach below).
 let dataDir: string;
 let kbDir: string;
@@ -62,7 +63,7 @@ async function adminApi<T>(method: string, path: string, body?: unknown): Promis
   const res = await fetch(`${base}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${DEV_ADMIN_TOKEN}`,
+      authorization: `Bearer ${ADMIN_TOKEN}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -91,7 +92,7 @@ beforeEach(async () => {
     SQLITE_FILE: join(dataDir, 'bot.db'),
     HANDOFF_WEBHOOK_URL: '',
     // eve the editor, and the development token (user "admin", role admin) as with no .env.
-    ADMIN_TOKENS: `eve:editor:${TOKEN},admin:admin:${DEV_ADMIN_TOKEN}`,
+    ADMIN_TOKENS: `eve:editor:${TOKEN},admin:admin:${ADMIN_TOKEN}`,
   });
   ({ app, base } = running);
 }, 60_000);
@@ -209,7 +210,7 @@ test('the real editor API: try a question, add an unanswered message to an entry
   const seen = watchPage(page);
   try {
     await page.goto(`${base}/admin`);
-    await page.getByTestId('login-token').fill(DEV_ADMIN_TOKEN);
+    await page.getByTestId('login-token').fill(ADMIN_TOKEN);
     await page.getByTestId('login-submit').click();
     await expectText(page.getByTestId('who'), 'admin (admin)');
 

@@ -521,6 +521,8 @@ describe('Bot Framework channel with credentials (single tenant, signing keys on
           MICROSOFT_APP_PASSWORD: 'not-a-real-secret',
           MICROSOFT_APP_TENANT_ID: TENANT,
           MICROSOFT_APP_TYPE: 'SingleTenant',
+          // With an identity only Microsoft's hosts are allowed: the fake connector on loopback is named here.
+          BOT_SERVICE_URL_ALLOW: new URL(connector.base).origin,
         }),
       );
       app = server.app;

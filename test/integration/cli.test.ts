@@ -165,7 +165,9 @@ describe('server start-up (src/index.ts)', () => {
     'refuses to start on a broken knowledge base, naming file and line',
     () => {
       const kb = brokenKb();
-      const r = run('src/index.ts', [], { env: { KB_DIR: kb.dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' } });
+      const r = run('src/index.ts', [], {
+        env: { KB_DIR: kb.dir, DATA_DIR: kb.dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+      });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('The content has errors; not starting.');
       expect(r.stderr).toContain(`${kb.b}:3:9: entries[0].id: duplicate id "shared-id"`);

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ROOT, systemEnv, testEnv } from './config';
@@ -8,13 +11,21 @@ import { ROOT, systemEnv, testEnv } from './config';
  * the server) with PORT=0, and resolve once it logged "bot ready" with its port. Its environment: what node needs
  * (PATH, HOME...), the test defaults and `env`; none of the app's settings from the shell.
  */
-export async function startBotProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
+export async function startBotProcess(
+  env: NodeJS.ProcessEnv,
+): Promise<{ child: ChildProcess; base: string; output: () => string }> {
   const settings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  // The server keeps its development secrets in DATA_DIR (default: the SQLite file's folder): never the project's.
+  const tmp = settings.DATA_DIR || settings.SQLITE_FILE ? undefined : mkdtempSync(join(tmpdir(), 'savbot-data-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
-    env: { ...systemEnv(), ...testEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...settings }) },
+    env: {
+      ...systemEnv(),
+      ...testEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...(tmp ? { DATA_DIR: tmp } : {}), ...settings }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (tmp) child.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
@@ -33,7 +44,7 @@ export async function startBotProcess(env: NodeJS.ProcessEnv): Promise<{ child: 
       reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
     });
   });
-  return { child, base: `http://127.0.0.1:${port}` };
+  return { child, base: `http://127.0.0.1:${port}`, output: () => out };
 }
 
 /** Stop a process with `signal` and wait for it to be gone (at once if it already is). */

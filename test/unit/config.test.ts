@@ -108,7 +108,7 @@ describe('Bot Framework identity', () => {
   });
 
   it('is optional in development (Bot Framework Emulator, anonymous)', () => {
-    expect(loadConfig({}).botframework).toEqual({ appType: 'MultiTenant', queueUpdateMs: 60_000 });
+    expect(loadConfig({}).botframework).toEqual({ appType: 'MultiTenant', queueUpdateMs: 60_000, serviceUrlAllow: [] });
   });
 
   it('is required in production, naming the variables', () => {
@@ -134,7 +134,7 @@ describe('Bot Framework identity', () => {
     expect(
       loadConfig({ MICROSOFT_APP_ID: appId, MICROSOFT_APP_TYPE: 'UserAssignedMSI', MICROSOFT_APP_TENANT_ID: tenant })
         .botframework,
-    ).toEqual({ appId, tenantId: tenant, appType: 'UserAssignedMSI', queueUpdateMs: 60_000 });
+    ).toEqual({ appId, tenantId: tenant, appType: 'UserAssignedMSI', queueUpdateMs: 60_000, serviceUrlAllow: [] });
     expect(() => loadConfig({ MICROSOFT_APP_TYPE: 'Personal' })).toThrow(
       /MICROSOFT_APP_TYPE must be one of MultiTenant, SingleTenant, UserAssignedMSI/,
     );

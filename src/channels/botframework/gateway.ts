@@ -13,6 +13,7 @@ import { ProactiveDelivery } from '../proactive';
 import { authConfiguration, type BotIdentity } from './identity';
 import { conversationReference, refChanged, refOf } from './references';
 import { botframeworkRoutes, type GatewayRequest, type GatewayResponse } from './routes';
+import { refusedServiceUrl, type ServiceUrlPolicy } from './serviceUrl';
 
 export type { BotAppType, BotIdentity } from './identity';
 
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   queueUpdateMs: number;
   /** Delays before retrying a failed proactive send. */
   retryDelaysMs?: number[];
+  /** Where replies may be posted (default: Microsoft's hosts, and loopback without an identity: the Emulator). */
+  serviceUrls?: ServiceUrlPolicy;
   /** MAX_BODY_BYTES for POST /api/messages (activities may always be 256 KB). */
   maxBodyBytes?: number;
   now?: () => Date;
@@ -115,6 +118,14 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
   /** Reject requests without a valid Bot Framework token (401) when an identity is configured; anonymous otherwise. */
   authorize(req: GatewayRequest, res: GatewayResponse, next: (err?: unknown) => void): Promise<void> {
     return this.adapter.authorizeRequest(req as Parameters<CloudAdapter['authorizeRequest']>[0], res, next);
+  }
+
+  refusedServiceUrl(serviceUrl: unknown): string | undefined {
+    const { identity, requireIdentity } = this.deps;
+    return refusedServiceUrl(
+      serviceUrl,
+      this.deps.serviceUrls ?? { allow: [], emulator: !identity.appId && !requireIdentity },
+    );
   }
 
   /** One authorized request: the turn runs, its replies are posted to the channel, the HTTP answer follows. */
@@ -247,6 +258,15 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
 
   /** Post activities to a stored conversation (a new message, not a reply), retrying a failed attempt. */
   private async send(ref: ChannelRef, activities: ActivityJson[]): Promise<void> {
+    // A reference stored before the allow list (or the list narrowed since): nothing is posted there.
+    const refused = this.refusedServiceUrl(ref.serviceUrl);
+    if (refused) {
+      this.deps.log.warn(
+        { serviceUrl: ref.serviceUrl, reason: refused },
+        'Bot Framework: serviceUrl refused, not sent',
+      );
+      return;
+    }
     // Anonymous (development): an identity without audience makes the SDK post without a token.
     const identity =
       this.deps.identity.appId ?? ({} as Exclude<Parameters<CloudAdapter['continueConversation']>[0], string>);

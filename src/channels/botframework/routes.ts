@@ -20,6 +20,8 @@ export interface GatewayResponse {
 /** What the messaging endpoint asks of the gateway (BotFrameworkGateway): authenticate, then run the turn. */
 export interface ActivityProcessor {
   authorize(req: GatewayRequest, res: GatewayResponse, next: (err?: unknown) => void): Promise<void>;
+  /** Why replies may not be posted to this serviceUrl (not on the allow list), or undefined. */
+  refusedServiceUrl(serviceUrl: unknown): string | undefined;
   process(req: GatewayRequest, res: GatewayResponse): Promise<void>;
 }
 
@@ -45,6 +47,14 @@ export function botframeworkRoutes(gateway: ActivityProcessor, maxBodyBytes: num
           'INVALID_ACTIVITY',
           'expected an Activity with a "type" (message, conversationUpdate, invoke, ...)',
           400,
+        );
+      // Replies go to the activity's serviceUrl: only to an allowed one (else POST /api/messages is a proxy).
+      const refused = req.body.serviceUrl === undefined ? undefined : gateway.refusedServiceUrl(req.body.serviceUrl);
+      if (refused)
+        throw new AppError(
+          'SERVICE_URL_NOT_ALLOWED',
+          `serviceUrl "${String(req.body.serviceUrl).slice(0, 200)}" refused: ${refused}`,
+          403,
         );
       try {
         await gateway.process(req, res);

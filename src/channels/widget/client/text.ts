@@ -19,8 +19,10 @@ export function renderText(parent: HTMLElement, text: string): void {
   for (const m of text.matchAll(URL_RE)) {
     let url = m[0];
     // Sentence punctuation after a URL is not part of it.
-    const trail = /[.,;:!?)\]}]+$/.exec(url);
-    if (trail) url = url.slice(0, -trail[0].length);
+    // (A loop: the regular expression /[.,;:!?)\]}]+$/ backtracks quadratically on a long run of them.)
+    let end = url.length;
+    while (end > 0 && '.,;:!?)]}'.includes(url[end - 1]!)) end--;
+    url = url.slice(0, end);
     const start = m.index ?? 0;
     const href = safeHref(url);
     if (!href) continue;

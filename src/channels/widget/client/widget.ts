@@ -343,9 +343,9 @@ class Widget {
   const script = document.currentScript as HTMLScriptElement | null;
   const w = window as unknown as { savbotWidget?: Widget };
   if (w.savbotWidget) return; // the snippet pasted twice
-  const api = (
-    script?.dataset.api || (script?.src ? new URL(script.src, location.href).origin : location.origin)
-  ).replace(/\/+$/, '');
+  let api = script?.dataset.api || (script?.src ? new URL(script.src, location.href).origin : location.origin);
+  // Trailing slashes off (a loop: /\/+$/ backtracks quadratically on a long run of slashes).
+  while (api.endsWith('/')) api = api.slice(0, -1);
   const lang = pickLang(script?.dataset.lang, document.documentElement.lang);
   const start = () => (w.savbotWidget = new Widget(api, lang, script?.dataset.title));
   if (document.body) start();
