@@ -73,7 +73,7 @@ export function topicSlug(topic: string): string {
   return (
     fold(topic)
       .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
+      .replace(/^-|-$/g, '') // runs are one dash already: a single-character edge
       .slice(0, 60) || 'topic'
   );
 }

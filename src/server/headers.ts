@@ -41,9 +41,31 @@ export const cspHash = (text: string) => `'sha256-${createHash('sha256').update(
 
 /** Hashes of the inline <style> and <script> blocks of an HTML page (scripts with a src are not inline). */
 export function inlineHashes(html: string): { styles: string[]; scripts: string[] } {
-  const styles = [...html.matchAll(/<style[^>]*>([\s\S]*?)<\/style>/gi)].map((m) => cspHash(m[1]!));
-  const scripts = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)].map((m) => cspHash(m[1]!));
-  return { styles, scripts };
+  const blocks = (tag: string) => inlineBlocks(html, tag);
+  return {
+    styles: blocks('style').map((b) => cspHash(b.body)),
+    scripts: blocks('script')
+      .filter((b) => !/\bsrc=/i.test(b.attributes))
+      .map((b) => cspHash(b.body)),
+  };
+}
+
+/** The <tag ...>body</tag> blocks of a page, found with indexOf (a scan, linear in the page's length). */
+function inlineBlocks(html: string, tag: string): { attributes: string; body: string }[] {
+  const lower = html.toLowerCase();
+  const open = `<${tag}`;
+  const close = `</${tag}>`;
+  const out: { attributes: string; body: string }[] = [];
+  for (let at = lower.indexOf(open); at >= 0; at = lower.indexOf(open, at + 1)) {
+    const next = lower[at + open.length];
+    if (next !== '>' && next !== ' ' && next !== '\n' && next !== '\t') continue; // <scripts>, <styled-x>
+    const gt = lower.indexOf('>', at);
+    const end = gt < 0 ? -1 : lower.indexOf(close, gt);
+    if (end < 0) break;
+    out.push({ attributes: html.slice(at + open.length, gt), body: html.slice(gt + 1, end) });
+    at = end;
+  }
+  return out;
 }
 
 /**
