@@ -6,6 +6,8 @@ import type { AdminUser } from '../domain/admin';
 import type { OpeningHours } from '../domain/hours';
 import { DEFAULT_THRESHOLDS, type DecisionThresholds } from '../domain/thresholds';
 import { parseAdminTokens } from './adminTokens';
+import { LIMITS_ENV, limitsConfig, type LimitsConfig, type QuotasConfig } from './limits';
+import type { TrustProxy } from '../domain/limits';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const num = (name: string, def: number, min: number, max: number) =>
@@ -188,6 +190,7 @@ const envSchema = z.object({
         return z.NEVER;
       }
     }),
+  ...LIMITS_ENV,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -283,6 +286,10 @@ export interface Config {
     /** True when the built-in development token is in use. */
     devToken: boolean;
   };
+  /** Rate limits (RATE_LIMIT_*, RATE_LIMITS=off), quotas (MAX_MESSAGE*), proxies vouching for clients (TRUST_PROXY). */
+  limits: LimitsConfig;
+  quotas: QuotasConfig;
+  trustProxy: TrustProxy;
 }
 
 /** Read and validate configuration once, from the environment (and .env when present, via the caller). */
@@ -348,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }],
       devToken: !e.ADMIN_TOKENS,
     },
+    ...limitsConfig(e),
   };
 }
 

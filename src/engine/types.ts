@@ -21,6 +21,10 @@ export interface EngineOptions {
   maxTextLength: number;
   /** Main topics offered by the fallback. */
   fallbackTopics: number;
+  /** Longest message stored (customer's or agent's), MAX_MESSAGE_CHARS: longer ones are cut, with a marker. */
+  maxMessageChars: number;
+  /** Stored messages per conversation, MAX_MESSAGES_PER_CONVERSATION: past it the bot offers to start again. */
+  maxMessagesPerConversation: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -28,6 +32,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   defaultLang: 'fr',
   maxTextLength: 1000,
   fallbackTopics: 4,
+  maxMessageChars: 2000,
+  maxMessagesPerConversation: 500,
 };
 
 /** Told what happens, for metrics (the engine does not know where figures go). Every hook is optional. */

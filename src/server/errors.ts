@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from '../domain/errors';
+import { AppError, RateLimitedError } from '../domain/errors';
 
 /** The one error handler: AppError -> its status and code; body-parser errors -> 4xx; anything else -> 500. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
@@ -38,6 +38,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
             : e.message;
     }
     if (status >= 500) log.error({ err }, 'request failed');
+    if (err instanceof RateLimitedError) res.setHeader('retry-after', String(err.retryAfterSeconds));
     res.status(status).json({ error: { code, message, ...(details !== undefined ? { details } : {}) } });
   };
 }

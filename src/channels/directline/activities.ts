@@ -42,6 +42,7 @@ export function activityRoutes(ctx: DirectLineContext): Router {
       res.json({ id: String(seen.id) });
       return;
     }
+    await ctx.limits?.requireMessage(claims.conv);
     const incoming = incomingOf(activity as ActivityJson) ?? { text: '' };
     // The engine reads the conversation for the turn (404 for one that is gone, with the same message).
     await engine.handle({ conversationId: claims.conv, channel: CHANNEL, ...incoming, clientId });
