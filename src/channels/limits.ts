@@ -23,7 +23,7 @@ export type PathLimit = 'requests' | 'agentEvents';
 /** The burst above a minute's rate is spent over this window (then refills). */
 const BURST_WINDOW_SEC = 600;
 
-/** What a customer is told when the channel cannot show an HTTP status (Teams). */
+/** What a customer is told in the conversation when the channel shows no HTTP status (Teams) or only "failed" (Web Chat). */
 export const SLOW_DOWN: Record<Lang, string> = {
   fr: 'Vous envoyez beaucoup de messages : merci de patienter un instant avant le prochain.',
   ro: 'Trimiteți multe mesaje: vă rugăm să așteptați puțin înainte de următorul.',
@@ -90,11 +90,12 @@ export class TrafficLimits {
     return this.c.messages.hit(conversationId);
   }
 
-  /** message(), refused with a RateLimitedError. */
-  async requireMessage(conversationId: string): Promise<void> {
+  /** message(), refused with a RateLimitedError; `onFirstRefusal` runs at the window's first refusal (a notice). */
+  async requireMessage(conversationId: string, onFirstRefusal?: () => Promise<void>): Promise<void> {
     const v = await this.message(conversationId);
-    if (!v.allowed)
-      throw refused(`more than ${this.settings.messagesPerMinute} messages a minute in this conversation`, v);
+    if (v.allowed) return;
+    if (v.firstRefusal) await onFirstRefusal?.();
+    throw refused(`more than ${this.settings.messagesPerMinute} messages a minute in this conversation`, v);
   }
 
   /** A middleware counting each request of its client IP on `limit`'s counter. */

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
+import { SLOW_DOWN } from '../../src/channels/limits';
 import { DEV_ADMIN_TOKEN } from '../../src/config';
 import type { StartedApp } from '../support/app';
 import { expectLimited, LOW, newWidgetConversation, say, start, widgetConversation, type Conv } from './limits-support';
@@ -84,6 +85,14 @@ describe('Direct Line', () => {
       });
     for (let i = 0; i < 3; i++) expect((await post()).status).toBe(200);
     await expectLimited(await post());
+    await expectLimited(await post());
+    // Web Chat marks the refused message "Send failed": the reason comes over the stream, once per window.
+    const got = await fetch(`${base}/v3/directline/conversations/${started.conversationId}/activities`, {
+      headers: { authorization: `Bearer ${started.token}` },
+    });
+    const { activities } = (await got.json()) as { activities: { text?: string; from: { id: string } }[] };
+    expect(activities.filter((a) => a.text === SLOW_DOWN.en)).toHaveLength(1);
+    expect(activities.at(-1)!.text).toBe(SLOW_DOWN.en);
   });
 
   test('MAX_MESSAGE_CHARS: a longer message is stored cut, with the marker, and answered', async () => {
