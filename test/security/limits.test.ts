@@ -8,10 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import express from 'express';
 import { Webhook } from 'standardwebhooks';
 import { SLOW_DOWN } from '../../src/channels/limits';
 import { DEV_ADMIN_TOKEN } from '../../src/config';
 import type { StartedApp } from '../support/app';
+import { listenOnLoopback } from '../support/processes';
 import { expectLimited, LOW, newWidgetConversation, say, start, widgetConversation, type Conv } from './limits-support';
 
 const opened: StartedApp[] = [];
@@ -121,6 +123,48 @@ describe('the Bot Framework endpoint, admin sign-in and agents’ events', () =>
       fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     for (let i = 0; i < 3; i++) expect((await post()).status).toBe(400);
     await expectLimited(await post());
+  });
+
+  test('Bot Framework messages per conversation: Teams cannot show a 429, so the bot says it, once a window', async () => {
+    // The Bot Connector the replies go to (as Azure Bot Service would receive them).
+    const texts: string[] = [];
+    const connector = express().use(express.json());
+    connector.post(/.*/, (req, res) => {
+      if ((req.body as { type?: string }).type === 'message') texts.push((req.body as { text: string }).text);
+      res.json({ id: `r${texts.length}` });
+    });
+    const listening = await listenOnLoopback(connector);
+    try {
+      const { base } = await start({ ...LOW, RATE_LIMIT_MESSAGES_PER_MINUTE: '2' }, opened);
+      const conversation = { id: `limits-${randomBytes(6).toString('hex')}` };
+      let n = 0;
+      const post = async (text: string) => {
+        const before = texts.length;
+        const activity = {
+          type: 'message',
+          id: `${conversation.id}|${++n}`,
+          channelId: 'webchat',
+          serviceUrl: `${listening.base}/`,
+          conversation,
+          from: { id: 'user-1', name: 'You' },
+          recipient: { id: 'bot', name: 'Bot' },
+          locale: 'en-US',
+          text,
+        };
+        const res = await fetch(`${base}/api/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(activity),
+        });
+        expect(res.status).toBeLessThan(300);
+        return texts.slice(before);
+      };
+      for (let i = 0; i < 2; i++) expect((await post('where is my repair?')).length).toBeGreaterThan(0);
+      expect(await post('where is my repair?')).toEqual([SLOW_DOWN.en]);
+      expect(await post('where is my repair?')).toEqual([]);
+    } finally {
+      await listening.close();
+    }
   });
 
   test('admin: past the sign-in failures even the right token is refused; another client is not', async () => {
