@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Router } from 'express';
+import express, { type Router } from 'express';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import type { SourceIssue } from './domain/errors';
@@ -11,11 +11,13 @@ import type { ClassifierOptions } from './matching/classifier';
 import type { MatcherOptions } from './matching/matcher';
 import { Analyzer } from './nlp/analyzer';
 import { createHttpApp } from './server/http';
+import { isAdminToken } from './server/auth';
+import { trustFunction } from './server/clientIp';
 import { editorRoutes } from './editor/routes';
 import { EditorService } from './editor/service';
 import { watchContent } from './editor/watch';
 import { MemoryConversationStore } from './storage/memory';
-import type { ConversationStore, EditorStore, InsightsStore } from './storage/ports';
+import type { ConversationStore, EditorStore, InsightsStore, RateCounters } from './storage/ports';
 import { createStore } from './storage/sql/store';
 import type { Connector } from './connectors/types';
 import { FileConnector } from './connectors/file';
@@ -28,6 +30,7 @@ import { adminPage } from './editor/page';
 import { insightsRoutes } from './insights/routes';
 import { metricsRoute } from './metrics/routes';
 import { startChannels, type Channel } from './channels/channel';
+import { channelLimits, TrafficLimits } from './channels/limits';
 import { createAgentsChannel } from './channels/agents/channel';
 import { createDirectLine } from './channels/directline/channel';
 import { DirectLineTokens } from './channels/directline/tokens';
@@ -49,6 +52,7 @@ export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | '
   tokens?: Pick<Config['tokens'], 'widgetIdleMs'>;
   backoffice?: Config['backoffice'];
   handoff?: Pick<Config['handoff'], 'triggers' | 'hours'>;
+  quotas?: Config['quotas'];
 };
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
@@ -101,6 +105,7 @@ export function buildCore(
       ...config.matching,
       defaultLang: config.defaultLang,
       ...(config.tokens ? { tokenIdleMs: config.tokens.widgetIdleMs } : {}),
+      ...config.quotas,
     },
     ...(now ? { now } : {}),
     ...(observer ? { observer } : {}),
@@ -193,12 +198,13 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     await store.close();
     throw e;
   }
-  const { channels, gateway, directLine } = buildChannels(config, core.engine, store, widgetBundle, log);
+  const limits = buildLimits(config, store.rateCounters(), log);
+  const { channels, gateway, directLine } = buildChannels(config, core.engine, store, widgetBundle, log, limits);
   // Listening to the engine at once, so that agents' replies reach Bot Framework customers proactively.
   startChannels(channels);
   const insights = buildInsights({ kb: () => core.engine.content.kb, engine: core.engine, store }, config.defaultLang);
   const publicDir = join(__dirname, '..', 'public');
-  const routers = backOfficeRouters(config, { insights, metrics, editor: editing.editor }, publicDir);
+  const routers = backOfficeRouters(config, { insights, metrics, editor: editing.editor }, publicDir, limits);
   const http = createHttpApp({
     log,
     maxBodyBytes: config.http.maxBodyBytes,
@@ -211,8 +217,10 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
       pendingOutbox: () => store.pendingCount(),
       maxOutbox: config.ready.maxOutbox,
     },
-    channels,
+    // Requests per client IP on every channel's public paths, counted before the channels' own routes.
+    channels: [channelLimits(channels, limits), ...channels],
     routers,
+    trustProxy: trustFunction(config.trustProxy),
   });
   // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
   const delivery = new DeliveryWorker(store, {
@@ -232,6 +240,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     insights,
     channels,
     directLine,
+    limits,
     ...editing,
     gateway,
   };
@@ -247,9 +256,15 @@ export function buildChannels(
   store: ConversationStore,
   widgetBundle: WidgetBundle | undefined,
   log: Logger,
+  limits?: TrafficLimits,
 ) {
   const maxBodyBytes = config.http.maxBodyBytes;
-  const widget = createWidgetChannel({ engine, bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins });
+  const widget = createWidgetChannel({
+    engine,
+    bundle: widgetBundle,
+    allowedOrigins: config.widget.allowedOrigins,
+    ...(limits ? { limits } : {}),
+  });
   const agents = createAgentsChannel({ engine, secret: config.handoff.agentSecret, maxBodyBytes });
   // Teams / Web Chat through Azure Bot Service: answers in the turn, writes to customers proactively while started.
   const gateway = new BotFrameworkGateway({
@@ -264,6 +279,7 @@ export function buildChannels(
     },
     maxBodyBytes,
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+    ...(limits ? { limits } : {}),
   });
   // Direct Line for Web Chat: REST routes, and its WebSocket stream once attached to the listening server.
   const directLine = createDirectLine({
@@ -275,6 +291,7 @@ export function buildChannels(
     defaultLang: config.defaultLang,
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
+    ...(limits ? { limits } : {}),
   });
   const channels: Channel[] = [widget, agents, gateway, directLine];
   return { channels, gateway, directLine };
@@ -307,11 +324,22 @@ function backOfficeRouters(
   config: Config,
   deps: { insights: Insights; metrics: Metrics; editor: EditorService },
   publicDir: string,
+  limits: TrafficLimits,
 ): Router[] {
+  // Unknown admin tokens are counted per client IP; past the limit every admin request is refused (429).
+  const signin = express.Router().use('/api/admin', limits.signinGuard(isAdminToken(config.admin.users)));
   return [
+    signin,
     insightsRoutes({ insights: deps.insights, users: config.admin.users }),
     metricsRoute(deps.metrics, config.metrics.token),
     adminPage(publicDir),
     editorRoutes(deps.editor, config.admin.users),
   ];
+}
+
+/** The rate limits over the store's counters (RATE_LIMITS=off is said at start: nothing is limited then). */
+function buildLimits(config: Config, counters: RateCounters, log: Logger): TrafficLimits {
+  if (!config.limits.enabled)
+    log.warn('RATE_LIMITS=off: no rate limit applies (load tests, or behind a gateway that limits already)');
+  return new TrafficLimits(config.limits, counters, trustFunction(config.trustProxy));
 }

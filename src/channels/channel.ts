@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { MessageRecord } from '../domain/conversation';
 import type { HttpMount } from '../server/http';
+import type { LimitedPaths } from './limits';
 
 /**
  * One way in for customers (widget, Bot Framework, Direct Line) or agents (their webhook): a folder of
@@ -10,6 +11,11 @@ import type { HttpMount } from '../server/http';
 export interface Channel extends HttpMount {
   /** Short name, for logs. */
   readonly name: string;
+  /**
+   * The paths strangers reach, counted per client IP before anything else (channelLimits in ./limits.ts).
+   * Conversations and messages are limited by the routes that create or carry them (TrafficLimits).
+   */
+  readonly limited?: LimitedPaths;
   /** Begin the work that is not a request (e.g. listen to the engine to write to customers proactively). Idempotent. */
   start?(): void;
   /** Stop that work and wait for what is under way (shutdown). */

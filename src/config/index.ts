@@ -8,6 +8,10 @@ import { DEFAULT_THRESHOLDS, type DecisionThresholds } from '../domain/threshold
 import { parseAdminTokens } from './adminTokens';
 import { lifetimeConfig, lifetimeEnv, type LifetimeConfig } from './lifetimes';
 import { devSecrets, exposureEnv, type DevSecretsSource } from './exposure';
+import { botframeworkConfig, botframeworkEnv, type BotframeworkConfig } from './botframework';
+export { BOT_APP_TYPES, type BotAppType } from './botframework';
+import { LIMITS_ENV, limitsConfig, type LimitsConfig, type QuotasConfig } from './limits';
+import type { TrustProxy } from '../domain/limits';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const num = (name: string, def: number, min: number, max: number) =>
@@ -23,11 +27,6 @@ const num = (name: string, def: number, min: number, max: number) =>
       }
       return n;
     });
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** How the bot's identity is registered in Azure (the Azure Bot resource's "Type of App"). */
-export const BOT_APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
-export type BotAppType = (typeof BOT_APP_TYPES)[number];
 
 const envSchema = z.object({
   PORT: num('PORT', 3978, 0, 65535),
@@ -159,26 +158,7 @@ const envSchema = z.object({
       }
       return list;
     }),
-  MICROSOFT_APP_ID: z
-    .string()
-    .optional()
-    .refine((v) => !v || GUID.test(v.trim()), {
-      message:
-        "MICROSOFT_APP_ID must be the bot's Microsoft Entra application (client) id, a GUID like 00000000-0000-0000-0000-000000000000",
-    }),
-  MICROSOFT_APP_PASSWORD: z.string().optional(),
-  MICROSOFT_APP_TENANT_ID: z
-    .string()
-    .optional()
-    .refine((v) => !v || GUID.test(v.trim()), {
-      message: 'MICROSOFT_APP_TENANT_ID must be a Microsoft Entra tenant id (a GUID)',
-    }),
-  MICROSOFT_APP_TYPE: z
-    .string()
-    .optional()
-    .refine((v) => !v || (BOT_APP_TYPES as readonly string[]).includes(v), {
-      message: `MICROSOFT_APP_TYPE must be one of ${BOT_APP_TYPES.join(', ')} (empty: SingleTenant when MICROSOFT_APP_TENANT_ID is set, MultiTenant otherwise)`,
-    }),
+  ...botframeworkEnv,
   BOT_QUEUE_UPDATE_MS: num('BOT_QUEUE_UPDATE_MS', 60_000, 0, 86_400_000),
   ADMIN_TOKENS: z
     .string()
@@ -193,6 +173,7 @@ const envSchema = z.object({
       }
     }),
   ...lifetimeEnv,
+  ...LIMITS_ENV,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -267,22 +248,17 @@ export interface Config extends LifetimeConfig {
     allowedOrigins: string[];
   };
   /** Bot Framework channel (Teams, Web Chat via Azure Bot Service) at POST /api/messages. */
-  botframework: {
-    /** Without an app id: development (Bot Framework Emulator), requests accepted anonymously, replies sent without tokens. */
-    appId?: string;
-    appPassword?: string;
-    tenantId?: string;
-    appType: BotAppType;
-    /** Shortest time between two proactive queue-position updates to one customer (0: every change). */
-    queueUpdateMs: number;
-    serviceUrlAllow: string[]; // hosts replies may be posted to besides Microsoft's (BOT_SERVICE_URL_ALLOW)
-  };
+  botframework: BotframeworkConfig;
   admin: {
     /** Who may use the admin API and page (/admin), with which role. */
     users: AdminUser[];
     /** True when a development token is in use (random per installation). */
     devToken: boolean;
   };
+  /** Rate limits (RATE_LIMIT_*, RATE_LIMITS=off), quotas (MAX_MESSAGE*), proxies vouching for clients (TRUST_PROXY). */
+  limits: LimitsConfig;
+  quotas: QuotasConfig;
+  trustProxy: TrustProxy;
 }
 
 /** Read and validate configuration once (env, and .env via the caller); `devSecrets`: see ./exposure.ts. */
@@ -360,36 +336,7 @@ export function loadConfig(
       devToken: !e.ADMIN_TOKENS,
     },
     ...lifetimeConfig(e),
-  };
-}
-
-/** The bot's identity: all or nothing, and required in production (else /api/messages would accept anyone). */
-function botframeworkConfig(e: z.infer<typeof envSchema>, problems: string[]): Config['botframework'] {
-  const appId = e.MICROSOFT_APP_ID?.trim() || undefined;
-  const appPassword = e.MICROSOFT_APP_PASSWORD || undefined;
-  const tenantId = e.MICROSOFT_APP_TENANT_ID?.trim() || undefined;
-  const appType = (e.MICROSOFT_APP_TYPE as BotAppType | undefined) || (tenantId ? 'SingleTenant' : 'MultiTenant');
-  if (!appId) {
-    if (e.NODE_ENV === 'production')
-      problems.push(
-        'MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or MICROSOFT_APP_TYPE=UserAssignedMSI with MICROSOFT_APP_TENANT_ID) are required with NODE_ENV=production: without them POST /api/messages would accept unauthenticated requests',
-      );
-    else if (appPassword) problems.push('MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is empty');
-  } else {
-    if (appType !== 'UserAssignedMSI' && !appPassword)
-      problems.push(
-        `MICROSOFT_APP_PASSWORD (the app registration's client secret) is required with MICROSOFT_APP_ID and MICROSOFT_APP_TYPE=${appType}`,
-      );
-    if (appType !== 'MultiTenant' && !tenantId)
-      problems.push(`MICROSOFT_APP_TENANT_ID is required with MICROSOFT_APP_TYPE=${appType}`);
-  }
-  return {
-    ...(appId ? { appId } : {}),
-    ...(appPassword ? { appPassword } : {}),
-    ...(tenantId ? { tenantId } : {}),
-    appType,
-    queueUpdateMs: e.BOT_QUEUE_UPDATE_MS,
-    serviceUrlAllow: e.BOT_SERVICE_URL_ALLOW,
+    ...limitsConfig(e),
   };
 }
 

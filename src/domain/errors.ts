@@ -56,3 +56,16 @@ export function parseBody<T>(schema: SafeParser<T>, body: unknown, hint = ''): T
     .join('; ');
   throw new AppError('INVALID_BODY', `invalid request body: ${detail || hint}`, 400);
 }
+
+/**
+ * A limit was reached (429 RATE_LIMITED): the error handler adds `Retry-After` (whole seconds, at least 1) so
+ * that well-behaved clients wait instead of retrying at once.
+ */
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterMs: number) {
+    super('RATE_LIMITED', message, 429);
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+}

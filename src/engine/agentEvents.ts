@@ -5,6 +5,7 @@ import type { HandoffState } from '../domain/handoff';
 import { HANDOFF_MESSAGES } from '../handoff/messages';
 import type { EngineCore } from './core';
 import { completeHandoff } from './handoffFlow';
+import { clip } from './quota';
 import type { AgentEvent, TurnContext } from './types';
 
 /**
@@ -17,6 +18,7 @@ export async function agentEvent(core: EngineCore, e: AgentEvent, inboundId?: st
   if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${e.conversationId}" not found`, 404);
   if (!state.handoff)
     throw new AppError('NOT_WITH_AGENT', `conversation "${e.conversationId}" is not handed off to a person`, 409);
+  if (e.type === 'agent.message') e = { ...e, text: clip(core, e.text) };
   const h = state.handoff;
   const lang = state.lang ?? h.lang;
   const now = core.now().toISOString();

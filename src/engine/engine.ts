@@ -125,6 +125,23 @@ export class Engine {
     });
   }
 
+  /**
+   * A bot message outside a turn, in the conversation's language (a channel's notice, e.g. "please slow down"):
+   * stored, so that live streams and replays show it. Nothing for an unknown conversation.
+   */
+  notice(conversationId: string, text: Record<Lang, string>): Promise<void> {
+    return this.serialized(conversationId, async () => {
+      const state = await this.core.store.get(conversationId);
+      if (!state) return;
+      const at = this.core.now().toISOString();
+      const lang = state.lang ?? this.options.defaultLang;
+      const saved = await this.core.store.append(conversationId, [
+        { at, from: 'bot', text: text[lang], source: { kind: 'fallback' } },
+      ]);
+      this.events.emit('message', conversationId, saved, 'turn');
+    });
+  }
+
   /** Where the customer is in the queue, or when agents are back. */
   async queueStatus(conversationId: string): Promise<QueueStatus | undefined> {
     const state = await this.core.store.get(conversationId);

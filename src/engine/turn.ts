@@ -13,6 +13,7 @@ import { startDialog } from './dialogSteps';
 import { inDialog } from './dialogTurn';
 import { openHandoff, withPerson } from './handoffFlow';
 import { MESSAGES } from './messages';
+import { clip, overQuota } from './quota';
 import { answerReply, fallbackReply, topicReply } from './replies';
 import type { TurnTrace } from './types';
 
@@ -25,6 +26,9 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
   // Same answer for an unknown conversation and a wrong token: do not reveal which conversations exist.
   if (msg.tokenHash !== undefined) checkToken(state, msg.tokenHash, core.now(), core.options.tokenIdleMs);
   if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${msg.conversationId}" not found`, 404);
+  if (msg.text !== undefined) msg = { ...msg, text: clip(core, msg.text) };
+  const quota = await overQuota(core, state, msg);
+  if (quota) return quota;
   // Typing the label of a button just offered is clicking it (Teams' imBack, text-only channels, habits).
   if (msg.action === undefined && msg.text !== undefined && state.offered?.length) {
     const typed = fold(msg.text);

@@ -23,6 +23,10 @@ export interface EngineOptions {
   fallbackTopics: number;
   /** Customers' conversation tokens expire after this much inactivity (WIDGET_TOKEN_IDLE_DAYS). */
   tokenIdleMs: number;
+  /** Longest message stored (customer's or agent's), MAX_MESSAGE_CHARS: longer ones are cut, with a marker. */
+  maxMessageChars: number;
+  /** Stored messages per conversation, MAX_MESSAGES_PER_CONVERSATION: past it the bot offers to start again. */
+  maxMessagesPerConversation: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -31,6 +35,8 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxTextLength: 1000,
   fallbackTopics: 4,
   tokenIdleMs: 30 * 86_400_000,
+  maxMessageChars: 2000,
+  maxMessagesPerConversation: 500,
 };
 
 /** Told what happens, for metrics (the engine does not know where figures go). Every hook is optional. */

@@ -24,6 +24,17 @@ export function sameSecret(given: string, expected: string): boolean {
 // Tokens are compared as SHA-256 digests with timingSafeEqual: equal length whatever the input, constant time.
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
+/** Whether a token is one of the admin tokens (constant time, every token compared): the sign-in limit counts the others. */
+export function isAdminToken(users: readonly AdminUser[]): (token: string) => boolean {
+  const hashes = users.map((u) => digest(u.token));
+  return (token) => {
+    const h = digest(token);
+    let found = false;
+    for (const k of hashes) if (timingSafeEqual(k, h)) found = true;
+    return found;
+  };
+}
+
 /**
  * Express middleware: a valid `Authorization: Bearer <token>` (401 otherwise) whose role is one of `roles`
  * (403 otherwise; admin may do everything an editor may). Every configured token is compared, so the time

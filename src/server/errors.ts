@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from '../domain/errors';
+import { AppError, RateLimitedError } from '../domain/errors';
 
 interface HttpProblem {
   status: number;
@@ -71,6 +71,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    if (err instanceof RateLimitedError) res.setHeader('retry-after', String(err.retryAfterSeconds));
     res.status(status).json({ error: { code, message, ...(details !== undefined ? { details } : {}) } });
   };
 }

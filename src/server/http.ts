@@ -30,12 +30,15 @@ export interface HttpDeps {
   channels?: readonly HttpMount[];
   /** Every other feature's routes (admin API and page, /metrics), mounted after the JSON parser. */
   routers?: Router[];
+  /** TRUST_PROXY as a trust function: req.ip and req.protocol believe X-Forwarded-* only from these proxies. */
+  trustProxy?: (addr: string, hop: number) => boolean;
 }
 
 /** The express application: routes, body limits, the one error handler. */
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.trustProxy) app.set('trust proxy', deps.trustProxy);
   app.use(securityHeaders());
   const channels = deps.channels ?? [];
   for (const c of channels) if (c.rawBody) app.use(c.rawBody);

@@ -98,6 +98,10 @@ export class MemoryConversationStore implements Store {
     return m && structuredClone(m);
   }
 
+  async messageCount(conversationId: string): Promise<number> {
+    return this.messages.filter((x) => x.conversationId === conversationId).length;
+  }
+
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {
     const t = now.getTime();
     const out: OutboxEvent[] = [];

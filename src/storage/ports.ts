@@ -95,7 +95,31 @@ export interface ConversationStore extends OutboxStore, ChannelRefStore {
   transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]>;
   /** The customer's message sent with this client id (a client's retry is recognised by it), if any. */
   customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined>;
+  /** How many messages the conversation has stored (its quota, MAX_MESSAGES_PER_CONVERSATION). */
+  messageCount(conversationId: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A rate counter's answer for one key. */
+export interface RateVerdict {
+  allowed: boolean;
+  /** When refused: how long until the window ends and the key is served again. */
+  retryAfterMs: number;
+  /** The first refusal of the window (to tell the client once, not at every refused request). */
+  firstRefusal: boolean;
+}
+
+/** Hits per key in fixed windows, kept where every instance sees them (the database; memory for tests). */
+export interface RateCounter {
+  /** Count one hit for `key`: allowed while the window holds at most the counter's points. */
+  hit(key: string): Promise<RateVerdict>;
+  /** Whether one more hit would be allowed now, counting nothing. */
+  peek(key: string): Promise<RateVerdict>;
+}
+
+/** Makes the counters of the rate limits, one per limit `name` (the names share one table, as key prefixes). */
+export interface RateCounters {
+  counter(name: string, points: number, durationSec: number): RateCounter;
 }
 
 /** Read side for figures and the inbox, and the inbox marks (SQL stores and the memory store). */

@@ -268,6 +268,20 @@ describe.each([memory, sqlite, postgres])('conversation store contract: $name', 
     expect(await store.customerMessage(a.id, 'nope')).toBeUndefined();
   });
 
+  test('messageCount counts the messages of one conversation (its quota)', async () => {
+    const a = minimalState();
+    const b = minimalState();
+    await store.create(a);
+    await store.create(b);
+    expect(await store.messageCount(a.id)).toBe(0);
+    await store.append(a.id, [customer('a1'), bot('a2')]);
+    await store.saveTurn(a, [bot('a3')]);
+    await store.append(b.id, [customer('b1')]);
+    expect(await store.messageCount(a.id)).toBe(3);
+    expect(await store.messageCount(b.id)).toBe(1);
+    expect(await store.messageCount('nope')).toBe(0);
+  });
+
   test('saveTurn stores the new state and appends the messages', async () => {
     const s = minimalState();
     await store.create(s);
@@ -879,6 +893,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
       '0005_directline_client_id',
       '0006_editor',
       '0007_channel_refs',
+      '0008_rate_limits',
     ]);
     expect(indexes).toContain('messages_conversation_id_id');
   });

@@ -18,6 +18,8 @@ export function testDefaults(): TestEnv {
     DIALOGS_DIR: join(ROOT, 'dialogs'),
     BACKOFFICE_FILE: join(ROOT, 'data', 'backoffice.json'),
     DATABASE_URL: '',
+    // The suites create many conversations quickly from one address; test/security/limits*.test.ts turn them on.
+    RATE_LIMITS: 'off',
   };
 }
 

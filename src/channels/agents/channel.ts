@@ -83,5 +83,9 @@ function parseEvent(raw: Buffer): AgentEvent {
 
 /** The agents' channel: their inbound webhook (agents' replies reach customers through the customers' channels). */
 export function createAgentsChannel(deps: AgentEventsDeps): Channel {
-  return { name: 'agents', rawBody: agentEventsRoute(deps) };
+  return {
+    name: 'agents',
+    rawBody: agentEventsRoute(deps),
+    limited: { paths: ['/api/agent/events'], limit: 'agentEvents' },
+  };
 }

@@ -8,6 +8,7 @@ import type { ChannelRef, MessageRecord } from '../../domain/conversation';
 import type { ChannelRefStore, OutboxStore } from '../../storage/ports';
 import { buttonPolicy, incomingOf, recordActivity, replyActivity, type ActivityJson } from '../activity';
 import type { Channel, ProactiveTarget } from '../channel';
+import { SLOW_DOWN, type TrafficLimits } from '../limits';
 import { langOfLocale } from '../locale';
 import { ProactiveDelivery } from '../proactive';
 import { authConfiguration, type BotIdentity } from './identity';
@@ -45,6 +46,8 @@ export interface GatewayDeps {
   serviceUrls?: ServiceUrlPolicy;
   /** MAX_BODY_BYTES for POST /api/messages (activities may always be 256 KB). */
   maxBodyBytes?: number;
+  /** Messages per conversation (none when absent); the requests per IP are counted in front of the route. */
+  limits?: TrafficLimits;
   now?: () => Date;
 }
 
@@ -71,6 +74,7 @@ const asActivities = (xs: ActivityJson[], userId: string) =>
  */
 export class BotFrameworkGateway implements Channel, ProactiveTarget {
   readonly name = 'botframework';
+  readonly limited = { paths: ['/api/messages'], limit: 'requests' } as const;
   readonly adapter: CloudAdapter;
   readonly rawBody: Router;
   private readonly now: () => Date;
@@ -165,6 +169,10 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
     if (a.id && !(await this.deps.refs.rememberInbound(`bf:${a.channelId}:${a.conversation!.id}:${a.id}`, this.now())))
       return;
     const conversationId = await this.conversationFor(a);
+    // Teams shows no HTTP status: a refusal is said in the conversation (the limit's first refusal only).
+    const allowed = await this.deps.limits?.message(conversationId);
+    if (allowed && !allowed.allowed)
+      return allowed.firstRefusal ? this.slowDown(context, a, conversationId) : undefined;
     // "Typing…" while the engine works; posted before the replies.
     const typing = context.sendActivity({ type: 'typing' } as unknown as Activity).catch(() => undefined);
     const replies = await this.deps.engine.handle({
@@ -186,6 +194,13 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
     if (!personal && !added.some((m) => m.id === a.recipient?.id)) return;
     const conversationId = await this.conversationFor(a, langOfLocale(a.locale));
     await this.reply(context, a, await this.deps.engine.welcome(conversationId));
+  }
+
+  /** The messages limit's refusal, in the customer's language. */
+  private async slowDown(context: TurnContext, a: ActivityJson, id: string): Promise<void> {
+    const state = await this.deps.engine.getConversation(id);
+    const lang = state?.lang ?? langOfLocale(a.locale) ?? this.deps.engine.options.defaultLang;
+    await context.sendActivity({ type: 'message', text: SLOW_DOWN[lang], textFormat: 'plain' } as unknown as Activity);
   }
 
   private async reply(context: TurnContext, a: ActivityJson, replies: Reply[]): Promise<void> {

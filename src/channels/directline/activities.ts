@@ -3,6 +3,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { incomingOf, type ActivityJson } from '../activity';
 import { parseBodyAfter, requireBearer } from '../auth';
+import { SLOW_DOWN } from '../limits';
 import { activitiesOf, BASE, CHANNEL, existing, watermarkOf, type DirectLineContext } from './protocol';
 
 const activityBody = z.object({
@@ -42,6 +43,8 @@ export function activityRoutes(ctx: DirectLineContext): Router {
       res.json({ id: String(seen.id) });
       return;
     }
+    // Web Chat marks a refused message "Send failed. Retry": the reason is said in the conversation (once a window).
+    await ctx.limits?.requireMessage(claims.conv, () => engine.notice(claims.conv, SLOW_DOWN));
     const incoming = incomingOf(activity as ActivityJson) ?? { text: '' };
     // The engine reads the conversation for the turn (404 for one that is gone, with the same message).
     await engine.handle({ conversationId: claims.conv, channel: CHANNEL, ...incoming, clientId });

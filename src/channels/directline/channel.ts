@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import type { Channel } from '../channel';
+import type { TrafficLimits } from '../limits';
 import { activityRoutes } from './activities';
 import { conversationRoutes } from './conversations';
 import { BASE, type DirectLineContext } from './protocol';
@@ -24,6 +25,7 @@ export interface DirectLineDeps {
   pollMs?: number;
   /** Name shown for the bot's messages (agents' messages carry the agent's name). */
   botName?: string;
+  limits?: TrafficLimits;
 }
 
 export interface DirectLine extends Channel {
@@ -44,6 +46,7 @@ export function createDirectLine(deps: DirectLineDeps): DirectLine {
     defaultLang: deps.defaultLang,
     botName: deps.botName ?? 'Assistant',
     pollMs: deps.pollMs ?? 2000,
+    ...(deps.limits ? { limits: deps.limits } : {}),
   };
   const routes = Router();
   // Web Chat is embedded in other sites' pages: any origin may call, since access rides on bearer tokens (no
@@ -57,5 +60,10 @@ export function createDirectLine(deps: DirectLineDeps): DirectLine {
     res.status(204).end();
   });
   routes.use(conversationRoutes(ctx, deps.secret), activityRoutes(ctx), webchatRoutes(deps));
-  return { name: 'directline', routes, attach: (server) => attachStream(ctx, server) };
+  return {
+    name: 'directline',
+    routes,
+    limited: { paths: [BASE], limit: 'requests' },
+    attach: (server) => attachStream(ctx, server),
+  };
 }

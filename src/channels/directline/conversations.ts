@@ -54,6 +54,8 @@ export function conversationRoutes(ctx: DirectLineContext, secret: string | unde
         400,
       );
     const user = asked ?? newUser();
+    // A site's backend holding the secret starts conversations for all its visitors: only strangers are counted.
+    if (!secret) await ctx.limits?.newConversation(ctx.limits.ip(req));
     const conversationId = await start(ctx, langOfLocale(body.locale));
     const { token, expiresIn } = tokens.issue(conversationId, user);
     res.json({ conversationId, token, expires_in: expiresIn });
@@ -75,6 +77,7 @@ export function conversationRoutes(ctx: DirectLineContext, secret: string | unde
       return;
     }
     const user = newUser();
+    if (!isSecret(given)) await ctx.limits?.newConversation(ctx.limits.ip(req));
     const conversationId = await start(ctx, langOfLocale(body.locale));
     const { token, expiresIn } = tokens.issue(conversationId, user);
     res

@@ -3,6 +3,7 @@ import type { Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import type { ConversationState, MessageRecord } from '../../domain/conversation';
 import { buttonPolicy, recordActivity, type ActivityJson } from '../activity';
+import type { TrafficLimits } from '../limits';
 import type { DirectLineTokens } from './tokens';
 
 export const CHANNEL = 'directline';
@@ -19,6 +20,8 @@ export interface DirectLineContext {
   botName: string;
   /** How often an open stream looks for messages written by other instances. */
   pollMs: number;
+  /** New conversations and messages (none when absent). */
+  limits?: TrafficLimits;
 }
 
 /** Direct Line watermarks are message ids as strings; absent, empty or "-" means from the start. */

@@ -5,6 +5,7 @@ import { AppError, parseBody } from '../../domain/errors';
 import { LANGS, type Reply } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import { parseBodyAfter, tokenHash } from '../auth';
+import type { TrafficLimits } from '../limits';
 import { authorized, widgetToken } from './access';
 
 const createBody = z.object({ lang: z.enum(LANGS).optional() }).strict();
@@ -18,11 +19,12 @@ const HINT = 'expected {"text": "..."} or {"action": "..."}';
 type WidgetEngine = Pick<Engine, 'createConversation' | 'conversationFor' | 'transcript' | 'handle'>;
 
 /** The widget's conversation API (DESIGN.md): start a conversation, its transcript, a customer's message. */
-export function conversationRoutes(engine: WidgetEngine): Router {
+export function conversationRoutes(engine: WidgetEngine, limits?: TrafficLimits): Router {
   const r = Router();
 
   r.post('/api/conversations', async (req, res) => {
     const body = parseBody(createBody, req.body, HINT);
+    await limits?.newConversation(limits.ip(req));
     const token = randomBytes(24).toString('base64url');
     const state = await engine.createConversation({ channel: 'widget', lang: body.lang, tokenHash: tokenHash(token) });
     res.status(201).json({ conversationId: state.id, token });
@@ -46,6 +48,8 @@ export function conversationRoutes(engine: WidgetEngine): Router {
   r.post('/api/conversations/:id/messages', async (req, res) => {
     const token = widgetToken(req);
     const body = await parseBodyAfter(() => authorized(engine, req), messageBody, req.body, HINT);
+    // Keyed by the token too: a stranger who knows a conversation's id cannot spend its owner's allowance.
+    await limits?.requireMessage(`${String(req.params.id)}:${tokenHash(token).slice(0, 16)}`);
     const replies: Reply[] = await engine.handle({
       conversationId: String(req.params.id),
       channel: 'widget',

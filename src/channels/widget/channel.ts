@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Engine } from '../../engine/engine';
 import type { Channel } from '../channel';
+import type { TrafficLimits } from '../limits';
 import { conversationRoutes } from './api';
 import { widgetScriptRoute, type WidgetBundle } from './bundle';
 import { widgetCors } from './cors';
@@ -14,6 +15,8 @@ export interface WidgetDeps {
   allowedOrigins: readonly string[];
   /** How often live event streams look for messages written by other instances. */
   pollMs?: number;
+  /** New conversations and messages (none when absent: unit tests). */
+  limits?: TrafficLimits;
 }
 
 /**
@@ -25,6 +28,6 @@ export function createWidgetChannel(deps: WidgetDeps): Channel {
   cors.use('/api/conversations', widgetCors(deps.allowedOrigins));
   const routes = Router();
   if (deps.bundle) routes.use(widgetScriptRoute(deps.bundle));
-  routes.use(conversationRoutes(deps.engine), eventStreamRoute(deps.engine, deps.pollMs ?? 2000));
-  return { name: 'widget', rawBody: cors, routes };
+  routes.use(conversationRoutes(deps.engine, deps.limits), eventStreamRoute(deps.engine, deps.pollMs ?? 2000));
+  return { name: 'widget', rawBody: cors, routes, limited: { paths: ['/api/conversations'], limit: 'requests' } };
 }

@@ -55,7 +55,7 @@ async function openPostgres(url: string): Promise<SqlContext> {
     await db.destroy().catch(() => {});
     throw new AppError('STORAGE_UNAVAILABLE', `cannot connect to the ${where}: ${safeReason(err, url)}`, 503);
   }
-  return migrated(new SqlContext(db, 'postgres'), where, url);
+  return migrated(new SqlContext(db, 'postgres', { pool }), where, url);
 }
 
 async function openSqlite(file: string): Promise<SqlContext> {
@@ -74,7 +74,7 @@ async function openSqlite(file: string): Promise<SqlContext> {
     throw new AppError('STORAGE_UNAVAILABLE', `cannot open the ${where}: ${safeReason(err)}`, 503);
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return migrated(new SqlContext(db, 'sqlite'), where);
+  return migrated(new SqlContext(db, 'sqlite', { sqlite: database }), where);
 }
 
 async function migrated(ctx: SqlContext, where: string, url?: string): Promise<SqlContext> {

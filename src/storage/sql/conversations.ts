@@ -80,6 +80,15 @@ export class SqlConversations {
       .executeTakeFirst();
     return row ? decodeMessage(row) : undefined;
   }
+
+  async messageCount(conversationId: string): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
 }
 
 /** One insert per message, in order, so ids follow the order of `messages` (inside the caller's transaction). */

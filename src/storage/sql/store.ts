@@ -1,10 +1,11 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
 import type { OutboxEvent, QueueName } from '../../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../../domain/insights';
-import type { EditorStore, Store, TurnEffects } from '../ports';
+import type { EditorStore, RateCounters, Store, TurnEffects } from '../ports';
 import { SqlChannelRefs } from './channels';
 import { openDatabase, type SqlLocation } from './connect';
 import { SqlConversations } from './conversations';
+import { sqlCounters } from './counters';
 import { SqlEditorStore } from './editor';
 import { SqlInsights } from './insights';
 import { SqlOutbox } from './outbox';
@@ -20,6 +21,7 @@ export class SqlConversationStore implements Store {
   private readonly outbox: SqlOutbox;
   private readonly channels: SqlChannelRefs;
   private readonly insights: SqlInsights;
+  private limits?: ReturnType<typeof sqlCounters>;
 
   private constructor(private readonly ctx: SqlContext) {
     this.conversations = new SqlConversations(ctx);
@@ -42,7 +44,13 @@ export class SqlConversationStore implements Store {
     return new SqlEditorStore(this.ctx);
   }
 
+  /** The rate limits' counters, in the same database (shared by every instance using it). */
+  rateCounters(): RateCounters {
+    return (this.limits ??= sqlCounters(this.ctx)).counters;
+  }
+
   async close(): Promise<void> {
+    this.limits?.stop();
     await this.ctx.db.destroy();
   }
 
@@ -64,6 +72,9 @@ export class SqlConversationStore implements Store {
   }
   customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
     return this.conversations.customerMessage(conversationId, clientId);
+  }
+  messageCount(conversationId: string): Promise<number> {
+    return this.conversations.messageCount(conversationId);
   }
 
   // The outbox, inbound webhook ids, the queue, settings.

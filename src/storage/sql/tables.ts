@@ -1,5 +1,10 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Generated, Kysely, Transaction } from 'kysely';
+import type { Pool } from 'pg';
 import type { MessageRecord } from '../../domain/conversation';
+
+/** The connection under Kysely: a better-sqlite3 database or a pg pool. */
+export type SqlDriver = { sqlite: BetterSqlite3.Database } | { pool: Pool };
 
 /** The two SQL dialects: SQLite (better-sqlite3, one file) and PostgreSQL (pg pool). */
 export type SqlDialectName = 'sqlite' | 'postgres';
@@ -138,6 +143,8 @@ export class SqlContext {
   constructor(
     readonly db: Kysely<Database>,
     readonly dialect: SqlDialectName,
+    /** The driver's own connection, for what speaks to it directly (the rate-limit counters). */
+    readonly driver?: SqlDriver,
   ) {}
 
   get postgres(): boolean {

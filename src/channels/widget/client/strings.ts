@@ -19,6 +19,8 @@ export interface UiStrings {
   typing: (name: string) => string;
   reconnecting: string;
   sendFailed: string;
+  /** The server refused for a while (429): shown in the conversation. */
+  slowDown: string;
   unread: (n: number) => string;
   suggestions: string;
 }
@@ -46,6 +48,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     typing: (n) => `${n} écrit…`,
     reconnecting: 'Connexion perdue, reconnexion…',
     sendFailed: "Le message n'a pas pu être envoyé. Réessayez.",
+    slowDown: 'Vous écrivez très vite : patientez un instant, puis renvoyez votre message.',
     unread: (n) => `${n} nouveau(x) message(s)`,
     suggestions: 'Suggestions',
   },
@@ -66,6 +69,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     typing: (n) => `${n} scrie…`,
     reconnecting: 'Conexiune pierdută, reconectare…',
     sendFailed: 'Mesajul nu a putut fi trimis. Încercați din nou.',
+    slowDown: 'Scrieți foarte repede: așteptați puțin, apoi trimiteți din nou mesajul.',
     unread: (n) => `${n} mesaj(e) nou(i)`,
     suggestions: 'Sugestii',
   },
@@ -86,6 +90,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     typing: (n) => `${n} is typing…`,
     reconnecting: 'Connection lost, reconnecting…',
     sendFailed: 'The message could not be sent. Please try again.',
+    slowDown: 'You are writing very fast: please wait a moment, then send your message again.',
     unread: (n) => `${n} new message(s)`,
     suggestions: 'Suggestions',
   },

@@ -8,6 +8,9 @@ import { buildWidget, buttonGroup, messageNode, queueText } from './dom';
 import { STRINGS, pickLang, type UiStrings } from './strings';
 import type { Body, Conversation, Message, Queue, Suggestion } from './types';
 
+/** The server asked us to slow down (429 RATE_LIMITED). */
+class SlowDown extends Error {}
+
 class Widget {
   private readonly t: UiStrings;
   private readonly storageKey: string;
@@ -124,6 +127,7 @@ class Widget {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ lang: this.lang }),
       });
+      if (res.status === 429) throw new SlowDown();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const c = (await res.json()) as Conversation;
       this.conv = c;
@@ -143,7 +147,7 @@ class Widget {
   }
 
   async send(body: Body): Promise<void> {
-    for (const failed of this.log.querySelectorAll('.msg.failed')) failed.remove();
+    for (const failed of this.log.querySelectorAll('.msg.failed, .msg.limited')) failed.remove();
     if (this.notice === this.t.sendFailed) this.setNotice('');
     const pending = this.bubbleFor({ from: 'customer', text: body.text, at: new Date().toISOString() });
     pending.classList.add('pending');
@@ -157,13 +161,19 @@ class Widget {
         this.forget();
         res = await this.post(body);
       }
+      if (res.status === 429) throw new SlowDown();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       // The replies (and their buttons) are shown from the transcript. The stream usually brought the messages already; this covers a stream that is down.
       await this.sync();
-    } catch {
+    } catch (e) {
       pending.classList.replace('pending', 'failed');
       this.showButtons();
-      this.setNotice(this.t.sendFailed);
+      if (e instanceof SlowDown) {
+        // Said in the conversation, where the visitor is looking (not stored: the next send removes it).
+        const note = this.bubbleFor({ from: 'bot', text: this.t.slowDown, at: new Date().toISOString() });
+        note.classList.add('limited');
+        this.append(note);
+      } else this.setNotice(this.t.sendFailed);
       if (!this.input.value && 'text' in body && !('action' in body)) this.input.value = body.text;
     }
   }
