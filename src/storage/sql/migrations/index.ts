@@ -8,6 +8,7 @@ import * as m0004 from './0004_inbox';
 import * as m0005 from './0005_directline_client_id';
 import * as m0006 from './0006_editor';
 import * as m0007 from './0007_channel_refs';
+import * as m0008 from './0008_privacy';
 
 type Up = (db: Kysely<unknown>, dialect: SqlDialectName) => Promise<void>;
 
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly (readonly [name: string, up: Up])[] = [
   ['0005_directline_client_id', m0005.up],
   ['0006_editor', m0006.up],
   ['0007_channel_refs', m0007.up],
+  ['0008_privacy', m0008.up],
 ];
 
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
