@@ -176,6 +176,10 @@ const envSchema = z.object({
       message: `MICROSOFT_APP_TYPE must be one of ${BOT_APP_TYPES.join(', ')} (empty: SingleTenant when MICROSOFT_APP_TENANT_ID is set, MultiTenant otherwise)`,
     }),
   BOT_QUEUE_UPDATE_MS: num('BOT_QUEUE_UPDATE_MS', 60_000, 0, 86_400_000),
+  // Privacy (storage limitation): days without activity before a conversation is erased; days a delivered
+  // webhook body keeps its transcript and contact details.
+  RETENTION_DAYS: num('RETENTION_DAYS', 365, 1, 36_500),
+  OUTBOX_TRANSCRIPT_DAYS: num('OUTBOX_TRANSCRIPT_DAYS', 30, 1, 3650),
   ADMIN_TOKENS: z
     .string()
     .optional()
@@ -283,6 +287,8 @@ export interface Config {
     /** True when the built-in development token is in use. */
     devToken: boolean;
   };
+  /** Retention: idle conversations erased after retentionDays; delivered webhook bodies stripped after outboxTranscriptDays. */
+  privacy: { retentionDays: number; outboxTranscriptDays: number };
 }
 
 /** Read and validate configuration once, from the environment (and .env when present, via the caller). */
@@ -348,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }],
       devToken: !e.ADMIN_TOKENS,
     },
+    privacy: { retentionDays: e.RETENTION_DAYS, outboxTranscriptDays: e.OUTBOX_TRANSCRIPT_DAYS },
   };
 }
 

@@ -10,7 +10,7 @@ export interface ConversationData {
 }
 
 /** What an erasure removed from one conversation (the audit keeps these counts, never the data). */
-export interface ErasureCounts {
+export type ErasureCounts = {
   messages: number;
   /** Outbox events not yet delivered (pending) and already delivered. */
   outboxEvents: number;
@@ -18,7 +18,7 @@ export interface ErasureCounts {
   channelRefs: number;
   /** 1 when the conversation held dialog answers (slots, looked-up records). */
   dialogStates: number;
-}
+};
 
 export type PrivacyAction = 'export' | 'erase' | 'retention' | 'reveal';
 
