@@ -3,8 +3,9 @@ import { RE2JS } from 're2js';
 // Personal data in customer text: emails, IBANs, card numbers and phone numbers. The patterns run on anything a
 // customer typed, so they are RE2 (linear time whatever the input), never backtracking JavaScript expressions.
 const EMAIL = RE2JS.compile('[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+');
-// Two letters, two check digits, then 11 to 30 letters or digits, in groups or not (FR76 3000 6000 0112...).
-const IBAN = RE2JS.compile('\\b[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]){11,30}\\b');
+// Two letters, two check digits, then groups of four letters or digits (spaced or not) and a shorter last group:
+// FR76 3000 6000 0112 3456 7890 189.
+const IBAN = RE2JS.compile('\\b[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\\b');
 // 13 to 19 digits, possibly grouped by spaces or dashes.
 const CARD = RE2JS.compile('\\b[0-9](?:[ -]?[0-9]){12,18}\\b');
 // International (+33 6..., 0040 7...) or national (06..., 07...) numbers, separators allowed between digits.

@@ -171,6 +171,8 @@ export class Privacy {
   async erase(query: PrivacyQuery, by: string, progress?: Progress) {
     const ids = await this.find(query);
     const counts = await this.eraseIds(ids, progress);
+    // The erased text must not stay readable in the database files (free pages, WAL).
+    if (ids.length) await this.store.compact();
     await this.audit('erase', by, ids, counts);
     return { conversations: ids, counts };
   }
@@ -192,7 +194,7 @@ export class Privacy {
     }
     const strippedBefore = new Date(now - this.options.outboxTranscriptDays * DAY_MS).toISOString();
     const strippedEvents = await this.store.stripDelivered(strippedBefore, stripEventBody);
-    if (strippedEvents) await this.store.compact();
+    if (erased.length || strippedEvents) await this.store.compact();
     if (erased.length || strippedEvents)
       await this.audit('retention', by, erased, { ...counts, strippedEvents });
     return { erased, counts, strippedEvents };
@@ -215,8 +217,6 @@ export class Privacy {
       if (c) counts = add(counts, { ...c, conversations: 1 });
       progress?.(i + 1, ids.length);
     }
-    // The erased text must not stay readable in the database files (free pages, WAL).
-    if (ids.length) await this.store.compact();
     return counts;
   }
 
