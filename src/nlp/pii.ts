@@ -6,8 +6,8 @@ const EMAIL = RE2JS.compile('[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)
 // Two letters, two check digits, then groups of four letters or digits (spaced or not) and a shorter last group:
 // FR76 3000 6000 0112 3456 7890 189.
 const IBAN = RE2JS.compile('\\b[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\\b');
-// 13 to 19 digits, possibly grouped by spaces or dashes.
-const CARD = RE2JS.compile('\\b[0-9](?:[ -]?[0-9]){12,18}\\b');
+// 13 to 19 digits, possibly grouped by spaces or dashes, starting as card networks do (2-6; 00 is a phone prefix).
+const CARD = RE2JS.compile('\\b[2-6](?:[ -]?[0-9]){12,18}\\b');
 // International (+33 6..., 0040 7...) or national (06..., 07...) numbers, separators allowed between digits.
 const PHONE = RE2JS.compile('(?:\\+|\\b0{1,2})[1-9](?:[ .()/-]{0,2}[0-9]){7,13}\\b');
 
