@@ -96,7 +96,12 @@ export function exportConversation(d: ConversationData) {
     satisfaction: state.csat,
     messages: d.messages.map(({ conversationId: _c, ...m }) => m),
     dialog: state.dialog
-      ? { dialogId: state.dialog.dialogId, step: state.dialog.step, answers: state.dialog.slots, records: state.dialog.records ?? {} }
+      ? {
+          dialogId: state.dialog.dialogId,
+          step: state.dialog.step,
+          answers: state.dialog.slots,
+          records: state.dialog.records ?? {},
+        }
       : null,
     handoff: state.handoff,
     handoffs: d.events
@@ -195,8 +200,7 @@ export class Privacy {
     const strippedBefore = new Date(now - this.options.outboxTranscriptDays * DAY_MS).toISOString();
     const strippedEvents = await this.store.stripDelivered(strippedBefore, stripEventBody);
     if (erased.length || strippedEvents) await this.store.compact();
-    if (erased.length || strippedEvents)
-      await this.audit('retention', by, erased, { ...counts, strippedEvents });
+    if (erased.length || strippedEvents) await this.audit('retention', by, erased, { ...counts, strippedEvents });
     return { erased, counts, strippedEvents };
   }
 

@@ -1,5 +1,5 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
-import { handoffFromEvent, webhookBody, type OutboxEvent, type QueueName } from '../domain/handoff';
+import { handoffFromEvent, webhookBody, type HandoffRecord, type OutboxEvent, type QueueName } from '../domain/handoff';
 import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
 import { ERASED_EVENT, type ConversationData, type ErasureCounts } from '../domain/privacy';
@@ -35,6 +35,7 @@ export class MemoryConversationStore implements Store {
   private readonly editor = new MemoryEditorStore();
   private readonly erased = new Set<string>();
   private readonly stripped = new Set<number>();
+  private readonly erasedHandoffs = new Map<string, HandoffRecord[]>();
   private lastEventId = 0;
   private readonly privacyAudit: PrivacyAudit[] = [];
 
@@ -218,10 +219,13 @@ export class MemoryConversationStore implements Store {
     return convs.map((c) => ({
       state: structuredClone(c),
       messages: this.messages.filter((m) => m.conversationId === c.id).map((m) => structuredClone(m)),
-      handoffs: this.outbox
-        .filter((e) => e.conversationId === c.id && e.type === 'handoff.requested')
-        .sort((a, b) => a.seq - b.seq)
-        .flatMap((e) => handoffFromEvent(e.body) ?? []),
+      handoffs: [
+        ...this.outbox
+          .filter((e) => e.conversationId === c.id && e.type === 'handoff.requested')
+          .sort((a, b) => a.seq - b.seq)
+          .flatMap((e) => handoffFromEvent(e.body) ?? []),
+        ...structuredClone(this.erasedHandoffs.get(c.id) ?? []),
+      ],
     }));
   }
 
@@ -268,7 +272,8 @@ export class MemoryConversationStore implements Store {
         q.digits.some((d) => squeeze(t).includes(d.toLowerCase())));
     const ids = new Set<string>();
     for (const m of this.messages) if (this.live(m.conversationId) && hit(m.text)) ids.add(m.conversationId);
-    for (const c of this.convs.values()) if (this.live(c.id) && c.dialog && hit(JSON.stringify(c.dialog))) ids.add(c.id);
+    for (const c of this.convs.values())
+      if (this.live(c.id) && c.dialog && hit(JSON.stringify(c.dialog))) ids.add(c.id);
     for (const e of this.outbox) if (hit(e.body)) ids.add(e.conversationId);
     return [...ids].sort();
   }
@@ -293,9 +298,21 @@ export class MemoryConversationStore implements Store {
       list.splice(0, list.length, ...list.filter((x) => !pick(x)));
       return before - list.length;
     };
+    // The figures keep counting the conversation: its messages stay, without their text; its handoff requests too.
+    const blanked = this.messages.filter((m) => m.conversationId === id);
+    for (const m of blanked) {
+      m.text = '';
+      delete m.suggestions;
+      delete m.clientId;
+    }
+    const requests = this.outbox.filter((e) => e.conversationId === id && e.type === 'handoff.requested');
+    this.erasedHandoffs.set(
+      id,
+      requests.flatMap((e) => handoffFromEvent(e.body) ?? []),
+    );
     const deadLetters = take(this.outbox, (e) => e.conversationId === id && e.status === 'dead');
     const counts: ErasureCounts = {
-      messages: take(this.messages, (m) => m.conversationId === id),
+      messages: blanked.length,
       outboxEvents: take(this.outbox, (e) => e.conversationId === id),
       deadLetters,
       channelRefs: this.refs.delete(id) ? 1 : 0,

@@ -1,4 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
+import { handoffFromEvent } from '../../domain/handoff';
 import { ERASED_EVENT, type ConversationData, type ErasureCounts, type NewPrivacyAudit } from '../../domain/privacy';
 import type { PrivacyAudit, PrivacyAction } from '../../domain/privacy';
 import type { PrivacySearch, PrivacyStore } from '../ports';
@@ -95,7 +96,19 @@ export class SqlPrivacy implements PrivacyStore {
         .$if(this.ctx.postgres, (q) => q.forUpdate())
         .executeTakeFirst();
       if (!row) return undefined;
-      const messages = await trx.deleteFrom('messages').where('conversation_id', '=', id).executeTakeFirst();
+      // The figures keep counting the conversation (messages, times, reply kinds): the rows stay, their text goes.
+      const messages = await trx
+        .updateTable('messages')
+        .set({ text: '', suggestions: null, client_id: null })
+        .where('conversation_id', '=', id)
+        .executeTakeFirst();
+      const handoffs = await trx
+        .selectFrom('outbox')
+        .select('body')
+        .where('conversation_id', '=', id)
+        .where('type', '=', 'handoff.requested')
+        .orderBy('seq')
+        .execute();
       const dead = await trx
         .deleteFrom('outbox')
         .where('conversation_id', '=', id)
@@ -107,6 +120,7 @@ export class SqlPrivacy implements PrivacyStore {
         .updateTable('conversations')
         .set({
           erased_at: at.toISOString(),
+          erased_handoffs: JSON.stringify(handoffs.flatMap((h) => handoffFromEvent(h.body) ?? [])),
           token_hash: null,
           dialog: null,
           handoff: null,
@@ -120,7 +134,7 @@ export class SqlPrivacy implements PrivacyStore {
         .execute();
       await queueEvents(trx, id, [{ type: ERASED_EVENT, data: {} }]);
       return {
-        messages: Number(messages.numDeletedRows),
+        messages: Number(messages.numUpdatedRows),
         outboxEvents: Number(events.numDeletedRows),
         deadLetters: Number(dead.numDeletedRows),
         channelRefs: Number(refs.numDeletedRows),
@@ -138,7 +152,10 @@ export class SqlPrivacy implements PrivacyStore {
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
-            selectFrom('messages as m').select('m.id').whereRef('m.conversation_id', '=', 'c.id').where('m.at', '>=', before),
+            selectFrom('messages as m')
+              .select('m.id')
+              .whereRef('m.conversation_id', '=', 'c.id')
+              .where('m.at', '>=', before),
           ),
         ),
       )

@@ -34,6 +34,8 @@ export interface ConversationsTable {
   offered: string | null;
   /** When the conversation's data was erased (migration 0008_privacy); the row then holds no personal data. */
   erased_at: Generated<string | null>;
+  /** JSON text of the HandoffRecord[] of an erased conversation (what the figures count; no personal data). */
+  erased_handoffs: Generated<string | null>;
 }
 
 export interface MessagesTable {
