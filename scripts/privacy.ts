@@ -78,9 +78,10 @@ function customer(v: Values): PrivacyQuery {
   };
 }
 
-/** Progress on stderr (stdout stays the result: JSON for export). */
+/** Progress on stderr every 50 conversations and at the end (stdout stays the result); total 0 = not known. */
 const progress = (verb: string) => (done: number, total: number) => {
-  if (total > 1 || total === 0) process.stderr.write(`${verb} ${done}${total ? `/${total}` : ''}\n`);
+  if (done % 50 === 0 || (total > 1 && done === total))
+    process.stderr.write(`${verb} ${done}${total ? `/${total}` : ''}\n`);
 };
 
 async function run(privacy: Privacy, command: Command, v: Values, by: string): Promise<number> {
