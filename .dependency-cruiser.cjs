@@ -17,6 +17,7 @@ const MAY_IMPORT = {
   engine: ['domain', 'nlp', 'matching', 'knowledge', 'dialogs', 'handoff', 'storage', 'content'],
   insights: ['domain', 'nlp', 'storage', 'server'],
   metrics: ['domain', 'handoff', 'storage', 'engine', 'server'],
+  privacy: ['domain', 'nlp', 'storage', 'server'],
   server: ['domain'],
   channels: ['domain', 'nlp', 'engine', 'handoff', 'storage', 'server'],
   editor: ['domain', 'nlp', 'matching', 'knowledge', 'dialogs', 'connectors', 'content', 'engine', 'storage', 'server'],

@@ -37,6 +37,9 @@ import { DirectLineTokens } from './channels/directline/tokens';
 import { bundleWidget, type WidgetBundle } from './channels/widget/bundle';
 import { createWidgetChannel } from './channels/widget/channel';
 import { BotFrameworkGateway } from './channels/botframework/gateway';
+import { Privacy } from './privacy/service';
+import { RetentionJob } from './privacy/job';
+import { privacyRoutes } from './privacy/routes';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -203,8 +206,14 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
   // Listening to the engine at once, so that agents' replies reach Bot Framework customers proactively.
   startChannels(channels);
   const insights = buildInsights({ kb: () => core.engine.content.kb, engine: core.engine, store }, config.defaultLang);
+  // A customer's data (export, erasure) and its retention; the job is started by index.ts, tests call runOnce.
+  const privacy = new Privacy(store, config.privacy);
+  const retention = new RetentionJob(privacy, { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) });
   const publicDir = join(__dirname, '..', 'public');
-  const routers = backOfficeRouters(config, { insights, metrics, editor: editing.editor }, publicDir, limits);
+  const routers = [
+    ...backOfficeRouters(config, { insights, metrics, editor: editing.editor, privacy }, publicDir, limits),
+    privacyRoutes(privacy, config.admin.users),
+  ];
   const http = createHttpApp({
     log,
     maxBodyBytes: config.http.maxBodyBytes,
@@ -238,6 +247,8 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     delivery,
     metrics,
     insights,
+    privacy,
+    retention,
     channels,
     directLine,
     limits,
@@ -322,7 +333,7 @@ async function buildEditor(config: Config, core: Core, store: EditorStore, log: 
 /** The back office's routes: figures and inbox, /metrics, the admin page and the editors' API. */
 function backOfficeRouters(
   config: Config,
-  deps: { insights: Insights; metrics: Metrics; editor: EditorService },
+  deps: { insights: Insights; metrics: Metrics; editor: EditorService; privacy: Privacy },
   publicDir: string,
   limits: TrafficLimits,
 ): Router[] {
@@ -330,7 +341,12 @@ function backOfficeRouters(
   const signin = express.Router().use('/api/admin', limits.signinGuard(isAdminToken(config.admin.users)));
   return [
     signin,
-    insightsRoutes({ insights: deps.insights, users: config.admin.users }),
+    // Revealing a masked inbox message is audited with the privacy actions.
+    insightsRoutes({
+      insights: deps.insights,
+      users: config.admin.users,
+      revealed: (by, conversationId) => deps.privacy.revealed(by, conversationId),
+    }),
     metricsRoute(deps.metrics, config.metrics.token),
     adminPage(publicDir),
     editorRoutes(deps.editor, config.admin.users),

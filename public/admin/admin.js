@@ -354,6 +354,36 @@
     }
   }
 
+  /**
+   * One example, masked by the server (emails, phone numbers, IBANs, cards); an admin may reveal it (audited).
+   * @param {string} key @param {any} x @param {HTMLElement} out
+   */
+  function exampleView(key, x, out) {
+    const text = el('q', {}, x.text);
+    const item = el(
+      'li',
+      { 'data-testid': 'inbox-example' },
+      text,
+      el('span', { class: 'meta' }, ` ${x.lang} · ${when(x.at)}`),
+    );
+    if (me.role === 'admin' && /\[(email|phone|iban|card)\]/.test(x.text)) {
+      const reveal = el('button', { type: 'button', 'data-testid': 'inbox-reveal' }, 'Reveal (audited)');
+      reveal.addEventListener('click', async () => {
+        try {
+          const form = formQuery(/** @type {HTMLFormElement} */ ($('inbox-form')));
+          const path = `/api/admin/inbox/${encodeURIComponent(key)}/reveal?${form}`;
+          const r = await api('POST', path, { conversationId: x.conversationId, at: x.at });
+          fill(text, r.text);
+          reveal.remove();
+        } catch (e) {
+          fill(out, describe(e));
+        }
+      });
+      item.append(' ', reveal);
+    }
+    return item;
+  }
+
   /** @param {any} g @param {any[] | null} entries @param {string | null} entriesError */
   function groupView(g, entries, entriesError) {
     const reasons = Object.entries(g.reasons || {})
@@ -392,18 +422,7 @@
         'aria-label': `Unanswered: ${g.examples[0].text}`,
       },
       el('div', { class: 'meta' }, `${g.count}× · ${g.langs.join(', ')} · ${reasons} · last ${when(g.lastAt)}`),
-      el(
-        'ul',
-        {},
-        ...g.examples.map((x) =>
-          el(
-            'li',
-            { 'data-testid': 'inbox-example' },
-            el('q', {}, x.text),
-            el('span', { class: 'meta' }, ` ${x.lang} · ${when(x.at)}`),
-          ),
-        ),
-      ),
+      el('ul', {}, ...g.examples.map((x) => exampleView(g.key, x, out))),
       g.topGuess
         ? el(
             'div',

@@ -52,6 +52,13 @@ export function showEvent(desk: Desk, e: WebhookEvent): void {
       );
       break;
     }
+    case 'conversation.erased':
+      // The customer's data was erased at the bot (GDPR): the desk forgets what it kept of the conversation too.
+      c.status = 'closed';
+      delete c.lastCustomerText;
+      delete c.agentName;
+      desk.print(`${tag} ${bold('erased')}: the customer's data was deleted; delete any copy of this conversation`);
+      break;
     default:
       desk.print(dim(`${tag} ${e.type}: ${JSON.stringify(d)}`));
   }

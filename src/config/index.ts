@@ -160,6 +160,10 @@ const envSchema = z.object({
     }),
   ...botframeworkEnv,
   BOT_QUEUE_UPDATE_MS: num('BOT_QUEUE_UPDATE_MS', 60_000, 0, 86_400_000),
+  // Privacy (storage limitation): days without activity before a conversation is erased; days a delivered
+  // webhook body keeps its transcript and contact details.
+  RETENTION_DAYS: num('RETENTION_DAYS', 365, 1, 36_500),
+  OUTBOX_TRANSCRIPT_DAYS: num('OUTBOX_TRANSCRIPT_DAYS', 30, 1, 3650),
   ADMIN_TOKENS: z
     .string()
     .optional()
@@ -259,6 +263,8 @@ export interface Config extends LifetimeConfig {
   limits: LimitsConfig;
   quotas: QuotasConfig;
   trustProxy: TrustProxy;
+  /** Retention: idle conversations erased after retentionDays; delivered webhook bodies stripped after outboxTranscriptDays. */
+  privacy: { retentionDays: number; outboxTranscriptDays: number };
 }
 
 /** Read and validate configuration once (env, and .env via the caller); `devSecrets`: see ./exposure.ts. */
@@ -337,6 +343,7 @@ export function loadConfig(
     },
     ...lifetimeConfig(e),
     ...limitsConfig(e),
+    privacy: { retentionDays: e.RETENTION_DAYS, outboxTranscriptDays: e.OUTBOX_TRANSCRIPT_DAYS },
   };
 }
 

@@ -29,7 +29,13 @@ export interface HandoffState {
 }
 
 /** Outgoing webhook event types (Standard Webhooks bodies: {type, timestamp, data}). */
-export type OutboxEventType = 'handoff.requested' | 'conversation.message' | 'conversation.closed' | 'csat.received';
+export type OutboxEventType =
+  | 'handoff.requested'
+  | 'conversation.message'
+  | 'conversation.closed'
+  | 'csat.received'
+  /** The conversation's data was erased (GDPR): the body names the conversation only. */
+  | 'conversation.erased';
 
 /** An event to deliver, as the engine hands it to the store (the store numbers it per conversation). */
 export interface NewOutboxEvent {

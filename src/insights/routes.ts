@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { AppError } from '../domain/errors';
+import { AppError, parseBody } from '../domain/errors';
 import { LANGS } from '../domain/types';
 import { requireRole, type AdminUser, type AuthedUser } from '../server/auth';
 import type { Insights } from './service';
@@ -25,10 +25,20 @@ function query<T>(schema: z.ZodType<T>, req: Request): T {
   return r.data;
 }
 
-/** Service figures and the unanswered inbox (admin API, editor role). */
-export function insightsRoutes(deps: { insights: Insights; users: readonly AdminUser[] }): Router {
+const revealBody = z.object({ conversationId: z.string().min(1).max(128), at: z.string().min(1).max(40) }).strict();
+
+/**
+ * Service figures and the unanswered inbox (admin API, editor role); the inbox's examples are masked, and an admin
+ * may reveal one (`revealed` records it in the privacy audit).
+ */
+export function insightsRoutes(deps: {
+  insights: Insights;
+  users: readonly AdminUser[];
+  revealed?: (by: string, conversationId: string) => Promise<void>;
+}): Router {
   const r = Router();
   const editor = requireRole(deps.users, 'editor');
+  const admin = requireRole(deps.users, 'admin');
 
   r.get('/api/admin/figures', editor, async (req, res) => {
     const { since, until, ...filter } = query(figuresQuery, req);
@@ -42,6 +52,15 @@ export function insightsRoutes(deps: { insights: Insights; users: readonly Admin
       q.lang,
     );
     res.json({ groups });
+  });
+
+  r.post('/api/admin/inbox/:key/reveal', admin, async (req, res) => {
+    const q = query(figuresQuery.pick({ since: true, until: true, lang: true }), req);
+    const body = parseBody(revealBody, req.body);
+    const period = { ...(q.since ? { since: q.since } : {}), ...(q.until ? { until: q.until } : {}) };
+    const example = await deps.insights.reveal(period, String(req.params.key), body, q.lang);
+    await deps.revealed?.((res.locals.user as AuthedUser).name, example.conversationId);
+    res.json(example);
   });
 
   for (const [action, state] of [

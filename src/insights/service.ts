@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors';
 import type { KnowledgeBase, Lang, ReplySource } from '../domain/types';
 import type { InboxMarkState } from '../domain/insights';
+import { maskPii } from '../nlp/pii';
 import type { InsightsStore } from '../storage/ports';
 import { computeFigures, matchesFilter, type FigureFilter, type Figures, type TopicOf } from './figures';
 import { groupUnanswered, termsOfKey, unansweredMessages, type InboxGroup, type InboxOptions } from './inbox';
@@ -78,21 +79,41 @@ export class Insights {
       ...figures,
       unanswered: groups
         .slice(0, 10)
-        .map((g) => ({ key: g.key, text: g.examples[0]!.text, count: g.count, langs: g.langs })),
+        .map((g) => ({ key: g.key, text: maskPii(g.examples[0]!.text), count: g.count, langs: g.langs })),
     };
   }
 
+  /**
+   * The unanswered groups, their examples masked (emails, phone numbers, IBANs, card numbers): editors see the
+   * questions, not the customers' details; an admin may reveal one example (`reveal`, audited by the caller).
+   */
   async inbox(p: Period, lang?: Lang): Promise<InboxGroup[]> {
-    const { from, to } = this.range(p);
-    const groups = await this.groups(await this.deps.store.conversationsCreated(from, to), lang);
-    if (this.deps.guess) {
-      for (const g of groups) {
-        const oldest = g.examples[g.examples.length - 1]!;
-        const guess = this.deps.guess(oldest.text, oldest.lang);
-        if (guess) g.topGuess = guess;
-      }
+    const groups = await this.rawInbox(p, lang);
+    for (const g of groups) {
+      const oldest = g.examples[g.examples.length - 1]!;
+      const guess = this.deps.guess?.(oldest.text, oldest.lang);
+      if (guess) g.topGuess = guess;
+      g.examples = g.examples.map((x) => ({ ...x, text: maskPii(x.text) }));
     }
     return groups;
+  }
+
+  /** The unmasked text of the example of group `key` written at `at` in `conversationId` (same period as `inbox`). */
+  async reveal(p: Period, key: string, example: { conversationId: string; at: string }, lang?: Lang) {
+    const g = (await this.rawInbox(p, lang)).find((x) => x.key === key);
+    const x = g?.examples.find((e) => e.conversationId === example.conversationId && e.at === example.at);
+    if (!x)
+      throw new AppError(
+        'INBOX_EXAMPLE_NOT_FOUND',
+        `no message of conversation ${example.conversationId.slice(0, 64)} at ${example.at.slice(0, 40)} in inbox group "${key.slice(0, 80)}"`,
+        404,
+      );
+    return { key, ...x };
+  }
+
+  private async rawInbox(p: Period, lang?: Lang): Promise<InboxGroup[]> {
+    const { from, to } = this.range(p);
+    return this.groups(await this.deps.store.conversationsCreated(from, to), lang);
   }
 
   /** Dismiss a group, or mark it handled, by its key (as returned by `inbox`). */
@@ -109,6 +130,8 @@ export class Insights {
     const o = this.deps.inbox ?? {};
     let msgs = unansweredMessages(records, o.lowConfidence, this.deps.defaultLang);
     if (lang) msgs = msgs.filter((m) => m.lang === lang);
-    return groupUnanswered(msgs, this.deps.termsOf, await this.deps.store.inboxMarks(), o);
+    // Grouped on the masked text: a group's terms and key (shown, stored with a mark) hold no email or number.
+    const termsOf = (text: string, l: Lang) => this.deps.termsOf(maskPii(text), l);
+    return groupUnanswered(msgs, termsOf, await this.deps.store.inboxMarks(), o);
   }
 }

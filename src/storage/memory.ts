@@ -1,7 +1,9 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
-import { handoffFromEvent, webhookBody, type OutboxEvent, type QueueName } from '../domain/handoff';
+import { handoffFromEvent, webhookBody, type HandoffRecord, type OutboxEvent, type QueueName } from '../domain/handoff';
 import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
+import { ERASED_EVENT, type ConversationData, type ErasureCounts } from '../domain/privacy';
+import type { NewPrivacyAudit, PrivacyAudit } from '../domain/privacy';
 import {
   checkSenders,
   conversationExists,
@@ -10,6 +12,7 @@ import {
   outboxEventNotFound,
   replayed,
   type EditorStore,
+  type PrivacySearch,
   type Store,
   type TurnEffects,
 } from './ports';
@@ -30,6 +33,11 @@ export class MemoryConversationStore implements Store {
   private readonly marks = new Map<string, InboxMark>();
   private readonly refs = new Map<string, ChannelRef>();
   private readonly editor = new MemoryEditorStore();
+  private readonly erased = new Set<string>();
+  private readonly stripped = new Set<number>();
+  private readonly erasedHandoffs = new Map<string, HandoffRecord[]>();
+  private lastEventId = 0;
+  private readonly privacyAudit: PrivacyAudit[] = [];
 
   async create(state: ConversationState): Promise<void> {
     if (this.convs.has(state.id)) throw conversationExists(state.id);
@@ -37,13 +45,13 @@ export class MemoryConversationStore implements Store {
   }
 
   async get(id: string): Promise<ConversationState | undefined> {
-    const s = this.convs.get(id);
+    const s = this.erased.has(id) ? undefined : this.convs.get(id);
     return s ? structuredClone(s) : undefined;
   }
 
   async append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
     checkSenders(messages);
-    if (!this.convs.has(conversationId)) throw conversationNotFound(conversationId);
+    if (!this.live(conversationId)) throw conversationNotFound(conversationId);
     const out = messages.map((m) => ({ ...structuredClone(m), id: ++this.lastId, conversationId }) as MessageRecord);
     for (const m of out) this.messages.push(m);
     return out.map((m) => structuredClone(m));
@@ -56,33 +64,41 @@ export class MemoryConversationStore implements Store {
   ): Promise<MessageRecord[]> {
     // Every check before any change, as a rejected SQL transaction leaves nothing behind (in the SQL order).
     checkSenders(messages);
-    if (!this.convs.has(state.id)) throw conversationNotFound(state.id);
+    if (!this.live(state.id)) throw conversationNotFound(state.id);
     if (effects.inboundId !== undefined && this.inbound.has(effects.inboundId)) throw replayed(effects.inboundId);
     if (effects.inboundId !== undefined) this.inbound.add(effects.inboundId);
     this.convs.set(state.id, structuredClone(state));
-    const now = new Date().toISOString();
-    for (const e of effects.events ?? []) {
-      const seq = (this.seqs.get(state.id) ?? 0) + 1;
-      this.seqs.set(state.id, seq);
-      this.outbox.push({
-        id: this.outbox.length + 1,
-        webhookId: newWebhookId(),
-        conversationId: state.id,
-        seq,
-        type: e.type,
-        body: webhookBody(e, state.id, seq, now),
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-      });
-    }
+    this.queue(state.id, effects.events ?? []);
     if (effects.joined)
       this.joins.unshift({
         queue: effects.joined.queue,
         delay: Math.max(0, Date.parse(effects.joined.joinedAt) - Date.parse(effects.joined.requestedAt)),
       });
     return this.append(state.id, messages);
+  }
+
+  private live(id: string): boolean {
+    return this.convs.has(id) && !this.erased.has(id);
+  }
+
+  private queue(conversationId: string, events: NonNullable<TurnEffects['events']>): void {
+    const now = new Date().toISOString();
+    for (const e of events) {
+      const seq = (this.seqs.get(conversationId) ?? 0) + 1;
+      this.seqs.set(conversationId, seq);
+      this.outbox.push({
+        id: ++this.lastEventId,
+        webhookId: newWebhookId(),
+        conversationId,
+        seq,
+        type: e.type,
+        body: webhookBody(e, conversationId, seq, now),
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+      });
+    }
   }
 
   async transcript(conversationId: string, afterId = 0): Promise<MessageRecord[]> {
@@ -207,10 +223,13 @@ export class MemoryConversationStore implements Store {
     return convs.map((c) => ({
       state: structuredClone(c),
       messages: this.messages.filter((m) => m.conversationId === c.id).map((m) => structuredClone(m)),
-      handoffs: this.outbox
-        .filter((e) => e.conversationId === c.id && e.type === 'handoff.requested')
-        .sort((a, b) => a.seq - b.seq)
-        .flatMap((e) => handoffFromEvent(e.body) ?? []),
+      handoffs: [
+        ...this.outbox
+          .filter((e) => e.conversationId === c.id && e.type === 'handoff.requested')
+          .sort((a, b) => a.seq - b.seq)
+          .flatMap((e) => handoffFromEvent(e.body) ?? []),
+        ...structuredClone(this.erasedHandoffs.get(c.id) ?? []),
+      ],
     }));
   }
 
@@ -247,6 +266,99 @@ export class MemoryConversationStore implements Store {
     for (const r of this.refs.values())
       if (r.channelId === channelId && r.conversation.id === externalConversationId) return structuredClone(r);
     return undefined;
+  }
+
+  async searchConversations(q: PrivacySearch): Promise<string[]> {
+    const squeeze = (t: string) => t.toLowerCase().replace(/[ ./()-]/g, '');
+    const hit = (t: string | undefined) =>
+      t !== undefined &&
+      (q.needles.some((n) => t.toLowerCase().includes(n.toLowerCase())) ||
+        q.digits.some((d) => squeeze(t).includes(d.toLowerCase())));
+    const ids = new Set<string>();
+    for (const m of this.messages) if (this.live(m.conversationId) && hit(m.text)) ids.add(m.conversationId);
+    for (const c of this.convs.values())
+      if (this.live(c.id) && c.dialog && hit(JSON.stringify(c.dialog))) ids.add(c.id);
+    for (const e of this.outbox) if (hit(e.body)) ids.add(e.conversationId);
+    return [...ids].sort();
+  }
+
+  async conversationData(id: string): Promise<ConversationData | undefined> {
+    const state = await this.get(id);
+    if (!state) return undefined;
+    const channelRef = await this.channelRef(id);
+    return {
+      state,
+      messages: await this.transcript(id),
+      events: await this.events(id),
+      ...(channelRef ? { channelRef } : {}),
+    };
+  }
+
+  async eraseConversation(id: string, _at: Date): Promise<ErasureCounts | undefined> {
+    const state = this.live(id) ? this.convs.get(id)! : undefined;
+    if (!state) return undefined;
+    const take = <T>(list: T[], pick: (x: T) => boolean) => {
+      const before = list.length;
+      list.splice(0, list.length, ...list.filter((x) => !pick(x)));
+      return before - list.length;
+    };
+    // The figures keep counting the conversation: its messages stay, without their text; its handoff requests too.
+    const blanked = this.messages.filter((m) => m.conversationId === id);
+    for (const m of blanked) {
+      m.text = '';
+      delete m.suggestions;
+      delete m.clientId;
+    }
+    const requests = this.outbox.filter((e) => e.conversationId === id && e.type === 'handoff.requested');
+    this.erasedHandoffs.set(
+      id,
+      requests.flatMap((e) => handoffFromEvent(e.body) ?? []),
+    );
+    const deadLetters = take(this.outbox, (e) => e.conversationId === id && e.status === 'dead');
+    const counts: ErasureCounts = {
+      messages: blanked.length,
+      outboxEvents: take(this.outbox, (e) => e.conversationId === id),
+      deadLetters,
+      channelRefs: this.refs.delete(id) ? 1 : 0,
+      dialogStates: state.dialog ? 1 : 0,
+    };
+    const { tokenHash: _t, offered: _o, ...rest } = state;
+    this.convs.set(id, { ...rest, dialog: null, handoff: null, awaitingCsat: false });
+    this.erased.add(id);
+    this.queue(id, [{ type: ERASED_EVENT, data: {} }]);
+    return counts;
+  }
+
+  async inactiveConversations(before: string, limit: number): Promise<string[]> {
+    return [...this.convs.values()]
+      .filter((c) => this.live(c.id) && c.updatedAt < before)
+      .filter((c) => !this.messages.some((m) => m.conversationId === c.id && m.at >= before))
+      .sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.id < b.id ? -1 : 1))
+      .slice(0, limit)
+      .map((c) => c.id);
+  }
+
+  async stripDelivered(before: string, strip: (body: string) => string | undefined): Promise<number> {
+    let n = 0;
+    for (const e of this.outbox) {
+      if (e.status !== 'delivered' || !e.deliveredAt || e.deliveredAt >= before || this.stripped.has(e.id)) continue;
+      this.stripped.add(e.id);
+      const body = strip(e.body);
+      if (body !== undefined) [e.body, n] = [body, n + 1];
+    }
+    return n;
+  }
+
+  async compact(): Promise<void> {}
+
+  async appendPrivacyAudit(e: NewPrivacyAudit): Promise<PrivacyAudit> {
+    const row = structuredClone({ ...e, id: this.privacyAudit.length + 1 });
+    this.privacyAudit.push(row);
+    return structuredClone(row);
+  }
+
+  async listPrivacyAudit(limit: number): Promise<PrivacyAudit[]> {
+    return structuredClone(this.privacyAudit.slice(-limit).reverse());
   }
 
   /** The editors' audit log and version snapshots, kept with the conversations (one store, like the SQL one). */

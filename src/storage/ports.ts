@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors';
 import type { NewOutboxEvent, OutboxEvent, QueueName } from '../domain/handoff';
 import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
+import type { ConversationData, ErasureCounts, NewPrivacyAudit, PrivacyAudit } from '../domain/privacy';
 
 /** What a turn changes besides the conversation and its messages, written in the same transaction. */
 export interface TurnEffects {
@@ -148,11 +149,50 @@ export interface EditorStore {
   getVersion(version: string): Promise<VersionSnapshot | undefined>;
 }
 
+/** What to look for in the stored text of conversations (a customer's request to see or erase their data). */
+export interface PrivacySearch {
+  /** Found (case-insensitive) in a message, the dialog state (answers, records) or a webhook body. */
+  needles: string[];
+  /** Found in the same texts once spaces, dots, dashes, slashes and parentheses are removed (phone numbers). */
+  digits: string[];
+}
+
+/**
+ * A customer's data (GDPR articles 15, 17, 5(1)(e)): search, export, erasure, retention and its audit. An erased
+ * conversation stays as a row without personal data (id, channel, language, dates, satisfaction score) so that its
+ * `conversation.erased` event can be queued and delivered; `get` no longer returns it and writes to it fail
+ * (CONVERSATION_NOT_FOUND), so no channel can add to it.
+ */
+export interface PrivacyStore {
+  /** Ids of conversations (not erased) whose stored text contains one of the needles or digit strings. */
+  searchConversations(q: PrivacySearch): Promise<string[]>;
+  /** Everything stored about a conversation; undefined when unknown or erased. */
+  conversationData(id: string): Promise<ConversationData | undefined>;
+  /**
+   * In one transaction: delete its messages, outbox events and dead letters, channel reference, dialog state,
+   * handoff, token hash and buttons, keep the row as erased and queue a `conversation.erased` event. Undefined when
+   * the conversation is unknown or already erased.
+   */
+  eraseConversation(id: string, at: Date): Promise<ErasureCounts | undefined>;
+  /** Conversations (not erased) with no activity (update or message) since `before`, oldest first, at most `limit`. */
+  inactiveConversations(before: string, limit: number): Promise<string[]>;
+  /**
+   * Delivered events delivered before `before` and not stripped yet: their body is replaced by `strip(body)`
+   * (undefined leaves it). Returns how many were stripped.
+   */
+  stripDelivered(before: string, strip: (body: string) => string | undefined): Promise<number>;
+  /** Make erased data unrecoverable from the database files (SQLite: WAL checkpoint and VACUUM; PostgreSQL: VACUUM). */
+  compact(): Promise<void>;
+  appendPrivacyAudit(e: NewPrivacyAudit): Promise<PrivacyAudit>;
+  /** Newest first. */
+  listPrivacyAudit(limit: number): Promise<PrivacyAudit[]>;
+}
+
 /**
  * Everything one back end provides, from one connection: what `createStore` (SQL) returns and what the memory store
  * is. The wiring hands its parts to the services that need them.
  */
-export interface Store extends ConversationStore, InsightsStore {
+export interface Store extends ConversationStore, InsightsStore, PrivacyStore {
   /** The editors' audit log and version snapshots, in the same database. */
   editorStore(): EditorStore;
 }

@@ -472,3 +472,39 @@ test('an unanswered message becomes a new entry from the inbox (POST {topic, ent
     await context.close();
   }
 }, 60_000);
+
+test('the inbox shows emails and phone numbers masked; an admin reveals one (audited), an editor cannot', async () => {
+  const PRIVATE = 'zorglub écrivez à marie.curie@example.com ou au 06 12 34 56 78';
+  expect(await conversation(PRIVATE)).toEqual(['fallback']);
+  const { context, offLoopback } = await loopbackContext(browser);
+  const page = await context.newPage();
+  const seen = watchPage(page);
+  const openInbox = async (token: string) => {
+    await page.goto(`${base}/admin`);
+    await page.getByTestId('login-token').fill(token);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('fig-conversations').locator('.value').waitFor();
+    await page.getByRole('tab', { name: 'Unanswered' }).click();
+    await page.getByTestId('inbox-group').first().waitFor();
+  };
+  try {
+    await openInbox(TOKEN);
+    const example = page.getByTestId('inbox-example').first();
+    await expectText(example.locator('q'), 'zorglub écrivez à [email] ou au [phone]');
+    expect(await page.getByTestId('inbox-reveal').count()).toBe(0);
+    expect(await page.content()).not.toContain('marie.curie@example.com');
+    await page.getByTestId('logout').click();
+
+    await openInbox(ADMIN_TOKEN);
+    await page.getByTestId('inbox-reveal').click();
+    await expectText(page.getByTestId('inbox-example').first().locator('q'), PRIVATE);
+    expect(await page.getByTestId('inbox-reveal').count()).toBe(0);
+    const [line] = await app.store.listPrivacyAudit(1);
+    expect(line).toMatchObject({ by: 'admin', action: 'reveal', counts: { messages: 1 } });
+    expect(JSON.stringify(line)).not.toContain('marie.curie');
+    expect(seen.errors).toEqual([]);
+    expect(offLoopback).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}, 60_000);

@@ -13,8 +13,9 @@ import {
   type NewMessage,
 } from '../../src/domain/conversation';
 import type { HandoffState, OutboxEvent, QueueName } from '../../src/domain/handoff';
+import { stripEventBody } from '../../src/domain/privacy';
 import { MemoryConversationStore } from '../../src/storage/memory';
-import type { ConversationStore } from '../../src/storage/ports';
+import type { ConversationStore, Store } from '../../src/storage/ports';
 import { SqlConversationStore, createStore } from '../../src/storage/sql/store';
 import { PG_ADMIN_URL } from '../support/postgres';
 
@@ -754,6 +755,184 @@ describe.each([memory, sqlite, postgres])('channel references: $name', (backend)
   });
 });
 
+// A customer's data (PrivacyStore). The SQL stores are shared by every test of a backend: each test writes its own
+// unique needles, and old dates (2001) that no other test uses, so that its searches and cut-offs see only its rows.
+describe.each([memory, sqlite, postgres])('privacy contract: $name', (backend) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = (await backend.open()) as Store;
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  const tag = () => randomBytes(4).toString('hex');
+  const handoffEvent = (email: string) => ({
+    type: 'handoff.requested' as const,
+    data: { queue: 'general', reason: 'misunderstood', contact: { email }, transcript: [{ text: `je suis ${email}` }] },
+  });
+
+  test('search: case-insensitive in messages, dialog answers and webhook bodies; digits without separators', async () => {
+    const t = tag();
+    const [inText, inDialog, inOutbox, other] = [minimalState(), fullState(), minimalState(), minimalState()];
+    for (const s of [inText, inDialog, inOutbox, other]) await store.create(s);
+    await store.append(inText.id, [customer(`écrivez à Jean.${t}@Example.com ou au 06 12 ${t.slice(0, 2)} 34 56`)]);
+    await store.saveTurn({ ...inDialog, dialog: { ...inDialog.dialog!, slots: { orderNumber: `MV-${t}` } } }, []);
+    await store.saveTurn(inOutbox, [], { events: [handoffEvent(`jean.${t}@example.com`)] });
+    await store.append(other.id, [customer('100% de réduction_ ?')]);
+    const find = (needles: string[], digits: string[] = []) => store.searchConversations({ needles, digits });
+    expect(await find([`JEAN.${t}@EXAMPLE.COM`])).toEqual([inText.id, inOutbox.id].sort());
+    expect(await find([`mv-${t}`])).toEqual([inDialog.id]);
+    expect(await find([], [`0612${t.slice(0, 2)}3456`])).toEqual([inText.id]);
+    expect(await find([], [`mv${t}`])).toEqual([inDialog.id]);
+    // LIKE's wildcards are the customer's characters, not patterns.
+    expect(await find([`%${t}%`, `_${t}`])).toEqual([]);
+    expect(await find([], [])).toEqual([]);
+  });
+
+  test('conversationData: state, messages, events and channel reference; undefined when unknown', async () => {
+    const s = fullState();
+    await store.create(s);
+    const [m] = await store.saveTurn(s, [customer('hello')], { events: [handoffEvent('a@example.com')] });
+    const ref: ChannelRef = {
+      conversationId: s.id,
+      channelId: 'msteams',
+      serviceUrl: 'https://smba.trafficmanager.net/emea/',
+      conversation: { id: `ext-${s.id}` },
+      bot: { id: '28:bot' },
+      user: { id: '29:user', name: 'Ana' },
+      updatedAt: '2026-03-01T10:00:00.000Z',
+    };
+    await store.linkChannel(ref);
+    const d = await store.conversationData(s.id);
+    expect(d).toStrictEqual({ state: s, messages: [m], events: await store.events(s.id), channelRef: ref });
+    expect(d!.events.map((e) => e.type)).toEqual(['handoff.requested']);
+    expect(await store.conversationData(newId())).toBeUndefined();
+  });
+
+  test('erase: messages, events, dead letters, reference and dialog gone, an erased event queued; then unknown', async () => {
+    const t = tag();
+    const s = fullState();
+    await store.create(s);
+    await store.saveTurn(s, [customer(`mail ${t}@example.com`), bot('ok')], {
+      events: [handoffEvent(`${t}@example.com`), { type: 'conversation.message', data: { text: 'x' } }],
+    });
+    const [first] = await store.events(s.id);
+    await store.markDead(first!.id, 9, 'down');
+    await store.linkChannel({
+      conversationId: s.id,
+      channelId: 'webchat',
+      serviceUrl: 'https://webchat.botframework.com/',
+      conversation: { id: `ext-${t}` },
+      bot: { id: 'bot' },
+      user: { id: 'user' },
+      updatedAt: '2026-03-01T10:00:00.000Z',
+    });
+    const at = new Date('2026-03-02T00:00:00.000Z');
+    expect(await store.eraseConversation(s.id, at)).toEqual({
+      messages: 2,
+      outboxEvents: 1,
+      deadLetters: 1,
+      channelRefs: 1,
+      dialogStates: 1,
+    });
+    expect(await store.get(s.id)).toBeUndefined();
+    expect(await store.conversationData(s.id)).toBeUndefined();
+    // The figures keep counts only: the messages without their text, the handoff request without its contact.
+    expect((await store.transcript(s.id)).map((m) => [m.from, m.text, m.clientId, m.suggestions])).toEqual([
+      ['customer', '', undefined, undefined],
+      ['bot', '', undefined, undefined],
+    ]);
+    const [record] = (await store.conversationsCreated(s.createdAt, '2026-03-01T10:00:00.001Z')).filter(
+      (r) => r.state.id === s.id,
+    );
+    expect(record!.handoffs).toEqual([{ reason: 'misunderstood', queue: 'general', requestedAt: expect.any(String) }]);
+    expect(record!.state).toMatchObject({ id: s.id, dialog: null, handoff: null, csat: s.csat });
+    expect(record!.state.tokenHash).toBeUndefined();
+    expect(await store.channelRef(s.id)).toBeUndefined();
+    expect(await store.channelRefByExternal('webchat', `ext-${t}`)).toBeUndefined();
+    expect((await store.listDead()).some((e) => e.conversationId === s.id)).toBe(false);
+    const events = await store.events(s.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'conversation.erased', status: 'pending', seq: 3 });
+    expect(JSON.parse(events[0]!.body)).toEqual({
+      type: 'conversation.erased',
+      timestamp: expect.any(String),
+      data: { conversationId: s.id, seq: 3 },
+    });
+    expect(await store.searchConversations({ needles: [`${t}@example.com`], digits: [] })).toEqual([]);
+    // No channel can write to it again; a second erasure does nothing.
+    await expectAppError(store.append(s.id, [customer('again')]), 'CONVERSATION_NOT_FOUND', 404, /not found/);
+    await expectAppError(store.saveTurn(s, [customer('again')]), 'CONVERSATION_NOT_FOUND', 404, /not found/);
+    expect(await store.transcript(s.id)).toHaveLength(2);
+    expect(await store.eraseConversation(s.id, at)).toBeUndefined();
+    expect(await store.eraseConversation(newId(), at)).toBeUndefined();
+    await store.compact();
+  });
+
+  test('inactive conversations: no update and no message since the cut-off, oldest first, limited', async () => {
+    const at = (d: string) => `2001-0${d}T10:00:00.000Z`;
+    const idle1 = { ...minimalState(), createdAt: at('1-01'), updatedAt: at('1-02') };
+    const idle2 = { ...minimalState(), createdAt: at('1-01'), updatedAt: at('1-03') };
+    const recentMessage = { ...minimalState(), createdAt: at('1-01'), updatedAt: at('1-01') };
+    const recentUpdate = { ...minimalState(), createdAt: at('1-01'), updatedAt: at('9-01') };
+    const erased = { ...minimalState(), createdAt: at('1-01'), updatedAt: at('1-01') };
+    for (const s of [idle1, idle2, recentMessage, recentUpdate, erased]) await store.create(s);
+    await store.append(recentMessage.id, [{ ...customer('still here'), at: at('8-01') }]);
+    await store.eraseConversation(erased.id, new Date());
+    const before = at('6-01');
+    const found = await store.inactiveConversations(before, 1000);
+    const mine = new Set([idle1.id, idle2.id, recentMessage.id, recentUpdate.id, erased.id]);
+    expect(found.filter((id) => mine.has(id))).toEqual([idle1.id, idle2.id]);
+    expect(await store.inactiveConversations('2001-01-02T12:00:00.000Z', 1000)).not.toContain(idle2.id);
+    expect(await store.inactiveConversations(before, 1)).toHaveLength(1);
+  });
+
+  test('stripDelivered: delivered before the cut-off, once; pending, dead and later ones untouched', async () => {
+    const t = tag();
+    const s = minimalState();
+    await store.create(s);
+    await store.saveTurn(s, [], {
+      events: [handoffEvent(`old-${t}@example.com`), handoffEvent(`new-${t}@example.com`)],
+    });
+    const [old, recent] = await store.events(s.id);
+    await store.markDelivered(old!.id, new Date('2001-02-01T00:00:00.000Z'));
+    await store.markDelivered(recent!.id, new Date('2001-04-01T00:00:00.000Z'));
+    const before = '2001-03-01T00:00:00.000Z';
+    expect(await store.stripDelivered(before, stripEventBody)).toBe(1);
+    const [a, b] = await store.events(s.id);
+    expect(JSON.parse(a!.body)).toEqual({
+      type: 'handoff.requested',
+      timestamp: expect.any(String),
+      data: { conversationId: s.id, seq: 1, queue: 'general', reason: 'misunderstood' },
+    });
+    expect(b!.body).toBe(recent!.body);
+    expect(a).toMatchObject({ status: 'delivered', deliveredAt: '2001-02-01T00:00:00.000Z' });
+    expect(await store.stripDelivered(before, () => '{"again":true}')).toBe(0);
+  });
+
+  test('privacy audit: appended, listed newest first', async () => {
+    const by = `dpo-${tag()}`;
+    const first = await store.appendPrivacyAudit({
+      at: '2026-03-01T10:00:00.000Z',
+      by,
+      action: 'erase',
+      conversationIds: ['c1', 'c2'],
+      counts: { conversations: 2, messages: 7 },
+    });
+    const second = await store.appendPrivacyAudit({
+      at: '2026-03-01T10:01:00.000Z',
+      by,
+      action: 'reveal',
+      conversationIds: ['c3'],
+      counts: { messages: 1 },
+    });
+    expect(second.id).toBeGreaterThan(first.id);
+    expect(await store.listPrivacyAudit(2)).toStrictEqual([second, first]);
+    expect(await store.listPrivacyAudit(1)).toStrictEqual([second]);
+  });
+});
+
 /** What a call rejected with (fails the test if it resolved). */
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   return p.then(
@@ -894,6 +1073,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
       '0006_editor',
       '0007_channel_refs',
       '0008_rate_limits',
+      '0009_privacy',
     ]);
     expect(indexes).toContain('messages_conversation_id_id');
   });

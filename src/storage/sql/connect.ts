@@ -69,6 +69,8 @@ async function openSqlite(file: string): Promise<SqlContext> {
     database.pragma('journal_mode = WAL'); // also the first read: fails here on a file that is not a database
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
+    // Deleted content is overwritten with zeros, so that an erased customer's text is not left in the file.
+    database.pragma('secure_delete = ON');
   } catch (err) {
     database?.close();
     throw new AppError('STORAGE_UNAVAILABLE', `cannot open the ${where}: ${safeReason(err)}`, 503);

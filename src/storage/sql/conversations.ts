@@ -19,7 +19,13 @@ export class SqlConversations {
   }
 
   async get(id: string): Promise<ConversationState | undefined> {
-    const row = await this.ctx.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    // An erased conversation (PrivacyStore) is no longer one: unknown to the engine and the channels.
+    const row = await this.ctx.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .where('erased_at', 'is', null)
+      .executeTakeFirst();
     return row ? decodeConversation(row) : undefined;
   }
 
@@ -32,6 +38,7 @@ export class SqlConversations {
         .selectFrom('conversations')
         .select('id')
         .where('id', '=', conversationId)
+        .where('erased_at', 'is', null)
         .$if(this.ctx.postgres, (q) => q.forUpdate())
         .executeTakeFirst();
       if (!found) throw conversationNotFound(conversationId);
@@ -48,7 +55,12 @@ export class SqlConversations {
     return this.ctx.transaction(async (trx) => {
       const { id, seq: _seq, ...changes } = encodeConversation(state, this.ctx.dialect);
       // The update also locks the row until commit.
-      const res = await trx.updateTable('conversations').set(changes).where('id', '=', id).executeTakeFirst();
+      const res = await trx
+        .updateTable('conversations')
+        .set(changes)
+        .where('id', '=', id)
+        .where('erased_at', 'is', null)
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) throw conversationNotFound(id);
       if (effects.inboundId !== undefined) await recordInbound(trx, effects.inboundId);
       const out = await insertMessages(trx, id, messages);

@@ -1,4 +1,4 @@
-import { handoffFromEvent, type QueueName } from '../../domain/handoff';
+import { handoffFromEvent, type HandoffRecord, type QueueName } from '../../domain/handoff';
 import type { ConversationRecord, InboxMark, InboxMarkState } from '../../domain/insights';
 import type { InsightsStore } from '../ports';
 import { decodeConversation, decodeMessage } from './codec';
@@ -43,6 +43,9 @@ export class SqlInsights implements InsightsStore {
       const h = handoffFromEvent(e.body);
       if (h) byId.get(e.conversation_id)?.handoffs.push(h);
     }
+    // An erased conversation's handoff requests were kept on its row (PrivacyStore.eraseConversation).
+    for (const c of convs)
+      if (c.erased_handoffs) byId.get(c.id)!.handoffs.push(...(JSON.parse(c.erased_handoffs) as HandoffRecord[]));
     return [...byId.values()];
   }
 

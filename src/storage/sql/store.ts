@@ -1,7 +1,8 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
 import type { OutboxEvent, QueueName } from '../../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../../domain/insights';
-import type { EditorStore, RateCounters, Store, TurnEffects } from '../ports';
+import type { ConversationData, ErasureCounts, NewPrivacyAudit, PrivacyAudit } from '../../domain/privacy';
+import type { EditorStore, PrivacySearch, RateCounters, Store, TurnEffects } from '../ports';
 import { SqlChannelRefs } from './channels';
 import { openDatabase, type SqlLocation } from './connect';
 import { SqlConversations } from './conversations';
@@ -9,6 +10,7 @@ import { sqlCounters } from './counters';
 import { SqlEditorStore } from './editor';
 import { SqlInsights } from './insights';
 import { SqlOutbox } from './outbox';
+import { SqlPrivacy } from './privacy';
 import type { SqlContext, SqlDialectName } from './tables';
 
 /**
@@ -22,8 +24,10 @@ export class SqlConversationStore implements Store {
   private readonly channels: SqlChannelRefs;
   private readonly insights: SqlInsights;
   private limits?: ReturnType<typeof sqlCounters>;
+  private readonly privacy: SqlPrivacy;
 
   private constructor(private readonly ctx: SqlContext) {
+    this.privacy = new SqlPrivacy(ctx);
     this.conversations = new SqlConversations(ctx);
     this.outbox = new SqlOutbox(ctx);
     this.channels = new SqlChannelRefs(ctx);
@@ -141,6 +145,32 @@ export class SqlConversationStore implements Store {
   }
   setInboxMark(mark: InboxMark): Promise<void> {
     return this.insights.setInboxMark(mark);
+  }
+
+  // A customer's data: search, export, erasure, retention, audit.
+  searchConversations(q: PrivacySearch): Promise<string[]> {
+    return this.privacy.searchConversations(q);
+  }
+  conversationData(id: string): Promise<ConversationData | undefined> {
+    return this.privacy.conversationData(id);
+  }
+  eraseConversation(id: string, at: Date): Promise<ErasureCounts | undefined> {
+    return this.privacy.eraseConversation(id, at);
+  }
+  inactiveConversations(before: string, limit: number): Promise<string[]> {
+    return this.privacy.inactiveConversations(before, limit);
+  }
+  stripDelivered(before: string, strip: (body: string) => string | undefined): Promise<number> {
+    return this.privacy.stripDelivered(before, strip);
+  }
+  compact(): Promise<void> {
+    return this.privacy.compact();
+  }
+  appendPrivacyAudit(e: NewPrivacyAudit): Promise<PrivacyAudit> {
+    return this.privacy.appendPrivacyAudit(e);
+  }
+  listPrivacyAudit(limit: number): Promise<PrivacyAudit[]> {
+    return this.privacy.listPrivacyAudit(limit);
   }
 }
 

@@ -37,6 +37,10 @@ export interface ConversationsTable {
   last_topic: string | null;
   /** JSON text of Suggestion[] (the last reply's buttons). */
   offered: string | null;
+  /** When the conversation's data was erased (migration 0009_privacy); the row then holds no personal data. */
+  erased_at: Generated<string | null>;
+  /** JSON text of the HandoffRecord[] of an erased conversation (what the figures count; no personal data). */
+  erased_handoffs: Generated<string | null>;
 }
 
 export interface MessagesTable {
@@ -70,6 +74,8 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: string;
   delivered_at: string | null;
+  /** When a delivered body lost its transcript and contact details (migration 0009_privacy). */
+  stripped_at: Generated<string | null>;
 }
 
 export interface HandoffJoinsTable {
@@ -122,6 +128,16 @@ export interface KbVersionsTable {
   files: string;
 }
 
+/** Exports, erasures and reveals (migration 0009_privacy): ids and counts as JSON text, never personal data. */
+export interface PrivacyAuditTable {
+  id: Generated<number | string>;
+  at: string;
+  user_name: string;
+  action: string;
+  conversation_ids: string;
+  counts: string;
+}
+
 export interface Database {
   conversations: ConversationsTable;
   messages: MessagesTable;
@@ -133,6 +149,7 @@ export interface Database {
   channel_refs: ChannelRefsTable;
   kb_audit: KbAuditTable;
   kb_versions: KbVersionsTable;
+  privacy_audit: PrivacyAuditTable;
 }
 
 /** The database or a transaction on it. */

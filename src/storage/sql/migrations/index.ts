@@ -9,6 +9,7 @@ import * as m0005 from './0005_directline_client_id';
 import * as m0006 from './0006_editor';
 import * as m0007 from './0007_channel_refs';
 import * as m0008 from './0008_rate_limits';
+import * as m0009 from './0009_privacy';
 
 type Up = (db: Kysely<unknown>, dialect: SqlDialectName) => Promise<void>;
 
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly (readonly [name: string, up: Up])[] = [
   ['0006_editor', m0006.up],
   ['0007_channel_refs', m0007.up],
   ['0008_rate_limits', m0008.up],
+  ['0009_privacy', m0009.up],
 ];
 
 function migrations(dialect: SqlDialectName): Record<string, Migration> {
