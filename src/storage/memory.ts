@@ -1,6 +1,5 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
 import { handoffFromEvent, webhookBody, type HandoffRecord, type OutboxEvent, type QueueName } from '../domain/handoff';
-import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
 import { ERASED_EVENT, type ConversationData, type ErasureCounts } from '../domain/privacy';
 import type { NewPrivacyAudit, PrivacyAudit } from '../domain/privacy';
@@ -16,6 +15,9 @@ import {
   type Store,
   type TurnEffects,
 } from './ports';
+import { MemoryEditorStore } from './memoryEditor';
+
+export { MemoryEditorStore };
 
 /**
  * Every port in memory (tests, terminal chat): the same contract, and the same errors, as the SQL back end
@@ -367,35 +369,4 @@ export class MemoryConversationStore implements Store {
   }
 
   async close(): Promise<void> {}
-}
-
-export class MemoryEditorStore implements EditorStore {
-  private readonly audit: AuditEntry[] = [];
-  private readonly versions: VersionSnapshot[] = [];
-
-  async appendAudit(e: NewAuditEntry): Promise<AuditEntry> {
-    const row = structuredClone({ ...e, id: this.audit.length + 1 });
-    this.audit.push(row);
-    return structuredClone(row);
-  }
-
-  async listAudit(limit: number): Promise<AuditEntry[]> {
-    return structuredClone(this.audit.slice(-limit).reverse());
-  }
-
-  async saveVersion(v: VersionSnapshot): Promise<void> {
-    this.versions.push(structuredClone(v));
-  }
-
-  async listVersions(limit: number): Promise<VersionRecord[]> {
-    return this.versions
-      .slice(-limit)
-      .reverse()
-      .map(({ version, at, user, action }) => ({ version, at, user, action }));
-  }
-
-  async getVersion(version: string): Promise<VersionSnapshot | undefined> {
-    const v = [...this.versions].reverse().find((x) => x.version === version);
-    return v ? structuredClone(v) : undefined;
-  }
 }
