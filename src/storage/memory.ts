@@ -10,6 +10,7 @@ import {
   outboxEventNotFound,
   replayed,
   type EditorStore,
+  type PageQuery,
   type Store,
   type TurnEffects,
 } from './ports';
@@ -89,6 +90,19 @@ export class MemoryConversationStore implements Store {
     return this.messages
       .filter((m) => m.conversationId === conversationId && m.id > afterId)
       .map((m) => structuredClone(m));
+  }
+
+  async messagesPage(conversationId: string, q: PageQuery): Promise<MessageRecord[]> {
+    const range = this.messages.filter(
+      (m) =>
+        m.conversationId === conversationId && m.id > (q.after ?? 0) && (q.before === undefined || m.id < q.before),
+    );
+    const page = q.newest ? range.slice(Math.max(0, range.length - q.limit)) : range.slice(0, q.limit);
+    return page.map((m) => structuredClone(m));
+  }
+
+  async messageCount(conversationId: string): Promise<number> {
+    return this.messages.reduce((n, m) => n + (m.conversationId === conversationId ? 1 : 0), 0);
   }
 
   async customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {

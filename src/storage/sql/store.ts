@@ -1,7 +1,7 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
 import type { OutboxEvent, QueueName } from '../../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../../domain/insights';
-import type { EditorStore, Store, TurnEffects } from '../ports';
+import type { EditorStore, PageQuery, Store, TurnEffects } from '../ports';
 import { SqlChannelRefs } from './channels';
 import { openDatabase, type SqlLocation } from './connect';
 import { SqlConversations } from './conversations';
@@ -61,6 +61,12 @@ export class SqlConversationStore implements Store {
   }
   transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]> {
     return this.conversations.transcript(conversationId, afterId);
+  }
+  messagesPage(conversationId: string, q: PageQuery): Promise<MessageRecord[]> {
+    return this.conversations.messagesPage(conversationId, q);
+  }
+  messageCount(conversationId: string): Promise<number> {
+    return this.conversations.messageCount(conversationId);
   }
   customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
     return this.conversations.customerMessage(conversationId, clientId);
