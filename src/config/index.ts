@@ -6,6 +6,7 @@ import type { AdminUser } from '../domain/admin';
 import type { OpeningHours } from '../domain/hours';
 import { DEFAULT_THRESHOLDS, type DecisionThresholds } from '../domain/thresholds';
 import { parseAdminTokens } from './adminTokens';
+import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const num = (name: string, def: number, min: number, max: number) =>
@@ -155,6 +156,7 @@ const envSchema = z.object({
       }
       return list;
     }),
+  ...streamsEnv,
   MICROSOFT_APP_ID: z
     .string()
     .optional()
@@ -267,6 +269,8 @@ export interface Config {
     /** Other sites allowed to embed the widget (CORS on the widget API and event stream). */
     allowedOrigins: string[];
   };
+  streams: StreamsConfig;
+  transcripts: TranscriptsConfig;
   /** Bot Framework channel (Teams, Web Chat via Azure Bot Service) at POST /api/messages. */
   botframework: {
     /** Without an app id: development (Bot Framework Emulator), requests accepted anonymously, replies sent without tokens. */
@@ -343,6 +347,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       ...(e.DIRECTLINE_SECRET ? { secret: e.DIRECTLINE_SECRET } : {}),
     },
     widget: { allowedOrigins: e.WIDGET_ALLOWED_ORIGINS },
+    ...streamsConfig(e, e.PORT, e.DIRECTLINE_TOKEN_SECRET || DEV_DIRECTLINE_TOKEN_SECRET),
     botframework: bot,
     admin: {
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: DEV_ADMIN_TOKEN }],

@@ -6,6 +6,7 @@ import { newConversationState, type ConversationState, type MessageRecord } from
 import { agentEvent } from './agentEvents';
 import { EngineCore } from './core';
 import type { EngineEvents } from './events';
+import type { PageQuery } from '../storage/ports';
 import { statusOf, statusReply } from './queue';
 import { welcomeReply } from './replies';
 import { finishTurn, runTurn } from './turn';
@@ -80,6 +81,15 @@ export class Engine {
     return this.core.store.transcript(id, afterId);
   }
 
+  /** One page of the transcript (live streams, GET messages): requests never read a whole transcript. */
+  messagesPage(id: string, q: PageQuery): Promise<MessageRecord[]> {
+    return this.core.store.messagesPage(id, q);
+  }
+
+  messageCount(id: string): Promise<number> {
+    return this.core.store.messageCount(id);
+  }
+
   /** The customer's message sent with this client id, if any (Direct Line recognises a client's retry by it). */
   customerMessage(id: string, clientId: string): Promise<MessageRecord | undefined> {
     return this.core.store.customerMessage(id, clientId);
@@ -112,7 +122,7 @@ export class Engine {
       const state = await this.core.store.get(conversationId);
       if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
       const reply = welcomeReply(this.core.c, lang ?? state.lang ?? this.options.defaultLang);
-      if (!reply || (await this.core.store.transcript(conversationId)).length > 0) return [];
+      if (!reply || (await this.core.store.messagesPage(conversationId, { limit: 1 })).length > 0) return [];
       // Stored like a bot reply (with its buttons), so that every replay shows it once.
       return finishTurn(this.core, state, [reply]);
     });
