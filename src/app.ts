@@ -22,6 +22,7 @@ import { FileConnector } from './connectors/file';
 import { HttpConnector } from './connectors/http';
 import { BusinessHours } from './handoff/policy';
 import { DeliveryWorker } from './handoff/delivery';
+import { TranscriptLinks } from './handoff/transcriptLink';
 import { Insights, topicIndex } from './insights/service';
 import { Metrics } from './metrics/metrics';
 import { adminPage } from './editor/page';
@@ -33,6 +34,7 @@ import { createDirectLine } from './channels/directline/channel';
 import { DirectLineTokens } from './channels/directline/tokens';
 import { bundleWidget, type WidgetBundle } from './channels/widget/bundle';
 import { createWidgetChannel } from './channels/widget/channel';
+import { StreamLimits, type StreamSettings } from './channels/streams';
 import { BotFrameworkGateway } from './channels/botframework/gateway';
 
 export interface Core {
@@ -43,11 +45,14 @@ export interface Core {
   buildMs: number;
   /** What the published content was built from, and how to build the next version (live updates). */
   content: ContentSource;
+  /** Signs and checks the transcript URLs of handoff.requested (with a full Config). */
+  transcriptLinks: TranscriptLinks | undefined;
 }
 
 export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & {
   backoffice?: Config['backoffice'];
   handoff?: Pick<Config['handoff'], 'triggers' | 'hours'>;
+  transcripts?: Config['transcripts'];
 };
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
@@ -84,6 +89,8 @@ export function buildCore(
   const source = new ContentSource({ kbDir: config.kbDir, dialogsDir: config.dialogsDir }, build);
   const { content, warnings } = source.load();
   const { kb, matcher, detector, dialogs } = content;
+  const t = config.transcripts;
+  const transcriptLinks = t && new TranscriptLinks({ publicUrl: t.publicUrl, key: t.urlKey, ttlMs: t.urlTtlMs });
   const engine = new Engine({
     kb,
     matcher,
@@ -94,7 +101,13 @@ export function buildCore(
     ...(now ? { now } : {}),
     ...(observer ? { observer } : {}),
     ...(config.handoff
-      ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } }
+      ? {
+          handoff: {
+            triggers: new Set(config.handoff.triggers),
+            hours: new BusinessHours(config.handoff.hours),
+            ...(transcriptLinks ? { transcriptLinks } : {}),
+          },
+        }
       : {}),
   });
   return {
@@ -104,6 +117,7 @@ export function buildCore(
     warnings,
     buildMs: performance.now() - t0,
     content: source,
+    transcriptLinks,
   };
 }
 
@@ -182,7 +196,14 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     await store.close();
     throw e;
   }
-  const { channels, gateway, directLine } = buildChannels(config, core.engine, store, widgetBundle, log);
+  const { channels, gateway, directLine, streams } = buildChannels(
+    config,
+    core.engine,
+    store,
+    widgetBundle,
+    log,
+    core.transcriptLinks,
+  );
   // Listening to the engine at once, so that agents' replies reach Bot Framework customers proactively.
   startChannels(channels);
   const insights = buildInsights({ kb: () => core.engine.content.kb, engine: core.engine, store }, config.defaultLang);
@@ -214,6 +235,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     insights,
     channels,
     directLine,
+    streams,
     ...editing,
     gateway,
   };
@@ -229,10 +251,27 @@ export function buildChannels(
   store: ConversationStore,
   widgetBundle: WidgetBundle | undefined,
   log: Logger,
+  transcriptLinks?: TranscriptLinks,
 ) {
   const maxBodyBytes = config.http.maxBodyBytes;
-  const widget = createWidgetChannel({ engine, bundle: widgetBundle, allowedOrigins: config.widget.allowedOrigins });
-  const agents = createAgentsChannel({ engine, secret: config.handoff.agentSecret, maxBodyBytes });
+  // One set of stream limits for every channel's live streams (per conversation, per client address).
+  const streams: StreamSettings = {
+    limits: new StreamLimits(config.streams),
+    pageSize: config.streams.pageSize,
+    stallMs: config.streams.stallMs,
+  };
+  const widget = createWidgetChannel({
+    engine,
+    bundle: widgetBundle,
+    allowedOrigins: config.widget.allowedOrigins,
+    streams,
+  });
+  const agents = createAgentsChannel({
+    engine,
+    secret: config.handoff.agentSecret,
+    maxBodyBytes,
+    ...(transcriptLinks ? { transcripts: { engine, links: transcriptLinks } } : {}),
+  });
   // Teams / Web Chat through Azure Bot Service: answers in the turn, writes to customers proactively while started.
   const gateway = new BotFrameworkGateway({
     engine,
@@ -249,11 +288,12 @@ export function buildChannels(
     tokens: new DirectLineTokens(config.directLine.tokenSecret),
     ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
     defaultLang: config.defaultLang,
+    streams,
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
   });
   const channels: Channel[] = [widget, agents, gateway, directLine];
-  return { channels, gateway, directLine };
+  return { channels, gateway, directLine, streams };
 }
 
 /**

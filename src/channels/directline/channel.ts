@@ -7,6 +7,7 @@ import { activityRoutes } from './activities';
 import { conversationRoutes } from './conversations';
 import { BASE, type DirectLineContext } from './protocol';
 import { attachStream } from './stream';
+import type { StreamSettings } from '../streams';
 import type { DirectLineTokens } from './tokens';
 import { webchatRoutes } from './webchat';
 
@@ -24,6 +25,8 @@ export interface DirectLineDeps {
   pollMs?: number;
   /** Name shown for the bot's messages (agents' messages carry the agent's name). */
   botName?: string;
+  /** Limits and pacing of the WebSocket streams (shared with the other channels' streams). */
+  streams: StreamSettings;
 }
 
 export interface DirectLine extends Channel {
@@ -44,6 +47,8 @@ export function createDirectLine(deps: DirectLineDeps): DirectLine {
     defaultLang: deps.defaultLang,
     botName: deps.botName ?? 'Assistant',
     pollMs: deps.pollMs ?? 2000,
+    streams: deps.streams,
+    pageSize: deps.streams.pageSize,
   };
   const routes = Router();
   // Web Chat is embedded in other sites' pages: any origin may call, since access rides on bearer tokens (no

@@ -3,6 +3,7 @@ import type { Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import type { ConversationState, MessageRecord } from '../../domain/conversation';
 import { buttonPolicy, recordActivity, type ActivityJson } from '../activity';
+import type { StreamSettings } from '../streams';
 import type { DirectLineTokens } from './tokens';
 
 export const CHANNEL = 'directline';
@@ -19,6 +20,9 @@ export interface DirectLineContext {
   botName: string;
   /** How often an open stream looks for messages written by other instances. */
   pollMs: number;
+  /** Limits and pacing of the WebSocket streams; GET activities pages by `pageSize` too. */
+  streams: StreamSettings;
+  pageSize: number;
 }
 
 /** Direct Line watermarks are message ids as strings; absent, empty or "-" means from the start. */

@@ -5,6 +5,7 @@ import { conversationRoutes } from './api';
 import { widgetScriptRoute, type WidgetBundle } from './bundle';
 import { widgetCors } from './cors';
 import { eventStreamRoute } from './events';
+import type { StreamSettings } from '../streams';
 
 export interface WidgetDeps {
   engine: Engine;
@@ -14,6 +15,8 @@ export interface WidgetDeps {
   allowedOrigins: readonly string[];
   /** How often live event streams look for messages written by other instances. */
   pollMs?: number;
+  /** Limits and pacing of the event streams (shared with the other channels' streams). */
+  streams: StreamSettings;
 }
 
 /**
@@ -25,6 +28,6 @@ export function createWidgetChannel(deps: WidgetDeps): Channel {
   cors.use('/api/conversations', widgetCors(deps.allowedOrigins));
   const routes = Router();
   if (deps.bundle) routes.use(widgetScriptRoute(deps.bundle));
-  routes.use(conversationRoutes(deps.engine), eventStreamRoute(deps.engine, deps.pollMs ?? 2000));
+  routes.use(conversationRoutes(deps.engine), eventStreamRoute(deps.engine, deps.pollMs ?? 2000, deps.streams));
   return { name: 'widget', rawBody: cors, routes };
 }
