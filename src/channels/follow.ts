@@ -29,9 +29,9 @@ type FollowEngine = Pick<Engine, 'messagesPage' | 'events'>;
  * the store after the last id sent, so nothing is lost or sent twice across reconnects.
  *
  * Memory stays bounded whatever the client does: the store is read one page at a time, and once the sink's buffer
- * is full the rest of the page is dropped and nothing more is written until the client drains it; the next page
- * is read again from the store after the last message written. A client that does not drain within `stallMs` is
- * cut (it can reconnect and resume from its last id).
+ * is full nothing more is written until the client drains it, so a stream holds at most one page and the
+ * transport's high-water mark. The next page is read only when the last one is written. A client that does not
+ * drain within `stallMs` is cut (it can reconnect and resume from its last id).
  */
 export function followConversation(engine: FollowEngine, conversationId: string, o: FollowOptions): { close(): void } {
   let last = o.after;
@@ -67,13 +67,12 @@ export function followConversation(engine: FollowEngine, conversationId: string,
       if (closed) return false;
       if (!page.length) return true;
       const frames = await o.frames(page);
-      let full = false;
-      for (let i = 0; i < page.length && !full && !closed; i++) {
+      for (let i = 0; i < page.length; i++) {
+        if (closed) return false;
         last = page[i]!.id;
-        full = !o.sink.write(frames[i]!);
+        if (!o.sink.write(frames[i]!) && !(await drained())) return false;
       }
-      if (full && !(await drained())) return false;
-      if (!full && page.length < o.pageSize) return true;
+      if (page.length < o.pageSize) return true;
     }
   };
   const run = async () => {
