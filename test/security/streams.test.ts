@@ -4,17 +4,13 @@
  * make the server buffer the conversation, GET messages and Direct Line activities are paged, and handoff.requested
  * carries the last 50 messages with a signed, expiring URL to the whole transcript.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import type { NewMessage } from '../../src/domain/conversation';
 import { TranscriptLinks } from '../../src/handoff/transcriptLink';
 import { startApp, type App, type StartedApp } from '../support/app';
+import { streamHelpers, until, type Conv } from './streams-support';
 
-interface Conv {
-  conversationId: string;
-  token: string;
-}
 interface Message {
   id: number;
   from: string;
@@ -33,12 +29,6 @@ interface HandoffData {
   transcriptUrlExpiresAt: string;
   [field: string]: unknown;
 }
-interface SseEvent {
-  id?: number;
-  event: string;
-  data: string;
-}
-
 const PUBLIC_URL = 'http://bot.example:8443/sav';
 let running: StartedApp;
 let app: App;
@@ -57,93 +47,11 @@ beforeAll(async () => {
 });
 afterAll(() => running?.close());
 
-/** Poll until `cond` holds (a wait, not a timing assertion: the test fails only if it never holds). */
-async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function conversation(): Promise<Conv> {
-  const res = await fetch(`${base}/api/conversations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{"lang":"fr"}',
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Conv;
-}
-
-/** `n` stored messages of `size` characters, written straight to the store (fast), alternately customer and bot. */
-async function fill(conv: Conv, n: number, size = 20): Promise<number[]> {
-  const ids: number[] = [];
-  for (let i = 0; i < n; i += 500) {
-    const batch: NewMessage[] = Array.from({ length: Math.min(500, n - i) }, (_, j) => ({
-      at: new Date().toISOString(),
-      from: (i + j) % 2 ? 'bot' : 'customer',
-      text: `m${i + j} ${'x'.repeat(Math.max(0, size - 8))}`,
-    }));
-    ids.push(...(await app.store.append(conv.conversationId, batch)).map((m) => m.id));
-  }
-  return ids;
-}
-
-const opened: { destroy(): void }[] = [];
+const { conversation, fill, sse, opened, closeAll } = streamHelpers(() => ({ app, base }));
 afterEach(async () => {
-  for (const s of opened.splice(0)) s.destroy();
-  await until(() => app.streams.limits.count() === 0, 'every stream released');
+  await closeAll();
   jest.restoreAllMocks();
 });
-
-/** A raw SSE client: the parsed events, the HTTP status, whether the server ended the stream. */
-function sse(conv: Conv, headers: Record<string, string> = {}, query = '') {
-  const events: SseEvent[] = [];
-  let buf = '';
-  let ended = false;
-  let body = '';
-  const url = `${base}/api/conversations/${conv.conversationId}/events?token=${encodeURIComponent(conv.token)}${query}`;
-  const req = http.get(url, { headers });
-  const response = new Promise<IncomingMessage>((resolve, reject) => {
-    req.on('response', (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (res.statusCode !== 200) return void (body += chunk);
-        buf += chunk;
-        let cut: number;
-        while ((cut = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, cut);
-          buf = buf.slice(cut + 2);
-          const e: SseEvent = { event: 'message', data: '' };
-          let any = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) e.id = Number(line.slice(4));
-            else if (line.startsWith('event: ')) {
-              e.event = line.slice(7);
-              any = true;
-            } else if (line.startsWith('data: ')) e.data = line.slice(6);
-          }
-          if (any) events.push(e);
-        }
-      });
-      res.on('end', () => (ended = true));
-      res.on('close', () => (ended = true));
-      resolve(res);
-    });
-    req.on('error', (e) => (ended ? undefined : reject(e)));
-  });
-  const stream = {
-    events,
-    response,
-    body: () => body,
-    ended: () => ended,
-    messageIds: () => events.filter((e) => e.event === 'message').map((e) => e.id!),
-    destroy: () => req.destroy(),
-  };
-  opened.push(stream);
-  return stream;
-}
 
 describe('streams per conversation and per address', () => {
   test('a 4th stream of a conversation closes the oldest, which is told why', async () => {
