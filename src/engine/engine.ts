@@ -77,6 +77,7 @@ export class Engine {
     return this.core.store.get(id);
   }
 
+  /** The whole transcript (tests, tools); request paths read pages (messagesPage) instead. */
   async transcript(id: string, afterId?: number): Promise<MessageRecord[]> {
     return this.core.store.transcript(id, afterId);
   }
