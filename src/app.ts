@@ -3,13 +3,11 @@ import express, { type Router } from 'express';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import type { SourceIssue } from './domain/errors';
-import type { KbEntry, KnowledgeBase, Lang } from './domain/types';
 import { Engine, type EngineObserver } from './engine/engine';
 import type { BuildOptions } from './content/build';
 import { ContentSource } from './content/source';
 import type { ClassifierOptions } from './matching/classifier';
 import type { MatcherOptions } from './matching/matcher';
-import { Analyzer } from './nlp/analyzer';
 import { createHttpApp } from './server/http';
 import { isAdminToken } from './server/auth';
 import { trustFunction } from './server/clientIp';
@@ -17,14 +15,17 @@ import { editorRoutes } from './editor/routes';
 import { EditorService } from './editor/service';
 import { watchContent } from './editor/watch';
 import { MemoryConversationStore } from './storage/memory';
-import type { ConversationStore, EditorStore, InsightsStore, RateCounters } from './storage/ports';
+import type { ConversationStore, EditorStore, RateCounters, Store } from './storage/ports';
 import { createStore } from './storage/sql/store';
 import type { Connector } from './connectors/types';
 import { FileConnector } from './connectors/file';
 import { HttpConnector } from './connectors/http';
 import { BusinessHours } from './handoff/policy';
 import { DeliveryWorker } from './handoff/delivery';
-import { Insights, topicIndex } from './insights/service';
+import { TranscriptLinks } from './handoff/transcriptLink';
+import type { KnowledgeBase } from './domain/types';
+import { buildInsights } from './insights/build';
+import type { Insights } from './insights/service';
 import { Metrics } from './metrics/metrics';
 import { adminPage } from './editor/page';
 import { insightsRoutes } from './insights/routes';
@@ -36,6 +37,7 @@ import { createDirectLine } from './channels/directline/channel';
 import { DirectLineTokens } from './channels/directline/tokens';
 import { bundleWidget, type WidgetBundle } from './channels/widget/bundle';
 import { createWidgetChannel } from './channels/widget/channel';
+import { StreamLimits, type StreamSettings } from './channels/streams';
 import { BotFrameworkGateway } from './channels/botframework/gateway';
 import { Privacy } from './privacy/service';
 import { RetentionJob } from './privacy/job';
@@ -49,6 +51,8 @@ export interface Core {
   buildMs: number;
   /** What the published content was built from, and how to build the next version (live updates). */
   content: ContentSource;
+  /** Signs and checks the transcript URLs of handoff.requested (with a full Config). */
+  transcriptLinks: TranscriptLinks | undefined;
 }
 
 export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | 'matching'> & {
@@ -56,6 +60,7 @@ export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | '
   backoffice?: Config['backoffice'];
   handoff?: Pick<Config['handoff'], 'triggers' | 'hours'>;
   quotas?: Config['quotas'];
+  transcripts?: Config['transcripts'];
 };
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
@@ -98,6 +103,8 @@ export function buildCore(
   const source = new ContentSource({ kbDir: config.kbDir, dialogsDir: config.dialogsDir }, build);
   const { content, warnings } = source.load();
   const { kb, matcher, detector, dialogs } = content;
+  const t = config.transcripts;
+  const transcriptLinks = t && new TranscriptLinks({ publicUrl: t.publicUrl, key: t.urlKey, ttlMs: t.urlTtlMs });
   const engine = new Engine({
     kb,
     matcher,
@@ -113,7 +120,13 @@ export function buildCore(
     ...(now ? { now } : {}),
     ...(observer ? { observer } : {}),
     ...(config.handoff
-      ? { handoff: { triggers: new Set(config.handoff.triggers), hours: new BusinessHours(config.handoff.hours) } }
+      ? {
+          handoff: {
+            triggers: new Set(config.handoff.triggers),
+            hours: new BusinessHours(config.handoff.hours),
+            ...(transcriptLinks ? { transcriptLinks } : {}),
+          },
+        }
       : {}),
   });
   return {
@@ -123,56 +136,11 @@ export function buildCore(
     warnings,
     buildMs: performance.now() - t0,
     content: source,
+    transcriptLinks,
   };
 }
 
-/**
- * Figures and the unanswered inbox over the store, grouping with the matcher's analysis of the text. `kb` returns
- * the knowledge base in use (a getter, so that a reloaded one is picked up: analyzer, titles and topics follow it).
- */
-export function buildInsights(
-  deps: { kb: () => KnowledgeBase; engine: Pick<Engine, 'match'>; store: InsightsStore },
-  defaultLang: Lang,
-  now?: () => Date,
-): Insights {
-  let cached:
-    | {
-        version: string;
-        analyzer: Analyzer;
-        titles: Map<string, KbEntry['title']>;
-        topicOf: ReturnType<typeof topicIndex>;
-      }
-    | undefined;
-  const current = () => {
-    const kb = deps.kb();
-    if (cached?.version !== kb.version)
-      cached = {
-        version: kb.version,
-        analyzer: new Analyzer(kb.synonyms),
-        titles: new Map(kb.entries.map((e) => [e.id, e.title])),
-        topicOf: topicIndex(kb),
-      };
-    return cached;
-  };
-  return new Insights({
-    store: deps.store,
-    termsOf: (text, lang) => current().analyzer.analyze(text, lang).terms,
-    guess: (text, lang) => {
-      const m = deps.engine.match(text, lang);
-      const c = m.candidates[0];
-      return c
-        ? {
-            id: c.id,
-            title: current().titles.get(c.id)?.[lang] ?? c.id,
-            confidence: Math.round(m.confidence * 1000) / 1000,
-          }
-        : undefined;
-    },
-    topicOf: (source) => current().topicOf(source),
-    defaultLang,
-    ...(now ? { now } : {}),
-  });
-}
+export { buildInsights };
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
   // Never log tokens or customer credentials.
@@ -202,7 +170,15 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     throw e;
   }
   const limits = buildLimits(config, store.rateCounters(), log);
-  const { channels, gateway, directLine } = buildChannels(config, core.engine, store, widgetBundle, log, limits);
+  const { channels, gateway, directLine, streams } = buildChannels(
+    config,
+    core.engine,
+    store,
+    widgetBundle,
+    log,
+    limits,
+    core.transcriptLinks,
+  );
   // Listening to the engine at once, so that agents' replies reach Bot Framework customers proactively.
   startChannels(channels);
   const insights = buildInsights({ kb: () => core.engine.content.kb, engine: core.engine, store }, config.defaultLang);
@@ -231,14 +207,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     routers,
     trustProxy: trustFunction(config.trustProxy),
   });
-  // Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves).
-  const delivery = new DeliveryWorker(store, {
-    ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
-    secret: config.handoff.webhookSecret,
-    ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
-    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
-    observer: metrics.deliveryObserver(),
-  });
+  const delivery = buildDelivery(config, store, metrics, log);
   return {
     ...core,
     store,
@@ -252,9 +221,21 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     channels,
     directLine,
     limits,
+    streams,
     ...editing,
     gateway,
   };
+}
+
+/** Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves). */
+function buildDelivery(config: Config, store: Store, metrics: Metrics, log: Logger): DeliveryWorker {
+  return new DeliveryWorker(store, {
+    ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
+    secret: config.handoff.webhookSecret,
+    ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
+    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
+    observer: metrics.deliveryObserver(),
+  });
 }
 
 /**
@@ -268,15 +249,29 @@ export function buildChannels(
   widgetBundle: WidgetBundle | undefined,
   log: Logger,
   limits?: TrafficLimits,
+  transcriptLinks?: TranscriptLinks,
 ) {
   const maxBodyBytes = config.http.maxBodyBytes;
+  // One set of stream limits for every channel's live streams (per conversation, per client address).
+  const streams: StreamSettings = {
+    limits: new StreamLimits(config.streams),
+    pageSize: config.streams.pageSize,
+    stallMs: config.streams.stallMs,
+    ...(limits ? { clientIp: (req) => limits.ip(req) } : {}),
+  };
   const widget = createWidgetChannel({
     engine,
     bundle: widgetBundle,
     allowedOrigins: config.widget.allowedOrigins,
     ...(limits ? { limits } : {}),
+    streams,
   });
-  const agents = createAgentsChannel({ engine, secret: config.handoff.agentSecret, maxBodyBytes });
+  const agents = createAgentsChannel({
+    engine,
+    secret: config.handoff.agentSecret,
+    maxBodyBytes,
+    ...(transcriptLinks ? { transcripts: { engine, links: transcriptLinks } } : {}),
+  });
   // Teams / Web Chat through Azure Bot Service: answers in the turn, writes to customers proactively while started.
   const gateway = new BotFrameworkGateway({
     engine,
@@ -300,12 +295,13 @@ export function buildChannels(
     }),
     ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
     defaultLang: config.defaultLang,
+    streams,
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     ...(limits ? { limits } : {}),
   });
   const channels: Channel[] = [widget, agents, gateway, directLine];
-  return { channels, gateway, directLine };
+  return { channels, gateway, directLine, streams };
 }
 
 /**

@@ -12,6 +12,7 @@ import { botframeworkConfig, botframeworkEnv, type BotframeworkConfig } from './
 export { BOT_APP_TYPES, type BotAppType } from './botframework';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig, type QuotasConfig } from './limits';
 import type { TrustProxy } from '../domain/limits';
+import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const num = (name: string, def: number, min: number, max: number) =>
@@ -159,6 +160,7 @@ const envSchema = z.object({
       return list;
     }),
   ...botframeworkEnv,
+  ...streamsEnv,
   BOT_QUEUE_UPDATE_MS: num('BOT_QUEUE_UPDATE_MS', 60_000, 0, 86_400_000),
   // Privacy (storage limitation): days without activity before a conversation is erased; days a delivered
   // webhook body keeps its transcript and contact details.
@@ -251,6 +253,8 @@ export interface Config extends LifetimeConfig {
     /** Other sites allowed to embed the widget (CORS on the widget API and event stream). */
     allowedOrigins: string[];
   };
+  streams: StreamsConfig;
+  transcripts: TranscriptsConfig;
   /** Bot Framework channel (Teams, Web Chat via Azure Bot Service) at POST /api/messages. */
   botframework: BotframeworkConfig;
   admin: {
@@ -336,6 +340,7 @@ export function loadConfig(
       ...(e.DIRECTLINE_SECRET ? { secret: e.DIRECTLINE_SECRET } : {}),
     },
     widget: { allowedOrigins: e.WIDGET_ALLOWED_ORIGINS },
+    ...streamsConfig(e, e.PORT, e.DIRECTLINE_TOKEN_SECRET || dev!.secrets.directLineTokenSecret),
     botframework: bot,
     admin: {
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: dev!.secrets.adminToken }],

@@ -6,6 +6,7 @@ import type { MatchResult } from '../matching/matcher';
 import { resolveLanguage, type LanguageGuess } from '../nlp/language';
 import type { ConversationStore } from '../storage/ports';
 import { AngerDetector, BusinessHours } from '../handoff/policy';
+import type { TranscriptLinks } from '../handoff/transcriptLink';
 import { EngineEvents } from './events';
 import {
   DEFAULT_ENGINE_OPTIONS,
@@ -28,6 +29,8 @@ export class EngineCore {
   readonly observer: EngineObserver | undefined;
   readonly now: () => Date;
   readonly hours: BusinessHours;
+  /** Signs the transcript URL of handoff.requested (absent: the webhook carries no URL). */
+  readonly transcriptLinks: TranscriptLinks | undefined;
   readonly events = new EngineEvents();
   /** The published content; replaced as a whole by publish(). */
   private live: Live;
@@ -45,6 +48,7 @@ export class EngineCore {
     this.now = deps.now ?? (() => new Date());
     this.triggers = deps.handoff?.triggers ?? new Set(HANDOFF_REASONS);
     this.hours = deps.handoff?.hours ?? new BusinessHours();
+    this.transcriptLinks = deps.handoff?.transcriptLinks;
   }
 
   /** The content of the running turn, or the published one outside turns. */

@@ -6,6 +6,7 @@ import { checkToken, newConversationState, type ConversationState, type MessageR
 import { agentEvent } from './agentEvents';
 import { EngineCore } from './core';
 import type { EngineEvents } from './events';
+import type { PageQuery } from '../storage/ports';
 import { statusOf, statusReply } from './queue';
 import { welcomeReply } from './replies';
 import { finishTurn, runTurn } from './turn';
@@ -83,8 +84,18 @@ export class Engine {
     return state!;
   }
 
+  /** The whole transcript (tests, tools); request paths read pages (messagesPage) instead. */
   async transcript(id: string, afterId?: number): Promise<MessageRecord[]> {
     return this.core.store.transcript(id, afterId);
+  }
+
+  /** One page of the transcript (live streams, GET messages): requests never read a whole transcript. */
+  messagesPage(id: string, q: PageQuery): Promise<MessageRecord[]> {
+    return this.core.store.messagesPage(id, q);
+  }
+
+  messageCount(id: string): Promise<number> {
+    return this.core.store.messageCount(id);
   }
 
   /** The customer's message sent with this client id, if any (Direct Line recognises a client's retry by it). */
@@ -119,7 +130,7 @@ export class Engine {
       const state = await this.core.store.get(conversationId);
       if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
       const reply = welcomeReply(this.core.c, lang ?? state.lang ?? this.options.defaultLang);
-      if (!reply || (await this.core.store.transcript(conversationId)).length > 0) return [];
+      if (!reply || (await this.core.store.messagesPage(conversationId, { limit: 1 })).length > 0) return [];
       // Stored like a bot reply (with its buttons), so that every replay shows it once.
       return finishTurn(this.core, state, [reply]);
     });

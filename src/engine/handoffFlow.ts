@@ -5,7 +5,7 @@ import type { HandoffState, NewOutboxEvent } from '../domain/handoff';
 import { CANCEL_WORDS } from '../dialogs/messages';
 import { fold } from '../nlp/normalize';
 import { HANDOFF_MESSAGES } from '../handoff/messages';
-import { contactOf } from './contact';
+import { contactOf, type Contact } from './contact';
 import type { EngineCore } from './core';
 import { askCsat } from './csat';
 import { statusReply } from './queue';
@@ -37,31 +37,56 @@ export async function openHandoff(
   state.awaitingCsat = false;
   state.misunderstandings = 0;
   const all = [...replies, await statusReply(core, state, lang)];
-  const transcript = await core.store.transcript(state.id);
-  c.events.unshift(handoffRequested(state, handoff, transcript, all, now));
+  c.events.unshift(handoffRequested(state, handoff, await transcriptSummary(core, state.id), all, now, core));
   return all;
+}
+
+/** Messages of the transcript carried by handoff.requested; the rest is behind its signed transcript URL. */
+export const WEBHOOK_TRANSCRIPT_MESSAGES = 50;
+/** Messages read at a time when the transcript is scanned for contact details and what the bot tried. */
+const SCAN_PAGE = 200;
+
+interface TranscriptSummary {
+  last: MessageRecord[];
+  total: number;
+  contact: Contact;
+  tried: Set<string>;
+}
+
+/**
+ * The stored transcript read page by page (never whole): its last messages, how many there are, the customer's
+ * last email and phone number, and what the bot already tried (answers, dialogs), so the agent does not again.
+ */
+async function transcriptSummary(core: EngineCore, conversationId: string): Promise<TranscriptSummary> {
+  const sum: TranscriptSummary = { last: [], total: 0, contact: {}, tried: new Set() };
+  for (let after = 0; ;) {
+    const page = await core.store.messagesPage(conversationId, { after, limit: SCAN_PAGE });
+    if (!page.length) return sum;
+    after = page[page.length - 1]!.id;
+    sum.total += page.length;
+    sum.last = [...sum.last, ...page].slice(-WEBHOOK_TRANSCRIPT_MESSAGES);
+    sum.contact = { ...sum.contact, ...contactOf(page).contact };
+    for (const m of page)
+      if (m.from === 'bot' && m.source?.id && m.source.kind !== 'handoff')
+        sum.tried.add(`${m.source.kind}:${m.source.id}`);
+  }
 }
 
 /** The handoff.requested event: what the helpdesk needs to take over without asking again. */
 function handoffRequested(
   state: ConversationState,
   handoff: HandoffState,
-  transcript: MessageRecord[],
+  t: TranscriptSummary,
   replies: Reply[],
   now: Date,
+  core: EngineCore,
 ): NewOutboxEvent {
   const lines = [
-    ...transcript.map((m) => ({ at: m.at, from: m.from, text: m.text, ...(m.source ? { source: m.source } : {}) })),
+    ...t.last.map((m) => ({ at: m.at, from: m.from, text: m.text, ...(m.source ? { source: m.source } : {}) })),
     ...replies.map((r) => ({ at: now.toISOString(), from: 'bot' as const, text: r.text, source: r.source })),
-  ];
-  // What the bot already tried (answers, dialogs), so that the agent does not suggest it again.
-  const tried = [
-    ...new Set(
-      transcript
-        .filter((m) => m.from === 'bot' && m.source?.id && m.source.kind !== 'handoff')
-        .map((m) => `${m.source!.kind}:${m.source!.id}`),
-    ),
-  ];
+  ].slice(-WEBHOOK_TRANSCRIPT_MESSAGES);
+  // The replies of this turn are stored with it, so the link's transcript has them too.
+  const link = core.transcriptLinks?.grant(state.id, now);
   return {
     type: 'handoff.requested',
     data: {
@@ -71,9 +96,16 @@ function handoffRequested(
       language: handoff.lang,
       queue: handoff.queue,
       reason: handoff.reason,
-      ...contactOf(transcript),
+      ...(t.contact.email || t.contact.phone ? { contact: t.contact } : {}),
       transcript: lines,
-      botTried: tried,
+      transcriptTotal: t.total + replies.length,
+      ...(link
+        ? {
+            transcriptUrl: core.transcriptLinks!.urlOf(state.id, link),
+            transcriptUrlExpiresAt: new Date(link.expires * 1000).toISOString(),
+          }
+        : {}),
+      botTried: [...t.tried],
     },
   };
 }

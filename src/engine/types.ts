@@ -7,6 +7,7 @@ import type { LanguageDetector } from '../nlp/language';
 import type { DialogRunner } from '../dialogs/runner';
 import type { ConversationStore, TurnEffects } from '../storage/ports';
 import type { BusinessHours } from '../handoff/policy';
+import type { TranscriptLinks } from '../handoff/transcriptLink';
 
 export interface EngineOptions {
   /** Answer when the match confidence is at least this and no other entry is close. */
@@ -62,8 +63,11 @@ export interface EngineDeps {
   kb: KnowledgeBase;
   /** Dialogs (after-sales requests); without them, entries that start a dialog are answered as FAQ. */
   dialogs?: DialogRunner;
-  /** Handoff to people: which triggers are on (default all) and opening hours per queue. */
-  handoff?: { triggers?: ReadonlySet<HandoffReason>; hours?: BusinessHours };
+  /**
+   * Handoff to people: which triggers are on (default all), opening hours per queue, and the signer of the
+   * transcript URL sent in handoff.requested.
+   */
+  handoff?: { triggers?: ReadonlySet<HandoffReason>; hours?: BusinessHours; transcriptLinks?: TranscriptLinks };
   matcher: Matcher;
   detector: LanguageDetector;
   store: ConversationStore;

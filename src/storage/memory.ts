@@ -12,6 +12,7 @@ import {
   replayed,
   type EditorStore,
   type PrivacySearch,
+  type PageQuery,
   type Store,
   type TurnEffects,
 } from './ports';
@@ -109,15 +110,24 @@ export class MemoryConversationStore implements Store {
       .map((m) => structuredClone(m));
   }
 
+  async messagesPage(conversationId: string, q: PageQuery): Promise<MessageRecord[]> {
+    const range = this.messages.filter(
+      (m) =>
+        m.conversationId === conversationId && m.id > (q.after ?? 0) && (q.before === undefined || m.id < q.before),
+    );
+    const page = q.newest ? range.slice(Math.max(0, range.length - q.limit)) : range.slice(0, q.limit);
+    return page.map((m) => structuredClone(m));
+  }
+
+  async messageCount(conversationId: string): Promise<number> {
+    return this.messages.reduce((n, m) => n + (m.conversationId === conversationId ? 1 : 0), 0);
+  }
+
   async customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
     const m = this.messages.find(
       (x) => x.conversationId === conversationId && x.from === 'customer' && x.clientId === clientId,
     );
     return m && structuredClone(m);
-  }
-
-  async messageCount(conversationId: string): Promise<number> {
-    return this.messages.filter((x) => x.conversationId === conversationId).length;
   }
 
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {

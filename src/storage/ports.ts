@@ -41,6 +41,19 @@ export function checkSenders(messages: readonly NewMessage[]): void {
   for (const m of messages) if (!SENDERS.includes(m.from)) throw invalidSender(m.from);
 }
 
+/**
+ * One page of a conversation's messages: ids strictly between `after` and `before` (each optional), at most `limit`,
+ * always returned oldest first. `newest` takes the last `limit` of that range instead of the first (the page just
+ * before `before`, or the end of the transcript). Live streams, GET messages and the handoff webhook read pages so
+ * that no request holds a whole transcript in memory.
+ */
+export interface PageQuery {
+  after?: number;
+  before?: number;
+  limit: number;
+  newest?: boolean;
+}
+
 /** Persistence the handoff queue needs, implemented by the SQL store (and the memory store for unit tests). */
 export interface OutboxStore {
   /**
@@ -94,6 +107,8 @@ export interface ConversationStore extends OutboxStore, ChannelRefStore {
   saveTurn(state: ConversationState, messages: NewMessage[], effects?: TurnEffects): Promise<MessageRecord[]>;
   /** The transcript, oldest first, optionally only after a message id. */
   transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]>;
+  /** One page of the transcript (see PageQuery): what every request path reads instead of the whole transcript. */
+  messagesPage(conversationId: string, q: PageQuery): Promise<MessageRecord[]>;
   /** The customer's message sent with this client id (a client's retry is recognised by it), if any. */
   customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined>;
   /** How many messages the conversation has stored (its quota, MAX_MESSAGES_PER_CONVERSATION). */

@@ -16,6 +16,7 @@ import { Webhook } from 'standardwebhooks';
 import { buildCore } from '../../src/app';
 import { createDirectLine } from '../../src/channels/directline/channel';
 import { DirectLineTokens } from '../../src/channels/directline/tokens';
+import { StreamLimits } from '../../src/channels/streams';
 import { createWidgetChannel } from '../../src/channels/widget/channel';
 import { parseCsv } from '../../src/editor/importExport';
 import { createHttpApp } from '../../src/server/http';
@@ -78,6 +79,13 @@ function run(script: string, args: string[], env: Record<string, string> = {}) {
     timeout: TIMEOUT,
   });
 }
+
+/** The live streams' limits as the app's defaults (STREAMS_PER_CONVERSATION=3, STREAMS_PER_IP=20). */
+const streamSettings = () => ({
+  limits: new StreamLimits({ perConversation: 3, perIp: 20 }),
+  pageSize: 100,
+  stallMs: 30_000,
+});
 
 describe('malformed client input: 4xx JSON, logged at info without a stack', () => {
   let s: StartedApp;
@@ -483,7 +491,7 @@ describe('token lifetimes', () => {
     let now = Date.parse('2026-03-01T10:00:00Z');
     const config = testConfig({ WIDGET_TOKEN_IDLE_DAYS: '30' });
     const core = buildCore(config, new MemoryConversationStore(), undefined, undefined, () => new Date(now));
-    const widget = createWidgetChannel({ engine: core.engine, allowedOrigins: [] });
+    const widget = createWidgetChannel({ engine: core.engine, allowedOrigins: [], streams: streamSettings() });
     const http = createHttpApp({
       log: pino({ level: 'silent' }),
       maxBodyBytes: 16384,
@@ -538,6 +546,7 @@ describe('token lifetimes', () => {
       engine: core.engine,
       tokens,
       defaultLang: 'fr',
+      streams: streamSettings(),
       demoPage: join(ROOT, 'public', 'webchat.html'),
       webchatBundle: join(ROOT, 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     });

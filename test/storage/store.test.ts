@@ -256,6 +256,59 @@ describe.each([memory, sqlite, postgres])('conversation store contract: $name', 
     expect((await store.transcript(b.id, 0)).map((m) => m.text)).toEqual(['b1']);
   });
 
+  test('messagesPage: at most limit messages between after and before, oldest first; newest takes the last ones', async () => {
+    const a = minimalState();
+    const b = minimalState();
+    await store.create(a);
+    await store.create(b);
+    const first = await store.append(a.id, [customer('a1'), customer('a2'), customer('a3')]);
+    await store.append(b.id, [customer('b1')]);
+    const rest = await store.append(a.id, [customer('a4'), customer('a5')]);
+    const ids = [...first, ...rest].map((m) => m.id);
+    const texts = async (q: Parameters<ConversationStore['messagesPage']>[1]) =>
+      (await store.messagesPage(a.id, q)).map((m) => m.text);
+    expect(await store.messagesPage(a.id, { limit: 2 })).toStrictEqual(first.slice(0, 2));
+    expect(await texts({ limit: 10 })).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+    expect(await texts({ after: ids[1], limit: 2 })).toEqual(['a3', 'a4']);
+    expect(await texts({ after: ids[4], limit: 2 })).toEqual([]);
+    expect(await texts({ before: ids[3], limit: 2 })).toEqual(['a1', 'a2']);
+    expect(await texts({ before: ids[3], limit: 2, newest: true })).toEqual(['a2', 'a3']);
+    expect(await texts({ limit: 2, newest: true })).toEqual(['a4', 'a5']);
+    expect(await texts({ after: ids[0], before: ids[4], limit: 10 })).toEqual(['a2', 'a3', 'a4']);
+    expect(await texts({ after: ids[0], before: ids[4], limit: 2, newest: true })).toEqual(['a3', 'a4']);
+    expect(await store.messagesPage('no-such-conversation', { limit: 5 })).toEqual([]);
+    expect(await store.messageCount(a.id)).toBe(5);
+    expect(await store.messageCount(b.id)).toBe(1);
+    expect(await store.messageCount('no-such-conversation')).toBe(0);
+  });
+
+  test('pages of 1,000 messages put back together are the whole transcript, once each', async () => {
+    const s = minimalState();
+    await store.create(s);
+    await store.append(
+      s.id,
+      Array.from({ length: 1000 }, (_, i) => customer(`m${i}`)),
+    );
+    const forward: number[] = [];
+    for (let after = 0; ;) {
+      const page = await store.messagesPage(s.id, { after, limit: 128 });
+      if (!page.length) break;
+      forward.push(...page.map((m) => m.id));
+      after = page[page.length - 1]!.id;
+    }
+    const backward: number[] = [];
+    for (let before: number | undefined; ;) {
+      const page = await store.messagesPage(s.id, { ...(before ? { before } : {}), limit: 128, newest: true });
+      if (!page.length) break;
+      backward.unshift(...page.map((m) => m.id));
+      before = page[0]!.id;
+    }
+    const all = (await store.transcript(s.id)).map((m) => m.id);
+    expect(forward).toEqual(all);
+    expect(backward).toEqual(all);
+    expect(all).toHaveLength(1000);
+  });
+
   test("customerMessage finds the customer's message by its client id, in its conversation only", async () => {
     const a = minimalState();
     const b = minimalState();

@@ -5,6 +5,7 @@ import { AppError } from '../../domain/errors';
 import { checkJsonDepth } from '../../server/json';
 import type { AgentEvent, Engine } from '../../engine/engine';
 import type { Channel } from '../channel';
+import { transcriptRoute, type TranscriptRouteDeps } from './transcript';
 
 const agent = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 const conversationId = z.string().min(1).max(100);
@@ -81,11 +82,15 @@ function parseEvent(raw: Buffer): AgentEvent {
   return parsed.data as AgentEvent;
 }
 
-/** The agents' channel: their inbound webhook (agents' replies reach customers through the customers' channels). */
-export function createAgentsChannel(deps: AgentEventsDeps): Channel {
+/**
+ * The agents' channel: their inbound webhook (agents' replies reach customers through the customers' channels) and,
+ * with `transcripts`, the signed transcript URLs of handoff.requested.
+ */
+export function createAgentsChannel(deps: AgentEventsDeps & { transcripts?: TranscriptRouteDeps }): Channel {
   return {
     name: 'agents',
     rawBody: agentEventsRoute(deps),
+    ...(deps.transcripts ? { routes: transcriptRoute(deps.transcripts) } : {}),
     limited: { paths: ['/api/agent/events'], limit: 'agentEvents' },
   };
 }

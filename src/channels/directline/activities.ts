@@ -52,12 +52,13 @@ export function activityRoutes(ctx: DirectLineContext): Router {
     res.json({ id: stored ? String(stored.id) : clientId });
   });
 
-  // Polling clients (webSocket: false) and history: activities after the watermark.
+  // Polling clients (webSocket: false) and history: activities after the watermark, a page at a time.
   r.get(`${BASE}/conversations/:id/activities`, async (req, res) => {
     const claims = claimsOf(ctx, req);
     const lang = (await existing(ctx, claims.conv)).lang ?? ctx.defaultLang;
     const after = watermarkOf(req.query.watermark);
-    const records = await engine.transcript(claims.conv, after);
+    // One page: the client polls again from the returned watermark for the rest.
+    const records = await engine.messagesPage(claims.conv, { after, limit: ctx.pageSize });
     const last = records.length ? records[records.length - 1]!.id : after;
     res.json({ activities: activitiesOf(ctx, records, claims.conv, claims.user, lang), watermark: String(last) });
   });

@@ -8,6 +8,7 @@ import { activityRoutes } from './activities';
 import { conversationRoutes } from './conversations';
 import { BASE, type DirectLineContext } from './protocol';
 import { attachStream } from './stream';
+import type { StreamSettings } from '../streams';
 import type { DirectLineTokens } from './tokens';
 import { webchatRoutes } from './webchat';
 
@@ -26,6 +27,8 @@ export interface DirectLineDeps {
   /** Name shown for the bot's messages (agents' messages carry the agent's name). */
   botName?: string;
   limits?: TrafficLimits;
+  /** Limits and pacing of the WebSocket streams (shared with the other channels' streams). */
+  streams: StreamSettings;
 }
 
 export interface DirectLine extends Channel {
@@ -47,6 +50,8 @@ export function createDirectLine(deps: DirectLineDeps): DirectLine {
     botName: deps.botName ?? 'Assistant',
     pollMs: deps.pollMs ?? 2000,
     ...(deps.limits ? { limits: deps.limits } : {}),
+    streams: deps.streams,
+    pageSize: deps.streams.pageSize,
   };
   const routes = Router();
   // Web Chat is embedded in other sites' pages: any origin may call, since access rides on bearer tokens (no

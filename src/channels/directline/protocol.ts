@@ -4,6 +4,7 @@ import type { Engine } from '../../engine/engine';
 import type { ConversationState, MessageRecord } from '../../domain/conversation';
 import { buttonPolicy, recordActivity, type ActivityJson } from '../activity';
 import type { TrafficLimits } from '../limits';
+import type { StreamSettings } from '../streams';
 import type { DirectLineTokens } from './tokens';
 
 export const CHANNEL = 'directline';
@@ -22,6 +23,9 @@ export interface DirectLineContext {
   pollMs: number;
   /** New conversations and messages (none when absent). */
   limits?: TrafficLimits;
+  /** Limits and pacing of the WebSocket streams; GET activities pages by `pageSize` too. */
+  streams: StreamSettings;
+  pageSize: number;
 }
 
 /** Direct Line watermarks are message ids as strings; absent, empty or "-" means from the start. */

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, parseBody } from '../../domain/errors';
+import { parseBody } from '../../domain/errors';
 import { LANGS, type Reply } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import { parseBodyAfter, tokenHash } from '../auth';
 import type { TrafficLimits } from '../limits';
+import { pageRequest, readPage } from '../paging';
 import { authorized, widgetToken } from './access';
 
 const createBody = z.object({ lang: z.enum(LANGS).optional() }).strict();
@@ -16,7 +17,7 @@ const messageBody = z.union([
 ]);
 const HINT = 'expected {"text": "..."} or {"action": "..."}';
 
-type WidgetEngine = Pick<Engine, 'createConversation' | 'conversationFor' | 'transcript' | 'handle'>;
+type WidgetEngine = Pick<Engine, 'createConversation' | 'conversationFor' | 'messagesPage' | 'handle'>;
 
 /** The widget's conversation API (DESIGN.md): start a conversation, its transcript, a customer's message. */
 export function conversationRoutes(engine: WidgetEngine, limits?: TrafficLimits): Router {
@@ -30,18 +31,12 @@ export function conversationRoutes(engine: WidgetEngine, limits?: TrafficLimits)
     res.status(201).json({ conversationId: state.id, token });
   });
 
-  // The transcript (history after a page reload), optionally after the last message id seen.
+  // The transcript (history after a page reload), a page at a time: ?limit= (default 100, at most 500), ?after=
+  // (forward from a message id, the default from the start) or ?before= (the page just before a message id).
   r.get('/api/conversations/:id/messages', async (req, res) => {
     const id = await authorized(engine, req);
-    const after = req.query.after === undefined ? 0 : Number(req.query.after);
-    if (!Number.isInteger(after) || after < 0)
-      throw new AppError(
-        'INVALID_QUERY',
-        `after must be a message id (a non-negative integer), not "${String(req.query.after)}"`,
-        400,
-      );
-    const messages = await engine.transcript(id, after);
-    res.json({ messages: messages.map(({ conversationId: _c, ...m }) => m) });
+    const page = await readPage((q) => engine.messagesPage(id, q), pageRequest(req.query));
+    res.json({ ...page, messages: page.messages.map(({ conversationId: _c, ...m }) => m) });
   });
 
   // The engine checks the token on the conversation it reads for the turn (one read per message).

@@ -6,6 +6,7 @@ import { conversationRoutes } from './api';
 import { widgetScriptRoute, type WidgetBundle } from './bundle';
 import { widgetCors } from './cors';
 import { eventStreamRoute } from './events';
+import type { StreamSettings } from '../streams';
 
 export interface WidgetDeps {
   engine: Engine;
@@ -17,6 +18,8 @@ export interface WidgetDeps {
   pollMs?: number;
   /** New conversations and messages (none when absent: unit tests). */
   limits?: TrafficLimits;
+  /** Limits and pacing of the event streams (shared with the other channels' streams). */
+  streams: StreamSettings;
 }
 
 /**
@@ -28,6 +31,9 @@ export function createWidgetChannel(deps: WidgetDeps): Channel {
   cors.use('/api/conversations', widgetCors(deps.allowedOrigins));
   const routes = Router();
   if (deps.bundle) routes.use(widgetScriptRoute(deps.bundle));
-  routes.use(conversationRoutes(deps.engine, deps.limits), eventStreamRoute(deps.engine, deps.pollMs ?? 2000));
+  routes.use(
+    conversationRoutes(deps.engine, deps.limits),
+    eventStreamRoute(deps.engine, deps.pollMs ?? 2000, deps.streams),
+  );
   return { name: 'widget', rawBody: cors, routes, limited: { paths: ['/api/conversations'], limit: 'requests' } };
 }

@@ -1,5 +1,5 @@
 import type { ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
-import { checkSenders, conversationExists, conversationNotFound, type TurnEffects } from '../ports';
+import { checkSenders, conversationExists, conversationNotFound, type PageQuery, type TurnEffects } from '../ports';
 import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
 import { isUniqueViolation } from './driverErrors';
 import { queueEvents, recordInbound, recordJoin } from './outbox';
@@ -81,6 +81,29 @@ export class SqlConversations {
     return rows.map(decodeMessage);
   }
 
+  async messagesPage(conversationId: string, q: PageQuery): Promise<MessageRecord[]> {
+    const rows = await this.ctx.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('id', '>', q.after ?? 0)
+      .$if(q.before !== undefined, (b) => b.where('id', '<', q.before!))
+      .orderBy('id', q.newest ? 'desc' : 'asc')
+      .limit(q.limit)
+      .execute();
+    if (q.newest) rows.reverse();
+    return rows.map(decodeMessage);
+  }
+
+  async messageCount(conversationId: string): Promise<number> {
+    const row = await this.ctx.db
+      .selectFrom('messages')
+      .select((e) => e.fn.countAll().as('n'))
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
     const row = await this.ctx.db
       .selectFrom('messages')
@@ -91,15 +114,6 @@ export class SqlConversations {
       .orderBy('id')
       .executeTakeFirst();
     return row ? decodeMessage(row) : undefined;
-  }
-
-  async messageCount(conversationId: string): Promise<number> {
-    const row = await this.ctx.db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('conversation_id', '=', conversationId)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
   }
 }
 

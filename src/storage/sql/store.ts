@@ -2,7 +2,7 @@ import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '.
 import type { OutboxEvent, QueueName } from '../../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../../domain/insights';
 import type { ConversationData, ErasureCounts, NewPrivacyAudit, PrivacyAudit } from '../../domain/privacy';
-import type { EditorStore, PrivacySearch, RateCounters, Store, TurnEffects } from '../ports';
+import type { EditorStore, PageQuery, PrivacySearch, RateCounters, Store, TurnEffects } from '../ports';
 import { SqlChannelRefs } from './channels';
 import { openDatabase, type SqlLocation } from './connect';
 import { SqlConversations } from './conversations';
@@ -74,11 +74,14 @@ export class SqlConversationStore implements Store {
   transcript(conversationId: string, afterId?: number): Promise<MessageRecord[]> {
     return this.conversations.transcript(conversationId, afterId);
   }
-  customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
-    return this.conversations.customerMessage(conversationId, clientId);
+  messagesPage(conversationId: string, q: PageQuery): Promise<MessageRecord[]> {
+    return this.conversations.messagesPage(conversationId, q);
   }
   messageCount(conversationId: string): Promise<number> {
     return this.conversations.messageCount(conversationId);
+  }
+  customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined> {
+    return this.conversations.customerMessage(conversationId, clientId);
   }
 
   // The outbox, inbound webhook ids, the queue, settings.

@@ -192,17 +192,21 @@ class Widget {
     const c = this.conv;
     if (!c) return false;
     try {
-      const res = await fetch(
-        `${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages?after=${this.lastId}`,
-        { headers: this.headers(c) },
-      );
-      if (res.status === 401 || res.status === 404) {
-        this.forget();
-        return false;
+      // The transcript comes a page at a time: ask for the next one while the server says there is more.
+      for (let more = true; more;) {
+        const res = await fetch(
+          `${this.api}/api/conversations/${encodeURIComponent(c.conversationId)}/messages?after=${this.lastId}`,
+          { headers: this.headers(c) },
+        );
+        if (res.status === 401 || res.status === 404) {
+          this.forget();
+          return false;
+        }
+        if (!res.ok) return true;
+        const page = (await res.json()) as { messages: Message[]; hasMore?: boolean };
+        for (const m of page.messages) this.receive(m);
+        more = page.hasMore === true && page.messages.length > 0;
       }
-      if (!res.ok) return true;
-      const { messages } = (await res.json()) as { messages: Message[] };
-      for (const m of messages) this.receive(m);
     } catch {
       /* offline: the stream catches up when it reconnects */
     }

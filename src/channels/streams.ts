@@ -1,0 +1,179 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WebSocket } from 'ws';
+import { AppError } from '../domain/errors';
+
+/** How live streams are bounded (STREAMS_PER_CONVERSATION, STREAMS_PER_IP, STREAM_PAGE_SIZE, STREAM_STALL_MS). */
+export interface StreamSettings {
+  limits: StreamLimits;
+  /** Messages read from the store at a time. */
+  pageSize: number;
+  /** A stream whose client has not drained its buffer for this long is closed. */
+  stallMs: number;
+  /** The client address of a WebSocket upgrade behind TRUST_PROXY (the limits' clientIp); default: the socket's peer. */
+  clientIp?: (req: IncomingMessage) => string;
+}
+
+/** Why the server ends a stream. */
+export type EndReason = 'replaced' | 'stalled' | 'shutdown';
+
+/**
+ * What a live stream writes to: the transport's own buffer tells when the client is not reading (SSE: res.write()
+ * returning false until 'drain'; WebSocket: bufferedAmount and the send callback).
+ */
+export interface StreamSink {
+  /** Write one frame; false when the buffer is full: write nothing more before drained(). */
+  write(frame: string): boolean;
+  /** Whether the buffer is full (frames that can be dropped, typing and keep-alives, are skipped meanwhile). */
+  full(): boolean;
+  /** Resolves true once the buffer has drained, false if the stream closed first. */
+  drained(): Promise<boolean>;
+  /** End the stream: the client reconnects and resumes after its last id. A stalled client is cut at once. */
+  end(reason: EndReason): void;
+}
+
+/** The client address of a WebSocket upgrade (HTTP routes use express's req.ip, set from the same TRUST_PROXY). */
+export function upgradeClientIp(req: IncomingMessage, settings: Pick<StreamSettings, 'clientIp'>): string {
+  return settings.clientIp ? settings.clientIp(req) : (req.socket.remoteAddress ?? 'unknown');
+}
+
+interface Slot {
+  ip: string;
+  end(reason: EndReason): void;
+  released: boolean;
+}
+
+/**
+ * Open streams per conversation and per client address. A conversation's new stream closes its oldest beyond
+ * `perConversation` (a reloaded tab replaces its old stream); an address at `perIp` open streams is refused with
+ * 429 RATE_LIMITED (closing the oldest instead would let one address cut others' streams behind the same NAT).
+ */
+export class StreamLimits {
+  private readonly byConversation = new Map<string, Slot[]>();
+  private readonly byIp = new Map<string, number>();
+
+  constructor(private readonly o: { perConversation: number; perIp: number }) {}
+
+  /** Take a slot for a new stream (or throw 429); `release` when it closes, whoever closes it. */
+  open(conversationId: string, ip: string, end: (reason: EndReason) => void): { release(): void } {
+    const n = this.byIp.get(ip) ?? 0;
+    if (n >= this.o.perIp)
+      throw new AppError(
+        'RATE_LIMITED',
+        `too many open streams from this address (at most ${this.o.perIp}): close one and try again`,
+        429,
+      );
+    const slot: Slot = { ip, end, released: false };
+    const list = this.byConversation.get(conversationId) ?? [];
+    list.push(slot);
+    this.byConversation.set(conversationId, list);
+    this.byIp.set(ip, n + 1);
+    const evicted: Slot[] = [];
+    while (list.length > this.o.perConversation) {
+      const oldest = list.shift()!;
+      this.free(oldest);
+      evicted.push(oldest);
+    }
+    for (const s of evicted) s.end('replaced');
+    return {
+      release: () => {
+        if (slot.released) return;
+        const l = this.byConversation.get(conversationId);
+        const i = l?.indexOf(slot) ?? -1;
+        if (l && i >= 0) l.splice(i, 1);
+        if (l && !l.length) this.byConversation.delete(conversationId);
+        this.free(slot);
+      },
+    };
+  }
+
+  /** Open streams of a conversation, or of every conversation. */
+  count(conversationId?: string): number {
+    if (conversationId !== undefined) return this.byConversation.get(conversationId)?.length ?? 0;
+    let n = 0;
+    for (const l of this.byConversation.values()) n += l.length;
+    return n;
+  }
+
+  private free(slot: Slot): void {
+    if (slot.released) return;
+    slot.released = true;
+    const n = (this.byIp.get(slot.ip) ?? 1) - 1;
+    if (n > 0) this.byIp.set(slot.ip, n);
+    else this.byIp.delete(slot.ip);
+  }
+}
+
+/** Resolves true on `ok`, false on `fail`, whichever `emitter` emits first; both listeners are then removed. */
+function firstOf(emitter: NodeJS.EventEmitter, ok: string, fail: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (v: boolean) => {
+      emitter.off(ok, onOk);
+      emitter.off(fail, onFail);
+      resolve(v);
+    };
+    const onOk = () => done(true);
+    const onFail = () => done(false);
+    emitter.on(ok, onOk);
+    emitter.on(fail, onFail);
+  });
+}
+
+/** A server-sent event stream as a sink: res.write() says when the socket's buffer is full, 'drain' when it is not. */
+export function sseSink(res: ServerResponse): StreamSink {
+  let full = false;
+  return {
+    write(frame) {
+      if (res.destroyed || res.writableEnded) return false;
+      full = !res.write(frame);
+      return !full;
+    },
+    full: () => full,
+    async drained() {
+      if (res.destroyed || res.writableEnded) return false;
+      if (full && res.writableNeedDrain) full = !(await firstOf(res, 'drain', 'close'));
+      else full = false;
+      return !full && !res.destroyed;
+    },
+    end(reason) {
+      if (res.destroyed || res.writableEnded) return;
+      // A client that reads gets told why (EventSource reconnects by itself); one that does not is cut.
+      if (full || reason === 'stalled') return void res.destroy();
+      res.end(`event: closed\ndata: ${JSON.stringify({ reason })}\n\n`);
+    },
+  };
+}
+
+/** Beyond this many bytes waiting for a WebSocket client, the stream waits for the client to read. */
+const WS_HIGH_WATER = 64 * 1024;
+
+/** A WebSocket as a sink: bufferedAmount says when the client is behind, the send callback when it caught up. */
+export function wsSink(ws: WebSocket): StreamSink {
+  let flushed: Promise<boolean> = Promise.resolve(true);
+  const open = () => ws.readyState === ws.OPEN;
+  return {
+    write(frame) {
+      if (!open()) return false;
+      // The callback runs once the frame has left the socket's buffer: all earlier frames have too.
+      flushed = new Promise((resolve) => ws.send(frame, (err) => resolve(!err)));
+      return ws.bufferedAmount <= WS_HIGH_WATER;
+    },
+    full: () => ws.bufferedAmount > WS_HIGH_WATER,
+    drained() {
+      if (!open()) return Promise.resolve(false);
+      if (ws.bufferedAmount <= WS_HIGH_WATER) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const onClose = () => resolve(false);
+        ws.once('close', onClose);
+        void flushed.then((ok) => {
+          ws.off('close', onClose);
+          resolve(ok && open());
+        });
+      });
+    },
+    end(reason) {
+      if (!open()) return;
+      if (reason === 'stalled' || ws.bufferedAmount > WS_HIGH_WATER) return ws.terminate();
+      ws.close(reason === 'shutdown' ? 1001 : 1008, `stream ${reason}`);
+    },
+  };
+}
