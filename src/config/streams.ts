@@ -84,11 +84,18 @@ export function streamsConfig(
       stallMs: e.STREAM_STALL_MS,
     },
     transcripts: {
-      publicUrl: (e.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
+      publicUrl: withoutTrailingSlashes(e.PUBLIC_URL || `http://localhost:${port}`),
       // A key of its own (derived, not reused), so that a transcript link never doubles as a Direct Line token.
       urlKey:
         e.TRANSCRIPT_URL_SECRET || createHmac('sha256', serverSecret).update('transcript-url').digest('base64url'),
       urlTtlMs: e.TRANSCRIPT_URL_TTL_S * 1000,
     },
   };
+}
+
+/** "https://bot.example//" -> "https://bot.example" (a loop: /\/+$/ is quadratic on a long run of slashes). */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
 }
