@@ -187,11 +187,19 @@ test('1,000 questions while a file is edited, broken and fixed: no error, whole 
   const checked = new Map<string, number>();
   let botReplies = 0;
   for (const c of conversations) {
-    const { messages } = await json<{
-      messages: { from: string; text: string; kbVersion?: string; source?: { id?: string } }[];
-    }>(`/api/conversations/${c.conversationId}/messages`, {
-      headers: { authorization: `Bearer ${c.token}` },
-    });
+    // The whole transcript, page by page (GET messages answers at most 500 at a time).
+    const messages: { from: string; text: string; kbVersion?: string; source?: { id?: string } }[] = [];
+    for (let after = 0; ;) {
+      const page = await json<{
+        messages: { id: number; from: string; text: string; kbVersion?: string; source?: { id?: string } }[];
+        hasMore: boolean;
+      }>(`/api/conversations/${c.conversationId}/messages?limit=500&after=${after}`, {
+        headers: { authorization: `Bearer ${c.token}` },
+      });
+      messages.push(...page.messages);
+      if (!page.hasMore || page.messages.length === 0) break;
+      after = page.messages[page.messages.length - 1]!.id;
+    }
     for (const [i, m] of messages.entries()) {
       if (m.from !== 'bot') continue;
       botReplies++;
