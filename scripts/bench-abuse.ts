@@ -131,7 +131,11 @@ async function slowReaders(label: string, sqliteFile: string, conv: Conv, env: R
 async function longMessages(sqliteFile: string): Promise<void> {
   // Only the customer's request hands over: otherwise "not understood twice" would hand over at the 2nd message and
   // the request measured would only be passed on to the agent.
-  const { child, base } = await server(sqliteFile, { HANDOFF_TRIGGERS: 'customer-request' });
+  // MAX_MESSAGE_CHARS at its maximum, so that the 16,200 "a" are stored whole (the default would cut them to 2,000).
+  const { child, base } = await server(sqliteFile, {
+    HANDOFF_TRIGGERS: 'customer-request',
+    MAX_MESSAGE_CHARS: '20000',
+  });
   try {
     const conv = await createConversation(base);
     let worst = 0;

@@ -4,6 +4,7 @@ import { EMAIL, firstMatch } from '../dialogs/slots';
 
 // RE2 (linear time): this runs over every customer message of a conversation at handoff.
 const PHONE = RE2JS.compile('(?:\\+|\\b0)[\\d .-]{8,16}\\d\\b');
+const HAS_DIGIT = /\d/;
 
 /** Contact details a customer typed, passed on with a handoff (the agent can reach them after hours). */
 export interface Contact {
@@ -17,8 +18,9 @@ export function contactOf(transcript: MessageRecord[]): { contact?: Contact } {
   let phone: string | undefined;
   for (const m of transcript) {
     if (m.from !== 'customer') continue;
-    email = firstMatch(EMAIL, m.text)?.[0] ?? email;
-    phone = firstMatch(PHONE, m.text)?.[0]?.replace(/[ .-]/g, '') ?? phone;
+    // Linear either way; the cheap checks spare RE2 the messages that cannot hold an address or a number.
+    if (m.text.includes('@')) email = firstMatch(EMAIL, m.text)?.[0] ?? email;
+    if (HAS_DIGIT.test(m.text)) phone = firstMatch(PHONE, m.text)?.[0]?.replace(/[ .-]/g, '') ?? phone;
   }
   return email || phone ? { contact: { ...(email ? { email } : {}), ...(phone ? { phone } : {}) } } : {};
 }
