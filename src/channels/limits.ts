@@ -1,21 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import { RateLimitedError } from '../domain/errors';
+import type { LimitSettings } from '../domain/limits';
 import type { Lang } from '../domain/types';
 import type { RateCounter, RateCounters, RateVerdict } from '../storage/ports';
 import { bearerToken } from '../server/auth';
 import { clientIp, type TrustFn } from '../server/clientIp';
 import type { HttpMount } from '../server/http';
-
-/** The limits' numbers (Config['limits']). */
-export interface LimitSettings {
-  enabled: boolean;
-  requestsPerMinute: number;
-  newConversations: { perMinute: number; burst: number; perDay: number };
-  messagesPerMinute: number;
-  signinFailuresPerHour: number;
-  agentEventsPerMinute: number;
-}
 
 /** Which counter guards a channel's paths: customers' requests, or agents' events. */
 export type PathLimit = 'requests' | 'agentEvents';

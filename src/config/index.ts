@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { numberSetting } from './settings';
 import { ConfigError } from '../domain/errors';
 import { LANGS, type Lang } from '../domain/types';
 import type { AdminUser } from '../domain/admin';
@@ -15,33 +16,19 @@ import type { TrustProxy } from '../domain/limits';
 import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
-const num = (name: string, def: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return def;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" must be a number between ${min} and ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
 const envSchema = z.object({
-  PORT: num('PORT', 3978, 0, 65535),
+  PORT: numberSetting('PORT', 3978, 0, 65535),
   HOST: z.string().optional(), // default 127.0.0.1; 0.0.0.0 in production (a container, behind a proxy)
   NODE_ENV: z.string().optional().default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
   KB_DIR: z.string().optional().default('knowledge-base'),
   DIALOGS_DIR: z.string().optional().default('dialogs'),
   DEFAULT_LANG: z.enum(LANGS).optional().default('fr'),
-  MATCH_ANSWER_THRESHOLD: num('MATCH_ANSWER_THRESHOLD', DEFAULT_THRESHOLDS.answerThreshold, 0, 1),
-  MATCH_CLARIFY_THRESHOLD: num('MATCH_CLARIFY_THRESHOLD', DEFAULT_THRESHOLDS.clarifyThreshold, 0, 1),
-  MATCH_CLARIFY_MARGIN: num('MATCH_CLARIFY_MARGIN', DEFAULT_THRESHOLDS.clarifyMargin, 0, 1),
-  KB_WATCH_INTERVAL_MS: num('KB_WATCH_INTERVAL_MS', 1000, 0, 60_000),
-  MAX_BODY_BYTES: num('MAX_BODY_BYTES', 16384, 1024, 10_485_760),
+  MATCH_ANSWER_THRESHOLD: numberSetting('MATCH_ANSWER_THRESHOLD', DEFAULT_THRESHOLDS.answerThreshold, 0, 1),
+  MATCH_CLARIFY_THRESHOLD: numberSetting('MATCH_CLARIFY_THRESHOLD', DEFAULT_THRESHOLDS.clarifyThreshold, 0, 1),
+  MATCH_CLARIFY_MARGIN: numberSetting('MATCH_CLARIFY_MARGIN', DEFAULT_THRESHOLDS.clarifyMargin, 0, 1),
+  KB_WATCH_INTERVAL_MS: numberSetting('KB_WATCH_INTERVAL_MS', 1000, 0, 60_000),
+  MAX_BODY_BYTES: numberSetting('MAX_BODY_BYTES', 16384, 1024, 10_485_760),
   DATABASE_URL: z
     .string()
     .optional()
@@ -55,8 +42,8 @@ const envSchema = z.object({
     .optional()
     .refine((v) => !v || /^https?:\/\//.test(v), { message: 'BACKOFFICE_URL must be an http(s) URL' }),
   BACKOFFICE_TOKEN: z.string().optional(),
-  BACKOFFICE_TIMEOUT_MS: num('BACKOFFICE_TIMEOUT_MS', 3000, 1, 60_000),
-  BACKOFFICE_RETRIES: num('BACKOFFICE_RETRIES', 2, 0, 10),
+  BACKOFFICE_TIMEOUT_MS: numberSetting('BACKOFFICE_TIMEOUT_MS', 3000, 1, 60_000),
+  BACKOFFICE_RETRIES: numberSetting('BACKOFFICE_RETRIES', 2, 0, 10),
   HANDOFF_WEBHOOK_URL: z
     .string()
     .optional()
@@ -75,7 +62,7 @@ const envSchema = z.object({
     .refine((v) => !v || /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v), {
       message: 'AGENT_WEBHOOK_SECRET must look like whsec_<base64>',
     }),
-  DELIVERY_INTERVAL_MS: num('DELIVERY_INTERVAL_MS', 1000, 20, 60_000),
+  DELIVERY_INTERVAL_MS: numberSetting('DELIVERY_INTERVAL_MS', 1000, 20, 60_000),
   HANDOFF_RETRY_SCHEDULE_MS: z
     .string()
     .optional()
@@ -161,11 +148,11 @@ const envSchema = z.object({
     }),
   ...botframeworkEnv,
   ...streamsEnv,
-  BOT_QUEUE_UPDATE_MS: num('BOT_QUEUE_UPDATE_MS', 60_000, 0, 86_400_000),
+  BOT_QUEUE_UPDATE_MS: numberSetting('BOT_QUEUE_UPDATE_MS', 60_000, 0, 86_400_000),
   // Privacy (storage limitation): days without activity before a conversation is erased; days a delivered
   // webhook body keeps its transcript and contact details.
-  RETENTION_DAYS: num('RETENTION_DAYS', 365, 1, 36_500),
-  OUTBOX_TRANSCRIPT_DAYS: num('OUTBOX_TRANSCRIPT_DAYS', 30, 1, 3650),
+  RETENTION_DAYS: numberSetting('RETENTION_DAYS', 365, 1, 36_500),
+  OUTBOX_TRANSCRIPT_DAYS: numberSetting('OUTBOX_TRANSCRIPT_DAYS', 30, 1, 3650),
   ADMIN_TOKENS: z
     .string()
     .optional()

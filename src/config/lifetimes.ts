@@ -1,28 +1,13 @@
-import { z } from 'zod';
-
-/** A number setting within [min, max] (decimals allowed), its default when empty; the error names the variable. */
-const bounded = (name: string, def: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return def;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" must be a number between ${min} and ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+import { numberSetting } from './settings';
 
 /** Token lifetimes and the readiness bound (part of the env schema of ./index.ts). */
 export const lifetimeEnv = {
   // A widget conversation idle this long is over: its token is refused (401 TOKEN_EXPIRED), the widget starts anew.
-  WIDGET_TOKEN_IDLE_DAYS: bounded('WIDGET_TOKEN_IDLE_DAYS', 30, 0.01, 3650),
+  WIDGET_TOKEN_IDLE_DAYS: numberSetting('WIDGET_TOKEN_IDLE_DAYS', 30, 0.01, 3650),
   // Direct Line tokens are refreshed hourly; past this age from the first issue no refresh is granted.
-  DIRECTLINE_TOKEN_MAX_HOURS: bounded('DIRECTLINE_TOKEN_MAX_HOURS', 24, 1, 8760),
+  DIRECTLINE_TOKEN_MAX_HOURS: numberSetting('DIRECTLINE_TOKEN_MAX_HOURS', 24, 1, 8760),
   // GET /ready answers 503 when more handoff events than this wait for delivery (the webhook receiver is down).
-  READY_MAX_OUTBOX: bounded('READY_MAX_OUTBOX', 1000, 1, 100_000_000),
+  READY_MAX_OUTBOX: numberSetting('READY_MAX_OUTBOX', 1000, 1, 100_000_000),
 };
 
 export interface LifetimeConfig {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { TRUST_PROXY_NAMES, type TrustProxy } from '../domain/limits';
+import { intSetting } from './settings';
+import { TRUST_PROXY_NAMES, type LimitSettings, type TrustProxy } from '../domain/limits';
 
 /** Why `entry` is not a TRUST_PROXY list entry (an address, a CIDR or a name), or undefined when it is one. */
 function badTrustEntry(entry: string): string | undefined {
@@ -14,21 +15,6 @@ function badTrustEntry(entry: string): string | undefined {
   return /^\d+$/.test(bits) && Number(bits) <= max ? undefined : `"${entry}": the prefix length must be 0 to ${max}`;
 }
 
-/** A whole number setting between min and max, `def` when empty; errors name the variable and the value. */
-const int = (name: string, def: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return def;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" must be a whole number between ${min} and ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
 /**
  * The settings of rate limits, quotas and the client address (merged into the env schema of ./index.ts). Limits
  * count per client IP (requests, new conversations, admin sign-in failures, agents' events) or per conversation
@@ -37,17 +23,17 @@ const int = (name: string, def: number, min: number, max: number) =>
 export const LIMITS_ENV = {
   // "off" for load tests, or behind a gateway that limits already (a warning is logged at start).
   RATE_LIMITS: z.enum(['on', 'off']).optional().default('on'),
-  RATE_LIMIT_REQUESTS_PER_MINUTE: int('RATE_LIMIT_REQUESTS_PER_MINUTE', 300, 1, 1_000_000),
-  RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: int('RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE', 10, 1, 100_000),
-  RATE_LIMIT_NEW_CONVERSATIONS_BURST: int('RATE_LIMIT_NEW_CONVERSATIONS_BURST', 20, 1, 100_000),
-  RATE_LIMIT_NEW_CONVERSATIONS_PER_DAY: int('RATE_LIMIT_NEW_CONVERSATIONS_PER_DAY', 200, 1, 10_000_000),
-  RATE_LIMIT_MESSAGES_PER_MINUTE: int('RATE_LIMIT_MESSAGES_PER_MINUTE', 20, 1, 100_000),
-  RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR: int('RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR', 10, 1, 100_000),
+  RATE_LIMIT_REQUESTS_PER_MINUTE: intSetting('RATE_LIMIT_REQUESTS_PER_MINUTE', 300, 1, 1_000_000),
+  RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: intSetting('RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE', 10, 1, 100_000),
+  RATE_LIMIT_NEW_CONVERSATIONS_BURST: intSetting('RATE_LIMIT_NEW_CONVERSATIONS_BURST', 20, 1, 100_000),
+  RATE_LIMIT_NEW_CONVERSATIONS_PER_DAY: intSetting('RATE_LIMIT_NEW_CONVERSATIONS_PER_DAY', 200, 1, 10_000_000),
+  RATE_LIMIT_MESSAGES_PER_MINUTE: intSetting('RATE_LIMIT_MESSAGES_PER_MINUTE', 20, 1, 100_000),
+  RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR: intSetting('RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR', 10, 1, 100_000),
   // A helpdesk posts every agent's events from a few addresses: a higher ceiling than a customer's.
-  RATE_LIMIT_AGENT_EVENTS_PER_MINUTE: int('RATE_LIMIT_AGENT_EVENTS_PER_MINUTE', 1200, 1, 1_000_000),
-  MAX_MESSAGES_PER_CONVERSATION: int('MAX_MESSAGES_PER_CONVERSATION', 500, 10, 1_000_000),
+  RATE_LIMIT_AGENT_EVENTS_PER_MINUTE: intSetting('RATE_LIMIT_AGENT_EVENTS_PER_MINUTE', 1200, 1, 1_000_000),
+  MAX_MESSAGES_PER_CONVERSATION: intSetting('MAX_MESSAGES_PER_CONVERSATION', 500, 10, 1_000_000),
   // At least what the matcher reads of a message (1000), so that a cut message is always also answered as "long".
-  MAX_MESSAGE_CHARS: int('MAX_MESSAGE_CHARS', 2000, 1000, 20_000),
+  MAX_MESSAGE_CHARS: intSetting('MAX_MESSAGE_CHARS', 2000, 1000, 20_000),
   TRUST_PROXY: z
     .string()
     .optional()
@@ -73,20 +59,8 @@ export const LIMITS_ENV = {
 
 type LimitsEnv = { [K in keyof typeof LIMITS_ENV]: z.output<(typeof LIMITS_ENV)[K]> };
 
-export interface LimitsConfig {
-  /** False with RATE_LIMITS=off: no rate limit at all (quotas still apply). */
-  enabled: boolean;
-  /** Requests per client IP per minute on every endpoint a stranger reaches (widget, Direct Line, /api/messages). */
-  requestsPerMinute: number;
-  /** New conversations per client IP: a minute's rate, its burst (over 10 minutes), a day's ceiling. */
-  newConversations: { perMinute: number; burst: number; perDay: number };
-  /** Customer messages per conversation per minute. */
-  messagesPerMinute: number;
-  /** Failed admin sign-ins (unknown bearer tokens) per client IP per hour; over it, every admin request is 429. */
-  signinFailuresPerHour: number;
-  /** Agents' signed events per client IP per minute. */
-  agentEventsPerMinute: number;
-}
+/** The limits' numbers (defined in the domain, where the channels' TrafficLimits reads them). */
+export type LimitsConfig = LimitSettings;
 
 export interface QuotasConfig {
   /** Stored messages per conversation: past it the bot offers a new conversation or a person. */

@@ -1,37 +1,23 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-
-/** A whole number in [min, max], `def` when unset (counts and durations: a fraction would be a typo). */
-const int = (name: string, def: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return def;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${name}="${v}" must be a whole number between ${min} and ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+import { intSetting } from './settings';
 
 /**
  * Settings of live streams and paged reads (a client that never reads, or opens many streams, keeps server memory
  * bounded) and of the signed transcript URL sent in handoff.requested. Spread into the env schema of index.ts.
  */
 export const streamsEnv = {
-  STREAMS_PER_CONVERSATION: int('STREAMS_PER_CONVERSATION', 3, 1, 100),
-  STREAMS_PER_IP: int('STREAMS_PER_IP', 20, 1, 100_000),
-  STREAM_PAGE_SIZE: int('STREAM_PAGE_SIZE', 100, 1, 500),
-  STREAM_STALL_MS: int('STREAM_STALL_MS', 30_000, 10, 3_600_000),
+  STREAMS_PER_CONVERSATION: intSetting('STREAMS_PER_CONVERSATION', 3, 1, 100),
+  STREAMS_PER_IP: intSetting('STREAMS_PER_IP', 20, 1, 100_000),
+  STREAM_PAGE_SIZE: intSetting('STREAM_PAGE_SIZE', 100, 1, 500),
+  STREAM_STALL_MS: intSetting('STREAM_STALL_MS', 30_000, 10, 3_600_000),
   PUBLIC_URL: z
     .string()
     .optional()
     .refine((v) => !v || isBaseUrl(v), {
       message: 'PUBLIC_URL must be an http(s) base URL without query or fragment, like https://bot.shop.example',
     }),
-  TRANSCRIPT_URL_TTL_S: int('TRANSCRIPT_URL_TTL_S', 7 * 86_400, 60, 90 * 86_400),
+  TRANSCRIPT_URL_TTL_S: intSetting('TRANSCRIPT_URL_TTL_S', 7 * 86_400, 60, 90 * 86_400),
   TRANSCRIPT_URL_SECRET: z
     .string()
     .optional()

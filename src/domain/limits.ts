@@ -10,3 +10,19 @@ export const TRUST_PROXY_NAMES: Readonly<Record<string, readonly string[]>> = {
   linklocal: ['169.254.0.0/16', 'fe80::/10'],
   uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
 };
+
+/** The rate limits' numbers (RATE_LIMIT_*, RATE_LIMITS=off), read by the channels' TrafficLimits. */
+export interface LimitSettings {
+  /** False with RATE_LIMITS=off: no rate limit at all (quotas still apply). */
+  enabled: boolean;
+  /** Requests per client IP per minute on every endpoint a stranger reaches (widget, Direct Line, /api/messages). */
+  requestsPerMinute: number;
+  /** New conversations per client IP: a minute's rate, its burst (over 10 minutes), a day's ceiling. */
+  newConversations: { perMinute: number; burst: number; perDay: number };
+  /** Customer messages per conversation per minute. */
+  messagesPerMinute: number;
+  /** Failed admin sign-ins (unknown bearer tokens) per client IP per hour; over it, every admin request is 429. */
+  signinFailuresPerHour: number;
+  /** Agents' signed events per client IP per minute. */
+  agentEventsPerMinute: number;
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/**
+ * A number setting: `def` when unset or empty, else a number in [min, max] (`whole`: an integer, for counts and
+ * durations where a fraction would be a typo). The error names the variable and the value.
+ */
+export const numberSetting = (name: string, def: number, min: number, max: number, whole = false) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const n = Number(v);
+      if (!(whole ? Number.isInteger(n) : Number.isFinite(n)) || n < min || n > max) {
+        const what = whole ? 'a whole number' : 'a number';
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" must be ${what} between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A whole-number setting (see numberSetting). */
+export const intSetting = (name: string, def: number, min: number, max: number) =>
+  numberSetting(name, def, min, max, true);
