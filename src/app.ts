@@ -13,7 +13,7 @@ import { isAdminToken } from './server/auth';
 import { trustFunction } from './server/clientIp';
 import { editorRoutes } from './editor/routes';
 import { EditorService } from './editor/service';
-import { watchContent } from './editor/watch';
+import { pollStore, watchContent } from './editor/watch';
 import { MemoryConversationStore } from './storage/memory';
 import type { ConversationStore, EditorStore, RateCounters, Store } from './storage/ports';
 import { createStore } from './storage/sql/store';
@@ -316,13 +316,24 @@ async function buildEditor(config: Config, core: Core, store: EditorStore, log: 
     log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) },
   });
   await editor.init();
-  const watchContentFiles = () =>
-    config.kbWatchIntervalMs > 0
-      ? watchContent(core.content.dirs, () => editor.checkDisk(), {
-          intervalMs: config.kbWatchIntervalMs,
-          onError: (err) => log.error({ err }, 'knowledge base check failed'),
-        })
-      : { close() {} };
+  const watchContentFiles = () => {
+    const disk =
+      config.kbWatchIntervalMs > 0
+        ? watchContent(core.content.dirs, () => editor.checkDisk(), {
+            intervalMs: config.kbWatchIntervalMs,
+            onError: (err) => log.error({ err }, 'knowledge base check failed'),
+          })
+        : { close() {} };
+    // Versions published by other instances (same database): served here within about one interval.
+    const peers =
+      config.kbSyncIntervalMs > 0
+        ? pollStore(() => editor.syncFromStore(), {
+            intervalMs: config.kbSyncIntervalMs,
+            onError: (err) => log.error({ err }, 'knowledge base sync from the database failed'),
+          })
+        : { close() {} };
+    return { close: () => (disk.close(), peers.close()) };
+  };
   return { editor, watchContentFiles };
 }
 

@@ -28,6 +28,9 @@ const envSchema = z.object({
   MATCH_CLARIFY_THRESHOLD: numberSetting('MATCH_CLARIFY_THRESHOLD', DEFAULT_THRESHOLDS.clarifyThreshold, 0, 1),
   MATCH_CLARIFY_MARGIN: numberSetting('MATCH_CLARIFY_MARGIN', DEFAULT_THRESHOLDS.clarifyMargin, 0, 1),
   KB_WATCH_INTERVAL_MS: numberSetting('KB_WATCH_INTERVAL_MS', 1000, 0, 60_000),
+  // Content part: versions published by other instances (database poll), and builds off the event loop.
+  KB_SYNC_INTERVAL_MS: numberSetting('KB_SYNC_INTERVAL_MS', 1000, 0, 60_000),
+  KB_BUILD_WORKER: z.enum(['auto', 'off']).optional().default('auto'),
   MAX_BODY_BYTES: numberSetting('MAX_BODY_BYTES', 16384, 1024, 10_485_760),
   DATABASE_URL: z
     .string()
@@ -206,6 +209,10 @@ export interface Config extends LifetimeConfig {
   dialogsDir: string;
   /** Live updates: how often the content files are compared with the published ones (besides fs.watch); 0 = off. */
   kbWatchIntervalMs: number;
+  /** How often the database's latest published version is looked up (another instance's edit); 0 = never. */
+  kbSyncIntervalMs: number;
+  /** 'auto': content builds run in a worker thread (in-process if none can start); 'off': always in-process. */
+  kbBuildWorker: 'auto' | 'off';
   defaultLang: Lang;
   matching: DecisionThresholds;
   http: { maxBodyBytes: number };
@@ -292,6 +299,8 @@ export function loadConfig(
     kbDir: resolve(cwd, e.KB_DIR),
     dialogsDir: resolve(cwd, e.DIALOGS_DIR),
     kbWatchIntervalMs: e.KB_WATCH_INTERVAL_MS,
+    kbSyncIntervalMs: e.KB_SYNC_INTERVAL_MS,
+    kbBuildWorker: e.KB_BUILD_WORKER,
     defaultLang: e.DEFAULT_LANG,
     matching: {
       answerThreshold: e.MATCH_ANSWER_THRESHOLD,

@@ -29,7 +29,7 @@ export class ContentSource {
   /** Read and build the files on disk: the first version to publish. Throws ContentError when they are invalid. */
   load(): { content: PublishedContent; warnings: SourceIssue[] } {
     const files = readContentFiles(this.dirs);
-    const built = this.build(files);
+    const built = buildContent(files, this.dirs, this.options);
     if (!built.content) throw new ContentError(built.errors);
     this.published(files);
     return { content: built.content, warnings: built.warnings };
@@ -54,7 +54,7 @@ export class ContentSource {
     return readContentFiles(this.dirs);
   }
 
-  build(files: ContentFiles): BuildResult {
+  async build(files: ContentFiles): Promise<BuildResult> {
     return buildContent(files, this.dirs, this.options);
   }
 

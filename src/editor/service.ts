@@ -5,7 +5,7 @@ import type { Engine } from '../engine/engine';
 import { fold } from '../nlp/normalize';
 import type { AuditEntry, VersionRecord } from '../domain/editor';
 import type { EditorStore } from '../storage/ports';
-import type { PublishedContent } from '../content/build';
+import type { BuildResult, PublishedContent } from '../content/build';
 import { filesHash, type ContentFiles } from '../content/files';
 import type { ContentSource } from '../content/source';
 import { RegressionCheck } from './regressions';
@@ -45,6 +45,10 @@ export class EditorService {
   /** The last "cannot read the folders" told (told once). */
   private readError: string | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Sequence number of the newest stored version this instance has seen (published itself or adopted). */
+  private seenSeq = 0;
+  /** Hash of the files on disk when last looked at or written: only a change on disk since then is published. */
+  private diskHash: string;
   private readonly regressionCheck = new RegressionCheck();
   private readonly now: () => Date;
   private readonly log: EditorLog;
@@ -53,6 +57,7 @@ export class EditorService {
     this.now = deps.now ?? (() => new Date());
     this.publishedAt = this.now().toISOString();
     this.log = deps.log ?? { info: () => {}, warn: () => {}, error: () => {} };
+    this.diskHash = deps.source.hash;
   }
 
   /** The published content: the engine's, whoever published it. */
@@ -64,16 +69,64 @@ export class EditorService {
     return this.content.kb.version;
   }
 
-  /** Remember the starting version (its files) if it is new, so that it can be rolled back to. */
+  /**
+   * At start, the newer of the files on disk and the database's latest version is published. Files that are
+   * already a stored version are not newer: the database's latest wins (an edit made through any instance since).
+   * Files that are no stored version are a new deployment: they win, and are stored so that every instance serves them.
+   */
   async init(): Promise<void> {
-    if (!(await this.deps.store.getVersion(this.version)))
-      await this.deps.store.saveVersion({
-        version: this.version,
-        at: this.publishedAt,
-        user: 'system',
-        action: 'start',
-        files: this.deps.source.files,
-      });
+    const store = this.deps.store;
+    const latest = await store.latestVersion();
+    if (latest && (latest.version === this.version || (await store.getVersion(this.version))))
+      return this.exclusive(() => this.syncNow());
+    this.seenSeq = await store.saveVersion({
+      version: this.version,
+      at: this.publishedAt,
+      user: 'system',
+      action: 'start',
+      files: this.deps.source.files,
+    });
+  }
+
+  /**
+   * "A new version may have been published": adopt the database's latest version if it is newer than the one
+   * served here. Called by the periodic poll (and can be woken by a database notification); one query when nothing changed.
+   */
+  syncFromStore(): Promise<void> {
+    return this.exclusive(() => this.syncNow());
+  }
+
+  private async syncNow(): Promise<void> {
+    const latest = await this.deps.store.latestVersion();
+    if (!latest || latest.seq <= this.seenSeq) return;
+    this.seenSeq = latest.seq;
+    if (latest.version === this.version) return;
+    const snap = await this.deps.store.getVersion(latest.version);
+    if (!snap) return;
+    const built = await this.buildSafely(snap.files);
+    if (!built.content) {
+      const why = built.errors.map(formatIssue).join('\n');
+      this.log.error(`stored version ${snap.version} does not build here, still serving ${this.version}:\n${why}`);
+      return;
+    }
+    this.deps.engine.publish(built.content);
+    this.deps.source.published(snap.files);
+    this.refusedHash = undefined;
+    this.lastError = null;
+    this.publishedAt = snap.at;
+    this.writeLocally(snap.files);
+    this.log.info(`knowledge base: version ${this.version} from the database (${snap.action} by ${snap.user})`);
+  }
+
+  /** Make the local files the published version, when the folders can be written (a read-only mount cannot). */
+  private writeLocally(files: ContentFiles, kbFile?: { name: string; text: string | null }): void {
+    try {
+      if (kbFile) this.deps.source.writeKbFile(kbFile.name, kbFile.text);
+      else this.deps.source.writeAll(files);
+      this.diskHash = filesHash(files);
+    } catch (e) {
+      this.log.warn(`knowledge base: published, but the local files were not written: ${(e as Error).message}`);
+    }
   }
 
   /** One change at a time (API edits, reloads from disk, rollbacks). */
@@ -81,6 +134,14 @@ export class EditorService {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** An editor's change starts from the newest version, whichever instance published it (no lost update). */
+  private edit<T>(fn: () => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      await this.syncNow();
+      return fn();
+    });
   }
 
   status() {
@@ -130,14 +191,14 @@ export class EditorService {
       }
       this.readError = undefined;
       const hash = filesHash(files);
-      if (hash === this.deps.source.hash) {
+      if (hash === this.diskHash) {
         // The files are back to the published version (a broken edit undone): nothing is refused any more.
         this.lastError = null;
         this.refusedHash = undefined;
         return;
       }
       if (hash === this.refusedHash) return;
-      const built = this.buildSafely(files);
+      const built = await this.buildSafely(files);
       if (!built.content) {
         this.refusedHash = hash;
         this.lastError = { at: this.now().toISOString(), issues: built.errors };
@@ -146,6 +207,9 @@ export class EditorService {
         );
         return;
       }
+      this.diskHash = hash;
+      // Written here by another instance sharing the folders (or by this one): already served.
+      if (built.content.kb.version === this.version) return void (this.lastError = null);
       const before = this.version;
       await this.publish(files, built.content, 'disk', 'reload');
       await this.audit('disk', 'reload', null, { version: before }, { version: this.version });
@@ -154,9 +218,9 @@ export class EditorService {
   }
 
   /** Build the files; a build that throws (a bug, not the content's fault) is refused like invalid content. */
-  private buildSafely(files: ContentFiles): ReturnType<ContentSource['build']> {
+  private async buildSafely(files: ContentFiles): Promise<BuildResult> {
     try {
-      return this.deps.source.build(files);
+      return await this.deps.source.build(files);
     } catch (e) {
       const issue: SourceIssue = {
         file: this.deps.source.dirs.kbDir,
@@ -175,7 +239,14 @@ export class EditorService {
     this.refusedHash = undefined;
     this.lastError = null;
     this.publishedAt = this.now().toISOString();
-    await this.deps.store.saveVersion({ version: content.kb.version, at: this.publishedAt, user, action, files });
+    const seq = await this.deps.store.saveVersion({
+      version: content.kb.version,
+      at: this.publishedAt,
+      user,
+      action,
+      files,
+    });
+    this.seenSeq = Math.max(this.seenSeq, seq);
   }
 
   private audit(
@@ -209,7 +280,7 @@ export class EditorService {
     const files = this.deps.source.files;
     if (o.text === null) delete files.kb[o.file];
     else files.kb[o.file] = o.text;
-    const built = this.deps.source.build(files);
+    const built = await this.deps.source.build(files);
     if (!built.content)
       throw new AppError(
         'INVALID_CONTENT',
@@ -227,15 +298,15 @@ export class EditorService {
           reg,
         );
     }
-    this.deps.source.writeKbFile(o.file, o.text);
     await this.publish(files, built.content, o.user, o.action);
+    this.writeLocally(files, { name: o.file, text: o.text });
     const after = built.content.kb.entries.find((e) => e.id === o.entryId);
     await this.audit(o.user, o.action, o.entryId, o.before, after ? viewOf(after) : null);
     return { entry: after ? viewOf(after) : undefined, version: this.version };
   }
 
   create(user: string, body: { entry: Record<string, unknown>; topic: string; force?: boolean }) {
-    return this.exclusive(async () => {
+    return this.edit(async () => {
       const id = String(body.entry.id ?? '');
       if (this.content.kb.entries.some((e) => e.id === id))
         throw new AppError('ENTRY_EXISTS', `an entry "${id}" already exists`, 409);
@@ -253,7 +324,7 @@ export class EditorService {
     id: string,
     body: { lang: Lang; title?: string | null; questions?: string[]; answer?: string | null; force?: boolean },
   ) {
-    return this.exclusive(async () => {
+    return this.edit(async () => {
       const e = this.entry(id);
       const file = basename(e.source.file);
       const text = editEntry(this.deps.source.kbFile(file)!, id, (doc, node) => {
@@ -274,7 +345,7 @@ export class EditorService {
   }
 
   addQuestion(user: string, id: string, body: { lang: Lang; question: string; force?: boolean }) {
-    return this.exclusive(async () => {
+    return this.edit(async () => {
       const e = this.entry(id);
       const file = basename(e.source.file);
       const text = editEntry(this.deps.source.kbFile(file)!, id, (doc, node) =>
@@ -293,7 +364,7 @@ export class EditorService {
   }
 
   remove(user: string, id: string, force = false) {
-    return this.exclusive(async () => {
+    return this.edit(async () => {
       const e = this.entry(id);
       const file = basename(e.source.file);
       const text = removeEntry(this.deps.source.kbFile(file)!, id);
@@ -320,10 +391,10 @@ export class EditorService {
 
   /** Write the files as they were at `version` (removing files added since), publish them, audit. */
   rollback(user: string, version: string) {
-    return this.exclusive(async () => {
+    return this.edit(async () => {
       const snap = await this.deps.store.getVersion(version);
       if (!snap) throw new AppError('VERSION_NOT_FOUND', `no stored version "${version}"`, 404);
-      const built = this.deps.source.build(snap.files);
+      const built = await this.deps.source.build(snap.files);
       if (!built.content)
         throw new AppError(
           'INVALID_CONTENT',
@@ -331,9 +402,9 @@ export class EditorService {
           422,
           built.errors,
         );
-      this.deps.source.writeAll(snap.files);
       const before = this.version;
       await this.publish(snap.files, built.content, user, 'rollback');
+      this.writeLocally(snap.files);
       await this.audit(user, 'rollback', null, { version: before }, { version: this.version });
       return { version: this.version };
     });

@@ -41,3 +41,24 @@ export function watchContent(
     },
   };
 }
+
+/**
+ * Calls `sync` every `intervalMs`: how an instance learns that another one published a version (the database's
+ * latest version id, one cheap query). `sync` is the one "a new version is published" hook, so a database
+ * notification can call it too, sooner.
+ */
+export function pollStore(
+  sync: () => Promise<void>,
+  opts: { intervalMs: number; onError?: (e: unknown) => void },
+): { close(): void } {
+  let running = false;
+  const interval = setInterval(() => {
+    if (running) return; // a slow database: never pile polls up
+    running = true;
+    sync()
+      .catch((e: unknown) => opts.onError?.(e))
+      .finally(() => (running = false));
+  }, opts.intervalMs);
+  interval.unref();
+  return { close: () => clearInterval(interval) };
+}

@@ -16,8 +16,13 @@ export class MemoryEditorStore implements EditorStore {
     return structuredClone(this.audit.slice(-limit).reverse());
   }
 
-  async saveVersion(v: VersionSnapshot): Promise<void> {
-    this.versions.push(structuredClone(v));
+  async saveVersion(v: VersionSnapshot): Promise<number> {
+    return this.versions.push(structuredClone(v));
+  }
+
+  async latestVersion(): Promise<{ seq: number; version: string } | undefined> {
+    const v = this.versions.at(-1);
+    return v ? { seq: this.versions.length, version: v.version } : undefined;
   }
 
   async listVersions(limit: number): Promise<VersionRecord[]> {

@@ -157,7 +157,10 @@ export interface EditorStore {
   appendAudit(e: NewAuditEntry): Promise<AuditEntry>;
   /** Newest first. */
   listAudit(limit: number): Promise<AuditEntry[]>;
-  saveVersion(v: VersionSnapshot): Promise<void>;
+  /** Returns the stored row's sequence number (increasing: the highest is the newest publish of any instance). */
+  saveVersion(v: VersionSnapshot): Promise<number>;
+  /** The newest stored version, cheaply (no files): instances poll it to serve what any of them published. */
+  latestVersion(): Promise<{ seq: number; version: string } | undefined>;
   /** Newest first. */
   listVersions(limit: number): Promise<VersionRecord[]>;
   /** The latest snapshot stored for `version`. */

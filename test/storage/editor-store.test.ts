@@ -141,6 +141,26 @@ describe.each(backends)('editor store: $name', (backend) => {
     expect(await s.getVersion('nope')).toBeUndefined();
   });
 
+  test('latest version: the newest save of any writer, its sequence number increasing', async () => {
+    const s = open.store;
+    const snap = (version: string) => ({
+      version,
+      at: '2026-03-03T10:00:00.000Z',
+      user: 'u',
+      action: 'update',
+      files: { kb: {}, dialogs: {} },
+    });
+    const first = await s.saveVersion(snap('w1'));
+    expect(await s.latestVersion()).toStrictEqual({ seq: first, version: 'w1' });
+    // Another instance's store object over the same database sees it, and its own save is newer.
+    const other = open.parent.editorStore();
+    const second = await other.saveVersion(snap('w2'));
+    expect(second).toBeGreaterThan(first);
+    expect(await s.latestVersion()).toStrictEqual({ seq: second, version: 'w2' });
+    const third = await s.saveVersion(snap('w1'));
+    expect(await other.latestVersion()).toStrictEqual({ seq: third, version: 'w1' });
+  });
+
   test('the log and versions belong to the store: another editorStore() of it reads them', async () => {
     const s = open.store;
     const entry = await s.appendAudit({

@@ -37,11 +37,24 @@ export class SqlEditorStore implements EditorStore {
     }));
   }
 
-  async saveVersion(v: VersionSnapshot): Promise<void> {
-    await this.ctx.db
+  async saveVersion(v: VersionSnapshot): Promise<number> {
+    const { id } = await this.ctx.db
       .insertInto('kb_versions')
       .values({ version: v.version, at: v.at, user_name: v.user, action: v.action, files: JSON.stringify(v.files) })
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(id);
+  }
+
+  /** One primary-key lookup (the highest id): cheap enough to poll every second from every instance. */
+  async latestVersion(): Promise<{ seq: number; version: string } | undefined> {
+    const r = await this.ctx.db
+      .selectFrom('kb_versions')
+      .select(['id', 'version'])
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? { seq: Number(r.id), version: r.version } : undefined;
   }
 
   async listVersions(limit: number): Promise<VersionRecord[]> {
