@@ -5,6 +5,7 @@ import type { Config } from './config';
 import type { SourceIssue } from './domain/errors';
 import { Engine, type EngineObserver } from './engine/engine';
 import type { BuildOptions } from './content/build';
+import { ContentBuilder } from './content/builder';
 import { ContentSource } from './content/source';
 import type { ClassifierOptions } from './matching/classifier';
 import type { MatcherOptions } from './matching/matcher';
@@ -309,6 +310,12 @@ export function buildChannels(
  * started by index.ts (tests call editor.checkDisk() themselves or start it).
  */
 async function buildEditor(config: Config, core: Core, store: EditorStore, log: Logger) {
+  // Builds after the first one run in a worker thread: publishing does not stall the requests being served.
+  core.content.useBuilder(
+    new ContentBuilder(config.content.buildWorker, (why) =>
+      log.warn(`knowledge base: content builds run on the main thread (no worker thread: ${why})`),
+    ),
+  );
   const editor = new EditorService({
     engine: core.engine,
     store,
@@ -326,9 +333,9 @@ async function buildEditor(config: Config, core: Core, store: EditorStore, log: 
         : { close() {} };
     // Versions published by other instances (same database): served here within about one interval.
     const peers =
-      config.kbSyncIntervalMs > 0
+      config.content.syncIntervalMs > 0
         ? pollStore(() => editor.syncFromStore(), {
-            intervalMs: config.kbSyncIntervalMs,
+            intervalMs: config.content.syncIntervalMs,
             onError: (err) => log.error({ err }, 'knowledge base sync from the database failed'),
           })
         : { close() {} };

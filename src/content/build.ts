@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import { ConnectorError, type Connector } from '../connectors/types';
 import type { SourceIssue } from '../domain/errors';
 import { LANGS, type KnowledgeBase, type Lang } from '../domain/types';
-import { loadDialogFiles } from '../dialogs/loader';
+import { loadDialogFiles, type DialogSet } from '../dialogs/loader';
 import { DialogRunner } from '../dialogs/runner';
 import { loadKnowledgeBaseFiles } from '../knowledge/loader';
 import type { ClassifierOptions } from '../matching/classifier';
 import { Matcher, mergeMatcherOptions, type MatcherOptions } from '../matching/matcher';
 import { Analyzer } from '../nlp/analyzer';
 import { LanguageDetector } from '../nlp/language';
+import type { Confusion } from './selfTest';
 import { displayPath, type ContentDirs, type ContentFiles } from './files';
 
 export interface BuildOptions {
@@ -35,6 +36,8 @@ export interface BuildResult {
   warnings: SourceIssue[];
   failedAt?: 'knowledge-base' | 'dialogs';
   dialogCount: number;
+  /** The self-test's confusions of `content` (sample questions resolving elsewhere), when the build computed them. */
+  confusions?: Confusion[];
 }
 
 const noBackOffice: Connector = {
@@ -53,12 +56,25 @@ export function contentVersion(kbVersion: string, dialogsVersion: string): strin
   return createHash('sha256').update(`${kbVersion}:${dialogsVersion}`).digest('hex').slice(0, 12);
 }
 
+/** A build before it is wired to the back office: plain data and trained models (a worker thread sends these). */
+export interface BuiltParts {
+  kb: KnowledgeBase;
+  dialogSet: DialogSet;
+  matcher: Matcher;
+  detector: LanguageDetector;
+}
+
+export type PartsResult = Omit<BuildResult, 'content'> & { parts?: BuiltParts };
+
+/** What buildParts needs: plain, structured-cloneable options (no back office, no clock). */
+export type PartsOptions = Pick<BuildOptions, 'matcher' | 'minQuestions'>;
+
 /**
- * Build everything the engine answers from — knowledge base, matcher, language detector, dialogs — off to the
- * side, from the files' text. Returns the located issues instead when the content is invalid. The version id
- * is a hash of both the knowledge base and the dialogs.
+ * The costly part of a build — parse and validate the YAML, train the matcher and the language detector — from
+ * the files' text. Returns the located issues instead when the content is invalid. The version id is a hash of
+ * both the knowledge base and the dialogs.
  */
-export function buildContent(files: ContentFiles, dirs: ContentDirs, opts: BuildOptions): BuildResult {
+export function buildParts(files: ContentFiles, dirs: ContentDirs, opts: PartsOptions): PartsResult {
   const kbFiles = Object.keys(files.kb)
     .sort()
     .map((n) => ({ file: displayPath(dirs.kbDir, n), source: files.kb[n]! }));
@@ -80,12 +96,24 @@ export function buildContent(files: ContentFiles, dirs: ContentDirs, opts: Build
   const kb = { ...loaded.kb, version: contentVersion(loaded.kb.version, d.set.version) };
   const matcher = new Matcher(kb, new Analyzer(kb.synonyms), mergeMatcherOptions(opts.matcher));
   const detector = languageDetectorOf(kb);
+  return { parts: { kb, dialogSet: d.set, matcher, detector }, errors: [], warnings, dialogCount: d.set.dialogs.size };
+}
+
+/** The published content of built parts: the dialogs wired to the back office (cheap). */
+export function assemble(parts: BuiltParts, opts: BuildOptions): PublishedContent {
+  const { kb, matcher, detector, dialogSet } = parts;
   const titles = new Map(kb.entries.map((e) => [e.id, e.title]));
   const dialogs = new DialogRunner(
-    d.set,
+    dialogSet,
     opts.connector ?? noBackOffice,
     opts.now,
     (id, lang) => titles.get(id)?.[lang],
   );
-  return { content: { kb, matcher, detector, dialogs }, errors: [], warnings, dialogCount: d.set.dialogs.size };
+  return { kb, matcher, detector, dialogs };
+}
+
+/** Build everything the engine answers from, in this thread (start, kb:check, and where no worker can run). */
+export function buildContent(files: ContentFiles, dirs: ContentDirs, opts: BuildOptions): BuildResult {
+  const { parts, ...rest } = buildParts(files, dirs, opts);
+  return parts ? { ...rest, content: assemble(parts, opts) } : rest;
 }

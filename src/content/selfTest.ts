@@ -1,6 +1,7 @@
 import { LANGS, type Lang } from '../domain/types';
 import { Analyzer } from '../nlp/analyzer';
-import type { PublishedContent } from './build';
+import type { KnowledgeBase } from '../domain/types';
+import type { Matcher } from '../matching/matcher';
 
 export interface Confusion {
   lang: Lang;
@@ -30,7 +31,7 @@ interface Sample {
  * nearly the same thing (word overlap >= `duplicateOverlap`) make the bot hesitate between them.
  * `duplicateOverlap` > 1: confusions only (the pairwise comparison is quadratic).
  */
-export function selfTest(content: Pick<PublishedContent, 'kb' | 'matcher'>, duplicateOverlap = 0.8) {
+export function selfTest(content: { kb: KnowledgeBase; matcher: Matcher }, duplicateOverlap = 0.8) {
   const { kb, matcher } = content;
   // The matcher's own analysis (same synonyms), built only when near-duplicates are looked for.
   const analyzer = duplicateOverlap <= 1 ? new Analyzer(kb.synonyms) : undefined;

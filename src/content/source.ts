@@ -1,6 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContentError, type SourceIssue } from '../domain/errors';
+import type { ContentBuilder } from './builder';
 import { buildContent, type BuildOptions, type BuildResult, type PublishedContent } from './build';
 import {
   cloneFiles,
@@ -20,6 +21,8 @@ import {
 export class ContentSource {
   private current: ContentFiles = { kb: {}, dialogs: {} };
   private currentHash = filesHash(this.current);
+  /** Where builds run after the first one (a worker thread); absent: in-process. */
+  private builder: ContentBuilder | undefined;
 
   constructor(
     readonly dirs: ContentDirs,
@@ -54,8 +57,31 @@ export class ContentSource {
     return readContentFiles(this.dirs);
   }
 
+  /** Build the next version (in the worker thread when one is in use). */
   async build(files: ContentFiles): Promise<BuildResult> {
-    return buildContent(files, this.dirs, this.options);
+    return this.builder
+      ? this.builder.build(files, this.dirs, this.options)
+      : buildContent(files, this.dirs, this.options);
+  }
+
+  useBuilder(builder: ContentBuilder): void {
+    this.builder = builder;
+  }
+
+  /** Build the files; a build that throws (a bug, not the content's fault) is refused like invalid content. */
+  async buildSafely(files: ContentFiles): Promise<BuildResult> {
+    try {
+      return await this.build(files);
+    } catch (e) {
+      const issue: SourceIssue = {
+        file: this.dirs.kbDir,
+        line: 1,
+        column: 1,
+        path: '',
+        message: `cannot build the content: ${(e as Error).message.split('\n')[0]}`,
+      };
+      return { errors: [issue], warnings: [], failedAt: 'knowledge-base', dialogCount: 0 };
+    }
   }
 
   /** `files` are now the published version. */

@@ -2,15 +2,14 @@ import { basename } from 'node:path';
 import { AppError, formatIssue, type SourceIssue } from '../domain/errors';
 import type { KbEntry, Lang } from '../domain/types';
 import type { Engine } from '../engine/engine';
-import { fold } from '../nlp/normalize';
 import type { AuditEntry, VersionRecord } from '../domain/editor';
 import type { EditorStore } from '../storage/ports';
-import type { BuildResult, PublishedContent } from '../content/build';
+import type { PublishedContent } from '../content/build';
 import { filesHash, type ContentFiles } from '../content/files';
 import type { ContentSource } from '../content/source';
 import { RegressionCheck } from './regressions';
 import { tryQuestion } from './tryQuestion';
-import { viewOf, type EntryView } from './views';
+import { listEntries, viewOf, type EntryView } from './views';
 import { addQuestion, appendEntry, editEntry, newTopicFile, removeEntry, setLangText, setQuestions } from './yamlEdit';
 
 export type { EntryView } from './views';
@@ -103,7 +102,7 @@ export class EditorService {
     if (latest.version === this.version) return;
     const snap = await this.deps.store.getVersion(latest.version);
     if (!snap) return;
-    const built = await this.buildSafely(snap.files);
+    const built = await this.deps.source.buildSafely(snap.files);
     if (!built.content) {
       const why = built.errors.map(formatIssue).join('\n');
       this.log.error(`stored version ${snap.version} does not build here, still serving ${this.version}:\n${why}`);
@@ -149,21 +148,7 @@ export class EditorService {
   }
 
   list(filter: { q?: string; topic?: string; lang?: string }): EntryView[] {
-    const q = filter.q ? fold(filter.q) : '';
-    return this.content.kb.entries
-      .filter((e) => !filter.topic || e.topic === filter.topic)
-      .filter((e) => !filter.lang || (e.questions[filter.lang as Lang]?.length ?? 0) > 0)
-      .filter((e) => {
-        if (!q) return true;
-        const texts = [
-          e.id,
-          ...Object.values(e.title),
-          ...Object.values(e.questions).flat(),
-          ...Object.values(e.answer),
-        ];
-        return texts.some((t) => typeof t === 'string' && fold(t).includes(q));
-      })
-      .map(viewOf);
+    return listEntries(this.content.kb.entries, filter);
   }
 
   get(id: string): EntryView {
@@ -198,7 +183,7 @@ export class EditorService {
         return;
       }
       if (hash === this.refusedHash) return;
-      const built = await this.buildSafely(files);
+      const built = await this.deps.source.buildSafely(files);
       if (!built.content) {
         this.refusedHash = hash;
         this.lastError = { at: this.now().toISOString(), issues: built.errors };
@@ -215,22 +200,6 @@ export class EditorService {
       await this.audit('disk', 'reload', null, { version: before }, { version: this.version });
       this.log.info(`knowledge base reloaded from disk: version ${this.version} (was ${before})`);
     });
-  }
-
-  /** Build the files; a build that throws (a bug, not the content's fault) is refused like invalid content. */
-  private async buildSafely(files: ContentFiles): Promise<BuildResult> {
-    try {
-      return await this.deps.source.build(files);
-    } catch (e) {
-      const issue: SourceIssue = {
-        file: this.deps.source.dirs.kbDir,
-        line: 1,
-        column: 1,
-        path: '',
-        message: `cannot build the content: ${(e as Error).message.split('\n')[0]}`,
-      };
-      return { errors: [issue], warnings: [], failedAt: 'knowledge-base', dialogCount: 0 };
-    }
   }
 
   private async publish(files: ContentFiles, content: PublishedContent, user: string, action: string): Promise<void> {
@@ -289,7 +258,7 @@ export class EditorService {
         built.errors,
       );
     if (!o.force) {
-      const reg = this.regressionCheck.between(this.content, built.content, o.entryId);
+      const reg = this.regressionCheck.between(this.content, built.content, o.entryId, built.confusions);
       if (reg.length)
         throw new AppError(
           'REGRESSION',

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
-import type { KbEntry } from '../domain/types';
+import type { KbEntry, Lang } from '../domain/types';
+import { fold } from '../nlp/normalize';
 
 /** An entry as the admin API shows it. */
 export interface EntryView {
@@ -32,4 +33,18 @@ export function viewOf(e: KbEntry): EntryView {
     ...(e.dialog ? { dialog: e.dialog } : {}),
     ...(e.handoff ? { handoff: true } : {}),
   };
+}
+
+/** The entries matching the admin list's filters: topic, a language they have questions in, words (accents ignored). */
+export function listEntries(entries: KbEntry[], filter: { q?: string; topic?: string; lang?: string }): EntryView[] {
+  const q = filter.q ? fold(filter.q) : '';
+  return entries
+    .filter((e) => !filter.topic || e.topic === filter.topic)
+    .filter((e) => !filter.lang || (e.questions[filter.lang as Lang]?.length ?? 0) > 0)
+    .filter((e) => {
+      if (!q) return true;
+      const texts = [e.id, ...Object.values(e.title), ...Object.values(e.questions).flat(), ...Object.values(e.answer)];
+      return texts.some((t) => typeof t === 'string' && fold(t).includes(q));
+    })
+    .map(viewOf);
 }

@@ -68,6 +68,11 @@ export class SoftmaxClassifier {
     this.rows = Array.from({ length: features }, () => []);
   }
 
+  /** A classifier after a structured clone (its weights without the class): no training. */
+  static revive(o: SoftmaxClassifier): SoftmaxClassifier {
+    return Object.setPrototypeOf(o, SoftmaxClassifier.prototype) as SoftmaxClassifier;
+  }
+
   train(xs: SparseVector[], ys: number[]): void {
     const C = this.classes;
     const order = xs.map((_, i) => i);

@@ -72,6 +72,13 @@ export class FeatureSpace {
 
   constructor(private readonly opts: FeatureOptions = DEFAULT_FEATURE_OPTIONS) {}
 
+  /** A FeatureSpace after a structured clone (the data without the classes). */
+  static revive(o: FeatureSpace): FeatureSpace {
+    const f = Object.setPrototypeOf(o, FeatureSpace.prototype) as FeatureSpace;
+    IntMap.revive(f.vocab);
+    return f;
+  }
+
   get size(): number {
     return this.vocab.size;
   }

@@ -13,6 +13,11 @@ export class IntMap {
     this.mask = cap - 1;
   }
 
+  /** An IntMap after a structured clone (the data without the class). */
+  static revive(o: IntMap): IntMap {
+    return Object.setPrototypeOf(o, IntMap.prototype) as IntMap;
+  }
+
   get(key: number): number {
     let i = Math.imul(key, 0x9e3779b1) & this.mask;
     for (;;) {

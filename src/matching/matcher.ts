@@ -70,6 +70,30 @@ interface SearchDoc {
   answer: string;
 }
 
+// Terms are analyzed by us (stemmed, synonyms applied): minisearch only splits on spaces.
+const SEARCH_OPTIONS = {
+  fields: ['terms', 'answer'],
+  tokenize: (s: string) => (s ? s.split(' ') : []),
+  processTerm: (t: string) => t || null,
+};
+
+/** A trained language model as plain data (structured-cloneable): built in a worker thread, revived here. */
+export interface LanguageModelState {
+  lang: Lang;
+  ids: string[];
+  space: FeatureSpace;
+  clf: SoftmaxClassifier;
+  /** The minisearch index as JSON (MiniSearch.loadJSON rebuilds it without re-indexing). */
+  search: string;
+  known: Set<string>;
+  spelling: SpellingCorrector;
+  nearest: NearestSample[];
+}
+
+export interface MatcherState {
+  models: LanguageModelState[];
+}
+
 /** One language's model: a minisearch index and a classifier over the same entries. */
 class LanguageModel {
   readonly ids: string[];
@@ -121,15 +145,34 @@ class LanguageModel {
     const perEntry: SparseVector[][] = entries.map(() => []);
     xs.forEach((x, i) => perEntry[ys[i]!]!.push(x));
     this.nearest = perEntry.map((list) => new NearestSample(list));
-    // Terms are analyzed by us (stemmed, synonyms applied): minisearch only splits on spaces.
-    this.search = new MiniSearch<SearchDoc>({
-      fields: ['terms', 'answer'],
-      tokenize: (s) => (s ? s.split(' ') : []),
-      processTerm: (t) => t || null,
-    });
+    this.search = new MiniSearch<SearchDoc>(SEARCH_OPTIONS);
     this.search.addAll(searchDocs);
     this.probs = new Float64Array(entries.length);
     this.hits = new Float64Array(entries.length);
+  }
+
+  toState(): LanguageModelState {
+    const { lang, ids, space, clf, known, spelling, nearest } = this;
+    return { lang, ids, space, clf, search: JSON.stringify(this.search), known, spelling, nearest };
+  }
+
+  /** The model of `toState()` after a structured clone (which keeps the data, not the classes): no training. */
+  static fromState(s: LanguageModelState, analyzer: Analyzer, opts: MatcherOptions): LanguageModel {
+    const m = Object.create(LanguageModel.prototype) as LanguageModel;
+    return Object.assign(m, {
+      lang: s.lang,
+      ids: s.ids,
+      analyzer,
+      opts,
+      space: FeatureSpace.revive(s.space),
+      clf: SoftmaxClassifier.revive(s.clf),
+      search: MiniSearch.loadJSON<SearchDoc>(s.search, SEARCH_OPTIONS),
+      known: s.known,
+      spelling: SpellingCorrector.revive(s.spelling),
+      nearest: s.nearest.map((n) => NearestSample.revive(n)),
+      probs: new Float64Array(s.ids.length),
+      hits: new Float64Array(s.ids.length),
+    });
   }
 
   /** Replace words the knowledge base never uses by a known word one edit away: "garentie" -> "garantie". */
@@ -207,6 +250,18 @@ export class Matcher {
         .map((e) => ({ id: e.id, questions: e.questions[lang]!, answer: e.answer[lang] ?? '' }));
       if (entries.length > 0) this.models.set(lang, new LanguageModel(lang, entries, analyzer, opts));
     }
+  }
+
+  /** The trained models as plain data, for another thread (see fromState). */
+  toState(): MatcherState {
+    return { models: [...this.models.values()].map((m) => m.toState()) };
+  }
+
+  /** A matcher trained elsewhere (a worker thread): only the search index is reloaded, nothing is trained. */
+  static fromState(state: MatcherState, analyzer: Analyzer, opts: MatcherOptions): Matcher {
+    const m = Object.create(Matcher.prototype) as Matcher;
+    const models = new Map(state.models.map((s) => [s.lang, LanguageModel.fromState(s, analyzer, opts)]));
+    return Object.assign(m, { models, analyzer, opts });
   }
 
   languages(): Lang[] {

@@ -12,6 +12,13 @@ export class NearestSample {
   private readonly value: Float32Array;
   private readonly acc: Float64Array;
 
+  /** A NearestSample after a structured clone (the data without the classes). */
+  static revive(o: NearestSample): NearestSample {
+    const n = Object.setPrototypeOf(o, NearestSample.prototype) as NearestSample;
+    IntMap.revive(n.offsets);
+    return n;
+  }
+
   constructor(samples: SparseVector[]) {
     const byFeature = new Map<number, { s: number; v: number }[]>();
     samples.forEach((x, s) => {

@@ -9,6 +9,11 @@ export class SpellingCorrector {
 
   constructor(readonly minLength = 5) {}
 
+  /** A corrector after a structured clone (its maps without the class). */
+  static revive(o: SpellingCorrector): SpellingCorrector {
+    return Object.setPrototypeOf(o, SpellingCorrector.prototype) as SpellingCorrector;
+  }
+
   add(word: string): void {
     const f = this.freq.get(word);
     this.freq.set(word, (f ?? 0) + 1);

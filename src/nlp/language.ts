@@ -37,6 +37,11 @@ export class LanguageDetector {
   private readonly totals: Record<Lang, number> = { fr: 0, ro: 0, en: 0 };
   private vocabulary = new Set<string>();
 
+  /** A detector after a structured clone (its counts without the class): built in a worker thread. */
+  static revive(o: LanguageDetector): LanguageDetector {
+    return Object.setPrototypeOf(o, LanguageDetector.prototype) as LanguageDetector;
+  }
+
   constructor(samples: Partial<Record<Lang, string[]>> = {}) {
     for (const lang of LANGS) {
       for (let i = 0; i < 3; i++) this.learn(lang, SEED[lang]);
