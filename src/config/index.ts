@@ -209,10 +209,12 @@ export interface Config extends LifetimeConfig {
   dialogsDir: string;
   /** Live updates: how often the content files are compared with the published ones (besides fs.watch); 0 = off. */
   kbWatchIntervalMs: number;
-  /** How often the database's latest published version is looked up (another instance's edit); 0 = never. */
-  kbSyncIntervalMs: number;
-  /** 'auto': content builds run in a worker thread (in-process if none can start); 'off': always in-process. */
-  kbBuildWorker: 'auto' | 'off';
+  content: {
+    /** How often the database's latest published version is looked up (another instance's edit); 0 = never. */
+    syncIntervalMs: number;
+    /** 'auto': content builds run in a worker thread (in-process if none can start); 'off': always in-process. */
+    buildWorker: 'auto' | 'off';
+  };
   defaultLang: Lang;
   matching: DecisionThresholds;
   http: { maxBodyBytes: number };
@@ -299,8 +301,7 @@ export function loadConfig(
     kbDir: resolve(cwd, e.KB_DIR),
     dialogsDir: resolve(cwd, e.DIALOGS_DIR),
     kbWatchIntervalMs: e.KB_WATCH_INTERVAL_MS,
-    kbSyncIntervalMs: e.KB_SYNC_INTERVAL_MS,
-    kbBuildWorker: e.KB_BUILD_WORKER,
+    content: { syncIntervalMs: e.KB_SYNC_INTERVAL_MS, buildWorker: e.KB_BUILD_WORKER },
     defaultLang: e.DEFAULT_LANG,
     matching: {
       answerThreshold: e.MATCH_ANSWER_THRESHOLD,

@@ -1,6 +1,5 @@
-import { LANGS, type Lang } from '../domain/types';
+import { LANGS, type KnowledgeBase, type Lang } from '../domain/types';
 import { Analyzer } from '../nlp/analyzer';
-import type { KnowledgeBase } from '../domain/types';
 import type { Matcher } from '../matching/matcher';
 
 export interface Confusion {
