@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { buildContent, type BuildOptions, type BuildResult } from './build';
 import type { ContentDirs, ContentFiles } from './files';
+import type { LanguageModelState } from '../matching/matcher';
 import { fromTransfer, type BuildReply, type BuildRequest } from './transfer';
 
 const WORKER_FILE = join(__dirname, 'buildWorker.ts');
@@ -13,6 +14,14 @@ const WORKER_FILE = join(__dirname, 'buildWorker.ts');
 function bootstrap(): string {
   const tsx = require.resolve('tsx/cjs/api');
   return `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(WORKER_FILE)});`;
+}
+
+type FinalReply = Exclude<BuildReply, { model: unknown }>;
+
+interface Pending {
+  models: LanguageModelState[];
+  resolve(r: FinalReply): void;
+  reject(e: Error): void;
 }
 
 /** The worker could not start or died: the builder builds in-process from then on. */
@@ -31,7 +40,7 @@ export class ContentBuilder {
   private worker: Worker | undefined;
   private unavailable: string | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(r: BuildReply): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, Pending>();
   private idle: NodeJS.Timeout | undefined;
 
   constructor(
@@ -50,7 +59,7 @@ export class ContentBuilder {
       ...(opts.matcher ? { matcher: opts.matcher } : {}),
       ...(opts.minQuestions ? { minQuestions: opts.minQuestions } : {}),
     };
-    let reply: BuildReply;
+    let reply: FinalReply;
     try {
       reply = await this.request({ id: this.nextId++, files, dirs, options });
     } catch (e) {
@@ -61,11 +70,11 @@ export class ContentBuilder {
     return fromTransfer(reply.result, opts);
   }
 
-  private request(req: BuildRequest): Promise<BuildReply> {
+  private request(req: BuildRequest): Promise<FinalReply> {
     const worker = this.worker ?? this.start();
     if (this.idle) clearTimeout(this.idle);
-    return new Promise<BuildReply>((resolve, reject) => {
-      this.pending.set(req.id, { resolve, reject });
+    return new Promise<FinalReply>((resolve, reject) => {
+      this.pending.set(req.id, { models: [], resolve, reject });
       worker.postMessage(req);
     }).finally(() => {
       if (this.pending.size === 0) this.idleSoon();
@@ -79,8 +88,11 @@ export class ContentBuilder {
     worker.on('message', (reply: BuildReply) => {
       ready = true;
       const p = this.pending.get(reply.id);
+      if (!p) return;
+      if ('model' in reply) return void p.models.push(reply.model);
       this.pending.delete(reply.id);
-      p?.resolve(reply);
+      if ('result' in reply && reply.result.parts) reply.result.parts.matcher.models = p.models;
+      p.resolve(reply);
     });
     // A worker that fails before its first answer cannot load here: build in-process from now on.
     const fail = (why: string) => {

@@ -68,6 +68,15 @@ export class SoftmaxClassifier {
     this.rows = Array.from({ length: features }, () => []);
   }
 
+  /**
+   * What scoring needs once trained (the compact rows), for another thread: the training arrays (dense weights,
+   * one list per feature) are most of the cost of a structured clone and are never read again.
+   */
+  portable(): SoftmaxClassifier {
+    if (!this.csrStart) return this;
+    return { ...this, w: new Float32Array(0), rows: [], active: new Uint8Array(0) } as unknown as SoftmaxClassifier;
+  }
+
   /** A classifier after a structured clone (its weights without the class): no training. */
   static revive(o: SoftmaxClassifier): SoftmaxClassifier {
     return Object.setPrototypeOf(o, SoftmaxClassifier.prototype) as SoftmaxClassifier;

@@ -153,7 +153,7 @@ class LanguageModel {
 
   toState(): LanguageModelState {
     const { lang, ids, space, clf, known, spelling, nearest } = this;
-    return { lang, ids, space, clf, search: JSON.stringify(this.search), known, spelling, nearest };
+    return { lang, ids, space, clf: clf.portable(), search: JSON.stringify(this.search), known, spelling, nearest };
   }
 
   /** The model of `toState()` after a structured clone (which keeps the data, not the classes): no training. */
@@ -257,11 +257,22 @@ export class Matcher {
     return { models: [...this.models.values()].map((m) => m.toState()) };
   }
 
-  /** A matcher trained elsewhere (a worker thread): only the search index is reloaded, nothing is trained. */
-  static fromState(state: MatcherState, analyzer: Analyzer, opts: MatcherOptions): Matcher {
-    const m = Object.create(Matcher.prototype) as Matcher;
-    const models = new Map(state.models.map((s) => [s.lang, LanguageModel.fromState(s, analyzer, opts)]));
-    return Object.assign(m, { models, analyzer, opts });
+  /**
+   * A matcher trained elsewhere (a worker thread): only the search indexes are reloaded, nothing is trained.
+   * `between` runs after each language (the caller yields to the event loop there: requests are not held up).
+   */
+  static async fromState(
+    state: MatcherState,
+    analyzer: Analyzer,
+    opts: MatcherOptions,
+    between: () => Promise<void> = async () => {},
+  ): Promise<Matcher> {
+    const models = new Map<Lang, LanguageModel>();
+    for (const s of state.models) {
+      models.set(s.lang, LanguageModel.fromState(s, analyzer, opts));
+      await between();
+    }
+    return Object.assign(Object.create(Matcher.prototype) as Matcher, { models, analyzer, opts });
   }
 
   languages(): Lang[] {

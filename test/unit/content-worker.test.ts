@@ -29,8 +29,8 @@ const probes = LANGS.flatMap((lang) => [
 const builders: ContentBuilder[] = [];
 afterAll(() => builders.forEach((b) => b.close()));
 
-test('a matcher revived from its structured-cloned data answers every probe exactly like the trained one', () => {
-  const revived = fromTransfer(structuredClone(toTransfer(buildParts(files, dirs, {}))), {}).content!;
+test('a matcher revived from its structured-cloned data answers every probe exactly like the trained one', async () => {
+  const revived = (await fromTransfer(structuredClone(toTransfer(buildParts(files, dirs, {}))), {})).content!;
   expect(revived.kb).toStrictEqual(reference.kb);
   for (const { lang, q } of probes)
     expect(revived.matcher.match(q, lang)).toStrictEqual(reference.matcher.match(q, lang));
