@@ -193,7 +193,8 @@ export class EditorService {
         return;
       }
       this.diskHash = hash;
-      // Written here by another instance sharing the folders (or by this one): already served.
+      // Written by another instance sharing the folders: its version is in the database already, adopted here.
+      await this.syncNow();
       if (built.content.kb.version === this.version) return void (this.lastError = null);
       const before = this.version;
       await this.publish(files, built.content, 'disk', 'reload');

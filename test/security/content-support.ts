@@ -31,8 +31,12 @@ export function contentCopy(answer?: string): { kbDir: string; dialogsDir: strin
 }
 
 /** One instance on its own content folders, polling the database (KB_SYNC_INTERVAL_MS) like index.ts. */
-export async function instance(env: TestEnv, answer?: string): Promise<Instance> {
-  const c = contentCopy(answer);
+export async function instance(
+  env: TestEnv,
+  answer?: string,
+  shared?: ReturnType<typeof contentCopy>,
+): Promise<Instance> {
+  const c = shared ?? contentCopy(answer);
   const s = await startApp({
     ...env,
     KB_DIR: c.kbDir,
@@ -48,7 +52,7 @@ export async function instance(env: TestEnv, answer?: string): Promise<Instance>
     stop: async () => {
       watcher.close();
       await s.close();
-      c.remove();
+      if (!shared) c.remove();
     },
   };
 }
@@ -89,13 +93,15 @@ export const ORIGINAL_ANSWER = ANSWER;
 /** The whole scenario: an edit through one instance is served by the other, survives restarts, a deployment wins. */
 export function sharedContentScenario(env: () => TestEnv): void {
   const running: Instance[] = [];
-  const start = async (answer?: string) => {
-    const i = await instance(env(), answer);
+  const start = async (answer?: string, shared?: ReturnType<typeof contentCopy>) => {
+    const i = await instance(env(), answer, shared);
     running.push(i);
     return i;
   };
+  const folders: ReturnType<typeof contentCopy>[] = [];
   afterAll(async () => {
     await Promise.all(running.map((i) => i.stop()));
+    for (const f of folders) f.remove();
   });
 
   test('an edit through one instance is served by the other, and written to its files', async () => {
@@ -142,5 +148,24 @@ export function sharedContentScenario(env: () => TestEnv): void {
     await admin(d.s.base, 'POST', `/versions/${before}/rollback`, {});
     await until(async () => (await versionOf(a!.s.base)) === before, 'instance A to serve the rollback');
     expect(await answerOf(a!.s.base)).toMatch(/^Edited on instance A/);
+  });
+
+  test('two instances sharing one folder: an edit is one version, not published back from the disk', async () => {
+    const folder = contentCopy('Shared folder, first answer.');
+    folders.push(folder);
+    const a = await start(undefined, folder);
+    const b = await start(undefined, folder);
+    const edited = 'Shared folder, edited through A.';
+    const { version } = await admin<{ version: string }>(a.s.base, 'PUT', '/entries/warranty-coverage', {
+      lang: 'en',
+      answer: edited,
+    });
+    await until(async () => (await answerOf(b.s.base)) === edited, 'instance B to serve the edit');
+    // Both watchers have seen the file by now (their interval is 200 ms): neither stored it again.
+    await new Promise((r) => setTimeout(r, 1000));
+    const versions = await admin<{ versions: { version: string; action: string }[] }>(a.s.base, 'GET', '/versions');
+    expect(versions.versions.filter((v) => v.version === version).map((v) => v.action)).toStrictEqual(['update']);
+    const audit = await admin<{ entries: { action: string; version: string }[] }>(a.s.base, 'GET', '/audit');
+    expect(audit.entries.filter((e) => e.version === version).map((e) => e.action)).toStrictEqual(['update']);
   });
 }
