@@ -96,7 +96,8 @@ export class ContentBuilder {
     });
     // A worker that fails before its first answer cannot load here: build in-process from now on.
     const fail = (why: string) => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.worker !== worker) return; // one stopped by close(), another may be running
+      this.worker = undefined;
       if (!ready && !this.unavailable) {
         this.unavailable = why;
         this.onFallback(why);
@@ -121,5 +122,7 @@ export class ContentBuilder {
     const w = this.worker;
     this.worker = undefined;
     if (w) void w.terminate();
+    for (const p of this.pending.values()) p.reject(new WorkerUnavailable('the build worker was stopped'));
+    this.pending.clear();
   }
 }

@@ -72,3 +72,13 @@ test('KB_BUILD_WORKER=off: built in this thread, and said so', async () => {
   expect(r.content!.kb.version).toBe(reference.kb.version);
   expect(b.fallbackReason).toBe('KB_BUILD_WORKER=off');
 });
+
+test('a worker stopped during a build: the build finishes in-process, the next one starts another worker', async () => {
+  const b = new ContentBuilder('auto');
+  builders.push(b);
+  const during = b.build(files, dirs, {});
+  b.close();
+  expect((await during).content!.kb.version).toBe(reference.kb.version);
+  expect((await b.build(files, dirs, {})).content!.kb.version).toBe(reference.kb.version);
+  expect(b.fallbackReason).toBeUndefined();
+});
