@@ -156,6 +156,26 @@ export class SqlOutbox implements OutboxStore {
       if (value !== null) await trx.insertInto('settings').values({ key, value }).execute();
     });
   }
+
+  async swapSetting(key: string, expected: string | undefined, value: string): Promise<boolean> {
+    // One statement each way, atomic on both engines: the key's primary key refuses a second insert, and the
+    // update's WHERE on the old value lets one of two concurrent swaps through.
+    if (expected === undefined) {
+      const res = await this.ctx.db
+        .insertInto('settings')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+    }
+    const res = await this.ctx.db
+      .updateTable('settings')
+      .set({ value })
+      .where('key', '=', key)
+      .where('value', '=', expected)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
 }
 
 // The outbox side of a turn, written inside the turn's transaction (SqlConversations.saveTurn).
