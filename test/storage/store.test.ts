@@ -717,6 +717,9 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     expect(await store.swapSetting(key, 'first', 'fourth « quatre »')).toBe(true);
     expect(await store.getSetting(key)).toBe('fourth « quatre »');
     expect(await store.swapSetting(`swap.${newId()}`, 'anything', 'x')).toBe(false); // absent, expected a value
+    // Concurrent sets of one key all succeed (instances writing the /ready heartbeat at once).
+    await Promise.all(['s1', 's2', 's3', 's4'].map((v) => store.setSetting(`${key}.set`, v)));
+    expect(['s1', 's2', 's3', 's4']).toContain(await store.getSetting(`${key}.set`));
     // Of concurrent swaps from the same value, exactly one wins.
     const wins = await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.swapSetting(key, 'fourth « quatre »', v)));
     expect(wins.filter(Boolean)).toHaveLength(1);

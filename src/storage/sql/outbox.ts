@@ -151,10 +151,14 @@ export class SqlOutbox implements OutboxStore {
   }
 
   async setSetting(key: string, value: string | null): Promise<void> {
-    await this.ctx.transaction(async (trx) => {
-      await trx.deleteFrom('settings').where('key', '=', key).execute();
-      if (value !== null) await trx.insertInto('settings').values({ key, value }).execute();
-    });
+    if (value === null) return void (await this.ctx.db.deleteFrom('settings').where('key', '=', key).execute());
+    // An upsert: two instances setting one key at once (the /ready heartbeat) both succeed, the last one wins. A
+    // delete then insert made the second fail on the primary key (PostgreSQL).
+    await this.ctx.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
   }
 
   async swapSetting(key: string, expected: string | undefined, value: string): Promise<boolean> {
