@@ -180,6 +180,8 @@ export class StreamClient {
   readonly typing: string[] = [];
   servedBy = '';
   connections = 0;
+  /** Called for each message received (the first time). */
+  onMessage?: (m: { id: number; from: string; text: string }) => void;
   private last = 0;
   private req: ClientRequest | undefined;
   private closed = false;
@@ -243,11 +245,14 @@ export class StreamClient {
     const event = /^event: (.*)$/m.exec(text)?.[1];
     const data = /^data: (.*)$/m.exec(text)?.[1];
     if (!event || data === undefined) return;
-    const parsed = JSON.parse(data) as { id?: number; agent?: { name: string } };
+    const parsed = JSON.parse(data) as { id?: number; from?: string; text?: string; agent?: { name: string } };
     if (event === 'typing') this.typing.push(parsed.agent?.name ?? '');
     if (event !== 'message' || typeof parsed.id !== 'number') return;
     this.seen.set(parsed.id, (this.seen.get(parsed.id) ?? 0) + 1);
-    if (!this.firstSeenAt.has(parsed.id)) this.firstSeenAt.set(parsed.id, performance.now());
+    if (!this.firstSeenAt.has(parsed.id)) {
+      this.firstSeenAt.set(parsed.id, performance.now());
+      this.onMessage?.({ id: parsed.id, from: parsed.from ?? '', text: parsed.text ?? '' });
+    }
     this.last = parsed.id;
   }
 }
