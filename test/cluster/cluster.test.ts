@@ -5,6 +5,7 @@
  * id), nothing is lost, the cut streams reconnect through the balancer with Last-Event-ID. No timing assertions:
  * the waits are bounds.
  */
+import WebSocket from 'ws';
 import {
   agentEvent,
   createConversation,
@@ -29,6 +30,48 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
+});
+
+test('Direct Line: a WebSocket through HAProxy gets the answer to a message posted on another instance', async () => {
+  const lb = cluster.balancer.base;
+  const res = await fetch(`${lb}/v3/directline/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+  expect(res.status).toBe(201);
+  const conv = (await res.json()) as { conversationId: string; token: string; streamUrl: string };
+  // The stream URL names the balancer (the Host the client used), not the instance.
+  expect(new URL(conv.streamUrl).host).toBe(new URL(lb).host);
+  const texts: { from: string; text: string }[] = [];
+  const ws = new WebSocket(conv.streamUrl);
+  try {
+    const servedBy = await new Promise<string>((ok, fail) => {
+      ws.once('upgrade', (r) => ok(String(r.headers['x-served-by'])));
+      ws.once('error', fail);
+    });
+    ws.on('message', (data) => {
+      const set = JSON.parse(String(data)) as { activities: { from: { role?: string }; text?: string }[] };
+      for (const a of set.activities) texts.push({ from: a.from.role ?? 'user', text: a.text ?? '' });
+    });
+    await until(() => texts.some((t) => t.from === 'bot'), 20_000, 'the welcome on the WebSocket');
+    const other = cluster.alive().find((i) => i.name !== servedBy)!;
+    const question = 'combien de temps dure la garantie ?';
+    const posted = await fetch(`${other.base}/v3/directline/conversations/${conv.conversationId}/activities`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${conv.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'message', text: question, from: { id: 'u' } }),
+    });
+    expect(posted.status).toBe(200);
+    // The echo of the customer's message, then the answer (after it: the welcome also says "garantie").
+    const answers = () => texts.slice(texts.findIndex((t) => t.text === question) + 1).filter((t) => t.from === 'bot');
+    await until(() => texts.some((t) => t.text === question) && answers().length > 0, 20_000, 'the answer');
+    expect(texts.filter((t) => t.text === question)).toHaveLength(1);
+    expect(texts.filter((t) => t.from === 'bot')[0]!.text).toMatch(/^Bonjour/); // the welcome, once
+    expect(answers()[0]!.text).toMatch(/garantie/i);
+  } finally {
+    ws.close();
+  }
 });
 
 test('20 streams through HAProxy, replies posted on other instances, one instance SIGKILLed: each message once', async () => {
