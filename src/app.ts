@@ -265,6 +265,7 @@ export function buildChannels(
     allowedOrigins: config.widget.allowedOrigins,
     ...(limits ? { limits } : {}),
     streams,
+    pollMs: config.streams.pollMs,
   });
   const agents = createAgentsChannel({
     engine,
@@ -296,6 +297,7 @@ export function buildChannels(
     ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
     defaultLang: config.defaultLang,
     streams,
+    pollMs: config.streams.pollMs,
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     ...(limits ? { limits } : {}),

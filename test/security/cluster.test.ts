@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseClusterArgs } from '../../scripts/cluster';
 import { HAPROXY, haproxyConfig } from '../../scripts/haproxy';
-import { ROOT, systemEnv } from '../support/config';
+import { ROOT, systemEnv, testConfig } from '../support/config';
 
 test('cluster arguments: --instances N and --port P, each refusal naming the value at fault', () => {
   expect(parseClusterArgs(['--instances', '3'])).toEqual({ instances: 3, port: 8080 });
@@ -69,4 +69,10 @@ test('the HAProxy configuration: valid for HAProxy, one checked server per insta
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("STREAM_POLL_MS: the streams' fallback look at the store, 2000 ms by default, validated", () => {
+  expect(testConfig().streams.pollMs).toBe(2000);
+  expect(testConfig({ STREAM_POLL_MS: '10000' }).streams.pollMs).toBe(10_000);
+  for (const bad of ['50', 'soon', '1.5']) expect(() => testConfig({ STREAM_POLL_MS: bad })).toThrow(/STREAM_POLL_MS/);
 });
