@@ -22,7 +22,13 @@ const BROWSER = [
   '**/test/integration/admin-page.test.ts',
 ];
 // The security suite's PostgreSQL half: test/security/*.pg.test.ts.
-const POSTGRES = ['**/test/storage/**/*.test.ts', '**/test/crash/**/*.test.ts', '**/test/security/**/*.pg.test.ts'];
+const POSTGRES = [
+  '**/test/storage/**/*.test.ts',
+  '**/test/crash/**/*.test.ts',
+  '**/test/security/**/*.pg.test.ts',
+  // Several instances on one PostgreSQL behind HAProxy.
+  '**/test/cluster/**/*.test.ts',
+];
 const not = (globs) => globs.map((g) => `!${g}`);
 module.exports = {
   // A global option: ignored inside a project.

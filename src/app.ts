@@ -266,6 +266,7 @@ export function buildChannels(
     allowedOrigins: config.widget.allowedOrigins,
     ...(limits ? { limits } : {}),
     streams,
+    pollMs: config.streams.pollMs,
   });
   const agents = createAgentsChannel({
     engine,
@@ -297,6 +298,7 @@ export function buildChannels(
     ...(config.directLine.secret ? { secret: config.directLine.secret } : {}),
     defaultLang: config.defaultLang,
     streams,
+    pollMs: config.streams.pollMs,
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     ...(limits ? { limits } : {}),

@@ -5,7 +5,7 @@ import type { StreamSink } from './streams';
 export interface FollowOptions {
   /** Resume after this message id (0: from the start). */
   after: number;
-  /** How often to look for messages written by other instances. */
+  /** How often to look for messages written by other instances anyway (the change feed wakes the stream at once). */
   pollMs: number;
   /** Messages read from the store at a time. */
   pageSize: number;
@@ -25,7 +25,8 @@ type FollowEngine = Pick<Engine, 'messagesPage' | 'events'>;
 
 /**
  * Follow one conversation's stored messages for a live stream (widget event stream, Direct Line WebSocket): pushed
- * at once when this process writes them, picked up by polling when another instance does, always read back from
+ * at once when this process writes them, woken by the store's change feed when another instance does (PostgreSQL
+ * LISTEN/NOTIFY; polling every `pollMs` stays as the fallback), always read back from
  * the store after the last id sent, so nothing is lost or sent twice across reconnects.
  *
  * Memory stays bounded whatever the client does: the store is read one page at a time, and once the sink's buffer
@@ -92,8 +93,14 @@ export function followConversation(engine: FollowEngine, conversationId: string,
   const onTyping = (id: string, name: string) => {
     if (id === conversationId && !closed && !o.sink.full()) o.onTyping?.(name);
   };
+  // Another instance wrote (PostgreSQL's change feed): read the store now instead of at the next poll.
+  const onRemote = (id: string, typing?: string) => {
+    if (typing !== undefined) onTyping(id, typing);
+    else if (id === conversationId || id === '*') notify();
+  };
   engine.events.on('message', onMessage);
   engine.events.on('typing', onTyping);
+  engine.events.on('remote', onRemote);
   void run();
   return {
     close() {
@@ -101,6 +108,7 @@ export function followConversation(engine: FollowEngine, conversationId: string,
       closed = true;
       engine.events.off('message', onMessage);
       engine.events.off('typing', onTyping);
+      engine.events.off('remote', onRemote);
       notify();
     },
   };

@@ -1,6 +1,7 @@
 import type { MessageRecord } from '../domain/conversation';
 import type { Reply } from '../domain/types';
-import type { Engine } from '../engine/engine';
+import type { Engine, QueueStatus } from '../engine/engine';
+import type { OutboxStore } from '../storage/ports';
 import type { ProactiveTarget } from './channel';
 import { placeAndWait, QueueTold } from './queue';
 
@@ -13,6 +14,29 @@ export interface ProactiveDeps {
   label: string;
   log: { warn(obj: object, msg: string): void };
   now: () => Date;
+  /**
+   * Where every instance sees what each customer was last told about the queue, and when (the settings table):
+   * with several instances, one update per change and per queueUpdateMs in all. Absent: this process only.
+   */
+  shared?: Pick<OutboxStore, 'getSetting' | 'setSetting' | 'swapSetting'>;
+}
+
+/** What a customer was last told about the queue (placeAndWait) and when (ms), as stored in the shared setting. */
+interface Told {
+  what: string;
+  at: number;
+}
+
+const toldKey = (conversationId: string) => `queue-told:${conversationId}`;
+
+function parseTold(v: string | undefined): Told | undefined {
+  if (!v) return undefined;
+  try {
+    const t = JSON.parse(v) as Partial<Told>;
+    return typeof t.what === 'string' && typeof t.at === 'number' ? { what: t.what, at: t.at } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -40,7 +64,9 @@ export class ProactiveDelivery {
     this.started = true;
     this.deps.engine.events.on('message', this.onEngineMessage);
     this.deps.engine.events.on('typing', this.onEngineTyping);
-    // Queue moves caused on other instances emit nothing here: look again now and then.
+    // Queue moves caused on other instances come through the store's change feed (PostgreSQL).
+    this.deps.engine.events.on('remote', this.onRemote);
+    // Without a change feed they emit nothing here: look again now and then.
     this.queuePoll = setInterval(() => this.scheduleQueueCheck(), Math.max(this.deps.queueUpdateMs, 10_000));
     this.queuePoll.unref();
   }
@@ -50,6 +76,7 @@ export class ProactiveDelivery {
     this.started = false;
     this.deps.engine.events.off('message', this.onEngineMessage);
     this.deps.engine.events.off('typing', this.onEngineTyping);
+    this.deps.engine.events.off('remote', this.onRemote);
     clearTimeout(this.queueTimer);
     clearInterval(this.queuePoll);
     await this.idle();
@@ -65,8 +92,41 @@ export class ProactiveDelivery {
   async noteTurn(conversationId: string, replies: Reply[]): Promise<void> {
     if (!replies.some((r) => r.source.kind === 'handoff' && r.source.id === 'queue')) return;
     const st = await this.deps.engine.queueStatus(conversationId);
-    if (st?.status === 'queued') this.waiting.note(conversationId, st, this.deps.now().getTime());
-    else this.waiting.forget(conversationId);
+    const now = this.deps.now().getTime();
+    if (st?.status === 'queued') {
+      this.waiting.note(conversationId, st, now);
+      // The turn told it: no instance repeats it as an update.
+      await this.deps.shared?.setSetting(toldKey(conversationId), JSON.stringify({ what: placeAndWait(st), at: now }));
+    } else this.waiting.forget(conversationId);
+  }
+
+  private readonly onRemote = (_conversationId: string, typing?: string) => {
+    if (typing === undefined) this.scheduleQueueCheck();
+  };
+
+  /**
+   * Whether this instance tells `st` now, decided with the other instances (compare-and-set of the shared
+   * setting): false when another one told it already, or told something less than queueUpdateMs ago (then
+   * `waitMs` says when to look again).
+   */
+  private async claimUpdate(
+    conversationId: string,
+    st: QueueStatus,
+    now: number,
+  ): Promise<{ tell: boolean; waitMs?: number }> {
+    const shared = this.deps.shared;
+    if (!shared) return { tell: true };
+    const key = toldKey(conversationId);
+    const stored = await shared.getSetting(key);
+    const told = parseTold(stored);
+    const what = placeAndWait(st);
+    if (told?.what === what) {
+      this.waiting.note(conversationId, st, told.at);
+      return { tell: false };
+    }
+    const due = (told?.at ?? 0) + this.deps.queueUpdateMs;
+    if (now < due) return { tell: false, waitMs: due - now };
+    return { tell: await shared.swapSetting(key, stored, JSON.stringify({ what, at: now })) };
   }
 
   private readonly onEngineMessage = (conversationId: string, records: MessageRecord[], origin: 'turn' | 'agent') => {
@@ -116,6 +176,9 @@ export class ProactiveDelivery {
         soonest = Math.min(soonest, due - now);
         continue;
       }
+      const claim = await this.claimUpdate(conversationId, st, now);
+      if (claim.waitMs !== undefined) soonest = Math.min(soonest, claim.waitMs);
+      if (!claim.tell) continue;
       this.waiting.note(conversationId, st, now);
       this.enqueue(conversationId, () => this.deps.target.queue(conversationId));
     }

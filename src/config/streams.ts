@@ -11,6 +11,9 @@ export const streamsEnv = {
   STREAMS_PER_IP: intSetting('STREAMS_PER_IP', 20, 1, 100_000),
   STREAM_PAGE_SIZE: intSetting('STREAM_PAGE_SIZE', 100, 1, 500),
   STREAM_STALL_MS: intSetting('STREAM_STALL_MS', 30_000, 10, 3_600_000),
+  // The fallback look at the store: in-process events (one instance) and PostgreSQL's change feed (several) wake
+  // streams at once; on PostgreSQL it may be raised (e.g. 10000) to spare the database one read per stream.
+  STREAM_POLL_MS: intSetting('STREAM_POLL_MS', 2000, 100, 600_000),
   PUBLIC_URL: z
     .string()
     .optional()
@@ -43,6 +46,8 @@ export interface StreamsConfig {
   pageSize: number;
   /** A stream whose client has not drained its buffer for this long is closed (it reconnects and resumes). */
   stallMs: number;
+  /** How often a stream reads the store even when nothing woke it (messages from another instance, missed). */
+  pollMs: number;
 }
 
 /** The signed, expiring transcript URL sent in handoff.requested. */
@@ -68,6 +73,7 @@ export function streamsConfig(
       perIp: e.STREAMS_PER_IP,
       pageSize: e.STREAM_PAGE_SIZE,
       stallMs: e.STREAM_STALL_MS,
+      pollMs: e.STREAM_POLL_MS,
     },
     transcripts: {
       publicUrl: withoutTrailingSlashes(e.PUBLIC_URL || `http://localhost:${port}`),

@@ -26,6 +26,8 @@ export async function agentEvent(core: EngineCore, e: AgentEvent, inboundId?: st
     if (inboundId !== undefined && !(await core.store.rememberInbound(inboundId, core.now())))
       throw new AppError('REPLAYED', `webhook id "${inboundId}" was already received`, 409);
     core.events.emit('typing', state.id, e.agent.name);
+    // Streams held by other instances show it too (not stored: told through the change feed, when there is one).
+    await core.store.changes?.signal({ conversationId: state.id, typing: e.agent.name });
     return;
   }
   const c = core.ctx(state);

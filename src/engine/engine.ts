@@ -47,6 +47,12 @@ export class Engine {
     this.core = new EngineCore(deps);
     this.options = this.core.options;
     this.events = this.core.events;
+    // One subscription per process to what other instances write, fanned out to every stream and channel here.
+    this.core.store.changes?.watch((c) =>
+      c.typing === undefined
+        ? this.events.emit('remote', c.conversationId)
+        : this.events.emit('remote', c.conversationId, c.typing),
+    );
   }
 
   get kbVersion(): string {
@@ -131,6 +137,9 @@ export class Engine {
       if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
       const reply = welcomeReply(this.core.c, lang ?? state.lang ?? this.options.defaultLang);
       if (!reply || (await this.core.store.messagesPage(conversationId, { limit: 1 })).length > 0) return [];
+      // Once across instances (two joins or two conversationUpdates handled at once on two instances).
+      if (!(await this.core.store.swapSetting(`welcome:${conversationId}`, undefined, this.core.now().toISOString())))
+        return [];
       // Stored like a bot reply (with its buttons), so that every replay shows it once.
       return finishTurn(this.core, state, [reply]);
     });

@@ -10,6 +10,12 @@ export interface EngineEventMap {
   message: [conversationId: string, records: MessageRecord[], origin: 'turn' | 'agent'];
   /** An agent is typing. */
   typing: [conversationId: string, agentName: string];
+  /**
+   * Another instance changed the conversation (PostgreSQL's change feed): new stored messages (read them from the
+   * store; '*' for any conversation after the feed reconnected), or an agent typing when `typing` is set. Not the
+   * messages themselves: this instance's proactive channels do not deliver them again.
+   */
+  remote: [conversationId: string, typing?: string];
   /** New content was published. */
   published: [kbVersion: string];
 }

@@ -228,6 +228,12 @@ export class MemoryConversationStore implements Store {
     else this.settings.set(key, value);
   }
 
+  async swapSetting(key: string, expected: string | undefined, value: string): Promise<boolean> {
+    if (this.settings.get(key) !== expected) return false;
+    this.settings.set(key, value);
+    return true;
+  }
+
   async conversationsCreated(from: string, to: string): Promise<ConversationRecord[]> {
     const convs = [...this.convs.values()]
       .filter((c) => c.createdAt >= from && c.createdAt < to)

@@ -81,6 +81,33 @@ export interface OutboxStore {
   /** Settings such as a disabled webhook endpoint (410 Gone). */
   getSetting(key: string): Promise<string | undefined>;
   setSetting(key: string, value: string | null): Promise<void>;
+  /**
+   * Compare-and-set of a setting, atomic across instances: stores `value` only if the stored value is `expected`
+   * (undefined: only if the key is absent, an insert-if-absent). True when it was stored. Shared throttles and
+   * once-only actions (the queue updates told, a conversation's welcome) use it.
+   */
+  swapSetting(key: string, expected: string | undefined, value: string): Promise<boolean>;
+}
+
+/**
+ * A change of one conversation made by another instance: stored messages (`typing` absent: read the store after
+ * your last id, the store stays the source of truth) or an agent typing (not stored).
+ */
+export interface StoreChange {
+  /** '*' after the feed reconnected: changes may have been missed, any conversation may have new messages. */
+  conversationId: string;
+  typing?: string;
+}
+
+/**
+ * Changes made by other instances on the same database (PostgreSQL LISTEN/NOTIFY). Single-instance back ends
+ * (memory, SQLite) have none: the engine's in-process events are enough there.
+ */
+export interface ChangeFeed {
+  /** Call `listener` for every change another instance commits; returns the unsubscribe. */
+  watch(listener: (change: StoreChange) => void): () => void;
+  /** Tell the other instances about a change that is not stored (an agent typing). */
+  signal(change: StoreChange): Promise<void>;
 }
 
 /** Conversation references of the Bot Framework channel. */
@@ -113,6 +140,8 @@ export interface ConversationStore extends OutboxStore, ChannelRefStore {
   customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined>;
   /** How many messages the conversation has stored (its quota, MAX_MESSAGES_PER_CONVERSATION). */
   messageCount(conversationId: string): Promise<number>;
+  /** What other instances change (PostgreSQL); absent when this process is the only writer. */
+  readonly changes?: ChangeFeed;
   close(): Promise<void>;
 }
 

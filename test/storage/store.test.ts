@@ -15,7 +15,8 @@ import {
 import type { HandoffState, OutboxEvent, QueueName } from '../../src/domain/handoff';
 import { stripEventBody } from '../../src/domain/privacy';
 import { MemoryConversationStore } from '../../src/storage/memory';
-import type { ConversationStore, Store } from '../../src/storage/ports';
+import type { ConversationStore, Store, StoreChange } from '../../src/storage/ports';
+import type { PgChangeFeed } from '../../src/storage/sql/changes';
 import { SqlConversationStore, createStore } from '../../src/storage/sql/store';
 import { PG_ADMIN_URL } from '../support/postgres';
 
@@ -705,6 +706,112 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     );
     await enableEndpoint(store);
     expect(await store.getSetting(WEBHOOK_DISABLED_SETTING)).toBeUndefined();
+  });
+  test('swapSetting: insert-if-absent, then compare-and-set against the stored value', async () => {
+    const key = `swap.${newId()}`;
+    expect(await store.swapSetting(key, undefined, 'first')).toBe(true);
+    expect(await store.swapSetting(key, undefined, 'second')).toBe(false); // present: kept
+    expect(await store.getSetting(key)).toBe('first');
+    expect(await store.swapSetting(key, 'stale', 'third')).toBe(false); // not the stored value
+    expect(await store.getSetting(key)).toBe('first');
+    expect(await store.swapSetting(key, 'first', 'fourth « quatre »')).toBe(true);
+    expect(await store.getSetting(key)).toBe('fourth « quatre »');
+    expect(await store.swapSetting(`swap.${newId()}`, 'anything', 'x')).toBe(false); // absent, expected a value
+    // Concurrent sets of one key all succeed (instances writing the /ready heartbeat at once).
+    await Promise.all(['s1', 's2', 's3', 's4'].map((v) => store.setSetting(`${key}.set`, v)));
+    expect(['s1', 's2', 's3', 's4']).toContain(await store.getSetting(`${key}.set`));
+    // Of concurrent swaps from the same value, exactly one wins.
+    const wins = await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.swapSetting(key, 'fourth « quatre »', v)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    expect(['a', 'b', 'c', 'd']).toContain(await store.getSetting(key));
+  });
+});
+
+describe('change feed', () => {
+  test('memory and SQLite have none (one process writes: in-process events)', async () => {
+    const mem = await memory.open();
+    const lite = await sqlite.open();
+    try {
+      expect(mem.changes).toBeUndefined();
+      expect(lite.changes).toBeUndefined();
+    } finally {
+      await mem.close();
+      await lite.close();
+    }
+  });
+
+  test('PostgreSQL: another store hears committed appends and turns and signals, never its own or a rollback', async () => {
+    const one = await postgres.open();
+    const two = await postgres.open();
+    const heardByTwo: StoreChange[] = [];
+    const heardByOne: StoreChange[] = [];
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      const stopTwo = two.changes!.watch((c) => heardByTwo.push(c));
+      one.changes!.watch((c) => heardByOne.push(c));
+      await until(() => (two.changes as PgChangeFeed).listening && (one.changes as PgChangeFeed).listening);
+      const s = minimalState();
+      await one.create(s);
+      await one.append(s.id, [customer('bonjour')]);
+      await until(() => heardByTwo.length >= 1);
+      expect(heardByTwo).toEqual([{ conversationId: s.id }]);
+      // A failed write (unknown conversation) notifies nobody: the NOTIFY is in its rolled-back transaction.
+      await expect(one.append('no-such-conversation', [customer('x')])).rejects.toThrow();
+      await one.saveTurn(s, [bot('réponse')]);
+      await one.changes!.signal({ conversationId: s.id, typing: 'Ioana' });
+      await until(() => heardByTwo.length >= 3);
+      expect(heardByTwo).toEqual([
+        { conversationId: s.id },
+        { conversationId: s.id },
+        { conversationId: s.id, typing: 'Ioana' },
+      ]);
+      expect(heardByOne).toEqual([]); // its own changes are told in-process
+      await two.append(s.id, [customer('encore')]);
+      await until(() => heardByOne.length >= 1);
+      expect(heardByOne).toEqual([{ conversationId: s.id }]);
+      stopTwo();
+      await one.append(s.id, [customer('après')]);
+      await two.append(s.id, [customer('sync')]); // heard by one: by then, one's append was long delivered
+      await until(() => heardByOne.length >= 2);
+      expect(heardByTwo).toHaveLength(3);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  test('PostgreSQL: the listener reconnects after its connection is killed and says "*" (look again)', async () => {
+    const one = await postgres.open();
+    const two = await postgres.open();
+    const heard: StoreChange[] = [];
+    const feed = two.changes as PgChangeFeed;
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 800 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      feed.watch((c) => heard.push(c));
+      await until(() => feed.listening);
+      await withPgAdmin(
+        (c) =>
+          c.query(
+            "select pg_terminate_backend(pid) from pg_stat_activity where query = 'LISTEN sav_changes' and datname = $1",
+            [pgDbName],
+          ),
+        pgUrl,
+      );
+      await until(() => heard.some((c) => c.conversationId === '*'));
+      expect(heard).toContainEqual({ conversationId: '*' });
+      const s = minimalState();
+      await one.create(s);
+      await one.append(s.id, [customer('après la coupure')]);
+      await until(() => heard.some((c) => c.conversationId === s.id));
+      expect(heard).toContainEqual({ conversationId: s.id });
+    } finally {
+      await one.close();
+      await two.close();
+    }
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * `npm test`'s first step: the browser tests need Debian's Chromium. When it is missing, install it (as root with
  * apt-get: `apt-get update`, then `apt-get install -y chromium`, progress shown), or stop at once naming the one
- * command to run. PostgreSQL needs no step: the storage tests start an embedded one when none answers.
+ * command to run. The cluster test, `npm run cluster` and `npm run bench:cluster` need Debian's haproxy: installed
+ * the same way (scripts/haproxy.ts). PostgreSQL needs no step: the storage tests start an embedded one when none answers.
  */
 import { spawnSync } from 'node:child_process';
+import { ensureHaproxy } from '../../scripts/haproxy';
 import { CHROMIUM, CHROMIUM_MISSING, chromiumInstalled } from './chromium';
 
 function fail(message: string): never {
@@ -25,6 +27,11 @@ function apt(args: string[]): void {
 }
 
 function main(): void {
+  try {
+    ensureHaproxy();
+  } catch (e) {
+    fail((e as Error).message);
+  }
   if (chromiumInstalled()) return;
   // A CHROMIUM_PATH of one's own is not fixed by installing Debian's.
   if (CHROMIUM !== '/usr/bin/chromium') fail(CHROMIUM_MISSING);

@@ -33,7 +33,7 @@ interface Log {
 export interface GatewayDeps {
   engine: Engine;
   /** References, and the ids of activities already received (redeliveries are answered once). */
-  refs: ChannelRefStore & Pick<OutboxStore, 'rememberInbound'>;
+  refs: ChannelRefStore & Pick<OutboxStore, 'rememberInbound' | 'getSetting' | 'setSetting' | 'swapSetting'>;
   identity: BotIdentity;
   log: Log;
   /** Refuse to run without an identity (production): anonymous requests would be accepted. */
@@ -114,6 +114,8 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
       label: 'Bot Framework',
       log: deps.log,
       now: this.now,
+      // Queue-update throttles shared by every instance on the database.
+      shared: deps.refs,
     });
     // Without MAX_BODY_BYTES, the activity minimum (256 KB) applies.
     this.rawBody = botframeworkRoutes(this, deps.maxBodyBytes ?? 0);

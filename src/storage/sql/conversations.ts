@@ -3,11 +3,16 @@ import { checkSenders, conversationExists, conversationNotFound, type PageQuery,
 import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
 import { isUniqueViolation } from './driverErrors';
 import { queueEvents, recordInbound, recordJoin } from './outbox';
+import type { PgChangeFeed } from './changes';
 import type { Db, SqlContext } from './tables';
 
 /** Conversations, their messages and the turn transaction (ConversationStore without the outbox and channel parts). */
 export class SqlConversations {
-  constructor(private readonly ctx: SqlContext) {}
+  constructor(
+    private readonly ctx: SqlContext,
+    /** PostgreSQL: NOTIFY the other instances in each write transaction. */
+    private readonly feed?: PgChangeFeed,
+  ) {}
 
   async create(state: ConversationState): Promise<void> {
     try {
@@ -42,7 +47,9 @@ export class SqlConversations {
         .$if(this.ctx.postgres, (q) => q.forUpdate())
         .executeTakeFirst();
       if (!found) throw conversationNotFound(conversationId);
-      return insertMessages(trx, conversationId, messages);
+      const out = await insertMessages(trx, conversationId, messages);
+      if (out.length) await this.feed?.notifyIn(trx, conversationId);
+      return out;
     });
   }
 
@@ -66,6 +73,7 @@ export class SqlConversations {
       const out = await insertMessages(trx, id, messages);
       await queueEvents(trx, id, effects.events ?? []);
       if (effects.joined) await recordJoin(trx, effects.joined);
+      if (out.length) await this.feed?.notifyIn(trx, id);
       return out;
     });
   }

@@ -151,10 +151,34 @@ export class SqlOutbox implements OutboxStore {
   }
 
   async setSetting(key: string, value: string | null): Promise<void> {
-    await this.ctx.transaction(async (trx) => {
-      await trx.deleteFrom('settings').where('key', '=', key).execute();
-      if (value !== null) await trx.insertInto('settings').values({ key, value }).execute();
-    });
+    if (value === null) return void (await this.ctx.db.deleteFrom('settings').where('key', '=', key).execute());
+    // An upsert: two instances setting one key at once (the /ready heartbeat) both succeed, the last one wins. A
+    // delete then insert made the second fail on the primary key (PostgreSQL).
+    await this.ctx.db
+      .insertInto('settings')
+      .values({ key, value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+      .execute();
+  }
+
+  async swapSetting(key: string, expected: string | undefined, value: string): Promise<boolean> {
+    // One statement each way, atomic on both engines: the key's primary key refuses a second insert, and the
+    // update's WHERE on the old value lets one of two concurrent swaps through.
+    if (expected === undefined) {
+      const res = await this.ctx.db
+        .insertInto('settings')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .executeTakeFirst();
+      return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+    }
+    const res = await this.ctx.db
+      .updateTable('settings')
+      .set({ value })
+      .where('key', '=', key)
+      .where('value', '=', expected)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 }
 

@@ -3,6 +3,7 @@ import type { OutboxEvent, QueueName } from '../../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../../domain/insights';
 import type { ConversationData, ErasureCounts, NewPrivacyAudit, PrivacyAudit } from '../../domain/privacy';
 import type { EditorStore, PageQuery, PrivacySearch, RateCounters, Store, TurnEffects } from '../ports';
+import { PgChangeFeed } from './changes';
 import { SqlChannelRefs } from './channels';
 import { openDatabase, type SqlLocation } from './connect';
 import { SqlConversations } from './conversations';
@@ -25,10 +26,13 @@ export class SqlConversationStore implements Store {
   private readonly insights: SqlInsights;
   private limits?: ReturnType<typeof sqlCounters>;
   private readonly privacy: SqlPrivacy;
+  /** PostgreSQL only: what other instances write (LISTEN/NOTIFY); SQLite has one writer process. */
+  readonly changes?: PgChangeFeed;
 
   private constructor(private readonly ctx: SqlContext) {
     this.privacy = new SqlPrivacy(ctx);
-    this.conversations = new SqlConversations(ctx);
+    if (ctx.driver && 'pool' in ctx.driver) this.changes = new PgChangeFeed(ctx.driver.pool);
+    this.conversations = new SqlConversations(ctx, this.changes);
     this.outbox = new SqlOutbox(ctx);
     this.channels = new SqlChannelRefs(ctx);
     this.insights = new SqlInsights(ctx);
@@ -55,6 +59,7 @@ export class SqlConversationStore implements Store {
 
   async close(): Promise<void> {
     this.limits?.stop();
+    await this.changes?.close();
     await this.ctx.db.destroy();
   }
 
@@ -123,6 +128,9 @@ export class SqlConversationStore implements Store {
   }
   setSetting(key: string, value: string | null): Promise<void> {
     return this.outbox.setSetting(key, value);
+  }
+  swapSetting(key: string, expected: string | undefined, value: string): Promise<boolean> {
+    return this.outbox.swapSetting(key, expected, value);
   }
 
   // Channel references.
