@@ -3,11 +3,21 @@ import { checkSenders, conversationExists, conversationNotFound, type PageQuery,
 import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
 import { isUniqueViolation } from './driverErrors';
 import { queueEvents, recordInbound, recordJoin } from './outbox';
+import { SqliteTurns } from './sqliteTurns';
 import type { Db, SqlContext } from './tables';
 
-/** Conversations, their messages and the turn transaction (ConversationStore without the outbox and channel parts). */
+/**
+ * Conversations, their messages and the turn transaction (ConversationStore without the outbox and channel parts).
+ * On SQLite the turn's hot path (get, getForTurn, append, saveTurn, messageCount) runs on prepared statements
+ * (./sqliteTurns); everything else, and PostgreSQL, goes through Kysely.
+ */
 export class SqlConversations {
-  constructor(private readonly ctx: SqlContext) {}
+  private readonly hot?: SqliteTurns;
+
+  constructor(private readonly ctx: SqlContext) {
+    const driver = ctx.driver;
+    if (driver && 'sqlite' in driver) this.hot = new SqliteTurns(ctx.db, driver.sqlite);
+  }
 
   async create(state: ConversationState): Promise<void> {
     try {
@@ -19,6 +29,7 @@ export class SqlConversations {
   }
 
   async get(id: string): Promise<ConversationState | undefined> {
+    if (this.hot) return this.hot.get(id);
     // An erased conversation (PrivacyStore) is no longer one: unknown to the engine and the channels.
     const row = await this.ctx.db
       .selectFrom('conversations')
@@ -29,8 +40,28 @@ export class SqlConversations {
     return row ? decodeConversation(row) : undefined;
   }
 
+  /** One query: the conversation and its message count (PostgreSQL: one round trip). */
+  async getForTurn(id: string): Promise<{ state: ConversationState; messageCount: number } | undefined> {
+    if (this.hot) return this.hot.getForTurn(id);
+    const row = await this.ctx.db
+      .selectFrom('conversations as c')
+      .selectAll('c')
+      .select((eb) =>
+        eb
+          .selectFrom('messages as m')
+          .select((e) => e.fn.countAll().as('n'))
+          .whereRef('m.conversation_id', '=', 'c.id')
+          .as('message_count'),
+      )
+      .where('c.id', '=', id)
+      .where('c.erased_at', 'is', null)
+      .executeTakeFirst();
+    return row && { state: decodeConversation(row), messageCount: Number(row.message_count ?? 0) };
+  }
+
   async append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
     checkSenders(messages);
+    if (this.hot) return this.hot.append(conversationId, messages);
     return this.ctx.transaction(async (trx) => {
       // Lock the conversation (PostgreSQL; SQLite writes are serialized anyway) so concurrent writers to one
       // conversation take turns: its messages get ids in commit order and "after id" replays miss nothing.
@@ -52,6 +83,7 @@ export class SqlConversations {
     effects: TurnEffects = {},
   ): Promise<MessageRecord[]> {
     checkSenders(messages);
+    if (this.hot) return this.hot.saveTurn(state, messages, effects);
     return this.ctx.transaction(async (trx) => {
       const { id, seq: _seq, ...changes } = encodeConversation(state, this.ctx.dialect);
       // The update also locks the row until commit.
@@ -96,6 +128,7 @@ export class SqlConversations {
   }
 
   async messageCount(conversationId: string): Promise<number> {
+    if (this.hot) return this.hot.messageCount(conversationId);
     const row = await this.ctx.db
       .selectFrom('messages')
       .select((e) => e.fn.countAll().as('n'))
@@ -117,13 +150,16 @@ export class SqlConversations {
   }
 }
 
-/** One insert per message, in order, so ids follow the order of `messages` (inside the caller's transaction). */
+/**
+ * The messages in one multi-row insert (one round trip), inside the caller's transaction. Ids follow the order of
+ * `messages`: the rows of one VALUES list take their serial ids in order, and RETURNING gives them back in that
+ * order; they are sorted anyway, so the records' order never depends on it.
+ */
 async function insertMessages(db: Db, conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
-  const out: MessageRecord[] = [];
-  for (const m of messages) {
-    const row = encodeMessage(conversationId, m);
-    const { id } = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow();
-    out.push(decodeMessage({ ...row, id }));
-  }
-  return out;
+  if (!messages.length) return [];
+  const rows = messages.map((m) => encodeMessage(conversationId, m));
+  const ids = (await db.insertInto('messages').values(rows).returning('id').execute())
+    .map((r) => Number(r.id))
+    .sort((a, b) => a - b);
+  return rows.map((row, i) => decodeMessage({ ...row, id: ids[i]! }));
 }

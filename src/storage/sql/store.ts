@@ -65,6 +65,9 @@ export class SqlConversationStore implements Store {
   get(id: string): Promise<ConversationState | undefined> {
     return this.conversations.get(id);
   }
+  getForTurn(id: string): Promise<{ state: ConversationState; messageCount: number } | undefined> {
+    return this.conversations.getForTurn(id);
+  }
   append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
     return this.conversations.append(conversationId, messages);
   }
