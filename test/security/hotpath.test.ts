@@ -1,8 +1,15 @@
 /**
  * The turn's storage hot path on SQLite (a real file, real HTTP on loopback): one read and one write transaction
- * per customer message, and the statements of the hot path prepared once, not at every message.
+ * per customer message, the statements of the hot path prepared once, not at every message, and concurrent writes
+ * committed together without mixing their failures.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import type { ConversationState, NewMessage } from '../../src/domain/conversation';
+import type { AppError } from '../../src/domain/errors';
+import { createStore } from '../../src/storage/sql/store';
 import { startApp, type StartedApp } from '../support/app';
 import { widgetConversation } from './limits-support';
 import { ask, HOTPATH_ENV, hotpathScenario } from './hotpath-scenario';
@@ -30,5 +37,49 @@ test('after the first turns, a turn prepares no SQLite statement', async () => {
     expect(prepare).not.toHaveBeenCalled();
   } finally {
     prepare.mockRestore();
+  }
+});
+
+test('concurrent writes share a commit, and one that fails is rolled back alone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'savbot-hotpath-'));
+  const store = await createStore({ sqliteFile: join(dir, 'bot.db') });
+  try {
+    const at = new Date().toISOString();
+    const conv = (id: string): ConversationState => ({
+      id,
+      channel: 'widget',
+      createdAt: at,
+      updatedAt: at,
+      misunderstandings: 0,
+      dialog: null,
+      awaitingCsat: false,
+      csat: null,
+      handoff: null,
+    });
+    await store.create(conv('a'));
+    await store.create(conv('b'));
+    const msg = (text: string): NewMessage => ({ at, from: 'customer', text });
+    const results = await Promise.allSettled([
+      store.saveTurn({ ...conv('a'), lang: 'fr' }, [msg('a1'), msg('a2')]),
+      store.saveTurn(conv('missing'), [msg('lost')]),
+      store.append('b', [msg('b1')]),
+      store.saveTurn(conv('b'), [msg('b2')], { inboundId: 'wh-1' }),
+      store.saveTurn(conv('b'), [msg('b3')], { inboundId: 'wh-1' }),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as AppError).code))).toEqual([
+      'ok',
+      'CONVERSATION_NOT_FOUND',
+      'ok',
+      'ok',
+      'REPLAYED',
+    ]);
+    expect((await store.transcript('a')).map((m) => m.text)).toEqual(['a1', 'a2']);
+    expect((await store.transcript('b')).map((m) => m.text)).toEqual(['b1', 'b2']);
+    expect((await store.get('a'))?.lang).toBe('fr');
+    expect(await store.getForTurn('b')).toMatchObject({ state: { id: 'b' }, messageCount: 2 });
+    expect(await store.getForTurn('missing')).toBeUndefined();
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

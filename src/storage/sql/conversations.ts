@@ -3,13 +3,14 @@ import { checkSenders, conversationExists, conversationNotFound, type PageQuery,
 import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
 import { isUniqueViolation } from './driverErrors';
 import { queueEvents, recordInbound, recordJoin } from './outbox';
+import { pgPlainTurn } from './pgTurns';
 import { SqliteTurns } from './sqliteTurns';
 import type { Db, SqlContext } from './tables';
 
 /**
  * Conversations, their messages and the turn transaction (ConversationStore without the outbox and channel parts).
  * On SQLite the turn's hot path (get, getForTurn, append, saveTurn, messageCount) runs on prepared statements
- * (./sqliteTurns); everything else, and PostgreSQL, goes through Kysely.
+ * (./sqliteTurns); on PostgreSQL a plain turn is one statement (./pgTurns); everything else goes through Kysely.
  */
 export class SqlConversations {
   private readonly hot?: SqliteTurns;
@@ -84,6 +85,8 @@ export class SqlConversations {
   ): Promise<MessageRecord[]> {
     checkSenders(messages);
     if (this.hot) return this.hot.saveTurn(state, messages, effects);
+    if (this.ctx.postgres && messages.length && !effects.events?.length && !effects.inboundId && !effects.joined)
+      return pgPlainTurn(this.ctx.db, state, messages);
     return this.ctx.transaction(async (trx) => {
       const { id, seq: _seq, ...changes } = encodeConversation(state, this.ctx.dialect);
       // The update also locks the row until commit.

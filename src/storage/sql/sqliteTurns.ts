@@ -8,16 +8,23 @@ import { isUniqueViolation } from './driverErrors';
 import type { ConversationsTable, Database } from './tables';
 
 type Row = Record<string, unknown>;
+interface Write {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
 type Conversation = Selectable<ConversationsTable>;
 
 /**
  * The turn's hot path on SQLite, as plain SQL on better-sqlite3 statements prepared once and reused (building each
  * query with Kysely and preparing it again took a quarter of the CPU of a message). Each operation runs
  * synchronously while it holds Kysely's single connection, so it never interleaves with a Kysely transaction under
- * way; a write is one better-sqlite3 transaction. Same rows, same errors as the Kysely code it replaces.
+ * way. Writes of the same moment share one commit (group commit, see `write`). Same rows, same errors as the Kysely
+ * code it replaces.
  */
 export class SqliteTurns {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly writes: Write[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -34,6 +41,41 @@ export class SqliteTurns {
   /** Runs `fn` alone on the connection (Kysely's connection mutex), synchronously. */
   private exclusive<T>(fn: () => T): Promise<T> {
     return this.db.connection().execute(async () => fn());
+  }
+
+  /**
+   * Runs `fn` as one write: the writes queued in the same moment (concurrent turns) are committed together, each in
+   * its own savepoint, so that one that throws is rolled back alone and rejects alone. Every promise settles after
+   * the commit: nothing is acknowledged before it is on disk. One commit for many turns is most of SQLite's cost.
+   */
+  private write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.writes.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.writes.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    let batch: Write[] = [];
+    try {
+      await this.exclusive(() => {
+        // Taken once the connection is ours: the writes queued while waiting for it join this commit.
+        batch = this.writes.splice(0);
+        const results: { ok: boolean; value: unknown }[] = [];
+        this.sqlite.transaction(() => {
+          for (const w of batch)
+            try {
+              results.push({ ok: true, value: this.sqlite.transaction(w.run)() });
+            } catch (err) {
+              results.push({ ok: false, value: err });
+            }
+        })();
+        batch.forEach((w, i) => (results[i]!.ok ? w.resolve(results[i]!.value) : w.reject(results[i]!.value)));
+      });
+    } catch (err) {
+      // The commit (or the connection) failed: none of the batch is written.
+      for (const w of batch) w.reject(err);
+    }
   }
 
   private insert(table: string, row: Row): BetterSqlite3.RunResult {
@@ -71,40 +113,36 @@ export class SqliteTurns {
   }
 
   append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
-    return this.exclusive(() =>
-      this.sqlite.transaction(() => {
-        const found = this.stmt('select id from conversations where id = ? and erased_at is null').get(conversationId);
-        if (!found) throw conversationNotFound(conversationId);
-        return this.insertMessages(conversationId, messages);
-      })(),
-    );
+    return this.write(() => {
+      const found = this.stmt('select id from conversations where id = ? and erased_at is null').get(conversationId);
+      if (!found) throw conversationNotFound(conversationId);
+      return this.insertMessages(conversationId, messages);
+    });
   }
 
   saveTurn(state: ConversationState, messages: NewMessage[], effects: TurnEffects): Promise<MessageRecord[]> {
-    return this.exclusive(() =>
-      this.sqlite.transaction(() => {
-        const { id, seq: _seq, ...changes } = encodeConversation(state, 'sqlite');
-        const keys = Object.keys(changes);
-        const res = this.stmt(
-          `update conversations set ${keys.map((k) => `${k} = ?`).join(', ')} where id = ? and erased_at is null`,
-        ).run(...Object.values(changes), id);
-        if (res.changes === 0) throw conversationNotFound(id);
-        if (effects.inboundId !== undefined) this.recordInbound(effects.inboundId);
-        const out = this.insertMessages(id, messages);
-        this.queueEvents(id, effects.events ?? []);
-        if (effects.joined) {
-          const j = effects.joined;
-          const delay = Math.max(0, Date.parse(j.joinedAt) - Date.parse(j.requestedAt));
-          this.insert('handoff_joins', {
-            queue: j.queue,
-            requested_at: j.requestedAt,
-            joined_at: j.joinedAt,
-            delay_ms: delay,
-          });
-        }
-        return out;
-      })(),
-    );
+    return this.write(() => {
+      const { id, seq: _seq, ...changes } = encodeConversation(state, 'sqlite');
+      const keys = Object.keys(changes);
+      const res = this.stmt(
+        `update conversations set ${keys.map((k) => `${k} = ?`).join(', ')} where id = ? and erased_at is null`,
+      ).run(...Object.values(changes), id);
+      if (res.changes === 0) throw conversationNotFound(id);
+      if (effects.inboundId !== undefined) this.recordInbound(effects.inboundId);
+      const out = this.insertMessages(id, messages);
+      this.queueEvents(id, effects.events ?? []);
+      if (effects.joined) {
+        const j = effects.joined;
+        const delay = Math.max(0, Date.parse(j.joinedAt) - Date.parse(j.requestedAt));
+        this.insert('handoff_joins', {
+          queue: j.queue,
+          requested_at: j.requestedAt,
+          joined_at: j.joinedAt,
+          delay_ms: delay,
+        });
+      }
+      return out;
+    });
   }
 
   private insertMessages(conversationId: string, messages: NewMessage[]): MessageRecord[] {
