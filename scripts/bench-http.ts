@@ -12,6 +12,7 @@
  *
  * BENCH_SECONDS (default 10), BENCH_CONNECTIONS (50), BENCH_CONVERSATIONS (2000), BENCH_RATE (1000) change the load;
  * BENCH_ONLY=sqlite|postgres runs one back end. 2,000 conversations keep every one far from the 500-message quota.
+ * BENCH_RATE_LIMITS=on measures with the rate-limit counters counting (in the database), at ceilings out of reach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +31,18 @@ const CONNECTIONS = num('BENCH_CONNECTIONS', 50);
 const CONVERSATIONS = num('BENCH_CONVERSATIONS', 2000);
 const RATE = num('BENCH_RATE', 1000);
 const ONLY = process.env.BENCH_ONLY;
+// The counters count every request and message, but never refuse one: what they cost, not what they refuse.
+const LIMITS: Record<string, string> =
+  process.env.BENCH_RATE_LIMITS === 'on'
+    ? {
+        RATE_LIMITS: 'on',
+        RATE_LIMIT_REQUESTS_PER_MINUTE: '1000000',
+        RATE_LIMIT_NEW_CONVERSATIONS_PER_MINUTE: '100000',
+        RATE_LIMIT_NEW_CONVERSATIONS_BURST: '100000',
+        RATE_LIMIT_NEW_CONVERSATIONS_PER_DAY: '10000000',
+        RATE_LIMIT_MESSAGES_PER_MINUTE: '100000',
+      }
+    : { RATE_LIMITS: 'off' };
 const PG_BASE = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -165,7 +178,7 @@ async function benchProject(
   questions: Record<Lang, string[]>,
 ) {
   say(`${name}: starting the project`);
-  const bot = await startBotProcess({ RATE_LIMITS: 'off', ...env });
+  const bot = await startBotProcess({ ...LIMITS, ...env });
   try {
     say(`  creating ${CONVERSATIONS} widget conversations`);
     const convs = await createConversations(bot.base, CONVERSATIONS);
@@ -217,7 +230,8 @@ async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } |
 async function main() {
   const questions = sampleQuestions();
   say(
-    `bench:http — ${CONNECTIONS} connections, ${SECONDS} s per run, ${CONVERSATIONS} conversations; questions: ` +
+    `bench:http — ${CONNECTIONS} connections, ${SECONDS} s per run, ${CONVERSATIONS} conversations, ` +
+      `RATE_LIMITS=${LIMITS.RATE_LIMITS}; questions: ` +
       LANGS.map((l) => `${questions[l].length} ${l}`).join(', '),
   );
   say('echo: express 5 JSON echo');
