@@ -83,3 +83,35 @@ test('concurrent writes share a commit, and one that fails is rolled back alone'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SQLite rate counters: one count for two stores on one file, the first refusal told once, nothing prepared per hit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'savbot-hotpath-'));
+  const one = await createStore({ sqliteFile: join(dir, 'bot.db') });
+  const two = await createStore({ sqliteFile: join(dir, 'bot.db') });
+  try {
+    const a = one.rateCounters().counter('msg', 3, 60);
+    const b = two.rateCounters().counter('msg', 3, 60);
+    expect((await a.hit('k')).allowed).toBe(true);
+    const prepare = jest.spyOn(BetterSqlite3.prototype, 'prepare');
+    const verdicts = [await b.hit('k'), await a.hit('k'), await b.hit('k'), await a.hit('k')];
+    expect(verdicts.map((v) => [v.allowed, v.firstRefusal])).toEqual([
+      [true, false],
+      [true, false],
+      [false, true],
+      [false, false],
+    ]);
+    expect(verdicts[2]!.retryAfterMs).toBeGreaterThan(0);
+    expect(verdicts[2]!.retryAfterMs).toBeLessThanOrEqual(60_000);
+    expect((await a.peek('k')).allowed).toBe(false);
+    expect((await a.peek('other')).allowed).toBe(true);
+    expect((await a.hit('other')).allowed).toBe(true);
+    const prepared = prepare.mock.calls.length;
+    prepare.mockRestore();
+    // The second store's upsert at its first hit, the first store's peek at its first peek: nothing per hit.
+    expect(prepared).toBe(2);
+  } finally {
+    await one.close();
+    await two.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,5 +1,12 @@
 import type { ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
-import { checkSenders, conversationExists, conversationNotFound, type PageQuery, type TurnEffects } from '../ports';
+import {
+  checkSenders,
+  conversationExists,
+  conversationNotFound,
+  type PageQuery,
+  type RateCounters,
+  type TurnEffects,
+} from '../ports';
 import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
 import { isUniqueViolation } from './driverErrors';
 import { queueEvents, recordInbound, recordJoin } from './outbox';
@@ -18,6 +25,11 @@ export class SqlConversations {
   constructor(private readonly ctx: SqlContext) {
     const driver = ctx.driver;
     if (driver && 'sqlite' in driver) this.hot = new SqliteTurns(ctx.db, driver.sqlite);
+  }
+
+  /** The rate-limit counters on the SQLite hot path's statements and commits; undefined on PostgreSQL. */
+  sqliteCounters(): RateCounters | undefined {
+    return this.hot?.rateCounters();
   }
 
   async create(state: ConversationState): Promise<void> {

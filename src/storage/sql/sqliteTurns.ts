@@ -2,7 +2,15 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
 import type { ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
 import { webhookBody, type NewOutboxEvent } from '../../domain/handoff';
-import { conversationNotFound, newWebhookId, replayed, type TurnEffects } from '../ports';
+import {
+  conversationNotFound,
+  newWebhookId,
+  replayed,
+  type RateCounter,
+  type RateCounters,
+  type RateVerdict,
+  type TurnEffects,
+} from '../ports';
 import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
 import { isUniqueViolation } from './driverErrors';
 import type { ConversationsTable, Database } from './tables';
@@ -143,6 +151,45 @@ export class SqliteTurns {
       }
       return out;
     });
+  }
+
+  /**
+   * The rate-limit counters on the same statements and commits (rate-limiter-flexible prepared its SQL and ran its
+   * own transaction at every hit): the same table and rows ("<limit>:<client>", points, expiry in epoch ms), so
+   * instances on one file, and the sweep, see the same counts. A fixed window: the first hit after expiry starts
+   * the next one.
+   */
+  rateCounters(): RateCounters {
+    return { counter: (name, points, durationSec) => this.counter(name, points, durationSec * 1000) };
+  }
+
+  private counter(name: string, points: number, windowMs: number): RateCounter {
+    const verdict = (count: number, expire: number, now: number): RateVerdict =>
+      count <= points
+        ? { allowed: true, retryAfterMs: 0, firstRefusal: false }
+        : { allowed: false, retryAfterMs: Math.max(0, expire - now), firstRefusal: count === points + 1 };
+    return {
+      hit: (key) =>
+        this.write(() => {
+          const now = Date.now();
+          const row = this.stmt(
+            'insert into rate_limits (key, points, expire) values (?, 1, ?) on conflict(key) do update set ' +
+              'points = case when expire <= ? then 1 else points + 1 end, ' +
+              'expire = case when expire <= ? then excluded.expire else expire end returning points, expire',
+          ).get(`${name}:${key}`, now + windowMs, now, now) as { points: number; expire: number };
+          return verdict(Number(row.points), Number(row.expire), now);
+        }),
+      peek: (key) =>
+        this.exclusive(() => {
+          const now = Date.now();
+          const row = this.stmt('select points, expire from rate_limits where key = ? and expire > ?').get(
+            `${name}:${key}`,
+            now,
+          ) as { points: number; expire: number } | undefined;
+          if (!row || Number(row.points) < points) return verdict(0, 0, now);
+          return { allowed: false, retryAfterMs: Math.max(0, Number(row.expire) - now), firstRefusal: false };
+        }),
+    };
   }
 
   private insertMessages(conversationId: string, messages: NewMessage[]): MessageRecord[] {

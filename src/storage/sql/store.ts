@@ -50,7 +50,7 @@ export class SqlConversationStore implements Store {
 
   /** The rate limits' counters, in the same database (shared by every instance using it). */
   rateCounters(): RateCounters {
-    return (this.limits ??= sqlCounters(this.ctx)).counters;
+    return (this.limits ??= sqlCounters(this.ctx, this.conversations.sqliteCounters())).counters;
   }
 
   async close(): Promise<void> {
