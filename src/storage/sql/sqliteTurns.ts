@@ -54,7 +54,7 @@ export class SqliteTurns {
   /**
    * Runs `fn` as one write: the writes queued in the same moment (concurrent turns) are committed together, each in
    * its own savepoint, so that one that throws is rolled back alone and rejects alone. Every promise settles after
-   * the commit: nothing is acknowledged before it is on disk. One commit for many turns is most of SQLite's cost.
+   * the commit: nothing is acknowledged before it is committed. One commit for many turns saves most of its cost.
    */
   private write<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
