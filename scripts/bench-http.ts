@@ -15,7 +15,7 @@
  * BENCH_RATE_LIMITS=on measures with the rate-limit counters counting (in the database), at ceilings out of reach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -47,8 +47,20 @@ const PG_BASE = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432'
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
+/** CPU time used so far by process `pid`, in ms (Linux /proc: utime + stime, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 interface Figures {
   rps: number;
+  /** CPU time (user + system) of the server process per request, in ms: what contention on a shared machine hides. */
+  cpuMs: number;
   p50: number;
   p99: number;
   errors: number;
@@ -133,11 +145,13 @@ function rotation(convs: Conv[], questions: Record<Lang, string[]>) {
 
 async function load(
   label: string,
+  pid: number | undefined,
   base: string,
   opts: Partial<autocannon.Options>,
   setup?: autocannon.Request['setupRequest'],
 ): Promise<Figures> {
   process.stdout.write(`  ${label}: `);
+  const cpu0 = cpuMsOf(pid);
   const tick = setInterval(() => process.stdout.write('.'), 1000);
   try {
     const r = await autocannon({
@@ -158,12 +172,15 @@ async function load(
     });
     const f = {
       rps: r.requests.average,
+      cpuMs: (cpuMsOf(pid) - cpu0) / (r.requests.total || 1),
       p50: r.latency.p50,
       p99: r.latency.p99,
       errors: r.errors + r.timeouts,
       non2xx: r.non2xx,
     };
-    process.stdout.write(` ${f.rps.toFixed(0)} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms`);
+    process.stdout.write(
+      ` ${f.rps.toFixed(0)} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, ${f.cpuMs.toFixed(3)} ms CPU/req`,
+    );
     process.stdout.write(f.errors || f.non2xx ? `, ${f.errors} errors, ${f.non2xx} non-2xx\n` : '\n');
     return f;
   } finally {
@@ -183,23 +200,25 @@ async function benchProject(
     say(`  creating ${CONVERSATIONS} widget conversations`);
     const convs = await createConversations(bot.base, CONVERSATIONS);
     // A short warm-up (JIT, statement caches) before the measured runs.
-    await load('warm-up 2 s', bot.base, { duration: 2 }, rotation(convs, questions));
+    await load('warm-up 2 s', bot.child.pid, bot.base, { duration: 2 }, rotation(convs, questions));
     const max = await load(
       `round trip, ${CONNECTIONS} connections, ${SECONDS} s`,
+      bot.child.pid,
       bot.base,
       {},
       rotation(convs, questions),
     );
     const fixed = await load(
       `fixed rate ${RATE} msg/s offered`,
+      bot.child.pid,
       bot.base,
       { overallRate: RATE },
       rotation(convs, questions),
     );
     say(
       `  => ${name}: ${max.rps.toFixed(0)} msg/s (${((100 * max.rps) / echo.rps).toFixed(0)} % of the echo), ` +
-        `p50 ${max.p50} ms, p99 ${max.p99} ms; at ${RATE} msg/s offered: ${fixed.rps.toFixed(0)} msg/s, ` +
-        `p50 ${fixed.p50} ms, p99 ${fixed.p99} ms`,
+        `p50 ${max.p50} ms, p99 ${max.p99} ms, ${max.cpuMs.toFixed(2)} ms CPU/msg (echo ${echo.cpuMs.toFixed(2)}); ` +
+        `at ${RATE} msg/s offered: ${fixed.rps.toFixed(0)} msg/s, p50 ${fixed.p50} ms, p99 ${fixed.p99} ms`,
     );
   } finally {
     await stopProcess(bot.child, 'SIGTERM');
@@ -238,8 +257,8 @@ async function main() {
   const e = await startEcho();
   let echo: Figures;
   try {
-    await load('warm-up 2 s', e.base, { duration: 2 });
-    echo = await load(`echo, ${CONNECTIONS} connections, ${SECONDS} s`, e.base, {});
+    await load('warm-up 2 s', e.child.pid, e.base, { duration: 2 });
+    echo = await load(`echo, ${CONNECTIONS} connections, ${SECONDS} s`, e.child.pid, e.base, {});
   } finally {
     await stopProcess(e.child, 'SIGTERM');
   }
