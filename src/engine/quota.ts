@@ -27,17 +27,17 @@ export function clip(core: EngineCore, text: string): string {
 
 /**
  * Past MAX_MESSAGES_PER_CONVERSATION stored messages, the customer's message is not stored: the bot says so and
- * offers a person (asking for one still goes through). The notice is stored once, when the quota is reached (so
+ * offers a person (asking for one still goes through). `count` is the stored messages, read with the conversation. The notice is stored once, when the quota is reached (so
  * that streams show it); later ones are only answered. Undefined while the conversation is under its quota.
  */
 export async function overQuota(
   core: EngineCore,
   state: ConversationState,
   msg: IncomingMessage,
+  count: number,
 ): Promise<Reply[] | undefined> {
   const max = core.options.maxMessagesPerConversation;
   if (msg.action === 'handoff' && !state.handoff) return undefined;
-  const count = await core.store.messageCount(state.id);
   if (count < max) return undefined;
   const lang = state.lang ?? core.options.defaultLang;
   const reply: Reply = {

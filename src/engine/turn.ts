@@ -1,6 +1,6 @@
 import { AppError } from '../domain/errors';
 import type { IncomingMessage, Lang, Reply } from '../domain/types';
-import { checkToken, type ConversationState, type MessageRecord, type NewMessage } from '../domain/conversation';
+import { checkToken, type ConversationState, type NewMessage } from '../domain/conversation';
 import { DIALOG_MESSAGES } from '../dialogs/messages';
 import { fold } from '../nlp/normalize';
 import type { LanguageGuess } from '../nlp/language';
@@ -18,16 +18,21 @@ import { answerReply, fallbackReply, topicReply } from './replies';
 import type { TurnTrace } from './types';
 
 /**
- * One customer message: the conversation is read once (and the token checked against it), the message is stored
- * before anything else, then passed to the person in charge or understood by the bot; the turn is saved whole.
+ * One customer message: the conversation and its message count are read once (and the token checked against them),
+ * then the message is passed to the person in charge or understood by the bot, and the turn is saved whole: one read
+ * and one write transaction for a plain answer. The customer's message is written with the bot's replies when the
+ * bot answers from memory (FAQ, small talk, buttons: nothing is acknowledged before that commit, so nothing
+ * acknowledged can be lost); it is written alone first when the turn reaches outside the process (a person in charge,
+ * a dialog under way with its back-office lookups, a handoff being opened) or when processing fails.
  */
 export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: TurnTrace): Promise<Reply[]> {
-  const state = await core.store.get(msg.conversationId);
+  const read = await core.store.getForTurn(msg.conversationId);
+  const state = read?.state;
   // Same answer for an unknown conversation and a wrong token: do not reveal which conversations exist.
   if (msg.tokenHash !== undefined) checkToken(state, msg.tokenHash, core.now(), core.options.tokenIdleMs);
   if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${msg.conversationId}" not found`, 404);
   if (msg.text !== undefined) msg = { ...msg, text: clip(core, msg.text) };
-  const quota = await overQuota(core, state, msg);
+  const quota = await overQuota(core, state, msg, read!.messageCount);
   if (quota) return quota;
   // Typing the label of a button just offered is clicking it (Teams' imBack, text-only channels, habits).
   if (msg.action === undefined && msg.text !== undefined && state.offered?.length) {
@@ -35,52 +40,62 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
     const hit = state.offered.find((s) => fold(s.label) === typed);
     if (hit) msg = { ...msg, action: hit.value };
   }
-  const customer = await storeCustomerMessage(core, state, msg);
+  const pending = customerMessage(core, msg);
   core.observer?.received?.(msg.channel);
+  if (state.handoff) {
+    const [customer] = await core.store.append(state.id, [pending]);
+    return finishTurn(core, state, await withPerson(core, state, msg, customer!));
+  }
+  // A dialog under way may call the back office: its message is stored first. Otherwise it is saved with the turn.
+  const deferred: NewMessage[] = [];
+  if (state.dialog) await core.store.append(state.id, [pending]);
+  else deferred.push(pending);
   let replies: Reply[];
-  if (state.handoff) replies = await withPerson(core, state, msg, customer);
-  else {
+  try {
     replies =
       msg.action !== undefined
         ? await onAction(core, state, msg.action)
         : await onText(core, state, msg.text ?? '', trace);
-    const fallback = core.ctx(state).misunderstood === true;
-    state.misunderstandings = fallback ? state.misunderstandings + 1 : 0;
-    // Not understood twice in a row: a person will do better.
-    if (fallback && state.misunderstandings >= 2 && core.requestHandoff(state, 'misunderstood')) {
-      const lang = replies[0]?.lang ?? state.lang ?? core.options.defaultLang;
-      replies = [{ text: HANDOFF_MESSAGES[lang].misunderstood, source: { kind: 'handoff' }, lang }];
-    }
+  } catch (err) {
+    // What the customer wrote is kept even if processing fails.
+    if (deferred.length) await core.store.append(state.id, deferred.splice(0)).catch(() => undefined);
+    throw err;
   }
-  return finishTurn(core, state, replies);
+  const fallback = core.ctx(state).misunderstood === true;
+  state.misunderstandings = fallback ? state.misunderstandings + 1 : 0;
+  // Not understood twice in a row: a person will do better.
+  if (fallback && state.misunderstandings >= 2 && core.requestHandoff(state, 'misunderstood')) {
+    const lang = replies[0]?.lang ?? state.lang ?? core.options.defaultLang;
+    replies = [{ text: HANDOFF_MESSAGES[lang].misunderstood, source: { kind: 'handoff' }, lang }];
+  }
+  return finishTurn(core, state, replies, deferred);
 }
 
-/** What the customer wrote is stored first: nothing is lost even if processing fails. */
-async function storeCustomerMessage(
+/** The customer's message as stored (text, the button's value, the client's id for retries). */
+function customerMessage(core: EngineCore, msg: IncomingMessage): NewMessage {
+  const clientId = msg.clientId ? { clientId: msg.clientId } : {};
+  return msg.action !== undefined
+    ? { at: core.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action, ...clientId }
+    : { at: core.now().toISOString(), from: 'customer', text: msg.text ?? '', ...clientId };
+}
+
+/**
+ * Create a requested handoff, then save the state, the customer's message when it is not stored yet (`customer`),
+ * the bot's replies and the events in one transaction.
+ */
+export async function finishTurn(
   core: EngineCore,
   state: ConversationState,
-  msg: IncomingMessage,
-): Promise<MessageRecord> {
-  const clientId = msg.clientId ? { clientId: msg.clientId } : {};
-  const [customer] = await core.store.append(state.id, [
-    msg.action !== undefined
-      ? {
-          at: core.now().toISOString(),
-          from: 'customer',
-          text: msg.text ?? msg.action,
-          action: msg.action,
-          ...clientId,
-        }
-      : { at: core.now().toISOString(), from: 'customer', text: msg.text ?? '', ...clientId },
-  ]);
-  return customer!;
-}
-
-/** Create a requested handoff, then save the state, the bot's replies and the events in one transaction. */
-export async function finishTurn(core: EngineCore, state: ConversationState, replies: Reply[]): Promise<Reply[]> {
+  replies: Reply[],
+  customer: NewMessage[] = [],
+): Promise<Reply[]> {
   const c = core.ctx(state);
   const lang = state.lang ?? replies[0]?.lang ?? core.options.defaultLang;
-  if (c.handoff && !state.handoff) replies = await openHandoff(core, state, lang, replies);
+  if (c.handoff && !state.handoff) {
+    // The handoff's transcript (read from the store) must show the message that caused it.
+    if (customer.length) await core.store.append(state.id, customer.splice(0));
+    replies = await openHandoff(core, state, lang, replies);
+  }
   state.updatedAt = core.now().toISOString();
   const out: NewMessage[] = replies.map((r) => ({
     at: core.now().toISOString(),
@@ -92,10 +107,12 @@ export async function finishTurn(core: EngineCore, state: ConversationState, rep
   }));
   const last = replies[replies.length - 1];
   state.offered = last?.suggestions?.length ? last.suggestions : undefined;
-  const saved = await core.store.saveTurn(state, out, {
+  const written = await core.store.saveTurn(state, [...customer, ...out], {
     events: c.events,
     ...(c.joined ? { joined: c.joined } : {}),
   });
+  // Subscribers hear what the bot stored, as before (the customer's message is in the store for the streams).
+  const saved = written.slice(written.length - out.length);
   core.forget(state);
   if (c.handoff && state.handoff) core.observer?.handoff?.(state.handoff.reason, state.handoff.queue);
   core.observeSaved(saved);

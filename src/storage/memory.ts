@@ -52,6 +52,11 @@ export class MemoryConversationStore implements Store {
     return s ? structuredClone(s) : undefined;
   }
 
+  async getForTurn(id: string): Promise<{ state: ConversationState; messageCount: number } | undefined> {
+    const state = await this.get(id);
+    return state && { state, messageCount: await this.messageCount(id) };
+  }
+
   async append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
     checkSenders(messages);
     if (!this.live(conversationId)) throw conversationNotFound(conversationId);

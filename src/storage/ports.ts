@@ -128,6 +128,11 @@ export interface ChannelRefStore {
 export interface ConversationStore extends OutboxStore, ChannelRefStore {
   create(state: ConversationState): Promise<void>;
   get(id: string): Promise<ConversationState | undefined>;
+  /**
+   * The conversation and how many messages it has stored (its quota), in one read: what a turn starts with. Undefined
+   * when unknown or erased, like `get`.
+   */
+  getForTurn(id: string): Promise<{ state: ConversationState; messageCount: number } | undefined>;
   /** Append messages (customer message before it is processed, so nothing written is lost). */
   append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]>;
   /** Save the new state, append the turn's messages and queue its webhook events atomically (one transaction). */

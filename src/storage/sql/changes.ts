@@ -45,6 +45,11 @@ export class PgChangeFeed implements ChangeFeed {
     await this.pool.query('select pg_notify($1, $2)', [CHANGES_CHANNEL, this.payload(change)]);
   }
 
+  /** The NOTIFY's channel and payload for a change of `conversationId`, for a statement that sends it itself. */
+  notice(conversationId: string): { channel: string; payload: string } {
+    return { channel: CHANGES_CHANNEL, payload: this.payload({ conversationId }) };
+  }
+
   /** NOTIFY the other instances in the write transaction `trx`: delivered when (and only if) it commits. */
   async notifyIn(trx: Db, conversationId: string): Promise<void> {
     await sql`select pg_notify(${CHANGES_CHANNEL}, ${this.payload({ conversationId })})`.execute(trx);

@@ -1,18 +1,41 @@
 import type { ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
-import { checkSenders, conversationExists, conversationNotFound, type PageQuery, type TurnEffects } from '../ports';
+import {
+  checkSenders,
+  conversationExists,
+  conversationNotFound,
+  type PageQuery,
+  type RateCounters,
+  type TurnEffects,
+} from '../ports';
 import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
 import { isUniqueViolation } from './driverErrors';
 import { queueEvents, recordInbound, recordJoin } from './outbox';
 import type { PgChangeFeed } from './changes';
+import { pgPlainTurn } from './pgTurns';
+import { SqliteTurns } from './sqliteTurns';
 import type { Db, SqlContext } from './tables';
 
-/** Conversations, their messages and the turn transaction (ConversationStore without the outbox and channel parts). */
+/**
+ * Conversations, their messages and the turn transaction (ConversationStore without the outbox and channel parts).
+ * On SQLite the turn's hot path (get, getForTurn, append, saveTurn, messageCount) runs on prepared statements
+ * (./sqliteTurns); on PostgreSQL a plain turn is one statement (./pgTurns); everything else goes through Kysely.
+ */
 export class SqlConversations {
+  private readonly hot?: SqliteTurns;
+
   constructor(
     private readonly ctx: SqlContext,
     /** PostgreSQL: NOTIFY the other instances in each write transaction. */
     private readonly feed?: PgChangeFeed,
-  ) {}
+  ) {
+    const driver = ctx.driver;
+    if (driver && 'sqlite' in driver) this.hot = new SqliteTurns(ctx.db, driver.sqlite);
+  }
+
+  /** The rate-limit counters on the SQLite hot path's statements and commits; undefined on PostgreSQL. */
+  sqliteCounters(): RateCounters | undefined {
+    return this.hot?.rateCounters();
+  }
 
   async create(state: ConversationState): Promise<void> {
     try {
@@ -24,6 +47,7 @@ export class SqlConversations {
   }
 
   async get(id: string): Promise<ConversationState | undefined> {
+    if (this.hot) return this.hot.get(id);
     // An erased conversation (PrivacyStore) is no longer one: unknown to the engine and the channels.
     const row = await this.ctx.db
       .selectFrom('conversations')
@@ -34,8 +58,28 @@ export class SqlConversations {
     return row ? decodeConversation(row) : undefined;
   }
 
+  /** One query: the conversation and its message count (PostgreSQL: one round trip). */
+  async getForTurn(id: string): Promise<{ state: ConversationState; messageCount: number } | undefined> {
+    if (this.hot) return this.hot.getForTurn(id);
+    const row = await this.ctx.db
+      .selectFrom('conversations as c')
+      .selectAll('c')
+      .select((eb) =>
+        eb
+          .selectFrom('messages as m')
+          .select((e) => e.fn.countAll().as('n'))
+          .whereRef('m.conversation_id', '=', 'c.id')
+          .as('message_count'),
+      )
+      .where('c.id', '=', id)
+      .where('c.erased_at', 'is', null)
+      .executeTakeFirst();
+    return row && { state: decodeConversation(row), messageCount: Number(row.message_count ?? 0) };
+  }
+
   async append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
     checkSenders(messages);
+    if (this.hot) return this.hot.append(conversationId, messages);
     return this.ctx.transaction(async (trx) => {
       // Lock the conversation (PostgreSQL; SQLite writes are serialized anyway) so concurrent writers to one
       // conversation take turns: its messages get ids in commit order and "after id" replays miss nothing.
@@ -59,6 +103,9 @@ export class SqlConversations {
     effects: TurnEffects = {},
   ): Promise<MessageRecord[]> {
     checkSenders(messages);
+    if (this.hot) return this.hot.saveTurn(state, messages, effects);
+    if (this.ctx.postgres && messages.length && !effects.events?.length && !effects.inboundId && !effects.joined)
+      return pgPlainTurn(this.ctx.db, state, messages, this.feed?.notice(state.id));
     return this.ctx.transaction(async (trx) => {
       const { id, seq: _seq, ...changes } = encodeConversation(state, this.ctx.dialect);
       // The update also locks the row until commit.
@@ -104,6 +151,7 @@ export class SqlConversations {
   }
 
   async messageCount(conversationId: string): Promise<number> {
+    if (this.hot) return this.hot.messageCount(conversationId);
     const row = await this.ctx.db
       .selectFrom('messages')
       .select((e) => e.fn.countAll().as('n'))
@@ -125,13 +173,16 @@ export class SqlConversations {
   }
 }
 
-/** One insert per message, in order, so ids follow the order of `messages` (inside the caller's transaction). */
+/**
+ * The messages in one multi-row insert (one round trip), inside the caller's transaction. Ids follow the order of
+ * `messages`: the rows of one VALUES list take their serial ids in order, and RETURNING gives them back in that
+ * order; they are sorted anyway, so the records' order never depends on it.
+ */
 async function insertMessages(db: Db, conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
-  const out: MessageRecord[] = [];
-  for (const m of messages) {
-    const row = encodeMessage(conversationId, m);
-    const { id } = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow();
-    out.push(decodeMessage({ ...row, id }));
-  }
-  return out;
+  if (!messages.length) return [];
+  const rows = messages.map((m) => encodeMessage(conversationId, m));
+  const ids = (await db.insertInto('messages').values(rows).returning('id').execute())
+    .map((r) => Number(r.id))
+    .sort((a, b) => a - b);
+  return rows.map((row, i) => decodeMessage({ ...row, id: ids[i]! }));
 }

@@ -54,7 +54,7 @@ export class SqlConversationStore implements Store {
 
   /** The rate limits' counters, in the same database (shared by every instance using it). */
   rateCounters(): RateCounters {
-    return (this.limits ??= sqlCounters(this.ctx)).counters;
+    return (this.limits ??= sqlCounters(this.ctx, this.conversations.sqliteCounters())).counters;
   }
 
   async close(): Promise<void> {
@@ -69,6 +69,9 @@ export class SqlConversationStore implements Store {
   }
   get(id: string): Promise<ConversationState | undefined> {
     return this.conversations.get(id);
+  }
+  getForTurn(id: string): Promise<{ state: ConversationState; messageCount: number } | undefined> {
+    return this.conversations.getForTurn(id);
   }
   append(conversationId: string, messages: NewMessage[]): Promise<MessageRecord[]> {
     return this.conversations.append(conversationId, messages);
