@@ -64,7 +64,7 @@ describe('pageRequest', () => {
 describe('stream and transcript settings', () => {
   test('defaults, and bad values refused naming the variable', () => {
     const c = loadConfig({ PORT: '4000' });
-    expect(c.streams).toEqual({ perConversation: 3, perIp: 20, pageSize: 100, stallMs: 30_000 });
+    expect(c.streams).toEqual({ perConversation: 3, perIp: 20, pageSize: 100, stallMs: 30_000, pollMs: 2000 });
     expect(c.transcripts).toMatchObject({ publicUrl: 'http://localhost:4000', urlTtlMs: 7 * 86_400_000 });
     expect(c.transcripts.urlKey).not.toBe(c.directLine.tokenSecret);
     expect(loadConfig({ PUBLIC_URL: 'https://bot.example/sav/' }).transcripts.publicUrl).toBe(
