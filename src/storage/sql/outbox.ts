@@ -1,4 +1,4 @@
-import type { Selectable, Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import { webhookBody, type NewOutboxEvent, type OutboxEvent, type QueueName } from '../../domain/handoff';
 import { newWebhookId, outboxEventNotFound, replayed, type OutboxStore, type TurnEffects } from '../ports';
 import { isUniqueViolation } from './driverErrors';
@@ -197,6 +197,29 @@ export async function recordInbound(trx: Db, webhookId: string): Promise<void> {
   }
 }
 
+/** The outbox row of a new event, pending from `now` (the Kysely path below and SQLite's prepared hot path). */
+export function newOutboxRow(
+  conversationId: string,
+  seq: number,
+  e: NewOutboxEvent,
+  now: string,
+): Insertable<OutboxTable> {
+  return {
+    webhook_id: newWebhookId(),
+    conversation_id: conversationId,
+    seq,
+    type: e.type,
+    body: webhookBody(e, conversationId, seq, now),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    locked_until: null,
+    last_error: null,
+    created_at: now,
+    delivered_at: null,
+  };
+}
+
 /** Queues the turn's events, numbered after the conversation's last one (whose row the caller's update locked). */
 export async function queueEvents(trx: Db, conversationId: string, events: NewOutboxEvent[]): Promise<void> {
   if (!events.length) return;
@@ -212,20 +235,7 @@ export async function queueEvents(trx: Db, conversationId: string, events: NewOu
     seq++;
     await trx
       .insertInto('outbox')
-      .values({
-        webhook_id: newWebhookId(),
-        conversation_id: conversationId,
-        seq,
-        type: e.type,
-        body: webhookBody(e, conversationId, seq, now),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        locked_until: null,
-        last_error: null,
-        created_at: now,
-        delivered_at: null,
-      })
+      .values(newOutboxRow(conversationId, seq, e, now))
       .execute();
   }
   await trx.updateTable('conversations').set({ seq }).where('id', '=', conversationId).execute();

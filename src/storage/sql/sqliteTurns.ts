@@ -1,10 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely, Selectable } from 'kysely';
 import type { ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
-import { webhookBody, type NewOutboxEvent } from '../../domain/handoff';
+import type { NewOutboxEvent } from '../../domain/handoff';
 import {
   conversationNotFound,
-  newWebhookId,
   replayed,
   type RateCounter,
   type RateCounters,
@@ -13,6 +12,7 @@ import {
 } from '../ports';
 import { decodeConversation, decodeMessage, encodeConversation, encodeMessage } from './codec';
 import { isUniqueViolation } from './driverErrors';
+import { newOutboxRow } from './outbox';
 import type { ConversationsTable, Database } from './tables';
 
 type Row = Record<string, unknown>;
@@ -217,20 +217,7 @@ export class SqliteTurns {
     const now = new Date().toISOString();
     for (const e of events) {
       seq++;
-      this.insert('outbox', {
-        webhook_id: newWebhookId(),
-        conversation_id: conversationId,
-        seq,
-        type: e.type,
-        body: webhookBody(e, conversationId, seq, now),
-        status: 'pending',
-        attempts: 0,
-        next_attempt_at: now,
-        locked_until: null,
-        last_error: null,
-        created_at: now,
-        delivered_at: null,
-      });
+      this.insert('outbox', newOutboxRow(conversationId, seq, e, now));
     }
     this.stmt('update conversations set seq = ? where id = ?').run(seq, conversationId);
   }
