@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors';
 import type { MessageRecord } from '../domain/conversation';
 import type { PageQuery } from '../storage/ports';
+import { limitParam } from '../server/query';
 
 /** Messages per page when the client does not say, and the most a client may ask for. */
 export const DEFAULT_PAGE_LIMIT = 100;
@@ -34,17 +35,7 @@ function idParam(query: Record<string, unknown>, name: 'after' | 'before', min: 
 
 /** `limit`, `after` and `before` of a query string; a bad value is a 400 naming the parameter. */
 export function pageRequest(query: Record<string, unknown>, defaultLimit = DEFAULT_PAGE_LIMIT): PageRequest {
-  const raw = query.limit;
-  let limit = Math.min(defaultLimit, MAX_PAGE_LIMIT);
-  if (raw !== undefined) {
-    limit = typeof raw === 'string' && /^\d{1,4}$/.test(raw) ? Number(raw) : NaN;
-    if (!(limit >= 1 && limit <= MAX_PAGE_LIMIT))
-      throw new AppError(
-        'INVALID_QUERY',
-        `limit must be an integer between 1 and ${MAX_PAGE_LIMIT}, not "${String(raw).slice(0, 40)}"`,
-        400,
-      );
-  }
+  const limit = limitParam(query.limit, Math.min(defaultLimit, MAX_PAGE_LIMIT), MAX_PAGE_LIMIT);
   const after = idParam(query, 'after', 0);
   const before = idParam(query, 'before', 1);
   return { limit, ...(after !== undefined ? { after } : {}), ...(before !== undefined ? { before } : {}) };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, parseBody } from '../domain/errors';
 import { isLang, LANGS } from '../domain/types';
 import { requireRole, type AdminUser, type AuthedUser } from '../server/auth';
+import { limitParam } from '../server/query';
 import type { EditorService } from './service';
 
 const text = z.string().regex(/\S/, { message: 'expected non-empty text' }).max(5000);
@@ -66,13 +67,7 @@ export function editorRoutes(service: EditorService, users: readonly AdminUser[]
     res.json(await service.remove(who(res), String(req.params.id), req.query.force === 'true'));
   });
   r.get('/api/admin/audit', editor, async (req, res) => {
-    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-      throw new AppError(
-        'INVALID_QUERY',
-        `limit must be an integer from 1 to 1000, not "${String(req.query.limit)}"`,
-        400,
-      );
+    const limit = limitParam(req.query.limit, 100, 1000);
     res.json({ entries: await service.audits(limit) });
   });
   r.get('/api/admin/versions', editor, async (_req, res) => {

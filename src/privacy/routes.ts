@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError, parseBody } from '../domain/errors';
+import { parseBody } from '../domain/errors';
 import { requireRole, type AdminUser, type AuthedUser } from '../server/auth';
+import { limitParam } from '../server/query';
 import type { Privacy } from './service';
 
 const query = z
@@ -35,13 +36,7 @@ export function privacyRoutes(privacy: Privacy, users: readonly AdminUser[]): Ro
     res.json(await privacy.erase(parseBody(query, req.body), who(res)));
   });
   r.get('/api/admin/privacy/audit', admin, async (req, res) => {
-    const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-      throw new AppError(
-        'INVALID_QUERY',
-        `limit must be an integer from 1 to 1000, not "${String(req.query.limit)}"`,
-        400,
-      );
+    const limit = limitParam(req.query.limit, 100, 1000);
     res.json({ entries: await privacy.auditLog(limit) });
   });
   return r;
