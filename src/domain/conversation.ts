@@ -1,18 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AppError } from './errors';
 import type { HandoffState } from './handoff';
-import type { Lang, ReplySource, Suggestion } from './types';
-
-/**
- * A file a customer (or an agent) sent, as messages carry it: the stored file's own name, type and size (a re-encoded
- * JPEG stays image/jpeg, its size is the stored bytes'). The bytes live behind the attachment store port.
- */
-export interface AttachmentRef {
-  id: string;
-  name: string;
-  contentType: string;
-  size: number;
-}
+import type { AttachmentRef, Lang, ReplySource, Suggestion } from './types';
 
 export interface MessageRecord {
   /** Increasing per store (autoincrement): streams replay "after the last seen id". */

@@ -65,6 +65,17 @@ export interface Reply {
   lang: Lang;
 }
 
+/**
+ * A file a customer (or an agent) sent, as messages carry it: the stored file's own name, type and size (a re-encoded
+ * JPEG stays image/jpeg, its size is the stored bytes'). The bytes live behind the attachment store port.
+ */
+export interface AttachmentRef {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+}
+
 /** What a channel hands to the engine: text typed, or the value of a clicked button. */
 export interface IncomingMessage {
   conversationId: string;
@@ -79,5 +90,5 @@ export interface IncomingMessage {
   /** The id the sending client gave its message (Direct Line's clientActivityID), stored to be echoed back. */
   clientId?: string;
   /** Files sent with the message, already checked and stored by the channel (the engine and dialogs see them). */
-  attachments?: import('./conversation').AttachmentRef[];
+  attachments?: AttachmentRef[];
 }
