@@ -7,7 +7,9 @@
  * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...) and `offers` (a button with
  * that value on the same reply). After the turn, `dialog` checks the conversation's state: `none` (no dialog
  * running: the next message is a new request) or the id of the running dialog; `handoff` checks whether a person
- * was asked for (`queued`) or not (`none`).
+ * was asked for (`queued`) or not (`none`); `slots` checks values the running dialog holds (`photosCount: "2"`).
+ * A customer turn may carry files as a channel hands them to the engine after storing them:
+ * `attachments: [{ name: colis.jpg, contentType: image/jpeg, size: 1234 }]` (ids are made up), with or without `says`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +51,19 @@ const caseSchema = z.array(
             .object({
               says: z.string().optional(),
               click: z.string().optional(),
+              attachments: z
+                .array(
+                  z
+                    .object({
+                      name: z.string().min(1),
+                      contentType: z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/),
+                      size: z.number().int().min(1),
+                    })
+                    .strict(),
+                )
+                .min(1)
+                .optional(),
+              slots: z.record(z.string(), z.string()).optional(),
               expect: expectation,
               dialog: z.string().min(1).optional(),
               handoff: z.enum(['queued', 'none']).optional(),
@@ -92,12 +107,17 @@ describe.each(files)('%s', (file) => {
     const { engine } = cores[c.backoffice ?? 'up'];
     const conv = await engine.createConversation({ channel: 'test', lang: c.lang });
     for (const [i, t] of c.turns.entries()) {
+      const attachments = t.attachments?.map((a, k) => ({ id: `att-${i + 1}-${k + 1}`, ...a }));
       const replies = await engine.handle({
         conversationId: conv.id,
         channel: 'test',
-        ...(t.click !== undefined ? { action: t.click } : { text: t.says ?? '' }),
+        ...(t.click !== undefined
+          ? { action: t.click }
+          : attachments
+            ? { ...(t.says !== undefined ? { text: t.says } : {}), attachments }
+            : { text: t.says ?? '' }),
       });
-      const label = `turn ${i + 1} (${t.says ?? t.click})`;
+      const label = `turn ${i + 1} (${[t.says ?? t.click, ...(t.attachments ?? []).map((a) => a.name)].join(' + ')})`;
       const seen = replies
         .map(
           (r) =>
@@ -107,7 +127,7 @@ describe.each(files)('%s', (file) => {
         .join('\n');
       if (!replies.some((r) => matches(r, t.expect, c.lang)))
         throw new Error(`${label}: expected ${JSON.stringify(t.expect)}, got:\n${seen}`);
-      if (t.dialog !== undefined || t.handoff !== undefined) {
+      if (t.dialog !== undefined || t.handoff !== undefined || t.slots !== undefined) {
         const state = (await engine.getConversation(conv.id))!;
         const dialog = state.dialog?.dialogId ?? 'none';
         if (t.dialog !== undefined && dialog !== t.dialog)
@@ -115,6 +135,11 @@ describe.each(files)('%s', (file) => {
         const handoff = state.handoff?.status ?? 'none';
         if (t.handoff !== undefined && handoff !== t.handoff)
           throw new Error(`${label}: expected the handoff to be ${t.handoff}, it is ${handoff}; replies:\n${seen}`);
+        for (const [slot, value] of Object.entries(t.slots ?? {}))
+          if (state.dialog?.slots[slot] !== value)
+            throw new Error(
+              `${label}: expected slot ${slot} = ${JSON.stringify(value)}, got ${JSON.stringify(state.dialog?.slots[slot])}`,
+            );
       }
     }
   });

@@ -6,7 +6,7 @@ import { fold } from '../nlp/normalize';
 import { queueFor } from '../handoff/policy';
 import type { EngineCore } from './core';
 import { act, decide } from './decide';
-import { afterDialog } from './dialogSteps';
+import { afterDialog, takeFiles } from './dialogSteps';
 import { answerReply, clarifyReply } from './replies';
 import type { TurnTrace } from './types';
 
@@ -22,6 +22,12 @@ export async function inDialog(
 ): Promise<Reply[]> {
   const dialogs = core.c.dialogs!;
   const d = state.dialog!;
+  const files = takeFiles(core, state);
+  if (files.length) {
+    // Files answer the step (a file step takes them, another keeps them for a later file step): no digression.
+    delete d.pending;
+    return afterDialog(core, state, await dialogs.answer(d, text, lang, files));
+  }
   const f = fold(text);
   if (d.pending) {
     const confirmed = await onSwitchAnswer(core, state, dialogs, f, lang);

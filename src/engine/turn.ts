@@ -9,7 +9,7 @@ import { queueFor } from '../handoff/policy';
 import type { EngineCore } from './core';
 import { recordCsat, typedCsat } from './csat';
 import { act } from './decide';
-import { startDialog } from './dialogSteps';
+import { filesReceived, filesWithoutRequest, startDialog, takeFiles } from './dialogSteps';
 import { inDialog } from './dialogTurn';
 import { openHandoff, withPerson } from './handoffFlow';
 import { MESSAGES } from './messages';
@@ -41,6 +41,7 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
     if (hit) msg = { ...msg, action: hit.value };
   }
   const pending = customerMessage(core, msg);
+  if (msg.attachments?.length) core.ctx(state).attachments = msg.attachments;
   core.observer?.received?.(msg.channel);
   if (state.handoff) {
     const [customer] = await core.store.append(state.id, [pending]);
@@ -73,10 +74,13 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
 
 /** The customer's message as stored (text, the button's value, the client's id for retries). */
 function customerMessage(core: EngineCore, msg: IncomingMessage): NewMessage {
-  const clientId = msg.clientId ? { clientId: msg.clientId } : {};
+  const extra = {
+    ...(msg.clientId ? { clientId: msg.clientId } : {}),
+    ...(msg.attachments?.length ? { attachments: msg.attachments } : {}),
+  };
   return msg.action !== undefined
-    ? { at: core.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action, ...clientId }
-    : { at: core.now().toISOString(), from: 'customer', text: msg.text ?? '', ...clientId };
+    ? { at: core.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action, ...extra }
+    : { at: core.now().toISOString(), from: 'customer', text: msg.text ?? '', ...extra };
 }
 
 /**
@@ -124,8 +128,14 @@ export async function finishTurn(
 async function onText(core: EngineCore, state: ConversationState, raw: string, trace?: TurnTrace): Promise<Reply[]> {
   const text = raw.trim();
   const current = state.lang ?? core.options.defaultLang;
-  if (!text || !/[\p{L}\p{N}]/u.test(text))
+  if (!text || !/[\p{L}\p{N}]/u.test(text)) {
+    // A photo sent alone is not an empty message: the dialog waiting for it takes it, or the bot says what it can do.
+    if (state.dialog && core.c.dialogs?.has(state.dialog.dialogId) && core.ctx(state).attachments)
+      return inDialog(core, state, '', current, trace);
+    const files = takeFiles(core, state);
+    if (files.length) return [filesWithoutRequest(core, files, current)];
     return [{ text: MESSAGES[current].empty, source: { kind: 'fallback' }, lang: current }];
+  }
   const tooLong = text.length > core.options.maxTextLength;
   const clipped = tooLong ? text.slice(0, core.options.maxTextLength) : text;
 
@@ -163,6 +173,9 @@ async function onText(core: EngineCore, state: ConversationState, raw: string, t
       trace.match = understood.match;
     }
     replies = await act(core, state, understood.match, lang, clipped);
+    // Files with a message that started no dialog taking them: still acknowledged by name.
+    const files = takeFiles(core, state);
+    if (files.length) replies.unshift(filesReceived(files, lang));
   }
   if (tooLong) replies.unshift({ text: MESSAGES[lang].tooLong, source: { kind: 'fallback' }, lang });
   return replies;
