@@ -111,16 +111,20 @@ export class DialogRunner {
     return step && 'ask' in step ? step : undefined;
   }
 
+  /**
+   * Is almost any text a valid answer here (a free-text step, or a file step that has files: the text answers the
+   * next question)? Then only a confident question on another subject is a digression.
+   */
+  takesAnyText(state: DialogState): boolean {
+    const step = this.currentAsk(state);
+    return step?.type === 'text' || (step?.type === 'attachment' && takenSoFar(state, step.ask).length > 0);
+  }
+
   /** Would this text be a valid answer to the current step? */
   accepts(state: DialogState, text: string, lang: Lang): boolean {
     const step = this.currentAsk(state);
     if (!step) return false;
-    if (
-      step.type === 'attachment' &&
-      takenSoFar(state, step.ask).length &&
-      (DONE_WORDS.has(fold(text)) || isSkip(text))
-    )
-      return true;
+    if (step.type === 'attachment' && takenSoFar(state, step.ask).length) return /\p{L}/u.test(text);
     return (skippable(step) && isSkip(text)) || parseSlot(step, text, lang, this.today()).ok;
   }
 
@@ -227,8 +231,19 @@ export class DialogRunner {
     // A link typed instead of a file closes the step: the customer is not sending files from this device.
     if (isLink(t)) return this.took(s, step, lang, [...taken, { name: t }], m.linkReceived, true);
     if (!taken.length && skippable(step) && isSkip(t)) return this.took(s, step, lang, [], undefined, true);
-    if (taken.length) return { replies: [this.more(s, step, lang, taken)], state: s };
+    if (taken.length) return this.passOn(s, step, lang, taken, text);
     return this.retry(s, step, lang);
+  }
+
+  /**
+   * Text other than "that's all" once files came (the description typed straight away): the files are kept, the step
+   * closes and the text answers the next question.
+   */
+  private async passOn(s: DialogState, step: AskStep, lang: Lang, taken: Taken[], text: string): Promise<DialogTurn> {
+    const next = await this.took(s, step, lang, taken, undefined, true);
+    if (!next.state || !this.currentAsk(next.state)) return next;
+    const turn = await this.answer(next.state, text, lang);
+    return { ...turn, replies: [...next.replies.slice(0, -1), ...turn.replies] };
   }
 
   /** Files taken at a file step: room for more (the step stays open), or the step closes and the dialog goes on. */

@@ -91,14 +91,15 @@ function interruption(
   const d = state.dialog!;
   const ask = dialogs.currentAsk(d);
   const valid = dialogs.accepts(d, text, lang);
-  if (!ask || (valid && ask.type !== 'text')) return undefined;
+  const free = dialogs.takesAnyText(d);
+  if (!ask || (valid && !free)) return undefined;
   const match = core.match(text, lang);
   if (trace) trace.match = match;
   const decision = decide(match, core.kindOf, core.options);
   // Almost anything is a valid free text ("door scratched, box crushed"): there, only a confident question
   // about another subject is a digression.
   const sure =
-    ask.type !== 'text' ||
+    !free ||
     (match.confidence >= 0.6 && isQuestion(text) && c.byId.get(match.candidates[0]?.id ?? '')?.dialog !== d.dialogId);
   if (decision.action === 'answer' && sure) {
     const e = c.byId.get(decision.id)!;
