@@ -4,8 +4,8 @@
  *
  * A turn's `expect` (or each of a list of them) must match ONE reply of the turn: `kind` (reply source kind), `id` (dialog or entry id),
  * `contains` (case-insensitive substring), `message` (exactly the engine's own sentence of that name in
- * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...) and `offers` (a button with
- * that value on the same reply). After the turn, `dialog` checks the conversation's state: `none` (no dialog
+ * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...), `offers` (a button with
+ * that value on the same reply) and `notOffers` (no button with that value on it). After the turn, `dialog` checks the conversation's state: `none` (no dialog
  * running: the next message is a new request) or the id of the running dialog; `handoff` checks whether a person
  * was asked for (`queued`) or not (`none`); `slots` checks values the running dialog holds (`photosCount: "2"`).
  * A customer turn may carry files as a channel hands them to the engine after storing them:
@@ -37,6 +37,7 @@ const expectation = z
     contains: z.string().min(1).optional(),
     message: z.enum(MESSAGE_NAMES).optional(),
     offers: z.string().min(1).optional(),
+    notOffers: z.string().min(1).optional(),
   })
   .strict();
 const caseSchema = z.array(
@@ -99,7 +100,8 @@ const matches = (r: Reply, e: z.infer<typeof expectation>, lang: Lang) =>
   (e.id === undefined || r.source.id === e.id) &&
   (e.contains === undefined || r.text.toLowerCase().includes(e.contains.toLowerCase())) &&
   (e.message === undefined || r.text === DIALOG_MESSAGES[lang][e.message]) &&
-  (e.offers === undefined || (r.suggestions ?? []).some((s) => s.value === e.offers));
+  (e.offers === undefined || (r.suggestions ?? []).some((s) => s.value === e.offers)) &&
+  (e.notOffers === undefined || !(r.suggestions ?? []).some((s) => s.value === e.notOffers));
 
 describe.each(files)('%s', (file) => {
   const cases = caseSchema.parse(parse(readFileSync(join(dir, file), 'utf8')));
