@@ -4,15 +4,18 @@ import type { Lang, Reply, Suggestion } from '../domain/types';
 import type { DialogState } from '../domain/conversation';
 import type { Dialog, DialogSet } from './loader';
 import { DIALOG_MESSAGES } from './messages';
-import type { AskStep, BranchCase, Condition, Message, Step } from './schema';
-import { addToDate, extract, isSkip, parseSlot } from './slots';
+import type { AskStep, BranchCase, Condition, LookupStep, Message, Step } from './schema';
+import { addToDate, isSkip, parseSlot, prefill } from './slots';
+import { fold } from '../nlp/normalize';
 
 export interface DialogTurn {
   replies: Reply[];
   /** The dialog's state after the turn; null when it ended. */
   state: DialogState | null;
   /** How it ended, when it did. */
-  ended?: 'resolved' | 'handoff' | 'failed' | 'lookup-failed' | 'cancelled';
+  ended?: 'resolved' | 'handoff' | 'failed' | 'lookup-failed' | 'cancelled' | 'not-found';
+  /** false: the end message is no place for the satisfaction question (`csat: false` in the dialog). */
+  csat?: false;
 }
 
 type Records = Record<string, Record<string, string>>;
@@ -52,16 +55,30 @@ export class DialogRunner {
     return this.now().toISOString().slice(0, 10);
   }
 
-  /** Start a dialog; values recognizable in the customer's first message fill their slots without asking. */
+  /**
+   * Start a dialog. Every ask step whose type can be read in free text is tried on the customer's first message
+   * (see `prefill`): a value found there fills the slot and the step is not asked.
+   */
   async start(dialogId: string, lang: Lang, firstText = ''): Promise<DialogTurn> {
     const state: DialogState = { dialogId, step: 0, slots: {}, attempts: 0, records: {} };
+    const today = this.today();
     for (const s of this.dialog(state).steps) {
-      if ('ask' in s) {
-        const v = extract(s.type, firstText);
-        if (v !== undefined && state.slots[s.ask] === undefined) state.slots[s.ask] = v;
+      if ('ask' in s && state.slots[s.ask] === undefined) {
+        const v = prefill(s, firstText, lang, today);
+        if (v !== undefined) state.slots[s.ask] = v;
       }
     }
     return this.advance(state, lang, []);
+  }
+
+  /**
+   * Does the message ask what the dialog's knowledge-base entry answers (the dialog's `answerFirst` words, like
+   * "how many days")? Then the entry's answer is given before the dialog's first question.
+   */
+  answersFirst(dialogId: string, text: string, lang: Lang): boolean {
+    const cues = this.set.dialogs.get(dialogId)?.answerFirst?.[lang] ?? [];
+    const f = ` ${fold(text)} `;
+    return cues.some((c) => f.includes(` ${fold(c)} `));
   }
 
   /** The current step's question again (after a digression or a "no" to dropping the request). */
@@ -179,29 +196,8 @@ export class DialogRunner {
         return { replies: out, state: s };
       }
       if ('lookup' in step) {
-        const key = s.slots[step.key] ?? '';
-        let record;
-        try {
-          record = await this.connector.lookup(step.lookup, key);
-          // Whatever the connector: a record with an impossible date (2026-13-45) is garbage, not a crash later.
-          const bad = record && Object.entries(record).find(([, v]) => impossibleDate(v));
-          if (bad) throw new ConnectorError(`invalid ${step.lookup} record: field "${bad[0]}" is not a valid date`);
-        } catch (e) {
-          if (!(e instanceof ConnectorError)) throw e;
-          return this.offerPerson(s, lang, DIALOG_MESSAGES[lang].lookupFailed, 'lookup-failed', out);
-        }
-        if (!record) {
-          // Ask the key again, explaining that nothing has that number.
-          const askIndex = steps.findIndex((x) => 'ask' in x && x.ask === step.key);
-          const ask = steps[askIndex] as AskStep;
-          const notFound = this.render(step.notFound[lang], s, lang);
-          delete s.slots[step.key];
-          s.step = askIndex;
-          s.attempts = answered?.step === askIndex ? answered.attempts : 0;
-          const turn = this.retry(s, ask, lang, notFound);
-          return { ...turn, replies: [...out, ...turn.replies] };
-        }
-        (s.records ??= {})[step.as] = record;
+        const found = await this.lookup(s, step, lang, out, answered);
+        if (found) return found;
         continue;
       }
       const c: BranchCase | undefined =
@@ -221,10 +217,70 @@ export class DialogRunner {
         say(c.end);
         const follow = (c.followUps ?? []).map((id) => ({ label: this.faqTitle(id, lang) ?? id, value: `faq:${id}` }));
         if (follow.length) out[out.length - 1] = { ...out[out.length - 1]!, suggestions: follow };
-        return { replies: out, state: null, ended: 'resolved' };
+        return { replies: out, state: null, ended: 'resolved', ...(c.csat === false ? { csat: false as const } : {}) };
       }
     }
     return { replies: out, state: null, ended: 'resolved' };
+  }
+
+  /**
+   * A lookup step: the record is kept under its name (undefined: go on), or the turn to return: the back office
+   * failed (a person is offered), or nothing has that number.
+   */
+  private async lookup(
+    s: DialogState,
+    step: LookupStep,
+    lang: Lang,
+    out: Reply[],
+    answered?: { step: number; attempts: number },
+  ): Promise<DialogTurn | undefined> {
+    const key = s.slots[step.key] ?? '';
+    let record;
+    try {
+      record = await this.connector.lookup(step.lookup, key);
+      // Whatever the connector: a record with an impossible date (2026-13-45) is garbage, not a crash later.
+      const bad = record && Object.entries(record).find(([, v]) => impossibleDate(v));
+      if (bad) throw new ConnectorError(`invalid ${step.lookup} record: field "${bad[0]}" is not a valid date`);
+    } catch (e) {
+      if (!(e instanceof ConnectorError)) throw e;
+      return this.offerPerson(s, lang, DIALOG_MESSAGES[lang].lookupFailed, 'lookup-failed', out);
+    }
+    if (record) {
+      (s.records ??= {})[step.as] = record;
+      return undefined;
+    }
+    return this.notFound(s, step, lang, out, answered);
+  }
+
+  /**
+   * A well-formed number the back office does not know: say so (the dialog's `notFound`, never the "that is not a
+   * number" retry) with a person offered, and ask the number again. Failed attempts of the step count: a second
+   * unknown number, or the last attempt, ends the dialog with a person offered instead of asking again.
+   */
+  private notFound(
+    s: DialogState,
+    step: LookupStep,
+    lang: Lang,
+    out: Reply[],
+    answered?: { step: number; attempts: number },
+  ): DialogTurn {
+    const steps = this.dialog(s).steps;
+    const askIndex = steps.findIndex((x) => 'ask' in x && x.ask === step.key);
+    const ask = steps[askIndex] as AskStep;
+    const text = this.render(step.notFound[lang], s, lang);
+    const m = DIALOG_MESSAGES[lang];
+    const attempts = (answered?.step === askIndex ? answered.attempts : 0) + 1;
+    if (attempts >= Math.min(2, ask.maxAttempts ?? 3)) return this.offerPerson(s, lang, m.notFoundAgain, 'not-found', out);
+    delete s.slots[step.key];
+    s.step = askIndex;
+    s.attempts = attempts;
+    const reply: Reply = {
+      text,
+      suggestions: [{ label: m.talkToPerson, value: 'handoff' }],
+      source: { kind: 'dialog', id: s.dialogId },
+      lang,
+    };
+    return { replies: [...out, reply], state: s };
   }
 
   /** Does a `when` condition hold for the slots and records collected so far? */
@@ -261,9 +317,12 @@ export class DialogRunner {
 
   private render(template: string, s: DialogState, lang: Lang): string {
     return template.replace(
-      /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-z]+))?\}/g,
+      /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-zA-Z]+))?\}/g,
       (_all, head: string, field?: string, filter?: string) => {
         const v = this.lookupName(field ? `${head}.${field}` : head, s) ?? '';
+        // Days from the date to today ("late by 5 days"), for dates in the past; 0 otherwise.
+        if (filter === 'daysAgo' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !impossibleDate(v))
+          return String(Math.max(0, Math.round((Date.parse(this.today()) - Date.parse(v)) / 86_400_000)));
         if (filter === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !impossibleDate(v)) {
           const locale = lang === 'en' ? 'en-GB' : lang === 'ro' ? 'ro-RO' : 'fr-FR';
           return new Intl.DateTimeFormat(locale, {

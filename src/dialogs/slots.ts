@@ -135,6 +135,44 @@ export function extract(type: AskStep['type'], text: string): string | undefined
   return undefined;
 }
 
+/** The choices whose value, label or `says` words appear as whole words in a sentence (4 letters or more). */
+function choicesIn(step: AskStep, text: string, lang: Lang): string[] {
+  const f = ` ${fold(text)} `;
+  return (step.choices ?? [])
+    .filter((c) =>
+      [c.value.replace(/[-_]/g, ' '), c.label[lang], ...(c.says?.[lang] ?? [])]
+        .map(fold)
+        .some((x) => x.length >= 4 && f.includes(` ${x} `)),
+    )
+    .map((c) => c.value);
+}
+
+/**
+ * A slot's value found inside the message that started the dialog, so that what the customer already said is not
+ * asked again. Only the types that can be told apart in free text: numbers of our formats, an email, a date, and a
+ * choice named by exactly one of its words (two choices named: ambiguous, the step asks). Free text, yes/no, plain
+ * numbers, phones and patterns are always asked, as is a step with `prefill: false`.
+ */
+export function prefill(step: AskStep, text: string, lang: Lang, today: string): string | undefined {
+  if (step.prefill === false || !text) return undefined;
+  switch (step.type) {
+    case 'orderNumber':
+    case 'fileNumber':
+    case 'email':
+      return extract(step.type, text);
+    case 'date': {
+      const d = parseDate(text, today);
+      return d && !(step.past && d > today) ? d : undefined;
+    }
+    case 'choice': {
+      const found = choicesIn(step, text, lang);
+      return found.length === 1 ? found[0] : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 export function isSkip(text: string): boolean {
   return SKIP.has(fold(text));
 }
