@@ -7,7 +7,9 @@
  * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...) and `offers` (a button with
  * that value on the same reply). After the turn, `dialog` checks the conversation's state: `none` (no dialog
  * running: the next message is a new request) or the id of the running dialog; `handoff` checks whether a person
- * was asked for (`queued`) or not (`none`).
+ * was asked for (`queued`) or not (`none`); `absent` is a text no reply of the turn may contain (the satisfaction
+ * question after a late notice, the "not a number" retry after an unknown one). `today` (YYYY-MM-DD) runs the case
+ * with the engine's clock on that day (default 2026-11-25).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +45,7 @@ const caseSchema = z.array(
       name: z.string(),
       lang: z.enum(LANGS),
       backoffice: z.enum(['up', 'down']).optional(),
+      today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
       turns: z
         .array(
           z
@@ -52,6 +55,7 @@ const caseSchema = z.array(
               expect: expectation,
               dialog: z.string().min(1).optional(),
               handoff: z.enum(['queued', 'none']).optional(),
+              absent: z.string().min(1).optional(),
             })
             .strict(),
         )
@@ -73,11 +77,19 @@ const down: Connector = {
   },
 };
 // Dates in the sample back office are relative to this day.
-const now = () => new Date('2026-11-25T10:00:00Z');
-const cores = {
-  up: buildCore(config, new MemoryConversationStore(), undefined, up, now),
-  down: buildCore(config, new MemoryConversationStore(), undefined, down, now),
-};
+const DEFAULT_TODAY = '2026-11-25';
+const cores = new Map<string, ReturnType<typeof buildCore>>();
+/** One core per back office and day, built once (the engine's clock is injected: it is the dialogs' "today"). */
+function coreFor(backoffice: 'up' | 'down', today: string): ReturnType<typeof buildCore> {
+  const key = `${backoffice} ${today}`;
+  let core = cores.get(key);
+  if (!core) {
+    const at = new Date(`${today}T10:00:00Z`);
+    core = buildCore(config, new MemoryConversationStore(), undefined, backoffice === 'up' ? up : down, () => at);
+    cores.set(key, core);
+  }
+  return core;
+}
 
 const matches = (r: Reply, e: z.infer<typeof expectation>, lang: Lang) =>
   (e.kind === undefined || r.source.kind === e.kind) &&
@@ -89,7 +101,7 @@ const matches = (r: Reply, e: z.infer<typeof expectation>, lang: Lang) =>
 describe.each(files)('%s', (file) => {
   const cases = caseSchema.parse(parse(readFileSync(join(dir, file), 'utf8')));
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const { engine } = cores[c.backoffice ?? 'up'];
+    const { engine } = coreFor(c.backoffice ?? 'up', c.today ?? DEFAULT_TODAY);
     const conv = await engine.createConversation({ channel: 'test', lang: c.lang });
     for (const [i, t] of c.turns.entries()) {
       const replies = await engine.handle({
@@ -107,6 +119,8 @@ describe.each(files)('%s', (file) => {
         .join('\n');
       if (!replies.some((r) => matches(r, t.expect, c.lang)))
         throw new Error(`${label}: expected ${JSON.stringify(t.expect)}, got:\n${seen}`);
+      if (t.absent !== undefined && replies.some((r) => r.text.toLowerCase().includes(t.absent!.toLowerCase())))
+        throw new Error(`${label}: expected no reply containing ${JSON.stringify(t.absent)}, got:\n${seen}`);
       if (t.dialog !== undefined || t.handoff !== undefined) {
         const state = (await engine.getConversation(conv.id))!;
         const dialog = state.dialog?.dialogId ?? 'none';
@@ -122,7 +136,7 @@ describe.each(files)('%s', (file) => {
 
 describe('satisfaction answer', () => {
   it('is stored with the conversation', async () => {
-    const { engine } = cores.up;
+    const { engine } = coreFor('up', DEFAULT_TODAY);
     const conv = await engine.createConversation({ channel: 'test', lang: 'fr' });
     await engine.handle({ conversationId: conv.id, channel: 'test', text: 'où en est ma réparation R-205340 ?' });
     expect((await engine.getConversation(conv.id))!.awaitingCsat).toBe(true);
