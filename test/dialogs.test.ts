@@ -2,7 +2,7 @@
  * Dialog transcripts written as data: test/dialogs/*.yaml. Each case is a conversation (customer says or
  * clicks -> what the bot must reply); `backoffice: down` runs it with a back office that fails.
  *
- * A turn's `expect` must match ONE reply of the turn: `kind` (reply source kind), `id` (dialog or entry id),
+ * A turn's `expect` (or each of a list of them) must match ONE reply of the turn: `kind` (reply source kind), `id` (dialog or entry id),
  * `contains` (case-insensitive substring), `message` (exactly the engine's own sentence of that name in
  * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...) and `offers` (a button with
  * that value on the same reply). After the turn, `dialog` checks the conversation's state: `none` (no dialog
@@ -52,7 +52,7 @@ const caseSchema = z.array(
             .object({
               says: z.string().optional(),
               click: z.string().optional(),
-              expect: expectation,
+              expect: z.union([expectation, z.array(expectation).min(1)]),
               dialog: z.string().min(1).optional(),
               handoff: z.enum(['queued', 'none']).optional(),
               absent: z.string().min(1).optional(),
@@ -117,8 +117,9 @@ describe.each(files)('%s', (file) => {
             (r.suggestions?.length ? ` {${r.suggestions.map((s) => s.value).join(', ')}}` : ''),
         )
         .join('\n');
-      if (!replies.some((r) => matches(r, t.expect, c.lang)))
-        throw new Error(`${label}: expected ${JSON.stringify(t.expect)}, got:\n${seen}`);
+      for (const e of Array.isArray(t.expect) ? t.expect : [t.expect])
+        if (!replies.some((r) => matches(r, e, c.lang)))
+          throw new Error(`${label}: expected ${JSON.stringify(e)}, got:\n${seen}`);
       if (t.absent !== undefined && replies.some((r) => r.text.toLowerCase().includes(t.absent!.toLowerCase())))
         throw new Error(`${label}: expected no reply containing ${JSON.stringify(t.absent)}, got:\n${seen}`);
       if (t.dialog !== undefined || t.handoff !== undefined) {
