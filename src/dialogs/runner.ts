@@ -192,6 +192,7 @@ export class DialogRunner {
       if ('ask' in step) {
         if (s.slots[step.ask] !== undefined) continue; // filled from an earlier message
         s.attempts = 0;
+        delete s.notFound;
         out.push(this.ask(s, step, lang, step.prompt));
         return { replies: out, state: s };
       }
@@ -254,8 +255,8 @@ export class DialogRunner {
 
   /**
    * A well-formed number the back office does not know: say so (the dialog's `notFound`, never the "that is not a
-   * number" retry) with a person offered, and ask the number again. Failed attempts of the step count: a second
-   * unknown number, or the last attempt, ends the dialog with a person offered instead of asking again.
+   * number" retry) with a person offered, and ask the number again. A second unknown number ends the dialog with a
+   * person offered instead of asking again (no loop); so does the step's last attempt (failed answers count).
    */
   private notFound(
     s: DialogState,
@@ -269,11 +270,15 @@ export class DialogRunner {
     const ask = steps[askIndex] as AskStep;
     const text = this.render(step.notFound[lang], s, lang);
     const m = DIALOG_MESSAGES[lang];
-    const attempts = (answered?.step === askIndex ? answered.attempts : 0) + 1;
-    if (attempts >= Math.min(2, ask.maxAttempts ?? 3)) return this.offerPerson(s, lang, m.notFoundAgain, 'not-found', out);
+    const again = answered?.step === askIndex;
+    const attempts = (again ? answered.attempts : 0) + 1;
+    const unknown = (again ? (s.notFound ?? 0) : 0) + 1;
+    if (unknown >= 2) return this.offerPerson(s, lang, m.notFoundAgain, 'not-found', out);
+    if (attempts >= (ask.maxAttempts ?? 3)) return this.offerPerson(s, lang, m.tooManyAttempts, 'failed', out);
     delete s.slots[step.key];
     s.step = askIndex;
     s.attempts = attempts;
+    s.notFound = unknown;
     const reply: Reply = {
       text,
       suggestions: [{ label: m.talkToPerson, value: 'handoff' }],

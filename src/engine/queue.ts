@@ -57,7 +57,12 @@ export async function statusReply(core: EngineCore, state: ConversationState, la
   const m = HANDOFF_MESSAGES[lang];
   const suggestions = [{ label: m.cancelButton, value: 'handoff:cancel' }];
   if (!st.open)
-    return { text: m.closedNow(nextOpening(core, st.queue, lang)), suggestions, source: { kind: 'handoff', id: 'queue' }, lang };
+    return {
+      text: m.closedNow(nextOpening(core, st.queue, lang)),
+      suggestions,
+      source: { kind: 'handoff', id: 'queue' },
+      lang,
+    };
   return {
     text: m.queued(st.position, st.estimatedWaitMs),
     suggestions,
