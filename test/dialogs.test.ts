@@ -45,7 +45,10 @@ const caseSchema = z.array(
       name: z.string(),
       lang: z.enum(LANGS),
       backoffice: z.enum(['up', 'down']).optional(),
-      today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+      today: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/)
+        .optional(),
       turns: z
         .array(
           z

@@ -30,7 +30,9 @@ export const HANDOFF_MESSAGES: Record<
     misunderstood: 'Je n’arrive pas à vous aider moi-même : je vous passe un conseiller.',
     joined: (n) => `${n} a rejoint la conversation.`,
     forwarded: (when) =>
-      when ? `Message transmis ; un conseiller vous répondra ici ${when}.` : 'Message transmis ; un conseiller vous répondra ici.',
+      when
+        ? `Message transmis ; un conseiller vous répondra ici ${when}.`
+        : 'Message transmis ; un conseiller vous répondra ici.',
     cancelled: 'Demande de conseiller annulée. Je suis de nouveau à votre disposition.',
     completed: 'Le conseiller a terminé. Je suis de nouveau là si vous avez une autre question.',
     cancelButton: 'Annuler la demande',
@@ -44,7 +46,9 @@ export const HANDOFF_MESSAGES: Record<
     misunderstood: 'Nu reușesc să vă ajut eu: vă transfer la un operator.',
     joined: (n) => `${n} s-a alăturat conversației.`,
     forwarded: (when) =>
-      when ? `Mesaj transmis; un operator vă va răspunde aici ${when}.` : 'Mesaj transmis; un operator vă va răspunde aici.',
+      when
+        ? `Mesaj transmis; un operator vă va răspunde aici ${when}.`
+        : 'Mesaj transmis; un operator vă va răspunde aici.',
     cancelled: 'Cererea de operator a fost anulată. Sunt din nou la dispoziția dumneavoastră.',
     completed: 'Operatorul a încheiat. Sunt din nou aici dacă aveți altă întrebare.',
     cancelButton: 'Anulează cererea',

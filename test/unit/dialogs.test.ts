@@ -196,10 +196,14 @@ describe('DialogRunner: answer first, late dates, unknown numbers, no rating', (
 title: ${msg('Demo')}
 answerFirst: { en: [how many days] }
 steps:
-${ask('order', 'orderNumber')}${ask('why', 'choice', `    choices:
+${ask('order', 'orderNumber')}${ask(
+    'why',
+    'choice',
+    `    choices:
       - { value: late, label: ${msg('Late')}, says: { en: [too slow] } }
       - { value: other, label: ${msg('Other')} }
-`)}  - lookup: order
+`,
+  )}  - lookup: order
     key: order
     as: o
     notFound: ${msg('unknown {order}')}
