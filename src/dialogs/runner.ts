@@ -5,7 +5,7 @@ import type { DialogState } from '../domain/conversation';
 import type { Dialog, DialogSet } from './loader';
 import { DIALOG_MESSAGES } from './messages';
 import type { AskStep, BranchCase, Condition, LookupStep, Message, Step } from './schema';
-import { addToDate, isSkip, parseSlot, prefill } from './slots';
+import { addToDate, isSkip, parseSlot, pickItem, prefill } from './slots';
 import { fold } from '../nlp/normalize';
 
 export interface DialogTurn {
@@ -62,6 +62,7 @@ export class DialogRunner {
   async start(dialogId: string, lang: Lang, firstText = ''): Promise<DialogTurn> {
     const state: DialogState = { dialogId, step: 0, slots: {}, attempts: 0, records: {} };
     const today = this.today();
+    if (firstText) state.opening = firstText.slice(0, 500);
     for (const s of this.dialog(state).steps) {
       if ('ask' in s && state.slots[s.ask] === undefined) {
         const v = prefill(s, firstText, lang, today);
@@ -191,6 +192,12 @@ export class DialogRunner {
       if ('when' in step && step.when && !this.holds(step.when, s)) continue;
       if ('ask' in step) {
         if (s.slots[step.ask] !== undefined) continue; // filled from an earlier message
+        const item =
+          step.prefillFrom && step.prefill !== false && s.opening ? this.itemNamed(step.prefillFrom, s) : undefined;
+        if (item !== undefined) {
+          s.slots[step.ask] = item;
+          continue;
+        }
         s.attempts = 0;
         delete s.notFound;
         out.push(this.ask(s, step, lang, step.prompt));
@@ -286,6 +293,12 @@ export class DialogRunner {
       lang,
     };
     return { replies: [...out, reply], state: s };
+  }
+
+  /** The item of a looked-up list (`prefillFrom`) that the dialog's first message names, if exactly one. */
+  private itemNamed(field: string, s: DialogState): string | undefined {
+    const list = this.lookupName(field, s);
+    return list ? pickItem(list, s.opening ?? '') : undefined;
   }
 
   /** Does a `when` condition hold for the slots and records collected so far? */

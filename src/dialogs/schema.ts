@@ -56,6 +56,11 @@ const askStep = z
     optional: z.boolean().optional(),
     /** false: always ask, even when the first message seems to hold the value. */
     prefill: z.boolean().optional(),
+    /** A `text` step answered by the first message when it names one item of this record field ("order.items"). */
+    prefillFrom: z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9_]*\.[a-zA-Z][a-zA-Z0-9_]*$/, { message: 'expected a record.field name' })
+      .optional(),
     when: condition.optional(),
     pattern: z.string().optional(),
     past: z.boolean().optional(),

@@ -173,6 +173,34 @@ export function prefill(step: AskStep, text: string, lang: Lang, today: string):
   }
 }
 
+/** Words of a product name too common to tell two items apart (the brand, units). */
+const COMMON = new Set(['volta', 'pieces', 'piece', 'litres', 'litre']);
+/** Model codes ("LV-45" -> "lv45") and the distinctive words (5 letters or more) of a folded text. */
+function productKeys(text: string): { codes: Set<string>; words: Set<string> } {
+  const f = fold(text);
+  const codes = new Set(
+    (f.match(/\b[a-z]{1,3}-?[a-z]?\d{1,4}\b/g) ?? []).map((c) => c.replace('-', '')).filter((c) => /\d/.test(c)),
+  );
+  const words = new Set(f.split(/[^a-z0-9]+/).filter((w) => w.length >= 5 && !COMMON.has(w) && !/\d/.test(w)));
+  return { codes, words };
+}
+
+/**
+ * The one item of a record's comma-separated list (`order.items`) that a message names, by its model code
+ * ("LV-45", "lv45") or a distinctive word of its name ("lave-vaisselle"); undefined when none or several are named.
+ */
+export function pickItem(list: string, text: string): string | undefined {
+  const said = productKeys(text);
+  const named = list
+    .split(/\s*,\s*/)
+    .filter(Boolean)
+    .filter((item) => {
+      const k = productKeys(item);
+      return [...k.codes].some((c) => said.codes.has(c)) || [...k.words].some((w) => said.words.has(w));
+    });
+  return named.length === 1 ? named[0] : undefined;
+}
+
 export function isSkip(text: string): boolean {
   return SKIP.has(fold(text));
 }

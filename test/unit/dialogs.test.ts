@@ -7,7 +7,7 @@ import { formatIssue } from '../../src/domain/errors';
 import { loadDialogFiles } from '../../src/dialogs/loader';
 import { DialogRunner } from '../../src/dialogs/runner';
 import { dialogFileSchema, dialogJsonSchema, type AskStep } from '../../src/dialogs/schema';
-import { parseDate, parseSlot, prefill } from '../../src/dialogs/slots';
+import { parseDate, parseSlot, pickItem, prefill } from '../../src/dialogs/slots';
 
 const ROOT = join(__dirname, '..', '..');
 const msg = (s: string) => `{ fr: "${s} fr", ro: "${s} ro", en: "${s} en" }`;
@@ -188,6 +188,19 @@ describe('prefilling a slot from the first message', () => {
     [step('orderNumber', { prefill: false }), 'order MV-4810044', undefined],
   ] as const)('%#: %s', (s, text, expected) => {
     expect(prefill(s as AskStep, text, 'en', today)).toBe(expected);
+  });
+});
+
+describe('the item a first message names (prefillFrom)', () => {
+  const items = 'Aspirateur balai Volta SV-22, Filtre de rechange SV-F2';
+  it.each([
+    ['je renvoie le filtre', 'Filtre de rechange SV-F2'],
+    ['return the sv22 please', 'Aspirateur balai Volta SV-22'],
+    ['the SV-F2 and the aspirateur', undefined], // two items named: asked
+    ['the Volta one', undefined], // the brand names every item
+    ['commande MV-4819025', undefined], // an order number is no model code
+  ] as const)('%s', (text, expected) => {
+    expect(pickItem(items, text)).toBe(expected);
   });
 });
 
