@@ -7,9 +7,12 @@
  * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...), `offers` (a button with
  * that value on the same reply) and `notOffers` (no button with that value on it). After the turn, `dialog` checks the conversation's state: `none` (no dialog
  * running: the next message is a new request) or the id of the running dialog; `handoff` checks whether a person
- * was asked for (`queued`) or not (`none`); `slots` checks values the running dialog holds (`photosCount: "2"`).
- * A customer turn may carry files as a channel hands them to the engine after storing them:
- * `attachments: [{ name: colis.jpg, contentType: image/jpeg, size: 1234 }]` (ids are made up), with or without `says`.
+ * was asked for (`queued`) or not (`none`); `absent` is a text no reply of the turn may contain (the satisfaction
+ * question after a late notice, the "not a number" retry after an unknown one). `today` (YYYY-MM-DD) runs the case
+ * with the engine's clock on that day (default 2026-11-25).
+ * `slots` checks values the running dialog holds (`photosCount: "2"`). A customer turn may carry files as a channel
+ * hands them to the engine after storing them: `attachments: [{ name: colis.jpg, contentType: image/jpeg, size: 1234 }]`
+ * (ids are made up), with or without `says`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,6 +49,10 @@ const caseSchema = z.array(
       name: z.string(),
       lang: z.enum(LANGS),
       backoffice: z.enum(['up', 'down']).optional(),
+      today: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/)
+        .optional(),
       turns: z
         .array(
           z
@@ -68,6 +75,7 @@ const caseSchema = z.array(
               expect: z.union([expectation, z.array(expectation).min(1)]),
               dialog: z.string().min(1).optional(),
               handoff: z.enum(['queued', 'none']).optional(),
+              absent: z.string().min(1).optional(),
             })
             .strict(),
         )
@@ -89,11 +97,19 @@ const down: Connector = {
   },
 };
 // Dates in the sample back office are relative to this day.
-const now = () => new Date('2026-11-25T10:00:00Z');
-const cores = {
-  up: buildCore(config, new MemoryConversationStore(), undefined, up, now),
-  down: buildCore(config, new MemoryConversationStore(), undefined, down, now),
-};
+const DEFAULT_TODAY = '2026-11-25';
+const cores = new Map<string, ReturnType<typeof buildCore>>();
+/** One core per back office and day, built once (the engine's clock is injected: it is the dialogs' "today"). */
+function coreFor(backoffice: 'up' | 'down', today: string): ReturnType<typeof buildCore> {
+  const key = `${backoffice} ${today}`;
+  let core = cores.get(key);
+  if (!core) {
+    const at = new Date(`${today}T10:00:00Z`);
+    core = buildCore(config, new MemoryConversationStore(), undefined, backoffice === 'up' ? up : down, () => at);
+    cores.set(key, core);
+  }
+  return core;
+}
 
 const matches = (r: Reply, e: z.infer<typeof expectation>, lang: Lang) =>
   (e.kind === undefined || r.source.kind === e.kind) &&
@@ -106,7 +122,7 @@ const matches = (r: Reply, e: z.infer<typeof expectation>, lang: Lang) =>
 describe.each(files)('%s', (file) => {
   const cases = caseSchema.parse(parse(readFileSync(join(dir, file), 'utf8')));
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const { engine } = cores[c.backoffice ?? 'up'];
+    const { engine } = coreFor(c.backoffice ?? 'up', c.today ?? DEFAULT_TODAY);
     const conv = await engine.createConversation({ channel: 'test', lang: c.lang });
     for (const [i, t] of c.turns.entries()) {
       const attachments = t.attachments?.map((a, k) => ({ id: `att-${i + 1}-${k + 1}`, ...a }));
@@ -130,6 +146,8 @@ describe.each(files)('%s', (file) => {
       for (const e of Array.isArray(t.expect) ? t.expect : [t.expect])
         if (!replies.some((r) => matches(r, e, c.lang)))
           throw new Error(`${label}: expected ${JSON.stringify(e)}, got:\n${seen}`);
+      if (t.absent !== undefined && replies.some((r) => r.text.toLowerCase().includes(t.absent!.toLowerCase())))
+        throw new Error(`${label}: expected no reply containing ${JSON.stringify(t.absent)}, got:\n${seen}`);
       if (t.dialog !== undefined || t.handoff !== undefined || t.slots !== undefined) {
         const state = (await engine.getConversation(conv.id))!;
         const dialog = state.dialog?.dialogId ?? 'none';
@@ -150,7 +168,7 @@ describe.each(files)('%s', (file) => {
 
 describe('satisfaction answer', () => {
   it('is stored with the conversation', async () => {
-    const { engine } = cores.up;
+    const { engine } = coreFor('up', DEFAULT_TODAY);
     const conv = await engine.createConversation({ channel: 'test', lang: 'fr' });
     await engine.handle({ conversationId: conv.id, channel: 'test', text: 'où en est ma réparation R-205340 ?' });
     expect((await engine.getConversation(conv.id))!.awaitingCsat).toBe(true);

@@ -3,7 +3,9 @@
  * side: the customer says or clicks something, or an agent acts (`agent: { joined | message | typing | completed }`,
  * sent with engine.agentEvent); every turn lists what the customer must see (`expect: none` for silence while the
  * agent is in charge) and optionally where the handoff stands (`handoff: queued | active | none`). After each case,
- * the webhook events queued for the agents (the outbox) are checked: their order, numbering and content.
+ * the webhook events queued for the agents (the outbox) are checked: their order, numbering and content. `absent` is
+ * a text nothing the customer sees in the turn may contain; `joins` seeds the store with recent handoff-to-join
+ * delays of the general queue (ms), the history the estimated wait is computed from.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +44,7 @@ const turnSchema = z
     agent: agentTurn.optional(),
     expect: z.union([z.literal('none'), expectation, z.array(expectation).min(1)]).optional(),
     handoff: z.enum(['queued', 'active', 'none']).optional(),
+    absent: z.string().min(1).optional(),
   })
   .strict()
   .refine(
@@ -57,6 +60,7 @@ const caseSchema = z.array(
       lang: z.enum(LANGS),
       /** Fixed clock for the case (ISO date); each turn is one second later. */
       now: z.string().datetime().optional(),
+      joins: z.array(z.number().int().min(0)).optional(),
       /** The handoff.requested event expected first (omit when the case must not hand off). */
       handoff: z
         .object({
@@ -138,6 +142,15 @@ describe.each(files)('%s', (file) => {
     const base = Date.parse(c.now ?? DEFAULT_NOW);
     let clock = new Date(base);
     const { engine, store } = caseCore(() => clock);
+    // Recent joins, through the store's own path (an agent joining another conversation earlier).
+    if (c.joins?.length) {
+      const seed = await engine.createConversation({ channel: 'test', lang: c.lang });
+      for (const delay of c.joins) {
+        const joinedAt = new Date(base - 60_000).toISOString();
+        const requestedAt = new Date(base - 60_000 - delay).toISOString();
+        await store.saveTurn(seed, [], { joined: { queue: 'general', requestedAt, joinedAt } });
+      }
+    }
     const conv = await engine.createConversation({ channel: 'test', lang: c.lang });
     // What the outbox must show, derived from the turns as they run.
     const forwarded: string[] = [];
@@ -209,6 +222,8 @@ describe.each(files)('%s', (file) => {
       for (const e of wanted)
         if (!seen.some((r) => matches(r, e)))
           throw new Error(`${label}: expected ${JSON.stringify(e)}, got:\n${show(seen)}`);
+      if (t.absent !== undefined && seen.some((r) => r.text.toLowerCase().includes(t.absent!.toLowerCase())))
+        throw new Error(`${label}: expected nothing containing ${JSON.stringify(t.absent)}, got:\n${show(seen)}`);
       if (t.handoff) {
         const h = (await engine.getConversation(conv.id))!.handoff;
         if ((h?.status ?? 'none') !== t.handoff)

@@ -8,7 +8,7 @@ export const wholeStatus: QueueKey = (status) => JSON.stringify(status ?? null);
 
 /** The place and the wait in whole minutes: what a queue message says (channels that write it as a message). */
 export const placeAndWait: QueueKey = (status) =>
-  status ? `${status.position}/${Math.ceil(status.estimatedWaitMs / 60_000)}` : '';
+  status ? `${status.position}/${Math.ceil((status.estimatedWaitMs ?? 0) / 60_000)}` : '';
 
 /**
  * Queue-change detection, per conversation: what each customer was last told about the queue, and when, so that

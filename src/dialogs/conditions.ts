@@ -7,7 +7,7 @@ import { addToDate } from './slots';
 type Records = Record<string, Record<string, string>>;
 
 /** A slot ("reason") or a looked-up record's field ("order.status"). */
-function lookupName(name: string, s: DialogState): string | undefined {
+export function lookupName(name: string, s: DialogState): string | undefined {
   const [head, field] = name.split('.');
   if (field === undefined) return s.slots[head!];
   return (s.records as Records | undefined)?.[head!]?.[field];
@@ -38,12 +38,18 @@ export function holds(cond: Condition, s: DialogState, today: string): boolean {
   });
 }
 
-/** A message template with its `{slot}`, `{record.field}` and `{record.field|date}` filled in. */
-export function render(template: string, s: DialogState, lang: Lang): string {
+/**
+ * A message template with its `{slot}`, `{record.field}`, `{record.field|date}` and `{record.field|daysAgo}` filled
+ * in (`today` as YYYY-MM-DD).
+ */
+export function render(template: string, s: DialogState, lang: Lang, today: string): string {
   return template.replace(
-    /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-z]+))?\}/g,
+    /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-zA-Z]+))?\}/g,
     (_all, head: string, field?: string, filter?: string) => {
       const v = lookupName(field ? `${head}.${field}` : head, s) ?? '';
+      // Days from the date to today ("late by 5 days"), for dates in the past; 0 otherwise.
+      if (filter === 'daysAgo' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !impossibleDate(v))
+        return String(Math.max(0, Math.round((Date.parse(today) - Date.parse(v)) / 86_400_000)));
       if (filter === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !impossibleDate(v)) {
         const locale = lang === 'en' ? 'en-GB' : lang === 'ro' ? 'ro-RO' : 'fr-FR';
         return new Intl.DateTimeFormat(locale, {

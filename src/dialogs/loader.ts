@@ -16,7 +16,7 @@ export interface DialogSet {
   version: string;
 }
 
-const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-z]+))?\}/g;
+const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-zA-Z]+))?\}/g;
 
 type AskStep = Extract<Step, { ask: string }>;
 
@@ -76,8 +76,8 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
       for (const match of m[lang].matchAll(PLACEHOLDER)) {
         const [, head, field, filter] = match;
         checkName(field ? `${head}.${field}` : head!, [...path, lang]);
-        if (filter && filter !== 'date')
-          errors.push(issueAt(p, [...path, lang], `unknown filter "|${filter}" (known: |date)`));
+        if (filter && filter !== 'date' && filter !== 'daysAgo')
+          errors.push(issueAt(p, [...path, lang], `unknown filter "|${filter}" (known: |date, |daysAgo)`));
       }
     }
   };
@@ -106,6 +106,7 @@ function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void 
         if (outcomes !== 1) errors.push(issueAt(p, cp, 'expected exactly one of `end`, `handoff` or `say`'));
         checkMessage(c.end ?? c.handoff ?? c.say, [...cp, c.end ? 'end' : c.handoff ? 'handoff' : 'say']);
         if (c.followUps && !c.end) errors.push(issueAt(p, [...cp, 'followUps'], '`followUps` only applies to `end`'));
+        if (c.csat !== undefined && !c.end) errors.push(issueAt(p, [...cp, 'csat'], '`csat` only applies to `end`'));
       });
       if (s.branch[s.branch.length - 1]!.when)
         errors.push(

@@ -9,6 +9,7 @@ export const DIALOG_MESSAGES: Record<
     switchQuestion: (current: string) => string;
     tooManyAttempts: string;
     lookupFailed: string;
+    notFoundAgain: string;
     csatQuestion: string;
     csatThanks: string;
     yes: string;
@@ -33,6 +34,8 @@ export const DIALOG_MESSAGES: Record<
     switchQuestion: (t) => `Voulez-vous abandonner votre demande en cours (« ${t} ») ?`,
     tooManyAttempts: 'Je n’arrive pas à lire cette information. Je vous propose de parler à un conseiller.',
     lookupFailed: 'Désolé, notre système de suivi ne répond pas pour le moment. Un conseiller peut vérifier pour vous.',
+    notFoundAgain:
+      'Je ne trouve toujours rien à ce numéro. Plutôt que de vous le redemander, je vous propose un conseiller : il pourra le retrouver avec vous.',
     csatQuestion: 'Votre avis compte : de 1 (pas du tout) à 5 (tout à fait), cette réponse vous a-t-elle aidé ?',
     csatThanks: 'Merci pour votre note !',
     yes: 'Oui',
@@ -59,6 +62,8 @@ export const DIALOG_MESSAGES: Record<
     tooManyAttempts: 'Nu reușesc să citesc această informație. Vă propun să vorbiți cu un operator.',
     lookupFailed:
       'Ne pare rău, sistemul nostru de urmărire nu răspunde momentan. Un operator poate verifica pentru dumneavoastră.',
+    notFoundAgain:
+      'Tot nu găsesc nimic cu acest număr. În loc să vi-l cer din nou, vă propun un operator: îl poate căuta împreună cu dumneavoastră.',
     csatQuestion: 'Părerea dumneavoastră contează: de la 1 (deloc) la 5 (pe deplin), v-a ajutat acest răspuns?',
     csatThanks: 'Mulțumim pentru notă!',
     yes: 'Da',
@@ -82,6 +87,8 @@ export const DIALOG_MESSAGES: Record<
     switchQuestion: (t) => `Do you want to drop your current request ("${t}")?`,
     tooManyAttempts: 'I cannot read that information. Let me offer you a person to talk to.',
     lookupFailed: 'Sorry, our tracking system is not answering right now. A person can check for you.',
+    notFoundAgain:
+      'I still find nothing with that number. Rather than ask you again, let me offer you a person: they can look it up with you.',
     csatQuestion: 'Your opinion matters: from 1 (not at all) to 5 (completely), did this help you?',
     csatThanks: 'Thank you for your rating!',
     yes: 'Yes',

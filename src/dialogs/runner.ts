@@ -15,17 +15,19 @@ import {
   type Taken,
 } from './attachments';
 import { DIALOG_MESSAGES, DONE_WORDS } from './messages';
-import type { AskStep, BranchCase, Condition, Message, Step } from './schema';
+import type { AskStep, BranchCase, Condition, LookupStep, Message, Step } from './schema';
 import { fold } from '../nlp/normalize';
-import { holds, render } from './conditions';
-import { extract, isSkip, parseSlot } from './slots';
+import { holds, lookupName, render } from './conditions';
+import { extract, isSkip, parseSlot, pickItem, prefill } from './slots';
 
 export interface DialogTurn {
   replies: Reply[];
   /** The dialog's state after the turn; null when it ended. */
   state: DialogState | null;
   /** How it ended, when it did. */
-  ended?: 'resolved' | 'handoff' | 'failed' | 'lookup-failed' | 'cancelled';
+  ended?: 'resolved' | 'handoff' | 'failed' | 'lookup-failed' | 'cancelled' | 'not-found';
+  /** false: the end message is no place for the satisfaction question (`csat: false` in the dialog). */
+  csat?: false;
 }
 
 /**
@@ -64,15 +66,18 @@ export class DialogRunner {
   }
 
   /**
-   * Start a dialog; values recognizable in the customer's first message fill their slots without asking, and files
-   * sent with it fill the first file step that takes them.
+   * Start a dialog. Every ask step whose type can be read in free text is tried on the customer's first message
+   * (see `prefill`): a value found there fills the slot and the step is not asked; files sent with it fill the first
+   * file step that takes them.
    */
   async start(dialogId: string, lang: Lang, firstText = '', files: AttachmentRef[] = []): Promise<DialogTurn> {
     const state: DialogState = { dialogId, step: 0, slots: {}, attempts: 0, records: {} };
+    const today = this.today();
+    if (firstText) state.opening = firstText.slice(0, 500);
     for (const s of this.dialog(state).steps) {
-      if ('ask' in s) {
-        const v = extract(s.type, firstText);
-        if (v !== undefined && state.slots[s.ask] === undefined) state.slots[s.ask] = v;
+      if ('ask' in s && state.slots[s.ask] === undefined) {
+        const v = prefill(s, firstText, lang, today);
+        if (v !== undefined) state.slots[s.ask] = v;
       }
     }
     if (files.length) this.prefill(state, files, 0);
@@ -88,6 +93,16 @@ export class DialogRunner {
         ),
       )
       .map((d) => d.id);
+  }
+
+  /**
+   * Does the message ask what the dialog's knowledge-base entry answers (the dialog's `answerFirst` words, like
+   * "how many days")? Then the entry's answer is given before the dialog's first question.
+   */
+  answersFirst(dialogId: string, text: string, lang: Lang): boolean {
+    const cues = this.set.dialogs.get(dialogId)?.answerFirst?.[lang] ?? [];
+    const f = ` ${fold(text)} `;
+    return cues.some((c) => f.includes(` ${fold(c)} `));
   }
 
   /** The current step's question again (after a digression or a "no" to dropping the request). */
@@ -310,34 +325,20 @@ export class DialogRunner {
       if ('when' in step && step.when && !this.holds(step.when, s)) continue;
       if ('ask' in step) {
         if (s.slots[step.ask] !== undefined) continue; // filled from an earlier message
+        const item =
+          step.prefillFrom && step.prefill !== false && s.opening ? this.itemNamed(step.prefillFrom, s) : undefined;
+        if (item !== undefined) {
+          s.slots[step.ask] = item;
+          continue;
+        }
         s.attempts = 0;
+        delete s.notFound;
         out.push(this.ask(s, step, lang, step.prompt));
         return { replies: out, state: s };
       }
       if ('lookup' in step) {
-        const key = s.slots[step.key] ?? '';
-        let record;
-        try {
-          record = await this.connector.lookup(step.lookup, key);
-          // Whatever the connector: a record with an impossible date (2026-13-45) is garbage, not a crash later.
-          const bad = record && Object.entries(record).find(([, v]) => impossibleDate(v));
-          if (bad) throw new ConnectorError(`invalid ${step.lookup} record: field "${bad[0]}" is not a valid date`);
-        } catch (e) {
-          if (!(e instanceof ConnectorError)) throw e;
-          return this.offerPerson(s, lang, DIALOG_MESSAGES[lang].lookupFailed, 'lookup-failed', out);
-        }
-        if (!record) {
-          // Ask the key again, explaining that nothing has that number.
-          const askIndex = steps.findIndex((x) => 'ask' in x && x.ask === step.key);
-          const ask = steps[askIndex] as AskStep;
-          const notFound = this.render(step.notFound[lang], s, lang);
-          delete s.slots[step.key];
-          s.step = askIndex;
-          s.attempts = answered?.step === askIndex ? answered.attempts : 0;
-          const turn = this.retry(s, ask, lang, notFound);
-          return { ...turn, replies: [...out, ...turn.replies] };
-        }
-        (s.records ??= {})[step.as] = record;
+        const found = await this.lookup(s, step, lang, out, answered);
+        if (found) return found;
         continue;
       }
       const c: BranchCase | undefined =
@@ -357,10 +358,80 @@ export class DialogRunner {
         say(c.end);
         const follow = (c.followUps ?? []).map((id) => ({ label: this.faqTitle(id, lang) ?? id, value: `faq:${id}` }));
         if (follow.length) out[out.length - 1] = { ...out[out.length - 1]!, suggestions: follow };
-        return { replies: out, state: null, ended: 'resolved' };
+        return { replies: out, state: null, ended: 'resolved', ...(c.csat === false ? { csat: false as const } : {}) };
       }
     }
     return { replies: out, state: null, ended: 'resolved' };
+  }
+
+  /**
+   * A lookup step: the record is kept under its name (undefined: go on), or the turn to return: the back office
+   * failed (a person is offered), or nothing has that number.
+   */
+  private async lookup(
+    s: DialogState,
+    step: LookupStep,
+    lang: Lang,
+    out: Reply[],
+    answered?: { step: number; attempts: number },
+  ): Promise<DialogTurn | undefined> {
+    const key = s.slots[step.key] ?? '';
+    let record;
+    try {
+      record = await this.connector.lookup(step.lookup, key);
+      // Whatever the connector: a record with an impossible date (2026-13-45) is garbage, not a crash later.
+      const bad = record && Object.entries(record).find(([, v]) => impossibleDate(v));
+      if (bad) throw new ConnectorError(`invalid ${step.lookup} record: field "${bad[0]}" is not a valid date`);
+    } catch (e) {
+      if (!(e instanceof ConnectorError)) throw e;
+      return this.offerPerson(s, lang, DIALOG_MESSAGES[lang].lookupFailed, 'lookup-failed', out);
+    }
+    if (record) {
+      (s.records ??= {})[step.as] = record;
+      return undefined;
+    }
+    return this.notFound(s, step, lang, out, answered);
+  }
+
+  /**
+   * A well-formed number the back office does not know: say so (the dialog's `notFound`, never the "that is not a
+   * number" retry) with a person offered, and ask the number again. A second unknown number ends the dialog with a
+   * person offered instead of asking again (no loop); so does the step's last attempt (failed answers count).
+   */
+  private notFound(
+    s: DialogState,
+    step: LookupStep,
+    lang: Lang,
+    out: Reply[],
+    answered?: { step: number; attempts: number },
+  ): DialogTurn {
+    const steps = this.dialog(s).steps;
+    const askIndex = steps.findIndex((x) => 'ask' in x && x.ask === step.key);
+    const ask = steps[askIndex] as AskStep;
+    const text = this.render(step.notFound[lang], s, lang);
+    const m = DIALOG_MESSAGES[lang];
+    const again = answered?.step === askIndex;
+    const attempts = (again ? answered.attempts : 0) + 1;
+    const unknown = (again ? (s.notFound ?? 0) : 0) + 1;
+    if (unknown >= 2) return this.offerPerson(s, lang, m.notFoundAgain, 'not-found', out);
+    if (attempts >= (ask.maxAttempts ?? 3)) return this.offerPerson(s, lang, m.tooManyAttempts, 'failed', out);
+    delete s.slots[step.key];
+    s.step = askIndex;
+    s.attempts = attempts;
+    s.notFound = unknown;
+    const reply: Reply = {
+      text,
+      suggestions: [{ label: m.talkToPerson, value: 'handoff' }],
+      source: { kind: 'dialog', id: s.dialogId },
+      lang,
+    };
+    return { replies: [...out, reply], state: s };
+  }
+
+  /** The item of a looked-up list (`prefillFrom`) that the dialog's first message names, if exactly one. */
+  private itemNamed(field: string, s: DialogState): string | undefined {
+    const list = lookupName(field, s);
+    return list ? pickItem(list, s.opening ?? '') : undefined;
   }
 
   /** Does a `when` condition hold for the slots and records collected so far? */
@@ -369,6 +440,6 @@ export class DialogRunner {
   }
 
   private render(template: string, s: DialogState, lang: Lang): string {
-    return render(template, s, lang);
+    return render(template, s, lang, this.today());
   }
 }

@@ -60,6 +60,13 @@ const askStep = z
     help: message,
     maxAttempts: z.number().int().min(1).max(10).optional(),
     optional: z.boolean().optional(),
+    /** false: always ask, even when the first message seems to hold the value. */
+    prefill: z.boolean().optional(),
+    /** A `text` step answered by the first message when it names one item of this record field ("order.items"). */
+    prefillFrom: z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9_]*\.[a-zA-Z][a-zA-Z0-9_]*$/, { message: 'expected a record.field name' })
+      .optional(),
     when: condition.optional(),
     pattern: z.string().optional(),
     past: z.boolean().optional(),
@@ -95,6 +102,8 @@ const lookupStep = z
 
 const outcome = {
   end: message.optional(),
+  /** false: no satisfaction question after this end (the customer's problem is not solved yet). */
+  csat: z.boolean().optional(),
   handoff: message.optional(),
   say: message.optional(),
   followUps: z.array(id).optional(),
@@ -103,7 +112,9 @@ const branchCase = z.object({ when: condition.optional(), ...outcome }).strict()
 
 const branchStep = z.object({ branch: z.array(branchCase).min(1) }).strict();
 const sayStep = z.object({ say: message, when: condition.optional() }).strict();
-const endStep = z.object({ end: message, followUps: z.array(id).optional(), when: condition.optional() }).strict();
+const endStep = z
+  .object({ end: message, followUps: z.array(id).optional(), csat: z.boolean().optional(), when: condition.optional() })
+  .strict();
 const handoffStep = z.object({ handoff: message, when: condition.optional() }).strict();
 
 export const stepSchema = z.union([askStep, lookupStep, branchStep, sayStep, endStep, handoffStep]);
@@ -112,6 +123,11 @@ export const dialogFileSchema = z
   .object({
     id: id.describe('Dialog id; the knowledge-base entry with `dialog: <id>` starts it'),
     title: message.describe('Name of the request, used when asking whether to drop it'),
+    answerFirst: words
+      .describe(
+        'Words that show the first message asks what the knowledge-base entry answers (how many days, how long): the answer comes before the first question',
+      )
+      .optional(),
     steps: z.array(stepSchema).min(1),
   })
   .strict();

@@ -137,6 +137,72 @@ export function extract(type: AskStep['type'], text: string): string | undefined
   return undefined;
 }
 
+/** The choices whose value, label or `says` words appear as whole words in a sentence (4 letters or more). */
+function choicesIn(step: AskStep, text: string, lang: Lang): string[] {
+  const f = ` ${fold(text)} `;
+  return (step.choices ?? [])
+    .filter((c) =>
+      [c.value.replace(/[-_]/g, ' '), c.label[lang], ...(c.says?.[lang] ?? [])]
+        .map(fold)
+        .some((x) => x.length >= 4 && f.includes(` ${x} `)),
+    )
+    .map((c) => c.value);
+}
+
+/**
+ * A slot's value found inside the message that started the dialog, so that what the customer already said is not
+ * asked again. Only the types that can be told apart in free text: numbers of our formats, an email, a date, and a
+ * choice named by exactly one of its words (two choices named: ambiguous, the step asks). Free text, yes/no, plain
+ * numbers, phones and patterns are always asked, as is a step with `prefill: false`.
+ */
+export function prefill(step: AskStep, text: string, lang: Lang, today: string): string | undefined {
+  if (step.prefill === false || !text) return undefined;
+  switch (step.type) {
+    case 'orderNumber':
+    case 'fileNumber':
+    case 'email':
+      return extract(step.type, text);
+    case 'date': {
+      const d = parseDate(text, today);
+      return d && !(step.past && d > today) ? d : undefined;
+    }
+    case 'choice': {
+      const found = choicesIn(step, text, lang);
+      return found.length === 1 ? found[0] : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Words of a product name too common to tell two items apart (the brand, units). */
+const COMMON = new Set(['volta', 'pieces', 'piece', 'litres', 'litre']);
+/** Model codes ("LV-45" -> "lv45") and the distinctive words (5 letters or more) of a folded text. */
+function productKeys(text: string): { codes: Set<string>; words: Set<string> } {
+  const f = fold(text);
+  const codes = new Set(
+    (f.match(/\b[a-z]{1,3}-?[a-z]?\d{1,4}\b/g) ?? []).map((c) => c.replace('-', '')).filter((c) => /\d/.test(c)),
+  );
+  const words = new Set(f.split(/[^a-z0-9]+/).filter((w) => w.length >= 5 && !COMMON.has(w) && !/\d/.test(w)));
+  return { codes, words };
+}
+
+/**
+ * The one item of a record's comma-separated list (`order.items`) that a message names, by its model code
+ * ("LV-45", "lv45") or a distinctive word of its name ("lave-vaisselle"); undefined when none or several are named.
+ */
+export function pickItem(list: string, text: string): string | undefined {
+  const said = productKeys(text);
+  const named = list
+    .split(/\s*,\s*/)
+    .filter(Boolean)
+    .filter((item) => {
+      const k = productKeys(item);
+      return [...k.codes].some((c) => said.codes.has(c)) || [...k.words].some((w) => said.words.has(w));
+    });
+  return named.length === 1 ? named[0] : undefined;
+}
+
 // "sans photo", "pas de facture", "no photos", "fără poză", "nu am factura": no file to send, in any language.
 const NO_FILE =
   /^(sans|pas de|aucune|no|without|fara|nu am|nu am nicio|nicio) (photo|photos|image|images|facture|fichier|document|picture|pictures|invoice|file|poza|poze|fotografie|fotografii|imagine|factura|fisier|document)$/;

@@ -34,6 +34,10 @@ export interface DialogState {
   slots: Record<string, string>;
   /** Failed answers at the current step. */
   attempts: number;
+  /** Well-formed numbers the back office did not know, at the current step (a second one ends the dialog). */
+  notFound?: number;
+  /** The message that started the dialog (at most 500 characters), for steps filled from it after a lookup. */
+  opening?: string;
   /** Records looked up so far (flat string fields), by the name given in the dialog (`as`). */
   records?: Record<string, Record<string, string>>;
   /** A question waiting for yes/no ("drop the current request?"), with the message that caused it. */

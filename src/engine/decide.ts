@@ -46,7 +46,8 @@ export async function act(
   const d = decide(match, core.kindOf, core.options);
   if (d.action === 'answer') {
     const e = c.byId.get(d.id)!;
-    if (e.dialog && c.dialogs?.has(e.dialog)) return startDialog(core, state, e.dialog, lang, text);
+    if (e.dialog && c.dialogs?.has(e.dialog))
+      return startDialog(core, state, e.dialog, lang, text, answerReply(c, e, lang, d.confidence));
     if (e.kind === 'faq') state.lastTopic = e.topic;
     const reply = answerReply(c, e, lang, d.confidence);
     if (e.kind === 'handoff') core.requestHandoff(state, 'customer-request', queueFor(state.lastTopic));

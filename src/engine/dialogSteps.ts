@@ -7,16 +7,25 @@ import { queueFor } from '../handoff/policy';
 import type { EngineCore } from './core';
 import { askCsat } from './csat';
 
-/** Start a dialog (any dialog under way is replaced). */
+/**
+ * Start a dialog (any dialog under way is replaced). `answer` is the starting entry's own answer: given first when
+ * the message asks exactly that ("how many days do I have to return it?"), without its buttons since the dialog
+ * goes on at once.
+ */
 export async function startDialog(
   core: EngineCore,
   state: ConversationState,
   dialogId: string,
   lang: Lang,
   text: string,
+  answer?: Reply,
 ): Promise<Reply[]> {
-  const step = await core.c.dialogs!.start(dialogId, lang, text, takeFiles(core, state));
-  return afterDialog(core, state, step);
+  const dialogs = core.c.dialogs!;
+  const step = await dialogs.start(dialogId, lang, text, takeFiles(core, state));
+  const replies = afterDialog(core, state, step);
+  if (!answer || !dialogs.answersFirst(dialogId, text, lang)) return replies;
+  const { suggestions: _buttons, ...plain } = answer;
+  return [plain, ...replies];
 }
 
 /** The files of the message, for the one part of the turn that takes them (a dialog step, an acknowledgement). */
@@ -66,7 +75,7 @@ export function afterDialog(core: EngineCore, state: ConversationState, step: Di
   if (step.ended === 'handoff') core.requestHandoff(state, 'content', queue);
   else if (step.ended === 'failed') core.requestHandoff(state, 'dialog-failed', queue);
   else if (step.ended === 'lookup-failed') core.requestHandoff(state, 'lookup-failed', queue);
-  if (step.ended === 'resolved') {
+  if (step.ended === 'resolved' && step.csat !== false) {
     const lang = replies[0]?.lang ?? state.lang ?? core.options.defaultLang;
     replies.push(askCsat(state, lang));
   }

@@ -108,7 +108,12 @@ function interruption(
       state.dialog = null;
       return [answerReply(c, e, lang, decision.confidence)];
     }
-    if (e.dialog && e.dialog === d.dialogId) return [dialogs.prompt(d, lang)];
+    if (e.dialog && e.dialog === d.dialogId) {
+      // "How many days do I have?" in the middle of the return dialog: its entry's answer, then the step again.
+      if (!dialogs.answersFirst(d.dialogId, text, lang)) return [dialogs.prompt(d, lang)];
+      const { suggestions: _buttons, ...answer } = answerReply(c, e, lang, decision.confidence);
+      return [answer, dialogs.prompt(d, lang, DIALOG_MESSAGES[lang].resume)];
+    }
     if (e.dialog && dialogs.has(e.dialog)) {
       d.pending = { kind: 'switch', text };
       return [switchQuestion(dialogs, d, lang)];

@@ -8,7 +8,7 @@ import { HANDOFF_MESSAGES } from '../handoff/messages';
 import { contactOf, type Contact } from './contact';
 import type { EngineCore } from './core';
 import { askCsat } from './csat';
-import { statusReply } from './queue';
+import { nextOpening, statusReply } from './queue';
 
 /**
  * Create the handoff requested during the turn: the conversation leaves its dialog and waits in the queue, the
@@ -133,9 +133,17 @@ export async function withPerson(
     type: 'conversation.message',
     data: { handoffId: h.id, messageId: customer.id, text: msg.text ?? msg.action ?? '', at: customer.at },
   });
+  // A short acknowledgement, not the whole queue text again for every message (the status bar shows the place).
   if (h.status === 'queued') {
-    const status = await statusReply(core, state, lang);
-    return [{ ...status, text: `${HANDOFF_MESSAGES[lang].forwarded} ${status.text}` }];
+    const when = core.hours.isOpen(h.queue, core.now()) ? undefined : nextOpening(core, h.queue, lang);
+    return [
+      {
+        text: HANDOFF_MESSAGES[lang].forwarded(when),
+        suggestions: [{ label: HANDOFF_MESSAGES[lang].cancelButton, value: 'handoff:cancel' }],
+        source: { kind: 'handoff', id: 'queue' },
+        lang,
+      },
+    ];
   }
   return [];
 }

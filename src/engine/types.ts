@@ -87,7 +87,8 @@ export interface QueueStatus {
   queue: QueueName;
   status: 'queued' | 'active';
   position: number;
-  estimatedWaitMs: number;
+  /** Absent when the data does not support an estimate (see estimateWait in queue.ts). */
+  estimatedWaitMs?: number;
   open: boolean;
   agentName?: string;
 }

@@ -60,15 +60,16 @@ describe.each([['SIGTERM (restart)'], ['SIGKILL (kill -9)']])(
       server = await startServer();
 
       const second = await api(server.base, `/api/conversations/${conv.conversationId}/messages`, conv.token, {
-        text: 'MV-4817360',
+        text: 'MV-4813390',
       });
       expect(second.status).toBe(200);
       expect(second.json.replies[0].source).toEqual({ kind: 'dialog', id: 'order-tracking' });
-      // The answer of the step after the order number (the back office's in-transit record): the dialog went on
-      // from where it was, it did not start again or take the number for something else.
+      // The answer of the step after the order number (the back office's cancelled record, whatever today's date
+      // is: the server runs on the real clock): the dialog went on from where it was, it did not start again or take
+      // the number for something else.
       expect(second.json.replies[0].text).toBe(
-        'Votre commande MV-4817360 est en route avec Volta Livraison. Livraison prévue le 26 novembre 2026. ' +
-          'Pour le gros électroménager, le transporteur vous appelle pour fixer un créneau.',
+        "Votre commande MV-4813390 a été annulée. Si vous l'aviez payée, le remboursement est fait sur le moyen de " +
+          "paiement d'origine sous 5 à 10 jours ouvrés ; un e-mail vous le confirme.",
       );
 
       const { json: history } = await api(
@@ -79,7 +80,7 @@ describe.each([['SIGTERM (restart)'], ['SIGKILL (kill -9)']])(
       const lines = history.messages.map((m: { from: string; text: string }) => `${m.from}: ${m.text}`);
       expect(lines[0]).toBe('customer: où en est ma commande ?');
       expect(lines[1]).toBe(`bot: ${first.json.replies[0].text}`);
-      expect(lines[2]).toBe('customer: MV-4817360');
+      expect(lines[2]).toBe('customer: MV-4813390');
       expect(lines.slice(3)).toEqual(second.json.replies.map((r: { text: string }) => `bot: ${r.text}`));
       const ids = history.messages.map((m: { id: number }) => m.id);
       expect([...ids].sort((a: number, b: number) => a - b)).toEqual(ids);

@@ -7,7 +7,7 @@ import { formatIssue } from '../../src/domain/errors';
 import { loadDialogFiles } from '../../src/dialogs/loader';
 import { DialogRunner } from '../../src/dialogs/runner';
 import { dialogFileSchema, dialogJsonSchema, type AskStep } from '../../src/dialogs/schema';
-import { parseDate, parseSlot } from '../../src/dialogs/slots';
+import { parseDate, parseSlot, pickItem, prefill } from '../../src/dialogs/slots';
 
 const ROOT = join(__dirname, '..', '..');
 const msg = (s: string) => `{ fr: "${s} fr", ro: "${s} ro", en: "${s} en" }`;
@@ -82,7 +82,7 @@ describe('dialog validation', () => {
         expect.stringMatching(/^steps\[0\]\.pattern: invalid regular expression/),
         'steps[1].key: slot "missing" is not asked before this lookup',
         'steps[2].say.fr: "nobody" is not a slot of this dialog',
-        'steps[2].say.fr: unknown filter "|upper" (known: |date)',
+        'steps[2].say.fr: unknown filter "|upper" (known: |date, |daysAgo)',
         'steps[3].branch[0]: expected exactly one of `end`, `handoff` or `say`',
         'steps[3].branch[1].when.ghost.field: "ghost" is not a record looked up before this step',
         'steps[3].branch: the last case needs no `when`: it is the default when no other case matches',
@@ -165,6 +165,101 @@ describe('slot values', () => {
   });
 });
 
+describe('prefilling a slot from the first message', () => {
+  const step = (type: AskStep['type'], extra: Partial<AskStep> = {}) =>
+    ({ ask: 's', type, prompt: {}, retry: {}, help: {}, ...extra }) as AskStep;
+  const today = '2026-11-25';
+  const reason = step('choice', {
+    choices: [
+      { value: 'defective', label: { fr: 'Défectueux', ro: 'Defect', en: 'Defective' }, says: { en: ['broken'] } },
+      { value: 'damaged', label: { fr: 'Abîmé', ro: 'Deteriorat', en: 'Arrived damaged' }, says: { en: ['dented'] } },
+    ],
+  });
+  it.each([
+    [step('orderNumber'), 'I want to return MV-4810044 please', 'MV-4810044'],
+    [step('date'), 'delivered on 20/11/2026 with a dent', '2026-11-20'],
+    [step('date', { past: true }), 'it will come on 2027-01-05', undefined],
+    [step('email'), 'write to me at ana@example.ro', 'ana@example.ro'],
+    [reason, 'my fridge is broken since Monday', 'defective'],
+    [reason, 'it arrived broken and dented', undefined], // two choices named: ambiguous, asked
+    [reason, 'how many days do I have to return it?', undefined],
+    [step('text'), 'the door is dented', undefined], // free text cannot be told apart: always asked
+    [step('yesno'), 'yes, where is my order?', undefined],
+    [step('orderNumber', { prefill: false }), 'order MV-4810044', undefined],
+  ] as const)('%#: %s', (s, text, expected) => {
+    expect(prefill(s as AskStep, text, 'en', today)).toBe(expected);
+  });
+});
+
+describe('the item a first message names (prefillFrom)', () => {
+  const items = 'Aspirateur balai Volta SV-22, Filtre de rechange SV-F2';
+  it.each([
+    ['je renvoie le filtre', 'Filtre de rechange SV-F2'],
+    ['return the sv22 please', 'Aspirateur balai Volta SV-22'],
+    ['the SV-F2 and the aspirateur', undefined], // two items named: asked
+    ['the Volta one', undefined], // the brand names every item
+    ['commande MV-4819025', undefined], // an order number is no model code
+  ] as const)('%s', (text, expected) => {
+    expect(pickItem(items, text)).toBe(expected);
+  });
+});
+
+describe('DialogRunner: answer first, late dates, unknown numbers, no rating', () => {
+  const src = `id: demo
+title: ${msg('Demo')}
+answerFirst: { en: [how many days] }
+steps:
+${ask('order', 'orderNumber')}${ask(
+    'why',
+    'choice',
+    `    choices:
+      - { value: late, label: ${msg('Late')}, says: { en: [too slow] } }
+      - { value: other, label: ${msg('Other')} }
+`,
+  )}  - lookup: order
+    key: order
+    as: o
+    notFound: ${msg('unknown {order}')}
+  - branch:
+      - when: { o.expectedDate: { before: today } }
+        end: ${msg('late by {o.expectedDate|daysAgo} {why}')}
+        csat: false
+      - end: ${msg('on time {o.expectedDate|daysAgo}')}
+`;
+  const set = load(src).set!;
+  const records: Record<string, Record<string, string>> = {
+    'MV-1111111': { expectedDate: '2026-11-20' },
+    'MV-2222222': { expectedDate: '2026-11-30' },
+  };
+  const connector: Connector = { lookup: async (_k, key) => records[key] ?? null };
+  const runner = new DialogRunner(set, connector, () => new Date('2026-11-25T12:00:00Z'));
+
+  it('tells whether the first message asks what the entry answers', () => {
+    expect(runner.answersFirst('demo', 'How many days do I have?', 'en')).toBe(true);
+    expect(runner.answersFirst('demo', 'where is it?', 'en')).toBe(false);
+    expect(runner.answersFirst('demo', 'How many days do I have?', 'fr')).toBe(false);
+  });
+
+  it('prefills slots, counts the days late from the clock and ends without a rating when told', async () => {
+    const late = await runner.start('demo', 'en', 'MV-1111111 is too slow');
+    expect(late).toMatchObject({ ended: 'resolved', csat: false, replies: [{ text: 'late by 5 late en' }] });
+    const onTime = await runner.start('demo', 'en', 'MV-2222222 is too slow');
+    expect(onTime.csat).toBeUndefined();
+    expect(onTime.replies.map((r) => r.text)).toEqual(['on time 0 en']);
+  });
+
+  it('says an unknown number is unknown, offers a person, and ends at the second one instead of looping', async () => {
+    let t = await runner.start('demo', 'en', 'MV-9999999 other');
+    expect(t.replies).toMatchObject([{ text: 'unknown MV-9999999 en', suggestions: [{ value: 'handoff' }] }]);
+    expect(t.state).toMatchObject({ step: 0, notFound: 1 });
+    t = await runner.answer(t.state!, 'MV-12', 'en');
+    expect(t.replies[0]!.text).toBe('retry order en');
+    t = await runner.answer(t.state!, 'MV-9999998', 'en');
+    expect(t).toMatchObject({ state: null, ended: 'not-found', replies: [{ suggestions: [{ value: 'handoff' }] }] });
+    expect(t.replies[0]!.text).toMatch(/^I still find nothing/);
+  });
+});
+
 describe('DialogRunner', () => {
   const src = dialog(`${ask('order', 'orderNumber')}  - lookup: order
     key: order
@@ -200,7 +295,8 @@ describe('DialogRunner', () => {
     t = await runner.answer(t.state!, 'MV-12', 'ro');
     expect(t.replies[0]!.text).toBe('retry order ro');
     t = await runner.answer(t.state!, 'MV-9999999', 'ro');
-    expect(t.replies[0]!.text).toBe('unknown MV-9999999 ro retry order ro');
+    // A well-formed but unknown number: said so, a person offered, never "that is not a number".
+    expect(t.replies[0]).toMatchObject({ text: 'unknown MV-9999999 ro', suggestions: [{ value: 'handoff' }] });
     t = await runner.answer(t.state!, 'nope', 'ro');
     expect(t).toMatchObject({
       state: null,

@@ -1,5 +1,7 @@
 import type { KbEntry, KnowledgeBase, Lang } from '../../src/domain/types';
 import { Engine } from '../../src/engine/engine';
+import { estimateWait, MIN_WAIT_SAMPLES } from '../../src/engine/queue';
+import { HANDOFF_MESSAGES } from '../../src/handoff/messages';
 import type { Matcher, MatchResult } from '../../src/matching/matcher';
 import { LanguageDetector } from '../../src/nlp/language';
 import { MemoryConversationStore } from '../../src/storage/memory';
@@ -344,5 +346,26 @@ describe('Engine turn economy and handoff payload', () => {
     await say('ma question');
     expect(heard).toHaveLength(1);
     expect(engine.events.listenerCount('message')).toBe(0);
+  });
+});
+
+describe('the queue copy', () => {
+  it('estimates a wait only when enough believable recent joins support it', () => {
+    const fourMinutes = [240_000, 200_000, 260_000, 240_000, 300_000];
+    expect(estimateWait(1, fourMinutes)).toBe(240_000);
+    expect(estimateWait(3, fourMinutes)).toBe(720_000);
+    expect(estimateWait(3, fourMinutes, 2)).toBe(360_000);
+    expect(estimateWait(1, fourMinutes.slice(0, MIN_WAIT_SAMPLES - 1))).toBeUndefined();
+    // 26 in the queue and agents joining within seconds: "about 1 minute" would not be believable.
+    expect(estimateWait(26, [2000, 3000, 1500, 2500, 2000])).toBeUndefined();
+    expect(estimateWait(1, fourMinutes, 0)).toBeUndefined();
+  });
+
+  it('words the place in the queue with or without an estimate, Romanian ordinals included', () => {
+    expect(HANDOFF_MESSAGES.ro.queued(1, undefined)).toMatch(/^Sunteți primul la rând\. Un operator/);
+    expect(HANDOFF_MESSAGES.ro.queued(2, 360_000)).toMatch(/^Sunteți al 2-lea la rând\. Timp estimat .* 6 min/);
+    expect(HANDOFF_MESSAGES.en.queued(26, undefined)).not.toMatch(/min/);
+    expect(HANDOFF_MESSAGES.fr.queued(3, undefined)).toContain('dès que possible');
+    expect(HANDOFF_MESSAGES.en.forwarded()).toBe('Message passed on; a person will answer here.');
   });
 });

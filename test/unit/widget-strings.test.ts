@@ -33,4 +33,7 @@ test('every UI string exists in fr, ro and en, translated (fr keeps the words Fr
     '101 minute',
   ]);
   expect(STRINGS.en.queued(3, 6)).toBe('You are number 3 in the queue · estimated wait: 6 minutes');
+  // Without an estimate from the server (not enough data), no number of minutes.
+  expect(STRINGS.en.queued(3)).toBe('You are number 3 in the queue · a person will answer as soon as possible');
+  expect(STRINGS.ro.queued(1)).toBe('Poziția dumneavoastră în coadă: 1 · un consilier vă răspunde cât mai curând');
 });

@@ -163,7 +163,10 @@ export function buttonGroup(suggestions: Suggestion[], t: UiStrings, onClick: (s
 export function queueText(q: Queue, t: UiStrings): string {
   if (q.status === 'queued' && q.open === false) return t.queuedClosed(q.position ?? 1);
   if (q.status === 'queued')
-    return t.queued(q.position ?? 1, Math.max(1, Math.round((q.estimatedWaitMs ?? 0) / 60_000)));
+    return t.queued(
+      q.position ?? 1,
+      q.estimatedWaitMs === undefined ? undefined : Math.max(1, Math.round(q.estimatedWaitMs / 60_000)),
+    );
   if (q.status === 'active' && q.agentName) return t.withAgent(q.agentName);
   return '';
 }

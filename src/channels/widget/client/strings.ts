@@ -12,7 +12,8 @@ export interface UiStrings {
   you: string;
   assistant: string;
   agent: string;
-  queued: (position: number, minutes: number) => string;
+  /** `minutes` undefined: the server gives no estimate (not enough data), someone answers as soon as possible. */
+  queued: (position: number, minutes?: number) => string;
   /** Outside opening hours: no wait estimate, someone answers when the service opens. */
   queuedClosed: (position: number) => string;
   withAgent: (name: string) => string;
@@ -42,7 +43,8 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     you: 'Vous',
     assistant: 'Assistant',
     agent: 'Conseiller',
-    queued: (p, m) => `Vous êtes n° ${p} dans la file d'attente · attente estimée : ${minutes(m, 'minute', 'minutes')}`,
+    queued: (p, m) =>
+      `Vous êtes n° ${p} dans la file d'attente · ${m === undefined ? 'un conseiller vous répondra dès que possible' : `attente estimée : ${minutes(m, 'minute', 'minutes')}`}`,
     queuedClosed: (p) => `Vous êtes n° ${p} dans la file d'attente · un conseiller vous répondra dès l'ouverture`,
     withAgent: (n) => `Vous discutez avec ${n}`,
     typing: (n) => `${n} écrit…`,
@@ -63,7 +65,8 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     you: 'Dumneavoastră',
     assistant: 'Asistent',
     agent: 'Consilier',
-    queued: (p, m) => `Poziția dumneavoastră în coadă: ${p} · timp de așteptare estimat: ${minuteRo(m)}`,
+    queued: (p, m) =>
+      `Poziția dumneavoastră în coadă: ${p} · ${m === undefined ? 'un consilier vă răspunde cât mai curând' : `timp de așteptare estimat: ${minuteRo(m)}`}`,
     queuedClosed: (p) => `Poziția dumneavoastră în coadă: ${p} · un consilier vă răspunde când începe programul`,
     withAgent: (n) => `Vorbiți cu ${n}`,
     typing: (n) => `${n} scrie…`,
@@ -84,7 +87,8 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     you: 'You',
     assistant: 'Assistant',
     agent: 'Agent',
-    queued: (p, m) => `You are number ${p} in the queue · estimated wait: ${minutes(m, 'minute', 'minutes')}`,
+    queued: (p, m) =>
+      `You are number ${p} in the queue · ${m === undefined ? 'a person will answer as soon as possible' : `estimated wait: ${minutes(m, 'minute', 'minutes')}`}`,
     queuedClosed: (p) => `You are number ${p} in the queue · an agent will answer when we open`,
     withAgent: (n) => `You are chatting with ${n}`,
     typing: (n) => `${n} is typing…`,
