@@ -1,5 +1,4 @@
 import type { Connector } from '../connectors/types';
-import { ConnectorError, impossibleDate } from '../connectors/types';
 import type { AttachmentRef, Lang, Reply, Suggestion } from '../domain/types';
 import type { DialogState } from '../domain/conversation';
 import type { Dialog, DialogSet } from './loader';
@@ -18,17 +17,10 @@ import { DIALOG_MESSAGES, DONE_WORDS } from './messages';
 import type { AskStep, BranchCase, Condition, LookupStep, Message, Step } from './schema';
 import { fold } from '../nlp/normalize';
 import { holds, lookupName, render } from './conditions';
-import { extract, isSkip, parseSlot, pickItem, prefill } from './slots';
+import { fetchRecord, notFoundTurn, offerPerson, type DialogTurn } from './outcomes';
+import { isSkip, parseSlot, pickItem, prefill } from './slots';
 
-export interface DialogTurn {
-  replies: Reply[];
-  /** The dialog's state after the turn; null when it ended. */
-  state: DialogState | null;
-  /** How it ended, when it did. */
-  ended?: 'resolved' | 'handoff' | 'failed' | 'lookup-failed' | 'cancelled' | 'not-found';
-  /** false: the end message is no place for the satisfaction question (`csat: false` in the dialog). */
-  csat?: false;
-}
+export type { DialogTurn } from './outcomes';
 
 /**
  * Runs the dialogs written in dialogs/*.yaml: asks slots (validated, re-asked at most maxAttempts times),
@@ -188,19 +180,7 @@ export class DialogRunner {
     ended: DialogTurn['ended'],
     before: Reply[] = [],
   ): DialogTurn {
-    return {
-      replies: [
-        ...before,
-        {
-          text,
-          suggestions: [{ label: DIALOG_MESSAGES[lang].talkToPerson, value: 'handoff' }],
-          source: { kind: ended === 'failed' ? 'handoff' : 'dialog', id: s.dialogId },
-          lang,
-        },
-      ],
-      state: null,
-      ended,
-    };
+    return offerPerson(s, lang, text, ended, before);
   }
 
   private ask(s: DialogState, step: AskStep, lang: Lang, message: Message): Reply {
@@ -366,7 +346,7 @@ export class DialogRunner {
 
   /**
    * A lookup step: the record is kept under its name (undefined: go on), or the turn to return: the back office
-   * failed (a person is offered), or nothing has that number.
+   * failed (a person is offered), or nothing has that number (see `notFoundTurn`).
    */
   private async lookup(
     s: DialogState,
@@ -375,57 +355,14 @@ export class DialogRunner {
     out: Reply[],
     answered?: { step: number; attempts: number },
   ): Promise<DialogTurn | undefined> {
-    const key = s.slots[step.key] ?? '';
-    let record;
-    try {
-      record = await this.connector.lookup(step.lookup, key);
-      // Whatever the connector: a record with an impossible date (2026-13-45) is garbage, not a crash later.
-      const bad = record && Object.entries(record).find(([, v]) => impossibleDate(v));
-      if (bad) throw new ConnectorError(`invalid ${step.lookup} record: field "${bad[0]}" is not a valid date`);
-    } catch (e) {
-      if (!(e instanceof ConnectorError)) throw e;
-      return this.offerPerson(s, lang, DIALOG_MESSAGES[lang].lookupFailed, 'lookup-failed', out);
-    }
+    const record = await fetchRecord(this.connector, step, s.slots[step.key] ?? '');
+    if (record === 'failed') return offerPerson(s, lang, DIALOG_MESSAGES[lang].lookupFailed, 'lookup-failed', out);
     if (record) {
       (s.records ??= {})[step.as] = record;
       return undefined;
     }
-    return this.notFound(s, step, lang, out, answered);
-  }
-
-  /**
-   * A well-formed number the back office does not know: say so (the dialog's `notFound`, never the "that is not a
-   * number" retry) with a person offered, and ask the number again. A second unknown number ends the dialog with a
-   * person offered instead of asking again (no loop); so does the step's last attempt (failed answers count).
-   */
-  private notFound(
-    s: DialogState,
-    step: LookupStep,
-    lang: Lang,
-    out: Reply[],
-    answered?: { step: number; attempts: number },
-  ): DialogTurn {
-    const steps = this.dialog(s).steps;
-    const askIndex = steps.findIndex((x) => 'ask' in x && x.ask === step.key);
-    const ask = steps[askIndex] as AskStep;
     const text = this.render(step.notFound[lang], s, lang);
-    const m = DIALOG_MESSAGES[lang];
-    const again = answered?.step === askIndex;
-    const attempts = (again ? answered.attempts : 0) + 1;
-    const unknown = (again ? (s.notFound ?? 0) : 0) + 1;
-    if (unknown >= 2) return this.offerPerson(s, lang, m.notFoundAgain, 'not-found', out);
-    if (attempts >= (ask.maxAttempts ?? 3)) return this.offerPerson(s, lang, m.tooManyAttempts, 'failed', out);
-    delete s.slots[step.key];
-    s.step = askIndex;
-    s.attempts = attempts;
-    s.notFound = unknown;
-    const reply: Reply = {
-      text,
-      suggestions: [{ label: m.talkToPerson, value: 'handoff' }],
-      source: { kind: 'dialog', id: s.dialogId },
-      lang,
-    };
-    return { replies: [...out, reply], state: s };
+    return notFoundTurn(this.dialog(s).steps, s, step, lang, { out, text, answered });
   }
 
   /** The item of a looked-up list (`prefillFrom`) that the dialog's first message names, if exactly one. */
