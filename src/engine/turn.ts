@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors';
-import type { IncomingMessage, Lang, Reply } from '../domain/types';
+import type { AttachmentRef, IncomingMessage, Lang, Reply } from '../domain/types';
 import { checkToken, type ConversationState, type NewMessage } from '../domain/conversation';
 import { DIALOG_MESSAGES } from '../dialogs/messages';
 import { fold } from '../nlp/normalize';
@@ -55,7 +55,7 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
     replies =
       msg.action !== undefined
         ? await onAction(core, state, msg.action)
-        : await onText(core, state, msg.text ?? '', trace);
+        : await onText(core, state, msg.text ?? '', trace, msg.attachments);
   } catch (err) {
     // What the customer wrote is kept even if processing fails.
     if (deferred.length) await core.store.append(state.id, deferred.splice(0)).catch(() => undefined);
@@ -74,9 +74,10 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
 /** The customer's message as stored (text, the button's value, the client's id for retries). */
 function customerMessage(core: EngineCore, msg: IncomingMessage): NewMessage {
   const clientId = msg.clientId ? { clientId: msg.clientId } : {};
+  const files = msg.attachments?.length ? { attachments: msg.attachments } : {};
   return msg.action !== undefined
     ? { at: core.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action, ...clientId }
-    : { at: core.now().toISOString(), from: 'customer', text: msg.text ?? '', ...clientId };
+    : { at: core.now().toISOString(), from: 'customer', text: msg.text ?? '', ...clientId, ...files };
 }
 
 /**
@@ -121,9 +122,20 @@ export async function finishTurn(
 }
 
 /** A typed message: rating, anger, the dialog under way, or matching and the decision. */
-async function onText(core: EngineCore, state: ConversationState, raw: string, trace?: TurnTrace): Promise<Reply[]> {
+async function onText(
+  core: EngineCore,
+  state: ConversationState,
+  raw: string,
+  trace?: TurnTrace,
+  files?: AttachmentRef[],
+): Promise<Reply[]> {
   const text = raw.trim();
   const current = state.lang ?? core.options.defaultLang;
+  // A file alone, outside a dialog (which takes it as an answer): acknowledged, not "no text received".
+  if (!text && files?.length && !state.dialog) {
+    const names = files.map((f) => f.name).join(', ');
+    return [{ text: MESSAGES[current].fileReceived(names), source: { kind: 'smalltalk' }, lang: current }];
+  }
   if (!text || !/[\p{L}\p{N}]/u.test(text))
     return [{ text: MESSAGES[current].empty, source: { kind: 'fallback' }, lang: current }];
   const tooLong = text.length > core.options.maxTextLength;
