@@ -19,7 +19,8 @@ export class MemoryAttachments implements AttachmentStore {
 
   async put(a: StoredAttachment, quota: AttachmentQuota): Promise<'stored' | 'files' | 'bytes'> {
     if (!this.live(a.conversationId)) throw conversationNotFound(a.conversationId);
-    const used = await this.usage(a.conversationId);
+    // Checked and pushed with no await between: concurrent puts cannot both pass, as in the SQL transaction.
+    const used = this.used(a.conversationId);
     if (used.files + 1 > quota.maxFiles) return 'files';
     if (used.bytes + a.size > quota.maxBytes) return 'bytes';
     this.files.push(copy(a));
@@ -36,6 +37,10 @@ export class MemoryAttachments implements AttachmentStore {
   }
 
   async usage(conversationId: string): Promise<AttachmentUsage> {
+    return this.used(conversationId);
+  }
+
+  private used(conversationId: string): AttachmentUsage {
     const mine = this.files.filter((f) => f.conversationId === conversationId);
     return { files: mine.length, bytes: mine.reduce((n, f) => n + f.size, 0) };
   }

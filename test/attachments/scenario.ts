@@ -131,6 +131,29 @@ export function attachmentTests(app: () => StartedApp): void {
     );
   });
 
+  test('the event stream carries the message with its attachment', async () => {
+    const c = await newCustomer(base());
+    const ref = ((await (await upload(base(), c, { bytes: await png(), name: 'a.png' })).json()) as UploadBody)
+      .attachment;
+    const ctl = new AbortController();
+    const res = await fetch(`${base()}/api/conversations/${c.conversationId}/events?token=${c.token}`, {
+      signal: ctl.signal,
+    });
+    const reader = res.body!.getReader();
+    let text = '';
+    try {
+      while (!/event: message\ndata: .*"from":"customer"/.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += Buffer.from(value).toString('utf8');
+      }
+    } finally {
+      ctl.abort();
+    }
+    const line = text.split('\n').find((l) => l.startsWith('data: ') && l.includes('"from":"customer"'))!;
+    expect(JSON.parse(line.slice(6))).toMatchObject({ from: 'customer', text: '', attachments: [ref] });
+  });
+
   test('PNG stays PNG, a PDF is served as a download, and the text field is the message', async () => {
     const c = await newCustomer(base());
     const p = (await (
