@@ -2,12 +2,14 @@
  * Dialog transcripts written as data: test/dialogs/*.yaml. Each case is a conversation (customer says or
  * clicks -> what the bot must reply); `backoffice: down` runs it with a back office that fails.
  *
- * A turn's `expect` must match ONE reply of the turn: `kind` (reply source kind), `id` (dialog or entry id),
+ * A turn's `expect` (or each of a list of them) must match ONE reply of the turn: `kind` (reply source kind), `id` (dialog or entry id),
  * `contains` (case-insensitive substring), `message` (exactly the engine's own sentence of that name in
- * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...) and `offers` (a button with
- * that value on the same reply). After the turn, `dialog` checks the conversation's state: `none` (no dialog
+ * src/dialogs/messages.ts, in the case's language: `cancelled`, `lookupFailed`...), `offers` (a button with
+ * that value on the same reply) and `notOffers` (no button with that value on it). After the turn, `dialog` checks the conversation's state: `none` (no dialog
  * running: the next message is a new request) or the id of the running dialog; `handoff` checks whether a person
- * was asked for (`queued`) or not (`none`).
+ * was asked for (`queued`) or not (`none`); `slots` checks values the running dialog holds (`photosCount: "2"`).
+ * A customer turn may carry files as a channel hands them to the engine after storing them:
+ * `attachments: [{ name: colis.jpg, contentType: image/jpeg, size: 1234 }]` (ids are made up), with or without `says`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +37,7 @@ const expectation = z
     contains: z.string().min(1).optional(),
     message: z.enum(MESSAGE_NAMES).optional(),
     offers: z.string().min(1).optional(),
+    notOffers: z.string().min(1).optional(),
   })
   .strict();
 const caseSchema = z.array(
@@ -49,7 +52,20 @@ const caseSchema = z.array(
             .object({
               says: z.string().optional(),
               click: z.string().optional(),
-              expect: expectation,
+              attachments: z
+                .array(
+                  z
+                    .object({
+                      name: z.string().min(1),
+                      contentType: z.string().regex(/^[a-z]+\/[a-z0-9.+-]+$/),
+                      size: z.number().int().min(1),
+                    })
+                    .strict(),
+                )
+                .min(1)
+                .optional(),
+              slots: z.record(z.string(), z.string()).optional(),
+              expect: z.union([expectation, z.array(expectation).min(1)]),
               dialog: z.string().min(1).optional(),
               handoff: z.enum(['queued', 'none']).optional(),
             })
@@ -84,7 +100,8 @@ const matches = (r: Reply, e: z.infer<typeof expectation>, lang: Lang) =>
   (e.id === undefined || r.source.id === e.id) &&
   (e.contains === undefined || r.text.toLowerCase().includes(e.contains.toLowerCase())) &&
   (e.message === undefined || r.text === DIALOG_MESSAGES[lang][e.message]) &&
-  (e.offers === undefined || (r.suggestions ?? []).some((s) => s.value === e.offers));
+  (e.offers === undefined || (r.suggestions ?? []).some((s) => s.value === e.offers)) &&
+  (e.notOffers === undefined || !(r.suggestions ?? []).some((s) => s.value === e.notOffers));
 
 describe.each(files)('%s', (file) => {
   const cases = caseSchema.parse(parse(readFileSync(join(dir, file), 'utf8')));
@@ -92,12 +109,17 @@ describe.each(files)('%s', (file) => {
     const { engine } = cores[c.backoffice ?? 'up'];
     const conv = await engine.createConversation({ channel: 'test', lang: c.lang });
     for (const [i, t] of c.turns.entries()) {
+      const attachments = t.attachments?.map((a, k) => ({ id: `att-${i + 1}-${k + 1}`, ...a }));
       const replies = await engine.handle({
         conversationId: conv.id,
         channel: 'test',
-        ...(t.click !== undefined ? { action: t.click } : { text: t.says ?? '' }),
+        ...(t.click !== undefined
+          ? { action: t.click }
+          : attachments
+            ? { ...(t.says !== undefined ? { text: t.says } : {}), attachments }
+            : { text: t.says ?? '' }),
       });
-      const label = `turn ${i + 1} (${t.says ?? t.click})`;
+      const label = `turn ${i + 1} (${[t.says ?? t.click, ...(t.attachments ?? []).map((a) => a.name)].join(' + ')})`;
       const seen = replies
         .map(
           (r) =>
@@ -105,9 +127,10 @@ describe.each(files)('%s', (file) => {
             (r.suggestions?.length ? ` {${r.suggestions.map((s) => s.value).join(', ')}}` : ''),
         )
         .join('\n');
-      if (!replies.some((r) => matches(r, t.expect, c.lang)))
-        throw new Error(`${label}: expected ${JSON.stringify(t.expect)}, got:\n${seen}`);
-      if (t.dialog !== undefined || t.handoff !== undefined) {
+      for (const e of Array.isArray(t.expect) ? t.expect : [t.expect])
+        if (!replies.some((r) => matches(r, e, c.lang)))
+          throw new Error(`${label}: expected ${JSON.stringify(e)}, got:\n${seen}`);
+      if (t.dialog !== undefined || t.handoff !== undefined || t.slots !== undefined) {
         const state = (await engine.getConversation(conv.id))!;
         const dialog = state.dialog?.dialogId ?? 'none';
         if (t.dialog !== undefined && dialog !== t.dialog)
@@ -115,6 +138,11 @@ describe.each(files)('%s', (file) => {
         const handoff = state.handoff?.status ?? 'none';
         if (t.handoff !== undefined && handoff !== t.handoff)
           throw new Error(`${label}: expected the handoff to be ${t.handoff}, it is ${handoff}; replies:\n${seen}`);
+        for (const [slot, value] of Object.entries(t.slots ?? {}))
+          if (state.dialog?.slots[slot] !== value)
+            throw new Error(
+              `${label}: expected slot ${slot} = ${JSON.stringify(value)}, got ${JSON.stringify(state.dialog?.slots[slot])}`,
+            );
       }
     }
   });

@@ -4,6 +4,7 @@ import type { SourceIssue } from '../domain/errors';
 import type { KnowledgeBase } from '../domain/types';
 import { issueAt, parseYaml, validateYaml, type ParsedYaml } from '../knowledge/yamlSource';
 import { dialogFileSchema, type DialogFile, type Message, type Step } from './schema';
+import { derivedSlots } from './attachments';
 import { compilePattern } from './slots';
 
 export interface Dialog extends DialogFile {
@@ -41,13 +42,20 @@ function checkSlotType(p: ParsedYaml, s: AskStep, path: (string | number)[], err
       }
   } else if (s.pattern)
     errors.push(issueAt(p, [...path, 'pattern'], `\`pattern\` only applies to type pattern, not ${s.type}`));
+  if (s.type !== 'attachment')
+    for (const key of ['accept', 'max', 'required'] as const)
+      if (s[key] !== undefined)
+        errors.push(issueAt(p, [...path, key], `\`${key}\` only applies to type attachment, not ${s.type}`));
 }
 
 /** Names a step makes available to later steps: slots asked and records looked up. */
 function checkDialog(p: ParsedYaml, d: DialogFile, errors: SourceIssue[]): void {
   // Slots may be filled from the customer's first message, so any slot of the dialog can be named anywhere;
   // records exist only once looked up.
-  const slots = new Set<string>(d.steps.flatMap((s) => ('ask' in s ? [s.ask] : [])));
+  // A file step also fills <slot>Ids and <slot>Count.
+  const slots = new Set<string>(
+    d.steps.flatMap((s) => ('ask' in s ? [s.ask, ...(s.type === 'attachment' ? derivedSlots(s.ask) : [])] : [])),
+  );
   const records = new Set<string>();
   const checkName = (name: string, path: (string | number)[]) => {
     const [head, field] = name.split('.');

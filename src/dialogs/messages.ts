@@ -15,6 +15,16 @@ export const DIALOG_MESSAGES: Record<
     no: string;
     skip: string;
     talkToPerson: string;
+    /** Attachment steps: the file(s) taken, by name. */
+    received: (names: string[], images: boolean) => string;
+    linkReceived: string;
+    /** Files of a type the step does not take, by name (the step's retry follows, naming the accepted types). */
+    refused: (names: string[]) => string;
+    /** Room for more files at the step. */
+    more: (left: number) => string;
+    done: string;
+    /** Files sent with no dialog waiting for them: what the bot can do with them. */
+    fileNoRequest: string;
   }
 > = {
   fr: {
@@ -29,6 +39,18 @@ export const DIALOG_MESSAGES: Record<
     no: 'Non',
     skip: 'Passer',
     talkToPerson: 'Parler à un conseiller',
+    received: (n, img) =>
+      n.length === 1
+        ? `${img ? 'Photo' : 'Fichier'} « ${n[0]} » ${img ? 'reçue' : 'reçu'}.`
+        : `${img ? 'Photos' : 'Fichiers'} ${n.map((x) => `« ${x} »`).join(', ')} ${img ? 'reçues' : 'reçus'}.`,
+    linkReceived: 'Lien reçu.',
+    refused: (n) =>
+      `Je ne peux pas prendre ${n.map((x) => `« ${x} »`).join(', ')} : ce type de fichier n’est pas accepté ici.`,
+    more: (left) =>
+      `Vous pouvez en envoyer ${left === 1 ? 'encore une' : `jusqu’à ${left} de plus`}, ou cliquer sur « Continuer ».`,
+    done: 'Continuer',
+    fileNoRequest:
+      'Je peux le joindre à l’une des demandes ci-dessous, ou vous passer un conseiller. Que souhaitez-vous faire ?',
   },
   ro: {
     cancelled: 'Bine, mă opresc aici. Vă mai pot ajuta cu altceva?',
@@ -43,6 +65,16 @@ export const DIALOG_MESSAGES: Record<
     no: 'Nu',
     skip: 'Sari peste',
     talkToPerson: 'Vorbiți cu un operator',
+    received: (n, img) =>
+      n.length === 1
+        ? `${img ? 'Fotografia' : 'Fișierul'} „${n[0]}” ${img ? 'a fost primită' : 'a fost primit'}.`
+        : `${img ? 'Fotografiile' : 'Fișierele'} ${n.map((x) => `„${x}”`).join(', ')} au fost primite.`,
+    linkReceived: 'Link primit.',
+    refused: (n) => `Nu pot prelua ${n.map((x) => `„${x}”`).join(', ')}: acest tip de fișier nu este acceptat aici.`,
+    more: (left) => `Mai puteți trimite ${left === 1 ? 'încă una' : `până la ${left}`} sau apăsați „Continuă”.`,
+    done: 'Continuă',
+    fileNoRequest:
+      'Îl pot atașa la una dintre solicitările de mai jos sau vă pot pune în legătură cu un operator. Ce doriți să faceți?',
   },
   en: {
     cancelled: 'All right, I have stopped. Can I help with anything else?',
@@ -56,6 +88,15 @@ export const DIALOG_MESSAGES: Record<
     no: 'No',
     skip: 'Skip',
     talkToPerson: 'Talk to a person',
+    received: (n, img) =>
+      n.length === 1
+        ? `${img ? 'Photo' : 'File'} "${n[0]}" received.`
+        : `${img ? 'Photos' : 'Files'} ${n.map((x) => `"${x}"`).join(', ')} received.`,
+    linkReceived: 'Link received.',
+    refused: (n) => `I can't take ${n.map((x) => `"${x}"`).join(', ')}: that type of file is not accepted here.`,
+    more: (left) => `You can send ${left === 1 ? 'one more' : `up to ${left} more`}, or click "Continue".`,
+    done: 'Continue',
+    fileNoRequest: 'I can attach it to one of the requests below, or pass you to a person. What would you like to do?',
   },
 };
 
@@ -66,4 +107,10 @@ export const CANCEL_WORDS = new Set(
 );
 export const HELP_WORDS = new Set(
   words('aide|aidez moi|je ne comprends pas|help|ajutor|nu inteleg|what do you mean|comment faire'),
+);
+/** Words that close an attachment step once a file was received ("that's all"), in any language (folded). */
+export const DONE_WORDS = new Set(
+  words(
+    "continuer|continue|c'est tout|c est tout|termine|fini|suivant|done|that's all|thats all|next|finished|continua|gata|asta e tot|urmatorul",
+  ),
 );

@@ -1,11 +1,24 @@
 import type { Connector } from '../connectors/types';
 import { ConnectorError, impossibleDate } from '../connectors/types';
-import type { Lang, Reply, Suggestion } from '../domain/types';
+import type { AttachmentRef, Lang, Reply, Suggestion } from '../domain/types';
 import type { DialogState } from '../domain/conversation';
 import type { Dialog, DialogSet } from './loader';
-import { DIALOG_MESSAGES } from './messages';
+import {
+  acceptsType,
+  asTaken,
+  fillAttachmentSlot,
+  isImage,
+  isLink,
+  keepTaken,
+  skippable,
+  takenSoFar,
+  type Taken,
+} from './attachments';
+import { DIALOG_MESSAGES, DONE_WORDS } from './messages';
 import type { AskStep, BranchCase, Condition, Message, Step } from './schema';
-import { addToDate, extract, isSkip, parseSlot } from './slots';
+import { fold } from '../nlp/normalize';
+import { holds, render } from './conditions';
+import { extract, isSkip, parseSlot } from './slots';
 
 export interface DialogTurn {
   replies: Reply[];
@@ -14,8 +27,6 @@ export interface DialogTurn {
   /** How it ended, when it did. */
   ended?: 'resolved' | 'handoff' | 'failed' | 'lookup-failed' | 'cancelled';
 }
-
-type Records = Record<string, Record<string, string>>;
 
 /**
  * Runs the dialogs written in dialogs/*.yaml: asks slots (validated, re-asked at most maxAttempts times),
@@ -38,7 +49,7 @@ export class DialogRunner {
     return this.set.dialogs.has(id);
   }
 
-  title(state: DialogState, lang: Lang): string {
+  title(state: { dialogId: string }, lang: Lang): string {
     return this.dialog(state).title[lang];
   }
 
@@ -52,8 +63,11 @@ export class DialogRunner {
     return this.now().toISOString().slice(0, 10);
   }
 
-  /** Start a dialog; values recognizable in the customer's first message fill their slots without asking. */
-  async start(dialogId: string, lang: Lang, firstText = ''): Promise<DialogTurn> {
+  /**
+   * Start a dialog; values recognizable in the customer's first message fill their slots without asking, and files
+   * sent with it fill the first file step that takes them.
+   */
+  async start(dialogId: string, lang: Lang, firstText = '', files: AttachmentRef[] = []): Promise<DialogTurn> {
     const state: DialogState = { dialogId, step: 0, slots: {}, attempts: 0, records: {} };
     for (const s of this.dialog(state).steps) {
       if ('ask' in s) {
@@ -61,14 +75,27 @@ export class DialogRunner {
         if (v !== undefined && state.slots[s.ask] === undefined) state.slots[s.ask] = v;
       }
     }
-    return this.advance(state, lang, []);
+    if (files.length) this.prefill(state, files, 0);
+    return this.advance(state, lang, files.length ? [this.say(state, lang, this.received(files, lang))] : []);
+  }
+
+  /** The dialogs with a file step that takes one of these types (offered when files come with no request). */
+  takingFiles(contentTypes: string[]): string[] {
+    return [...this.set.dialogs.values()]
+      .filter((d) =>
+        d.steps.some(
+          (s) => 'ask' in s && s.type === 'attachment' && contentTypes.some((t) => acceptsType(s as AskStep, t)),
+        ),
+      )
+      .map((d) => d.id);
   }
 
   /** The current step's question again (after a digression or a "no" to dropping the request). */
   prompt(state: DialogState, lang: Lang, prefix?: string): Reply {
     const step = this.dialog(state).steps[state.step];
     if (!step || !('ask' in step)) return { text: prefix ?? '', source: { kind: 'dialog', id: state.dialogId }, lang };
-    const r = this.ask(state, step, lang, step.prompt);
+    const taken = step.type === 'attachment' ? takenSoFar(state, step.ask) : [];
+    const r = taken.length ? this.more(state, step, lang, taken) : this.ask(state, step, lang, step.prompt);
     return prefix ? { ...r, text: `${prefix} ${r.text}` } : r;
   }
 
@@ -84,19 +111,40 @@ export class DialogRunner {
     return step && 'ask' in step ? step : undefined;
   }
 
+  /**
+   * Is almost any text a valid answer here (a free-text step, or a file step that has files: the text answers the
+   * next question)? Then only a confident question on another subject is a digression.
+   */
+  takesAnyText(state: DialogState): boolean {
+    const step = this.currentAsk(state);
+    return step?.type === 'text' || (step?.type === 'attachment' && takenSoFar(state, step.ask).length > 0);
+  }
+
   /** Would this text be a valid answer to the current step? */
   accepts(state: DialogState, text: string, lang: Lang): boolean {
     const step = this.currentAsk(state);
     if (!step) return false;
-    return (step.optional && isSkip(text)) || parseSlot(step, text, lang, this.today()).ok;
+    if (step.type === 'attachment' && takenSoFar(state, step.ask).length) return /\p{L}/u.test(text);
+    return (skippable(step) && isSkip(text)) || parseSlot(step, text, lang, this.today()).ok;
   }
 
-  /** The customer answered the current step. */
-  async answer(state: DialogState, text: string, lang: Lang): Promise<DialogTurn> {
+  /** The customer answered the current step (with text, files sent with the message, or both). */
+  async answer(state: DialogState, text: string, lang: Lang, files: AttachmentRef[] = []): Promise<DialogTurn> {
     const s: DialogState = structuredClone(state);
     const step = this.currentAsk(s);
     if (!step) return this.advance(s, lang, []);
-    if (step.optional && isSkip(text)) {
+    if (step.type === 'attachment') return this.answerFiles(s, step, text, lang, files);
+    if (!files.length) return this.answerText(s, step, text, lang);
+    // Files before their step (a photo while the order number is asked): kept for the step that takes them.
+    this.prefill(s, files, s.step + 1);
+    const ack = this.received(files, lang);
+    if (!text.trim()) return { replies: [this.prompt(s, lang, ack)], state: s };
+    const turn = await this.answerText(s, step, text, lang);
+    return { ...turn, replies: [this.say(s, lang, ack), ...turn.replies] };
+  }
+
+  private async answerText(s: DialogState, step: AskStep, text: string, lang: Lang): Promise<DialogTurn> {
+    if (skippable(step) && isSkip(text)) {
       s.slots[step.ask] = '';
     } else {
       const r = parseSlot(step, text, lang, this.today());
@@ -150,13 +198,101 @@ export class DialogRunner {
         { label: m.yes, value: 'yes' },
         { label: m.no, value: 'no' },
       ];
-    if (step.optional) suggestions = [...(suggestions ?? []), { label: m.skip, value: 'skip' }];
+    if (skippable(step)) suggestions = [...(suggestions ?? []), { label: m.skip, value: 'skip' }];
     return {
       text: this.render(message[lang], s, lang),
       ...(suggestions ? { suggestions } : {}),
       source: { kind: 'dialog', id: s.dialogId },
       lang,
     };
+  }
+
+  /** A file step: files of the accepted types, a link typed instead, "that's all" once one came, or skip. */
+  private answerFiles(
+    s: DialogState,
+    step: AskStep,
+    text: string,
+    lang: Lang,
+    files: AttachmentRef[],
+  ): DialogTurn | Promise<DialogTurn> {
+    const m = DIALOG_MESSAGES[lang];
+    const taken = takenSoFar(s, step.ask);
+    if (files.length) {
+      const ok = files.filter((f) => acceptsType(step, f.contentType));
+      const refused = files.filter((f) => !acceptsType(step, f.contentType)).map((f) => f.name);
+      // The step's retry names the types it takes.
+      if (!ok.length) return this.retry(s, step, lang, m.refused(refused));
+      const added = ok.slice(0, (step.max ?? 1) - taken.length);
+      const ack = [this.received(added, lang), ...(refused.length ? [m.refused(refused)] : [])].join(' ');
+      return this.took(s, step, lang, [...taken, ...added.map(asTaken)], ack);
+    }
+    const t = text.trim();
+    if (taken.length && (DONE_WORDS.has(fold(t)) || isSkip(t))) return this.took(s, step, lang, taken, undefined, true);
+    // A link typed instead of a file closes the step: the customer is not sending files from this device.
+    if (isLink(t)) return this.took(s, step, lang, [...taken, { name: t }], m.linkReceived, true);
+    if (!taken.length && skippable(step) && isSkip(t)) return this.took(s, step, lang, [], undefined, true);
+    if (taken.length) return this.passOn(s, step, lang, taken, text);
+    return this.retry(s, step, lang);
+  }
+
+  /**
+   * Text other than "that's all" once files came (the description typed straight away): the files are kept, the step
+   * closes and the text answers the next question.
+   */
+  private async passOn(s: DialogState, step: AskStep, lang: Lang, taken: Taken[], text: string): Promise<DialogTurn> {
+    const next = await this.took(s, step, lang, taken, undefined, true);
+    if (!next.state || !this.currentAsk(next.state)) return next;
+    const turn = await this.answer(next.state, text, lang);
+    return { ...turn, replies: [...next.replies.slice(0, -1), ...turn.replies] };
+  }
+
+  /** Files taken at a file step: room for more (the step stays open), or the step closes and the dialog goes on. */
+  private took(
+    s: DialogState,
+    step: AskStep,
+    lang: Lang,
+    taken: Taken[],
+    ack?: string,
+    close = false,
+  ): DialogTurn | Promise<DialogTurn> {
+    if (!close && taken.length < (step.max ?? 1)) {
+      keepTaken(s, step.ask, taken);
+      s.attempts = 0;
+      return { replies: [this.more(s, step, lang, taken, ack)], state: s };
+    }
+    fillAttachmentSlot(s, step.ask, taken);
+    const answered = { step: s.step, attempts: s.attempts };
+    s.step++;
+    return this.advance(s, lang, ack ? [this.say(s, lang, ack)] : [], answered);
+  }
+
+  /** "You can send N more, or click Continue", after what was just received. */
+  private more(s: DialogState, step: AskStep, lang: Lang, taken: Taken[], ack?: string): Reply {
+    const m = DIALOG_MESSAGES[lang];
+    const text = m.more((step.max ?? 1) - taken.length);
+    return { ...this.say(s, lang, ack ? `${ack} ${text}` : text), suggestions: [{ label: m.done, value: 'done' }] };
+  }
+
+  /** Fill the first file step from `from` on whose slot is empty with the files it takes. */
+  private prefill(s: DialogState, files: AttachmentRef[], from: number): void {
+    const steps = this.dialog(s).steps;
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i]!;
+      if (!('ask' in step) || step.type !== 'attachment' || s.slots[step.ask] !== undefined) continue;
+      const ok = files.filter((f) => acceptsType(step, f.contentType)).slice(0, step.max ?? 1);
+      if (ok.length) return fillAttachmentSlot(s, step.ask, ok.map(asTaken));
+    }
+  }
+
+  private received(files: AttachmentRef[], lang: Lang): string {
+    return DIALOG_MESSAGES[lang].received(
+      files.map((f) => f.name),
+      files.every(isImage),
+    );
+  }
+
+  private say(s: DialogState, lang: Lang, text: string): Reply {
+    return { text, source: { kind: 'dialog', id: s.dialogId }, lang };
   }
 
   /** Run steps from the current one until a question, the end, or a handoff. */
@@ -229,52 +365,10 @@ export class DialogRunner {
 
   /** Does a `when` condition hold for the slots and records collected so far? */
   holds(cond: Condition, s: DialogState): boolean {
-    const today = this.today();
-    const resolveDate = (ref: string): string => {
-      if (ref === 'today') return today;
-      const m = /^([+-]\d+)([dmy])$/.exec(ref);
-      if (!m) return ref;
-      const n = Number(m[1]);
-      if (m[2] === 'd') return addToDate(today, n);
-      const d = new Date(`${today}T00:00:00Z`);
-      if (m[2] === 'm') d.setUTCMonth(d.getUTCMonth() + n);
-      else d.setUTCFullYear(d.getUTCFullYear() + n);
-      return d.toISOString().slice(0, 10);
-    };
-    return Object.entries(cond).every(([name, expected]) => {
-      const value = this.lookupName(name, s);
-      if (typeof expected === 'string') return value !== undefined && value.toLowerCase() === expected.toLowerCase();
-      if (Array.isArray(expected))
-        return value !== undefined && expected.some((e) => e.toLowerCase() === value.toLowerCase());
-      if ('empty' in expected) return (value === undefined || value === '') === expected.empty;
-      if (value === undefined || !/^\d{4}-\d{2}-\d{2}/.test(value)) return false;
-      const v = value.slice(0, 10);
-      return 'before' in expected ? v < resolveDate(expected.before) : v > resolveDate(expected.after);
-    });
-  }
-
-  private lookupName(name: string, s: DialogState): string | undefined {
-    const [head, field] = name.split('.');
-    if (field === undefined) return s.slots[head!];
-    return (s.records as Records | undefined)?.[head!]?.[field];
+    return holds(cond, s, this.today());
   }
 
   private render(template: string, s: DialogState, lang: Lang): string {
-    return template.replace(
-      /\{([a-zA-Z][a-zA-Z0-9_]*)(?:\.([a-zA-Z][a-zA-Z0-9_]*))?(?:\|([a-z]+))?\}/g,
-      (_all, head: string, field?: string, filter?: string) => {
-        const v = this.lookupName(field ? `${head}.${field}` : head, s) ?? '';
-        if (filter === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !impossibleDate(v)) {
-          const locale = lang === 'en' ? 'en-GB' : lang === 'ro' ? 'ro-RO' : 'fr-FR';
-          return new Intl.DateTimeFormat(locale, {
-            day: 'numeric',
-            month: 'long',
-            year: 'numeric',
-            timeZone: 'UTC',
-          }).format(new Date(`${v}T00:00:00Z`));
-        }
-        return v;
-      },
-    );
+    return render(template, s, lang);
   }
 }

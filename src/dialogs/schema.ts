@@ -43,7 +43,13 @@ export const SLOT_TYPES = [
   'orderNumber',
   'fileNumber',
   'pattern',
+  'attachment',
 ] as const;
+
+/** A content type (`application/pdf`) or a family (`image/*`) an attachment slot accepts. */
+const contentType = z.string().regex(/^[a-z]+\/(\*|[a-z0-9][a-z0-9.+-]*)$/, {
+  message: 'expected a content type like application/pdf, or a family like image/*',
+});
 
 const askStep = z
   .object({
@@ -57,6 +63,9 @@ const askStep = z
     when: condition.optional(),
     pattern: z.string().optional(),
     past: z.boolean().optional(),
+    accept: z.array(contentType).min(1).optional(),
+    max: z.number().int().min(1).max(10).optional(),
+    required: z.boolean().optional(),
     choices: z
       .array(
         z

@@ -1,6 +1,7 @@
 import { RE2JS } from 're2js';
 import type { Lang } from '../domain/types';
 import { fold } from '../nlp/normalize';
+import { isLink } from './attachments';
 import type { AskStep } from './schema';
 
 export type SlotResult = { ok: true; value: string } | { ok: false };
@@ -75,6 +76,7 @@ const SKIP = new Set([
   'no photo',
   'fara poza',
   'nu am poza',
+  'sans photo',
   'aucune',
   'none',
   'nimic',
@@ -135,8 +137,13 @@ export function extract(type: AskStep['type'], text: string): string | undefined
   return undefined;
 }
 
+// "sans photo", "pas de facture", "no photos", "fără poză", "nu am factura": no file to send, in any language.
+const NO_FILE =
+  /^(sans|pas de|aucune|no|without|fara|nu am|nu am nicio|nicio) (photo|photos|image|images|facture|fichier|document|picture|pictures|invoice|file|poza|poze|fotografie|fotografii|imagine|factura|fisier|document)$/;
+
 export function isSkip(text: string): boolean {
-  return SKIP.has(fold(text));
+  const f = fold(text);
+  return SKIP.has(f) || NO_FILE.test(f);
 }
 
 /** Validate and normalize the customer's answer to an `ask` step. */
@@ -188,5 +195,8 @@ export function parseSlot(step: AskStep, text: string, lang: Lang, today: string
     case 'pattern': {
       return patternOf(step.pattern ?? '.*').test(t) ? { ok: true, value: t } : { ok: false };
     }
+    case 'attachment':
+      // Typed text answers a file step only as a link to the file (the files themselves come with the message).
+      return isLink(t) ? { ok: true, value: t } : { ok: false };
   }
 }

@@ -6,7 +6,7 @@ import { fold } from '../nlp/normalize';
 import { queueFor } from '../handoff/policy';
 import type { EngineCore } from './core';
 import { act, decide } from './decide';
-import { afterDialog } from './dialogSteps';
+import { afterDialog, takeFiles } from './dialogSteps';
 import { answerReply, clarifyReply } from './replies';
 import type { TurnTrace } from './types';
 
@@ -22,6 +22,12 @@ export async function inDialog(
 ): Promise<Reply[]> {
   const dialogs = core.c.dialogs!;
   const d = state.dialog!;
+  const files = takeFiles(core, state);
+  if (files.length) {
+    // Files answer the step (a file step takes them, another keeps them for a later file step): no digression.
+    delete d.pending;
+    return afterDialog(core, state, await dialogs.answer(d, text, lang, files));
+  }
   const f = fold(text);
   if (d.pending) {
     const confirmed = await onSwitchAnswer(core, state, dialogs, f, lang);
@@ -85,14 +91,15 @@ function interruption(
   const d = state.dialog!;
   const ask = dialogs.currentAsk(d);
   const valid = dialogs.accepts(d, text, lang);
-  if (!ask || (valid && ask.type !== 'text')) return undefined;
+  const free = dialogs.takesAnyText(d);
+  if (!ask || (valid && !free)) return undefined;
   const match = core.match(text, lang);
   if (trace) trace.match = match;
   const decision = decide(match, core.kindOf, core.options);
   // Almost anything is a valid free text ("door scratched, box crushed"): there, only a confident question
   // about another subject is a digression.
   const sure =
-    ask.type !== 'text' ||
+    !free ||
     (match.confidence >= 0.6 && isQuestion(text) && c.byId.get(match.candidates[0]?.id ?? '')?.dialog !== d.dialogId);
   if (decision.action === 'answer' && sure) {
     const e = c.byId.get(decision.id)!;

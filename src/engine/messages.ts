@@ -10,8 +10,6 @@ export interface BotMessages {
   talkToPerson: string;
   topicIntro: (topic: string) => string;
   unknownAction: string;
-  /** A file sent without a question, outside a dialog: acknowledged by its name. */
-  fileReceived: (name: string) => string;
 }
 
 export const MESSAGES: Record<Lang, BotMessages> = {
@@ -25,7 +23,6 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Parler à un conseiller',
     topicIntro: (t) => `Voici ce que je peux vous dire sur « ${t} » :`,
     unknownAction: 'Ce bouton n’est plus valable. Posez-moi votre question directement.',
-    fileReceived: (n) => `J’ai bien reçu votre fichier « ${n} ». Que puis-je faire pour vous ?`,
   },
   ro: {
     empty: 'Nu am primit niciun text. Scrieți-mi întrebarea, de exemplu „unde este reparația mea?”.',
@@ -37,7 +34,6 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Vorbiți cu un operator',
     topicIntro: (t) => `Iată ce vă pot spune despre „${t}”:`,
     unknownAction: 'Acest buton nu mai este valabil. Scrieți-mi direct întrebarea.',
-    fileReceived: (n) => `Am primit fișierul „${n}”. Cu ce vă pot ajuta?`,
   },
   en: {
     empty: 'I did not get any text. Ask me your question, for example "where is my repair?".',
@@ -50,6 +46,5 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Talk to a person',
     topicIntro: (t) => `Here is what I can tell you about "${t}":`,
     unknownAction: 'That button is no longer valid. Please type your question.',
-    fileReceived: (n) => `I received your file "${n}". What can I do for you?`,
   },
 };

@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors';
-import type { AttachmentRef, IncomingMessage, Lang, Reply } from '../domain/types';
+import type { IncomingMessage, Lang, Reply } from '../domain/types';
 import { checkToken, type ConversationState, type NewMessage } from '../domain/conversation';
 import { DIALOG_MESSAGES } from '../dialogs/messages';
 import { fold } from '../nlp/normalize';
@@ -9,7 +9,7 @@ import { queueFor } from '../handoff/policy';
 import type { EngineCore } from './core';
 import { recordCsat, typedCsat } from './csat';
 import { act } from './decide';
-import { startDialog } from './dialogSteps';
+import { filesReceived, filesWithoutRequest, startDialog, takeFiles } from './dialogSteps';
 import { inDialog } from './dialogTurn';
 import { openHandoff, withPerson } from './handoffFlow';
 import { MESSAGES } from './messages';
@@ -41,6 +41,7 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
     if (hit) msg = { ...msg, action: hit.value };
   }
   const pending = customerMessage(core, msg);
+  if (msg.attachments?.length) core.ctx(state).attachments = msg.attachments;
   core.observer?.received?.(msg.channel);
   if (state.handoff) {
     const [customer] = await core.store.append(state.id, [pending]);
@@ -55,7 +56,7 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
     replies =
       msg.action !== undefined
         ? await onAction(core, state, msg.action)
-        : await onText(core, state, msg.text ?? '', trace, msg.attachments);
+        : await onText(core, state, msg.text ?? '', trace);
   } catch (err) {
     // What the customer wrote is kept even if processing fails.
     if (deferred.length) await core.store.append(state.id, deferred.splice(0)).catch(() => undefined);
@@ -73,11 +74,13 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
 
 /** The customer's message as stored (text, the button's value, the client's id for retries). */
 function customerMessage(core: EngineCore, msg: IncomingMessage): NewMessage {
-  const clientId = msg.clientId ? { clientId: msg.clientId } : {};
-  const files = msg.attachments?.length ? { attachments: msg.attachments } : {};
+  const extra = {
+    ...(msg.clientId ? { clientId: msg.clientId } : {}),
+    ...(msg.attachments?.length ? { attachments: msg.attachments } : {}),
+  };
   return msg.action !== undefined
-    ? { at: core.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action, ...clientId }
-    : { at: core.now().toISOString(), from: 'customer', text: msg.text ?? '', ...clientId, ...files };
+    ? { at: core.now().toISOString(), from: 'customer', text: msg.text ?? msg.action, action: msg.action, ...extra }
+    : { at: core.now().toISOString(), from: 'customer', text: msg.text ?? '', ...extra };
 }
 
 /**
@@ -122,22 +125,17 @@ export async function finishTurn(
 }
 
 /** A typed message: rating, anger, the dialog under way, or matching and the decision. */
-async function onText(
-  core: EngineCore,
-  state: ConversationState,
-  raw: string,
-  trace?: TurnTrace,
-  files?: AttachmentRef[],
-): Promise<Reply[]> {
+async function onText(core: EngineCore, state: ConversationState, raw: string, trace?: TurnTrace): Promise<Reply[]> {
   const text = raw.trim();
   const current = state.lang ?? core.options.defaultLang;
-  // A file alone, outside a dialog (which takes it as an answer): acknowledged, not "no text received".
-  if (!text && files?.length && !state.dialog) {
-    const names = files.map((f) => f.name).join(', ');
-    return [{ text: MESSAGES[current].fileReceived(names), source: { kind: 'smalltalk' }, lang: current }];
-  }
-  if (!text || !/[\p{L}\p{N}]/u.test(text))
+  if (!text || !/[\p{L}\p{N}]/u.test(text)) {
+    // A photo sent alone is not an empty message: the dialog waiting for it takes it, or the bot says what it can do.
+    if (state.dialog && core.c.dialogs?.has(state.dialog.dialogId) && core.ctx(state).attachments)
+      return inDialog(core, state, '', current, trace);
+    const files = takeFiles(core, state);
+    if (files.length) return [filesWithoutRequest(core, files, current)];
     return [{ text: MESSAGES[current].empty, source: { kind: 'fallback' }, lang: current }];
+  }
   const tooLong = text.length > core.options.maxTextLength;
   const clipped = tooLong ? text.slice(0, core.options.maxTextLength) : text;
 
@@ -175,6 +173,9 @@ async function onText(
       trace.match = understood.match;
     }
     replies = await act(core, state, understood.match, lang, clipped);
+    // Files with a message that started no dialog taking them: still acknowledged by name.
+    const files = takeFiles(core, state);
+    if (files.length) replies.unshift(filesReceived(files, lang));
   }
   if (tooLong) replies.unshift({ text: MESSAGES[lang].tooLong, source: { kind: 'fallback' }, lang });
   return replies;

@@ -1,4 +1,4 @@
-import type { KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
+import type { AttachmentRef, KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
 import type { HandoffReason, NewOutboxEvent, QueueName } from '../domain/handoff';
 import { DEFAULT_THRESHOLDS } from '../domain/thresholds';
 import type { PublishedContent } from '../content/build';
@@ -99,6 +99,8 @@ export interface TurnContext {
   misunderstood?: boolean;
   events: NewOutboxEvent[];
   joined?: TurnEffects['joined'];
+  /** Files sent with the message, until the dialog step (or the reply) that takes them removes them. */
+  attachments?: AttachmentRef[];
 }
 
 /** Why the engine answered as it did: for editors, tests and the terminal chat. */
