@@ -18,8 +18,9 @@ const MAY_IMPORT = {
   insights: ['domain', 'nlp', 'storage', 'server'],
   metrics: ['domain', 'handoff', 'storage', 'engine', 'server'],
   privacy: ['domain', 'nlp', 'storage', 'server'],
+  attachments: ['domain', 'storage'],
   server: ['domain'],
-  channels: ['domain', 'nlp', 'engine', 'handoff', 'storage', 'server'],
+  channels: ['domain', 'nlp', 'engine', 'handoff', 'storage', 'server', 'attachments'],
   editor: ['domain', 'nlp', 'matching', 'knowledge', 'dialogs', 'connectors', 'content', 'engine', 'storage', 'server'],
   config: ['domain'],
 };

@@ -29,6 +29,8 @@ const POSTGRES = [
   '**/test/storage/**/*.test.ts',
   '**/test/crash/**/*.test.ts',
   '**/test/security/**/*.pg.test.ts',
+  // Attachments' PostgreSQL half: test/attachments/*.pg.test.ts.
+  '**/test/attachments/**/*.pg.test.ts',
   // Several instances on one PostgreSQL behind HAProxy.
   '**/test/cluster/**/*.test.ts',
 ];

@@ -43,6 +43,8 @@ import { BotFrameworkGateway } from './channels/botframework/gateway';
 import { Privacy } from './privacy/service';
 import { RetentionJob } from './privacy/job';
 import { privacyRoutes } from './privacy/routes';
+import { AttachmentService } from './attachments/service';
+import { AttachmentLinks } from './handoff/attachmentLink';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -171,6 +173,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     throw e;
   }
   const limits = buildLimits(config, store.rateCounters(), log);
+  const files = buildAttachments(config, store);
   const { channels, gateway, directLine, streams } = buildChannels(
     config,
     core.engine,
@@ -179,6 +182,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     log,
     limits,
     core.transcriptLinks,
+    files,
   );
   // Listening to the engine at once, so that agents' replies reach Bot Framework customers proactively.
   startChannels(channels);
@@ -219,6 +223,8 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     insights,
     privacy,
     retention,
+    attachments: files.service,
+    attachmentLinks: files.links,
     channels,
     directLine,
     limits,
@@ -226,6 +232,13 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     ...editing,
     gateway,
   };
+}
+
+/** Customers' files in the store's database, and their signed download links (the transcript links' key). */
+function buildAttachments(config: Config, store: Store) {
+  const { publicUrl, urlKey: key } = config.transcripts;
+  const links = new AttachmentLinks({ publicUrl, key, ttlMs: config.attachments.urlTtlMs });
+  return { service: new AttachmentService(store.attachmentStore(), config.attachments), links };
 }
 
 /** Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves). */
@@ -251,6 +264,7 @@ export function buildChannels(
   log: Logger,
   limits?: TrafficLimits,
   transcriptLinks?: TranscriptLinks,
+  files?: ReturnType<typeof buildAttachments>,
 ) {
   const maxBodyBytes = config.http.maxBodyBytes;
   // One set of stream limits for every channel's live streams (per conversation, per client address).
@@ -267,6 +281,7 @@ export function buildChannels(
     ...(limits ? { limits } : {}),
     streams,
     pollMs: config.streams.pollMs,
+    ...(files ? { attachments: { ...files, maxTextChars: config.quotas.maxMessageChars } } : {}),
   });
   const agents = createAgentsChannel({
     engine,

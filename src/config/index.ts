@@ -13,6 +13,7 @@ import { botframeworkConfig, botframeworkEnv, type BotframeworkConfig } from './
 export { BOT_APP_TYPES, type BotAppType } from './botframework';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig, type QuotasConfig } from './limits';
 import type { TrustProxy } from '../domain/limits';
+import { attachmentsConfig, attachmentsEnv, type AttachmentsConfig } from './attachments';
 import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
@@ -170,6 +171,7 @@ const envSchema = z.object({
     }),
   ...lifetimeEnv,
   ...LIMITS_ENV,
+  ...attachmentsEnv,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -265,6 +267,8 @@ export interface Config extends LifetimeConfig {
   trustProxy: TrustProxy;
   /** Retention: idle conversations erased after retentionDays; delivered webhook bodies stripped after outboxTranscriptDays. */
   privacy: { retentionDays: number; outboxTranscriptDays: number };
+  /** Customers' files: sizes, quotas, pixel cap, signed URL lifetime (ATTACHMENT_*). */
+  attachments: AttachmentsConfig;
 }
 
 /** Read and validate configuration once (env, and .env via the caller); `devSecrets`: see ./exposure.ts. */
@@ -343,8 +347,8 @@ export function loadConfig(
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: dev!.secrets.adminToken }],
       devToken: !e.ADMIN_TOKENS,
     },
-    ...lifetimeConfig(e),
-    ...limitsConfig(e),
+    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts).
+    ...{ ...lifetimeConfig(e), ...limitsConfig(e), ...attachmentsConfig(e) },
     privacy: { retentionDays: e.RETENTION_DAYS, outboxTranscriptDays: e.OUTBOX_TRANSCRIPT_DAYS },
   };
 }

@@ -1,5 +1,6 @@
 import type { ChannelRef, ConversationState, MessageRecord } from './conversation';
 import type { OutboxEvent } from './handoff';
+import type { AttachmentRef } from './types';
 
 /** Everything stored about one conversation (a customer's export, GDPR article 15). */
 export interface ConversationData {
@@ -7,6 +8,8 @@ export interface ConversationData {
   messages: MessageRecord[];
   events: OutboxEvent[];
   channelRef?: ChannelRef;
+  /** The conversation's files (references; the bytes are downloaded one by one). */
+  attachments?: AttachmentRef[];
 }
 
 /** What an erasure removed from one conversation (the audit keeps these counts, never the data). */
@@ -18,6 +21,8 @@ export type ErasureCounts = {
   channelRefs: number;
   /** 1 when the conversation held dialog answers (slots, looked-up records). */
   dialogStates: number;
+  /** Files (photos, PDFs) deleted with their bytes. */
+  attachments: number;
 };
 
 export type PrivacyAction = 'export' | 'erase' | 'retention' | 'reveal';

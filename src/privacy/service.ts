@@ -33,6 +33,7 @@ const ZERO: ErasureTotals = {
   deadLetters: 0,
   channelRefs: 0,
   dialogStates: 0,
+  attachments: 0,
 };
 /** Conversations the retention job erases per store query (it loops until none is left). */
 const RETENTION_BATCH = 200;
@@ -115,8 +116,8 @@ export function exportConversation(d: ConversationData) {
       data: parse(e.body),
     })),
     channelReference: d.channelRef ?? null,
-    // No channel takes files yet; the field is there so that the export's shape does not change when one does.
-    attachments: [] as unknown[],
+    // The files' references (names, types, sizes); each file is downloaded with the conversation's token.
+    attachments: d.attachments ?? [],
   };
 }
 

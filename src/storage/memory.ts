@@ -10,6 +10,7 @@ import {
   newWebhookId,
   outboxEventNotFound,
   replayed,
+  type AttachmentStore,
   type EditorStore,
   type PrivacySearch,
   type PageQuery,
@@ -17,6 +18,7 @@ import {
   type TurnEffects,
 } from './ports';
 import { MemoryEditorStore } from './memoryEditor';
+import { MemoryAttachments } from './memoryAttachments';
 
 export { MemoryEditorStore };
 
@@ -41,6 +43,8 @@ export class MemoryConversationStore implements Store {
   private readonly erasedHandoffs = new Map<string, HandoffRecord[]>();
   private lastEventId = 0;
   private readonly privacyAudit: PrivacyAudit[] = [];
+  private readonly files = new MemoryAttachments((id) => this.live(id));
+  readonly attachmentStore = (): AttachmentStore => this.files;
 
   async create(state: ConversationState): Promise<void> {
     if (this.convs.has(state.id)) throw conversationExists(state.id);
@@ -314,6 +318,7 @@ export class MemoryConversationStore implements Store {
       messages: await this.transcript(id),
       events: await this.events(id),
       ...(channelRef ? { channelRef } : {}),
+      attachments: await this.files.list(id),
     };
   }
 
@@ -331,6 +336,7 @@ export class MemoryConversationStore implements Store {
       m.text = '';
       delete m.suggestions;
       delete m.clientId;
+      delete m.attachments;
     }
     const requests = this.outbox.filter((e) => e.conversationId === id && e.type === 'handoff.requested');
     this.erasedHandoffs.set(
@@ -344,6 +350,7 @@ export class MemoryConversationStore implements Store {
       deadLetters,
       channelRefs: this.refs.delete(id) ? 1 : 0,
       dialogStates: state.dialog ? 1 : 0,
+      attachments: this.files.eraseAll(id),
     };
     const { tokenHash: _t, offered: _o, ...rest } = state;
     this.convs.set(id, { ...rest, dialog: null, handoff: null, awaitingCsat: false });

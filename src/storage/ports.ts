@@ -5,6 +5,7 @@ import type { NewOutboxEvent, OutboxEvent, QueueName } from '../domain/handoff';
 import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
 import type { ConversationData, ErasureCounts, NewPrivacyAudit, PrivacyAudit } from '../domain/privacy';
+import type { AttachmentRef } from '../domain/types';
 
 /** What a turn changes besides the conversation and its messages, written in the same transaction. */
 export interface TurnEffects {
@@ -222,7 +223,7 @@ export interface PrivacyStore {
   conversationData(id: string): Promise<ConversationData | undefined>;
   /**
    * In one transaction: delete its messages, outbox events and dead letters, channel reference, dialog state,
-   * handoff, token hash and buttons, keep the row as erased and queue a `conversation.erased` event. Undefined when
+   * handoff, token hash, buttons and files (attachments), keep the row as erased and queue a `conversation.erased` event. Undefined when
    * the conversation is unknown or already erased.
    */
   eraseConversation(id: string, at: Date): Promise<ErasureCounts | undefined>;
@@ -240,6 +241,46 @@ export interface PrivacyStore {
   listPrivacyAudit(limit: number): Promise<PrivacyAudit[]>;
 }
 
+/** A stored file: its reference, whose conversation, when, and the bytes as stored (already checked, re-encoded). */
+export interface StoredAttachment extends AttachmentRef {
+  conversationId: string;
+  at: string;
+  bytes: Buffer;
+}
+
+/** What a conversation's files take (its quota). */
+export interface AttachmentUsage {
+  files: number;
+  bytes: number;
+}
+
+/** The per-conversation quota `put` enforces atomically with the insert. */
+export interface AttachmentQuota {
+  maxFiles: number;
+  maxBytes: number;
+}
+
+/**
+ * Customers' (and agents') files, where every instance sees them: in the database (SQLite BLOB, PostgreSQL bytea),
+ * in memory for tests; a file-system or S3 back end implements the same port. Erased with their conversation
+ * (PrivacyStore.eraseConversation).
+ */
+export interface AttachmentStore {
+  /**
+   * Store the file unless the conversation would go over `quota` (checked and inserted in one transaction, so two
+   * concurrent uploads cannot both pass): 'files' or 'bytes' names the limit that refused it, nothing is stored
+   * then. CONVERSATION_NOT_FOUND when the conversation is unknown or erased.
+   */
+  put(a: StoredAttachment, quota: AttachmentQuota): Promise<'stored' | 'files' | 'bytes'>;
+  /** The file of that conversation (undefined for another conversation's id: ids are checked with their owner). */
+  get(conversationId: string, id: string): Promise<StoredAttachment | undefined>;
+  /** The references of a conversation's files, oldest first (no bytes). */
+  list(conversationId: string): Promise<AttachmentRef[]>;
+  usage(conversationId: string): Promise<AttachmentUsage>;
+  /** Remove one file (an upload whose message could not be written); false if there was none. */
+  delete(conversationId: string, id: string): Promise<boolean>;
+}
+
 /**
  * Everything one back end provides, from one connection: what `createStore` (SQL) returns and what the memory store
  * is. The wiring hands its parts to the services that need them.
@@ -247,4 +288,6 @@ export interface PrivacyStore {
 export interface Store extends ConversationStore, InsightsStore, PrivacyStore {
   /** The editors' audit log and version snapshots, in the same database. */
   editorStore(): EditorStore;
+  /** Customers' files, in the same database. */
+  attachmentStore(): AttachmentStore;
 }

@@ -251,7 +251,15 @@ export function privacyTests(get: () => Scenario, afterErase?: () => Promise<voi
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       conversations: [id],
-      counts: { conversations: 1, messages: 5, outboxEvents: 0, deadLetters: 1, channelRefs: 1, dialogStates: 0 },
+      counts: {
+        conversations: 1,
+        messages: 5,
+        outboxEvents: 0,
+        deadLetters: 1,
+        channelRefs: 1,
+        dialogStates: 0,
+        attachments: 0,
+      },
     });
     // Messages, dialog state, outbox and dead letters, the channel reference: gone; the conversation is unknown.
     expect(await app.store.get(id)).toBeUndefined();

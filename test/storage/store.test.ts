@@ -965,7 +965,13 @@ describe.each([memory, sqlite, postgres])('privacy contract: $name', (backend) =
     };
     await store.linkChannel(ref);
     const d = await store.conversationData(s.id);
-    expect(d).toStrictEqual({ state: s, messages: [m], events: await store.events(s.id), channelRef: ref });
+    expect(d).toStrictEqual({
+      state: s,
+      messages: [m],
+      events: await store.events(s.id),
+      channelRef: ref,
+      attachments: [],
+    });
     expect(d!.events.map((e) => e.type)).toEqual(['handoff.requested']);
     expect(await store.conversationData(newId())).toBeUndefined();
   });
@@ -995,6 +1001,7 @@ describe.each([memory, sqlite, postgres])('privacy contract: $name', (backend) =
       deadLetters: 1,
       channelRefs: 1,
       dialogStates: 1,
+      attachments: 0,
     });
     expect(await store.get(s.id)).toBeUndefined();
     expect(await store.conversationData(s.id)).toBeUndefined();
@@ -1234,6 +1241,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
       '0007_channel_refs',
       '0008_rate_limits',
       '0009_privacy',
+      '0010_attachments',
     ]);
     expect(indexes).toContain('messages_conversation_id_id');
   });

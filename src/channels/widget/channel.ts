@@ -7,6 +7,7 @@ import { widgetScriptRoute, type WidgetBundle } from './bundle';
 import { widgetCors } from './cors';
 import { eventStreamRoute } from './events';
 import type { StreamSettings } from '../streams';
+import { uploadRoutes, type UploadDeps } from './uploads';
 
 export interface WidgetDeps {
   engine: Engine;
@@ -20,6 +21,8 @@ export interface WidgetDeps {
   limits?: TrafficLimits;
   /** Limits and pacing of the event streams (shared with the other channels' streams). */
   streams: StreamSettings;
+  /** Customers' files (uploads and downloads); without it the attachment routes are not mounted. */
+  attachments?: Pick<UploadDeps, 'service' | 'links' | 'maxTextChars'>;
 }
 
 /**
@@ -29,6 +32,11 @@ export interface WidgetDeps {
 export function createWidgetChannel(deps: WidgetDeps): Channel {
   const cors = Router();
   cors.use('/api/conversations', widgetCors(deps.allowedOrigins));
+  // Multipart bodies are read by their route, before the JSON parser (after CORS, so its refusals carry CORS).
+  if (deps.attachments)
+    cors.use(
+      uploadRoutes({ engine: deps.engine, ...deps.attachments, ...(deps.limits ? { limits: deps.limits } : {}) }),
+    );
   const routes = Router();
   if (deps.bundle) routes.use(widgetScriptRoute(deps.bundle));
   routes.use(

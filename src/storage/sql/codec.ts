@@ -1,6 +1,6 @@
 import type { ConversationState, DialogState, MessageRecord, NewMessage } from '../../domain/conversation';
 import type { HandoffState } from '../../domain/handoff';
-import type { Lang, ReplySource, Suggestion } from '../../domain/types';
+import type { AttachmentRef, Lang, ReplySource, Suggestion } from '../../domain/types';
 import type { Insertable, Selectable } from 'kysely';
 import type { ConversationsTable, MessagesTable, SqlDialectName } from './tables';
 
@@ -60,6 +60,7 @@ export function encodeMessage(conversationId: string, m: NewMessage): Omit<Selec
     kb_version: m.kbVersion ?? null,
     suggestions: m.suggestions?.length ? JSON.stringify(m.suggestions) : null,
     client_id: m.clientId ?? null,
+    attachments: m.attachments?.length ? JSON.stringify(m.attachments) : null,
   };
 }
 
@@ -76,5 +77,6 @@ export function decodeMessage(r: Selectable<MessagesTable>): MessageRecord {
   if (r.kb_version !== null) m.kbVersion = r.kb_version;
   if (r.suggestions !== null) m.suggestions = JSON.parse(r.suggestions) as Suggestion[];
   if (r.client_id !== null) m.clientId = r.client_id;
+  if (r.attachments) m.attachments = JSON.parse(r.attachments) as AttachmentRef[];
   return m;
 }

@@ -4,7 +4,17 @@ import { conversationNotFound } from '../ports';
 import { decodeMessage, encodeConversation, encodeMessage } from './codec';
 import type { Database } from './tables';
 
-const COLUMNS = ['at', 'sender', 'text', 'action', 'source', 'kb_version', 'suggestions', 'client_id'] as const;
+const COLUMNS = [
+  'at',
+  'sender',
+  'text',
+  'action',
+  'source',
+  'kb_version',
+  'suggestions',
+  'client_id',
+  'attachments',
+] as const;
 
 /**
  * A plain turn on PostgreSQL (messages, no webhook event, no inbound id, no join) in one statement, so one round

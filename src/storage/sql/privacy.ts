@@ -3,6 +3,7 @@ import { handoffFromEvent } from '../../domain/handoff';
 import { ERASED_EVENT, type ConversationData, type ErasureCounts, type NewPrivacyAudit } from '../../domain/privacy';
 import type { PrivacyAudit, PrivacyAction } from '../../domain/privacy';
 import type { PrivacySearch, PrivacyStore } from '../ports';
+import { SqlAttachments } from './attachments';
 import { SqlChannelRefs } from './channels';
 import { decodeConversation, decodeMessage } from './codec';
 import { SqlOutbox, queueEvents } from './outbox';
@@ -78,7 +79,9 @@ export class SqlPrivacy implements PrivacyStore {
       .execute();
     const events = await new SqlOutbox(this.ctx).events(id);
     const channelRef = await new SqlChannelRefs(this.ctx).channelRef(id);
+    const attachments = await new SqlAttachments(this.ctx).list(id);
     return {
+      attachments,
       state: decodeConversation(row),
       messages: messages.map(decodeMessage),
       events,
@@ -99,7 +102,7 @@ export class SqlPrivacy implements PrivacyStore {
       // The figures keep counting the conversation (messages, times, reply kinds): the rows stay, their text goes.
       const messages = await trx
         .updateTable('messages')
-        .set({ text: '', suggestions: null, client_id: null })
+        .set({ text: '', suggestions: null, client_id: null, attachments: null })
         .where('conversation_id', '=', id)
         .executeTakeFirst();
       const handoffs = await trx
@@ -116,6 +119,7 @@ export class SqlPrivacy implements PrivacyStore {
         .executeTakeFirst();
       const events = await trx.deleteFrom('outbox').where('conversation_id', '=', id).executeTakeFirst();
       const refs = await trx.deleteFrom('channel_refs').where('conversation_id', '=', id).executeTakeFirst();
+      const files = await trx.deleteFrom('attachments').where('conversation_id', '=', id).executeTakeFirst();
       await trx
         .updateTable('conversations')
         .set({
@@ -139,6 +143,7 @@ export class SqlPrivacy implements PrivacyStore {
         deadLetters: Number(dead.numDeletedRows),
         channelRefs: Number(refs.numDeletedRows),
         dialogStates: row.dialog === null ? 0 : 1,
+        attachments: Number(files.numDeletedRows),
       };
     });
   }
@@ -192,7 +197,7 @@ export class SqlPrivacy implements PrivacyStore {
   async compact(): Promise<void> {
     if (this.ctx.postgres) {
       // Dead row versions are removed from the tables' pages (a plain VACUUM: no exclusive lock).
-      await sql`vacuum messages, outbox, conversations, channel_refs`.execute(this.ctx.db);
+      await sql`vacuum messages, outbox, conversations, channel_refs, attachments`.execute(this.ctx.db);
       return;
     }
     // secure_delete (set at connect) zeroes what is deleted; the WAL still holds the pages written before the

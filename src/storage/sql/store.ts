@@ -2,7 +2,16 @@ import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '.
 import type { OutboxEvent, QueueName } from '../../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../../domain/insights';
 import type { ConversationData, ErasureCounts, NewPrivacyAudit, PrivacyAudit } from '../../domain/privacy';
-import type { EditorStore, PageQuery, PrivacySearch, RateCounters, Store, TurnEffects } from '../ports';
+import type {
+  AttachmentStore,
+  EditorStore,
+  PageQuery,
+  PrivacySearch,
+  RateCounters,
+  Store,
+  TurnEffects,
+} from '../ports';
+import { SqlAttachments } from './attachments';
 import { PgChangeFeed } from './changes';
 import { SqlChannelRefs } from './channels';
 import { openDatabase, type SqlLocation } from './connect';
@@ -50,6 +59,11 @@ export class SqlConversationStore implements Store {
   /** The editors' audit log and version snapshots, in the same database. */
   editorStore(): EditorStore {
     return new SqlEditorStore(this.ctx);
+  }
+
+  /** Customers' files, in the same database. */
+  attachmentStore(): AttachmentStore {
+    return new SqlAttachments(this.ctx);
   }
 
   /** The rate limits' counters, in the same database (shared by every instance using it). */

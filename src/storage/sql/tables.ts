@@ -58,6 +58,20 @@ export interface MessagesTable {
   suggestions: string | null;
   /** Direct Line clientActivityID of a customer message. */
   client_id: string | null;
+  /** JSON text of AttachmentRef[] (migration 0010_attachments). */
+  attachments: string | null;
+}
+
+/** Customers' files (migration 0010_attachments): the bytes as stored (checked, images re-encoded). */
+export interface AttachmentsTable {
+  id: string;
+  conversation_id: string;
+  at: string;
+  name: string;
+  content_type: string;
+  /** PostgreSQL bigint (read as a string by pg), SQLite integer. */
+  size: number | string;
+  bytes: Buffer;
 }
 
 export interface OutboxTable {
@@ -150,6 +164,7 @@ export interface Database {
   kb_audit: KbAuditTable;
   kb_versions: KbVersionsTable;
   privacy_audit: PrivacyAuditTable;
+  attachments: AttachmentsTable;
 }
 
 /** The database or a transaction on it. */
