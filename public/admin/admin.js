@@ -33,8 +33,9 @@
     return e;
   }
 
-  /** @param {HTMLElement} node @param {...(Node | string)} children */
-  const fill = (node, ...children) => node.replaceChildren(...children);
+  // null/undefined children are skipped (replaceChildren would write them as the text "null").
+  /** @param {HTMLElement} node @param {...(Node | string | null | undefined)} children */
+  const fill = (node, ...children) => node.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
 
   // ---- API ----
 
