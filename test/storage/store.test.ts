@@ -1234,6 +1234,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
       '0007_channel_refs',
       '0008_rate_limits',
       '0009_privacy',
+      '0011_feedback',
     ]);
     expect(indexes).toContain('messages_conversation_id_id');
   });

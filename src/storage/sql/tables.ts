@@ -58,6 +58,10 @@ export interface MessagesTable {
   suggestions: string | null;
   /** Direct Line clientActivityID of a customer message. */
   client_id: string | null;
+  /** A bot reply's language (migration 0011_feedback). */
+  lang: Generated<string | null>;
+  /** A bot answer asking "was this helpful?": PostgreSQL boolean, SQLite 0/1 (migration 0011_feedback). */
+  feedback: Generated<boolean | number | null>;
 }
 
 export interface OutboxTable {
