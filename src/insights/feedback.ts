@@ -48,8 +48,13 @@ export function helpfulness(records: ConversationRecord[]): Helpfulness {
     }
     for (const [id, vote] of last) {
       const e = (byEntry[id] ??= { up: 0, down: 0, rate: null });
-      if (vote === 'up') (e.up++, up++);
-      else (e.down++, down++);
+      if (vote === 'up') {
+        e.up++;
+        up++;
+      } else {
+        e.down++;
+        down++;
+      }
       e.rate = rateOf(e.up, e.down);
     }
   }
@@ -88,10 +93,7 @@ function missed(next: Turn, answer: MessageRecord): GivenAnswer['signal'] | unde
 }
 
 /** The typed customer messages whose answer was probably wrong, by message id, with the answer they got. */
-export function probablyWrong(
-  r: ConversationRecord,
-  windowMs = DEFAULT_REPHRASE_WINDOW_MS,
-): Map<number, GivenAnswer> {
+export function probablyWrong(r: ConversationRecord, windowMs = DEFAULT_REPHRASE_WINDOW_MS): Map<number, GivenAnswer> {
   const out = new Map<number, GivenAnswer>();
   const turns = turnsOf(r.messages);
   turns.forEach((t, i) => {

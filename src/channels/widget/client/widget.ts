@@ -5,6 +5,7 @@
  * shows each message exactly once and the buttons of the latest one.
  */
 import { buildWidget, buttonGroup, feedbackRow, messageNode, queueText, relabel, type WidgetDom } from './dom';
+import { dropSaved, keepSaved, loadSaved } from './saved';
 import { STRINGS, pickLang, type UiLang, type UiStrings } from './strings';
 import type { Body, Conversation, Message, Queue, Suggestion } from './types';
 
@@ -92,7 +93,11 @@ class Widget {
     this.scroll();
     this.input.focus();
     // A first opening starts the conversation: the greeting and its starter buttons are there at once.
-    if (!this.conv) void this.conversation().then(() => this.sync(), () => this.setNotice(this.t.sendFailed));
+    if (!this.conv)
+      void this.conversation().then(
+        () => this.sync(),
+        () => this.setNotice(this.t.sendFailed),
+      );
   }
 
   close(): void {
@@ -110,13 +115,7 @@ class Widget {
 
   /** A conversation kept from an earlier page: reload its history and listen again. */
   private restore(): void {
-    let saved: Conversation | undefined;
-    try {
-      const raw = localStorage.getItem(this.storageKey);
-      if (raw) saved = JSON.parse(raw) as Conversation;
-    } catch {
-      /* storage disabled or unreadable: start afresh */
-    }
+    const saved = loadSaved(this.storageKey);
     if (!saved?.conversationId || !saved.token) return;
     this.conv = saved;
     this.restoring = true;
@@ -138,11 +137,7 @@ class Widget {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const c = (await res.json()) as Conversation;
       this.conv = c;
-      try {
-        localStorage.setItem(this.storageKey, JSON.stringify(c));
-      } catch {
-        /* the conversation just does not survive a reload */
-      }
+      keepSaved(this.storageKey, c);
       this.connect();
       return c;
     })().finally(() => (this.creating = undefined));
@@ -224,11 +219,7 @@ class Widget {
     this.conv = undefined;
     this.stream?.close();
     this.stream = undefined;
-    try {
-      localStorage.removeItem(this.storageKey);
-    } catch {
-      /* nothing kept */
-    }
+    dropSaved(this.storageKey);
   }
 
   /** The event stream, resuming after the last message shown. EventSource retries by itself after a drop (with
