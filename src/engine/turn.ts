@@ -197,7 +197,10 @@ async function onAction(core: EngineCore, state: ConversationState, action: stri
     : [action, ''];
   if (verb === 'csat' && /^[1-5]$/.test(arg)) return recordCsat(core, state, Number(arg));
   const vote = parseFeedback(action);
-  if (vote) return [feedbackReply(vote.vote, vote.entryId, lang)];
+  if (vote) {
+    if (c.byId.has(vote.entryId)) core.observer?.feedback?.(vote.vote, vote.entryId);
+    return [feedbackReply(vote.vote, vote.entryId, lang)];
+  }
   if (verb === 'faq') {
     const e = c.byId.get(arg);
     if (e && e.kind !== 'outofscope') {

@@ -13,6 +13,7 @@ import { helpfulness, probablyWrong } from '../../src/insights/feedback';
 import { computeFigures } from '../../src/insights/figures';
 import { formatFigures } from '../../src/insights/format';
 import { unansweredMessages } from '../../src/insights/inbox';
+import { Metrics } from '../../src/metrics/metrics';
 import { MemoryConversationStore } from '../../src/storage/memory';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -89,6 +90,28 @@ describe('feedback buttons in the engine', () => {
     expect(parseFeedback('feedback:down:Not An Id')).toBeUndefined();
     expect(parseFeedback('feedback:down:warranty-claim')).toEqual({ vote: 'down', entryId: 'warranty-claim' });
   });
+});
+
+test('/metrics counts the votes by entry, for entries of the published knowledge base only', async () => {
+  const dirs = { kbDir: path.join(ROOT, 'knowledge-base'), dialogsDir: path.join(ROOT, 'dialogs') };
+  const store = new MemoryConversationStore();
+  const metrics = new Metrics(store, { defaultMetrics: false });
+  const engine = new Engine({
+    ...buildContent(readContentFiles(dirs), dirs, {}).content!,
+    store,
+    observer: metrics.engineObserver(),
+  });
+  const conv = await engine.createConversation({ channel: 'test', lang: 'fr' });
+  for (const action of [
+    'feedback:down:delivery-options',
+    'feedback:down:delivery-options',
+    'feedback:up:no-such-entry',
+  ])
+    await engine.handle({ conversationId: conv.id, channel: 'test', action });
+  const body = (await metrics.scrape()).body;
+  expect(body).toMatch(/^savbot_feedback_total\{vote="down",entry="delivery-options"\} 2$/m);
+  // A made-up id in a button value is answered, not counted: the label set stays the knowledge base's.
+  expect(body).not.toMatch(/no-such-entry/);
 });
 
 describe('answered, probably wrong', () => {
