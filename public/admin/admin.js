@@ -33,8 +33,9 @@
     return e;
   }
 
-  /** @param {HTMLElement} node @param {...(Node | string)} children */
-  const fill = (node, ...children) => node.replaceChildren(...children);
+  // null/undefined children are skipped (replaceChildren would write them as the text "null").
+  /** @param {HTMLElement} node @param {...(Node | string | null | undefined)} children */
+  const fill = (node, ...children) => node.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
 
   // ---- API ----
 
@@ -304,6 +305,28 @@
       ...f.unanswered.map((u) => el('li', {}, `${u.count}× `, el('q', {}, u.text), ` (${u.langs.join(', ')})`)),
     );
     if (!f.unanswered.length) fill($('figures-unanswered'), el('li', {}, 'None in this period.'));
+    fill($('figures-helpfulness'), ...helpfulnessRows(f.helpfulness));
+  }
+
+  /** Entries with votes, most voted first: 👍, 👎 and the share of 👍. @param {any} h */
+  function helpfulnessRows(h) {
+    const entries = Object.entries(h?.byEntry || {}).sort(
+      (a, b) => b[1].up + b[1].down - (a[1].up + a[1].down) || a[0].localeCompare(b[0]),
+    );
+    if (!entries.length) return [el('tr', {}, el('td', {}, 'No votes in this period.'))];
+    return [
+      el('tr', {}, el('th', {}, 'Entry'), el('th', {}, '👍'), el('th', {}, '👎'), el('th', {}, 'Helpful')),
+      ...entries.map(([id, e]) =>
+        el(
+          'tr',
+          { 'data-entry': id },
+          el('td', {}, id),
+          el('td', {}, String(e.up)),
+          el('td', {}, String(e.down)),
+          el('td', {}, pct(e.rate)),
+        ),
+      ),
+    ];
   }
   $('figures-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -365,6 +388,14 @@
       { 'data-testid': 'inbox-example' },
       text,
       el('span', { class: 'meta' }, ` ${x.lang} · ${when(x.at)}`),
+      x.answer
+        ? el(
+            'div',
+            { class: 'meta', 'data-testid': 'inbox-answer' },
+            `Answered, probably wrong (${SIGNALS[x.answer.signal] ?? x.answer.signal}) with ${x.answer.id}: `,
+            el('q', {}, x.answer.text),
+          )
+        : null,
     );
     if (me.role === 'admin' && /\[(email|phone|iban|card)\]/.test(x.text)) {
       const reveal = el('button', { type: 'button', 'data-testid': 'inbox-reveal' }, 'Reveal (audited)');
@@ -384,10 +415,15 @@
     return item;
   }
 
+  /** How the inbox names its reasons (others as the API does). @type {Record<string, string>} */
+  const REASONS = { 'probably-wrong': 'answered, probably wrong' };
+  /** @type {Record<string, string>} */
+  const SIGNALS = { 'down-vote': '👎', rephrased: 'rephrased right after', person: 'asked for a person right after' };
+
   /** @param {any} g @param {any[] | null} entries @param {string | null} entriesError */
   function groupView(g, entries, entriesError) {
     const reasons = Object.entries(g.reasons || {})
-      .map(([k, n]) => `${k} ${n}`)
+      .map(([k, n]) => `${REASONS[k] ?? k} ${n}`)
       .join(', ');
     const out = el('p', { class: 'error', role: 'alert' });
     const example = /** @type {HTMLSelectElement} */ (

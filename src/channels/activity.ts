@@ -1,4 +1,4 @@
-import type { Lang, Reply, Suggestion } from '../domain/types';
+import { feedbackAction, type Lang, type Reply, type Suggestion } from '../domain/types';
 import type { MessageRecord } from '../domain/conversation';
 
 /**
@@ -18,6 +18,20 @@ export interface CardAction {
   title: string;
   /** Always a string: Web Chat rejects object values on imBack. */
   value: string;
+}
+
+/** A card button that sends a value (not text): the engine gets `value.action`, the chat shows `displayText`. */
+export interface MessageBackAction {
+  type: 'messageBack';
+  title: string;
+  text: string;
+  displayText: string;
+  value: { action: string };
+}
+
+export interface Attachment {
+  contentType: string;
+  content: { text?: string; buttons?: MessageBackAction[] };
 }
 
 export interface Entity {
@@ -45,6 +59,7 @@ export interface ActivityJson {
   name?: string;
   entities?: Entity[];
   suggestedActions?: { to?: string[]; actions: CardAction[] };
+  attachments?: Attachment[];
   membersAdded?: ChannelAccount[];
   channelData?: Record<string, unknown>;
 }
@@ -88,10 +103,14 @@ export function customerText(a: Pick<ActivityJson, 'text' | 'entities' | 'recipi
  * What a message activity asks of the engine: text typed, or a button value (messageBack / Action.Submit with a
  * string value). imBack clicks arrive as text: the engine recognises the label of a button it just offered.
  */
-export function incomingOf(a: ActivityJson): { text: string } | { action: string } | undefined {
+export function incomingOf(a: ActivityJson): { text: string } | { action: string; text?: string } | undefined {
   if (typeof a.value === 'string' && a.value.trim() && !a.text?.trim()) return { action: a.value.trim() };
   const v = a.value as { action?: unknown } | undefined;
-  if (v && typeof v === 'object' && typeof v.action === 'string' && v.action.trim()) return { action: v.action.trim() };
+  if (v && typeof v === 'object' && typeof v.action === 'string' && v.action.trim()) {
+    // A messageBack's text (the label, e.g. 👍) is what the transcript shows for the click.
+    const label = customerText(a).slice(0, 200);
+    return { action: v.action.trim(), ...(label ? { text: label } : {}) };
+  }
   const text = customerText(a);
   return text ? { text } : undefined;
 }
@@ -122,6 +141,33 @@ function withButtons(
   };
 }
 
+const HELPFUL: Record<Lang, string> = {
+  fr: 'Cette réponse vous a-t-elle aidé ?',
+  ro: 'V-a fost util acest răspuns?',
+  en: 'Was this helpful?',
+};
+
+/**
+ * "Was this helpful? 👍 👎" under an answer (Reply.feedback), as a hero card: Teams shows card buttons in every kind
+ * of chat (suggested actions only in personal ones) and Web Chat renders it too. messageBack sends the vote as the
+ * value `feedback:<up|down>:<entry>`, whatever the label.
+ */
+function feedbackCard(entryId: string | undefined, lang: Lang): Pick<ActivityJson, 'attachments'> {
+  if (!entryId) return {};
+  const button = (vote: 'up' | 'down'): MessageBackAction => {
+    const icon = vote === 'up' ? '👍' : '👎';
+    return {
+      type: 'messageBack',
+      title: icon,
+      text: icon,
+      displayText: icon,
+      value: { action: feedbackAction(vote, entryId) },
+    };
+  };
+  const content = { text: HELPFUL[lang], buttons: [button('up'), button('down')] };
+  return { attachments: [{ contentType: 'application/vnd.microsoft.card.hero', content }] };
+}
+
 /** One engine reply as a message activity (plain text: answers are never interpreted as markup). */
 export function replyActivity(reply: Reply, policy: ButtonPolicy): ActivityJson {
   return {
@@ -129,6 +175,7 @@ export function replyActivity(reply: Reply, policy: ButtonPolicy): ActivityJson 
     textFormat: 'plain',
     locale: LOCALES[reply.lang],
     ...withButtons(reply.text, reply.suggestions, reply.lang, policy),
+    ...(reply.feedback ? feedbackCard(reply.source.id, reply.lang) : {}),
     inputHint: reply.suggestions?.length ? 'expectingInput' : 'acceptingInput',
   };
 }
@@ -137,7 +184,8 @@ export function replyActivity(reply: Reply, policy: ButtonPolicy): ActivityJson 
  * A stored message as an activity: agents' messages (sent proactively, or replayed by Direct Line) carry the
  * agent's name; the bot's carry their buttons.
  */
-export function recordActivity(m: MessageRecord, lang: Lang, policy: ButtonPolicy): ActivityJson {
+export function recordActivity(m: MessageRecord, conversationLang: Lang, policy: ButtonPolicy): ActivityJson {
+  const lang = m.lang ?? conversationLang;
   return {
     type: 'message',
     id: String(m.id),
@@ -145,6 +193,7 @@ export function recordActivity(m: MessageRecord, lang: Lang, policy: ButtonPolic
     textFormat: 'plain',
     locale: LOCALES[lang],
     ...withButtons(m.text, m.from === 'customer' ? undefined : m.suggestions, lang, policy),
+    ...(m.feedback && m.from === 'bot' ? feedbackCard(m.source?.id, lang) : {}),
     ...(m.from === 'agent' ? { channelData: { agent: { name: m.source?.id ?? '' } } } : {}),
   };
 }

@@ -21,6 +21,10 @@ export interface MessageRecord {
   clientId?: string;
   /** Files sent with the message (photos, PDFs), already stored. */
   attachments?: AttachmentRef[];
+  /** The language a bot reply is written in (the widget speaks it too). */
+  lang?: Lang;
+  /** A bot answer that asks "was this helpful?" (Reply.feedback). */
+  feedback?: boolean;
 }
 
 export type NewMessage = Omit<MessageRecord, 'id' | 'conversationId'>;

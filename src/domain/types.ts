@@ -43,7 +43,7 @@ export interface KnowledgeBase {
   version: string;
 }
 
-export type ReplyKind = 'faq' | 'clarify' | 'dialog' | 'fallback' | 'handoff' | 'smalltalk' | 'agent';
+export type ReplyKind = 'faq' | 'clarify' | 'dialog' | 'fallback' | 'handoff' | 'smalltalk' | 'agent' | 'feedback';
 
 export interface Suggestion {
   /** Button label shown to the customer. */
@@ -63,6 +63,22 @@ export interface Reply {
   suggestions?: Suggestion[];
   source: ReplySource;
   lang: Lang;
+  /**
+   * Ask "was this helpful?" under this answer (an FAQ answer: `source.id` is its entry). Channels only translate it
+   * into their buttons, whose values are `feedbackAction(vote, source.id)`.
+   */
+  feedback?: boolean;
+}
+
+export type FeedbackVote = 'up' | 'down';
+
+/** The value of a feedback button: the engine records the vote on the entry (turn.ts). */
+export const feedbackAction = (vote: FeedbackVote, entryId: string) => `feedback:${vote}:${entryId}`;
+
+/** The vote and the entry of a feedback button's value, or undefined for any other value. */
+export function parseFeedback(action: string | undefined): { vote: FeedbackVote; entryId: string } | undefined {
+  const m = action === undefined ? null : /^feedback:(up|down):([a-z0-9][a-z0-9-]{0,79})$/.exec(action);
+  return m ? { vote: m[1] as FeedbackVote, entryId: m[2]! } : undefined;
 }
 
 /**

@@ -10,6 +10,10 @@ export interface BotMessages {
   talkToPerson: string;
   topicIntro: (topic: string) => string;
   unknownAction: string;
+  /** After a 👍 on an answer. */
+  feedbackThanks: string;
+  /** After a 👎 on an answer. */
+  feedbackSorry: string;
 }
 
 export const MESSAGES: Record<Lang, BotMessages> = {
@@ -23,6 +27,9 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Parler à un conseiller',
     topicIntro: (t) => `Voici ce que je peux vous dire sur « ${t} » :`,
     unknownAction: 'Ce bouton n’est plus valable. Posez-moi votre question directement.',
+    feedbackThanks: 'Merci pour votre retour !',
+    feedbackSorry:
+      'Désolé que cette réponse ne vous ait pas aidé. Reformulez votre question en quelques mots, ou parlez à un conseiller.',
   },
   ro: {
     empty: 'Nu am primit niciun text. Scrieți-mi întrebarea, de exemplu „unde este reparația mea?”.',
@@ -34,6 +41,9 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Vorbiți cu un operator',
     topicIntro: (t) => `Iată ce vă pot spune despre „${t}”:`,
     unknownAction: 'Acest buton nu mai este valabil. Scrieți-mi direct întrebarea.',
+    feedbackThanks: 'Mulțumim pentru părere!',
+    feedbackSorry:
+      'Ne pare rău că răspunsul nu v-a ajutat. Reformulați întrebarea în câteva cuvinte sau vorbiți cu un operator.',
   },
   en: {
     empty: 'I did not get any text. Ask me your question, for example "where is my repair?".',
@@ -46,5 +56,7 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Talk to a person',
     topicIntro: (t) => `Here is what I can tell you about "${t}":`,
     unknownAction: 'That button is no longer valid. Please type your question.',
+    feedbackThanks: 'Thank you for your feedback!',
+    feedbackSorry: 'Sorry this answer did not help. Please rephrase your question in a few words, or talk to a person.',
   },
 };

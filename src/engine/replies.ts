@@ -26,6 +26,8 @@ export function answerReply(c: Live, e: KbEntry, lang: Lang, confidence?: number
     ...(suggestions.length ? { suggestions } : {}),
     source: { kind, id: e.id, ...(confidence !== undefined ? { confidence: round(confidence) } : {}) },
     lang,
+    // "Was this helpful?" under knowledge-base answers only (not small talk, a handoff notice or a dialog).
+    ...(kind === 'faq' ? { feedback: true } : {}),
   };
 }
 

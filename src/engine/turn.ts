@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors';
-import type { IncomingMessage, Lang, Reply } from '../domain/types';
+import { parseFeedback, type IncomingMessage, type Lang, type Reply } from '../domain/types';
 import { checkToken, type ConversationState, type NewMessage } from '../domain/conversation';
 import { DIALOG_MESSAGES } from '../dialogs/messages';
 import { fold } from '../nlp/normalize';
@@ -11,6 +11,7 @@ import { recordCsat, typedCsat } from './csat';
 import { act } from './decide';
 import { filesReceived, filesWithoutRequest, startDialog, takeFiles } from './dialogSteps';
 import { inDialog } from './dialogTurn';
+import { feedbackReply } from './feedback';
 import { openHandoff, withPerson } from './handoffFlow';
 import { MESSAGES } from './messages';
 import { clip, overQuota } from './quota';
@@ -108,6 +109,8 @@ export async function finishTurn(
     source: r.source,
     kbVersion: core.c.kb.version,
     ...(r.suggestions?.length ? { suggestions: r.suggestions } : {}),
+    lang: r.lang,
+    ...(r.feedback ? { feedback: true } : {}),
   }));
   const last = replies[replies.length - 1];
   state.offered = last?.suggestions?.length ? last.suggestions : undefined;
@@ -206,6 +209,11 @@ async function onAction(core: EngineCore, state: ConversationState, action: stri
     ? [action.slice(0, action.indexOf(':')), action.slice(action.indexOf(':') + 1)]
     : [action, ''];
   if (verb === 'csat' && /^[1-5]$/.test(arg)) return recordCsat(core, state, Number(arg));
+  const vote = parseFeedback(action);
+  if (vote) {
+    if (c.byId.has(vote.entryId)) core.observer?.feedback?.(vote.vote, vote.entryId);
+    return [feedbackReply(vote.vote, vote.entryId, lang)];
+  }
   if (verb === 'faq') {
     const e = c.byId.get(arg);
     if (e && e.kind !== 'outofscope') {

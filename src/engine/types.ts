@@ -1,4 +1,4 @@
-import type { AttachmentRef, KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
+import type { AttachmentRef, FeedbackVote, KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
 import type { HandoffReason, NewOutboxEvent, QueueName } from '../domain/handoff';
 import { DEFAULT_THRESHOLDS } from '../domain/thresholds';
 import type { PublishedContent } from '../content/build';
@@ -50,6 +50,8 @@ export interface EngineObserver {
   /** One matcher call took `seconds`. */
   matched?(seconds: number): void;
   handoff?(reason: HandoffReason, queue: QueueName): void;
+  /** A 👍/👎 on an answer from a knowledge-base entry of the published content (so the entries are a bounded set). */
+  feedback?(vote: FeedbackVote, entryId: string): void;
 }
 
 /** Everything built from the content files (knowledge base and dialogs): published as one unit (content/build.ts). */

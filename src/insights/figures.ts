@@ -1,6 +1,7 @@
 import type { Lang, ReplyKind, ReplySource } from '../domain/types';
 import type { MessageRecord } from '../domain/conversation';
 import type { ConversationRecord } from '../domain/insights';
+import { helpfulness, type Helpfulness } from './feedback';
 
 /**
  * Service figures, computed from stored conversations. The definitions (also in README "Service figures"):
@@ -21,6 +22,7 @@ import type { ConversationRecord } from '../domain/insights';
  * - Time to agent: handoff request -> first agent message or join notice after it (requests cancelled or not yet
  *   taken are left out; `joined` counts the others).
  * - CSAT: the 1-5 answers to the satisfaction question; average and count per score.
+ * - Helpfulness: the 👍 and 👎 on answers, per entry (feedback.ts).
  * - Statistics: n, mean, p50 and p90 by nearest rank (the value at rank ceil(p * n) in ascending order), in ms.
  */
 export interface Stat {
@@ -61,6 +63,7 @@ export interface Figures {
   };
   agentJoinMs: Stat | null;
   csat: { count: number; average: number | null; distribution: Record<'1' | '2' | '3' | '4' | '5', number> };
+  helpfulness: Helpfulness;
   /** Bot replies by source kind (agents' messages under "agent"). */
   replies: Partial<Record<ReplyKind, number>>;
   /** Per UTC day of creation, per language, per channel, per topic. */
@@ -147,6 +150,7 @@ function emptyFigures(from: string, to: string, filter: FigureFilter): Figures {
     handoffs: { requests: 0, conversations: 0, rate: null, byReason: {}, byQueue: {} },
     agentJoinMs: null,
     csat: { count: 0, average: null, distribution: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 } },
+    helpfulness: { up: 0, down: 0, rate: null, byEntry: {} },
     replies: {},
     byDay: {},
     byLang: {},
@@ -162,7 +166,9 @@ export function computeFigures(
   const filter = o.filter ?? {};
   const f = emptyFigures(o.from, o.to, filter);
   const samples: Samples = { first: [], response: [], resolution: [], join: [], scores: [] };
-  for (const r of records) if (matchesFilter(r, filter, o.topicOf)) count(f, samples, r, o.topicOf);
+  const population = records.filter((r) => matchesFilter(r, filter, o.topicOf));
+  for (const r of population) count(f, samples, r, o.topicOf);
+  f.helpfulness = helpfulness(population);
   const { scores } = samples;
   f.firstResponseMs = stat(samples.first);
   f.responseMs = stat(samples.response);

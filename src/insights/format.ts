@@ -25,6 +25,17 @@ const share = (o: Record<string, number>, total: number) =>
     .map(([k, n]) => `${k} ${n} (${pct(total ? n / total : null)})`)
     .join(', ') || '-';
 
+/** 👍/👎 on answers, overall and per entry (most votes first). */
+function helpful(f: Figures): string {
+  const h = f.helpfulness;
+  if (!h.up && !h.down) return '-';
+  const entries = Object.entries(h.byEntry)
+    .sort((a, b) => b[1].up + b[1].down - (a[1].up + a[1].down) || a[0].localeCompare(b[0]))
+    .map(([id, e]) => `${id} ${e.up}/${e.down} (${pct(e.rate)})`)
+    .join(', ');
+  return `${pct(h.rate)} (up ${h.up}, down ${h.down}; by entry up/down: ${entries})`;
+}
+
 /** The figures as a two-column text table (npm run report). */
 export function formatFigures(
   f: Figures & { unanswered?: { text: string; count: number; langs: string[] }[] },
@@ -56,6 +67,7 @@ export function formatFigures(
         ? '-'
         : `${f.csat.average.toFixed(2)} / 5 (n=${f.csat.count}; ${[1, 2, 3, 4, 5].map((k) => `${k}: ${f.csat.distribution[String(k) as '1']}`).join(', ')})`,
     ],
+    ['helpful answers', helpful(f)],
     ['replies by kind', counts(f.replies as Record<string, number>)],
     ['by language', counts(Object.fromEntries(Object.entries(f.byLang).map(([k, b]) => [k, b.conversations])))],
     ['by channel', counts(Object.fromEntries(Object.entries(f.byChannel).map(([k, b]) => [k, b.conversations])))],

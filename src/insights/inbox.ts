@@ -1,8 +1,9 @@
 import type { Lang } from '../domain/types';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
+import { DEFAULT_REPHRASE_WINDOW_MS, probablyWrong, type GivenAnswer } from './feedback';
 
-/** Why a customer message counts as unanswered. */
-export type UnansweredReason = 'fallback' | 'clarify' | 'low-confidence';
+/** Why a customer message counts as unanswered ("probably-wrong": answered, probably wrong, see feedback.ts). */
+export type UnansweredReason = 'fallback' | 'clarify' | 'low-confidence' | 'probably-wrong';
 
 export interface UnansweredMessage {
   text: string;
@@ -10,6 +11,8 @@ export interface UnansweredMessage {
   conversationId: string;
   lang: Lang;
   reason: UnansweredReason;
+  /** The answer given, for "probably-wrong". */
+  answer?: GivenAnswer;
 }
 
 export interface InboxGroup {
@@ -22,7 +25,7 @@ export interface InboxGroup {
   firstAt: string;
   lastAt: string;
   /** Most recent first, at most `examples`. */
-  examples: { text: string; at: string; conversationId: string; lang: Lang }[];
+  examples: { text: string; at: string; conversationId: string; lang: Lang; answer?: GivenAnswer }[];
   /** The entry the matcher leans to for the group's first message (filled by the caller). */
   topGuess?: { id: string; title: string; confidence: number };
 }
@@ -35,25 +38,37 @@ export interface InboxOptions {
   examples: number;
   /** Key terms kept per group (long messages). */
   maxTerms: number;
+  /** A rephrasing or a request for a person this soon after an answer marks it probably wrong. */
+  rephraseWindowMs: number;
 }
 
-export const DEFAULT_INBOX_OPTIONS: InboxOptions = { lowConfidence: 0.4, similarity: 0.5, examples: 5, maxTerms: 24 };
+export const DEFAULT_INBOX_OPTIONS: InboxOptions = {
+  lowConfidence: 0.4,
+  similarity: 0.5,
+  examples: 5,
+  maxTerms: 24,
+  rephraseWindowMs: DEFAULT_REPHRASE_WINDOW_MS,
+};
 
 /**
  * Customer messages the bot did not answer well: typed text (not a button) whose turn got the honest fallback,
  * a "did you mean A or B?" (topic menus excluded: they answer a button), or an answer with confidence below
  * `lowConfidence`; also the message not understood that brought a person (reason "misunderstood"), whose fallback
  * was replaced by the handoff notice. Other turns inside a dialog, with a person, or answering the satisfaction
- * question are not counted: their replies are dialog/handoff replies. Language: the conversation's.
+ * question are not counted: their replies are dialog/handoff replies. And answers probably wrong (feedback.ts),
+ * with the answer given. Language: the conversation's.
  */
 export function unansweredMessages(
   records: ConversationRecord[],
   lowConfidence = DEFAULT_INBOX_OPTIONS.lowConfidence,
   defaultLang: Lang = 'fr',
+  rephraseWindowMs = DEFAULT_INBOX_OPTIONS.rephraseWindowMs,
 ): UnansweredMessage[] {
   const out: UnansweredMessage[] = [];
   for (const r of records) {
     const ms = r.messages;
+    // Answered, but the customer said or showed it missed (a 👎, a rephrasing, a person asked for right after).
+    const wrong = probablyWrong(r, rephraseWindowMs);
     // The second message in a row not understood is answered by the handoff notice, not a fallback: it is the
     // last customer message before a handoff requested for that reason.
     const beforeHandoff = new Set<number>();
@@ -65,6 +80,12 @@ export function unansweredMessages(
     for (let i = 0; i < ms.length; i++) {
       const m = ms[i]!;
       if (m.from !== 'customer' || m.action !== undefined || !/[\p{L}\p{N}]/u.test(m.text)) continue;
+      const answer = wrong.get(m.id);
+      if (answer) {
+        const lang = r.state.lang ?? defaultLang;
+        out.push({ text: m.text, at: m.at, conversationId: m.conversationId, lang, reason: 'probably-wrong', answer });
+        continue;
+      }
       if (beforeHandoff.has(m.id)) {
         out.push({
           text: m.text,
@@ -161,7 +182,13 @@ export function groupUnanswered(
     if (!best.langs.includes(m.lang)) best.langs.push(m.lang);
     best.reasons[m.reason] = (best.reasons[m.reason] ?? 0) + 1;
     best.lastAt = m.at;
-    best.examples.unshift({ text: m.text, at: m.at, conversationId: m.conversationId, lang: m.lang });
+    best.examples.unshift({
+      text: m.text,
+      at: m.at,
+      conversationId: m.conversationId,
+      lang: m.lang,
+      ...(m.answer ? { answer: m.answer } : {}),
+    });
     if (best.examples.length > o.examples) best.examples.pop();
   }
   return groups.sort((a, b) => b.count - a.count || (a.lastAt < b.lastAt ? 1 : a.lastAt > b.lastAt ? -1 : 0));

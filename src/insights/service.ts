@@ -128,7 +128,7 @@ export class Insights {
     lang?: Lang,
   ): Promise<InboxGroup[]> {
     const o = this.deps.inbox ?? {};
-    let msgs = unansweredMessages(records, o.lowConfidence, this.deps.defaultLang);
+    let msgs = unansweredMessages(records, o.lowConfidence, this.deps.defaultLang, o.rephraseWindowMs);
     if (lang) msgs = msgs.filter((m) => m.lang === lang);
     // Grouped on the masked text: a group's terms and key (shown, stored with a mark) hold no email or number.
     const termsOf = (text: string, l: Lang) => this.deps.termsOf(maskPii(text), l);

@@ -16,6 +16,7 @@ export class Metrics {
   private readonly handoffs: Counter<'reason' | 'queue'>;
   private readonly deliveries: Counter;
   private readonly failures: Counter<'kind'>;
+  private readonly votes: Counter<'vote' | 'entry'>;
 
   constructor(
     store: Pick<InsightsStore, 'queuedHandoffs'> & Pick<OutboxStore, 'pendingCount'>,
@@ -57,6 +58,12 @@ export class Metrics {
       labelNames: ['kind'],
       registers,
     });
+    this.votes = new Counter({
+      name: 'savbot_feedback_total',
+      help: 'Votes under answers ("was this helpful?"), by vote (up, down) and knowledge-base entry',
+      labelNames: ['vote', 'entry'],
+      registers,
+    });
     new Gauge({
       name: 'savbot_handoff_queue_length',
       help: 'Conversations waiting for a person, by queue',
@@ -84,6 +91,7 @@ export class Metrics {
       replied: (kind) => this.replies.inc({ kind }),
       matched: (seconds) => this.matchSeconds.observe(seconds),
       handoff: (reason, queue) => this.handoffs.inc({ reason, queue }),
+      feedback: (vote, entry) => this.votes.inc({ vote, entry }),
     };
   }
 

@@ -70,6 +70,8 @@ async function openWidget(): Promise<WatchedPage> {
   current.page.setDefaultTimeout(10_000);
   await current.page.goto(`${server.base}/`);
   await widget(current.page).bubble.click();
+  // The panel opens with the greeting: counts of messages start after it.
+  await widget(current.page).bot.first().waitFor();
   return current;
 }
 
@@ -119,8 +121,9 @@ async function expectHarmless(shown: Partial<Record<'customer' | 'bot' | 'agent'
         payload: p,
         shown: true,
       });
-  // Only what the widget itself makes: message boxes, times, buttons and safe links.
-  expect(seen.tags.filter((t) => !['a', 'button', 'div', 'p', 'time'].includes(t))).toEqual([]);
+  // Only what the widget itself makes: message boxes, who wrote them and when, buttons, the feedback question and
+  // safe links.
+  expect(seen.tags.filter((t) => !['a', 'button', 'div', 'p', 'span', 'time'].includes(t))).toEqual([]);
   for (const l of seen.links)
     expect(l).toEqual({ href: expect.stringMatching(/^https?:\/\//), rel: 'noopener noreferrer', target: '_blank' });
   expect(seen.handlers).toBe(0);

@@ -134,8 +134,7 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   expect(await w.bubble.getAttribute('aria-expanded')).toBe('true');
   expect(await focusedInWidget(page)).toBe('savbot-input');
 
-  // Greeting: the bot's answer and its buttons.
-  await say(run, 'bonjour');
+  // Opening the panel: the greeting and its starter buttons, before anything is typed.
   await w.withText("Bonjour ! Je suis l'assistant").waitFor();
   await w.buttons.filter({ hasText: 'Suivi de ma réparation' }).waitFor();
   // Buttons are the stored message's, on the latest message only.
@@ -172,6 +171,11 @@ test('the demo shop page: greet, FAQ in French, a suggestion, a dialog, a person
   await w.withText(HANDOFF_MESSAGES.fr.queued(1, undefined)).waitFor();
   await w.buttons.filter({ hasText: 'Annuler' }).waitFor();
   expect(await shownButtons(run)).toEqual(await latestButtons(run));
+  // The queue bar took room from the log: the Cancel button is still in view, not below its visible area.
+  const cancel = (await w.buttons.filter({ hasText: 'Annuler' }).boundingBox())!;
+  const log = (await page.locator('#savbot-widget .log').boundingBox())!;
+  expect(cancel.y).toBeGreaterThanOrEqual(log.y);
+  expect(cancel.y + cancel.height).toBeLessThanOrEqual(log.y + log.height + 1);
   const id = await conversationId(run);
   await server.agent({ type: 'agent.joined', conversationId: id, agent: { name: 'Marie' } });
   await w.withText('Marie a rejoint la conversation.').waitFor();
@@ -293,7 +297,7 @@ test('did you mean: an ambiguous word offers both entries and "neither"; after a
   const { page } = run;
   const w = widget(page);
   await w.bubble.click();
-  await say(run, 'bonjour');
+  // The greeting of the opening, with its starter buttons.
   await w.buttons.first().waitFor();
   await say(run, 'colis');
   await w.buttons.filter({ hasText: 'Aucun des deux' }).waitFor();
@@ -306,14 +310,14 @@ test('did you mean: an ambiguous word offers both entries and "neither"; after a
   const shown = await shownButtons(run);
   expect(shown).toEqual(await latestButtons(run));
   expect(shown.map(([, l]) => l)).toEqual([labels]);
-  expect(await w.messages.count()).toBe(4);
+  expect(await w.messages.count()).toBe(3);
 
   await w.bubble.click();
   await w.buttons.filter({ hasText: 'Colis en retard ou non reçu' }).click();
   await w.customer.filter({ hasText: 'Colis en retard ou non reçu' }).waitFor();
   await w.bot.nth(2).waitFor();
   const id = await conversationId(run);
-  expect((await server.app.engine.transcript(id)).slice(2).map((m) => [m.from, m.source?.kind ?? m.action])).toEqual([
+  expect((await server.app.engine.transcript(id)).slice(1).map((m) => [m.from, m.source?.kind ?? m.action])).toEqual([
     ['customer', undefined],
     ['bot', 'clarify'],
     ['customer', expect.stringMatching(/^faq:/)],
@@ -339,10 +343,12 @@ test('a message not sent (offline) is marked, the last buttons are offered again
   await context.setOffline(false);
   await w.buttons.filter({ hasText: 'Colis en retard ou non reçu' }).click();
   await w.customer.filter({ hasText: 'Colis en retard ou non reçu' }).waitFor();
-  await w.bot.nth(1).waitFor();
+  // The greeting of the opening, the clarification, then the answer.
+  await w.bot.nth(2).waitFor();
   expect(await failed.count()).toBe(0);
   const id = await conversationId(run);
   expect((await server.app.engine.transcript(id)).map((m) => [m.from, m.action ?? m.text])).toEqual([
+    ['bot', expect.stringMatching(/^Bonjour !/)],
     ['customer', 'colis'],
     ['bot', expect.any(String)],
     ['customer', expect.stringMatching(/^faq:/)],
@@ -366,7 +372,11 @@ test('a kept conversation the server does not know (data reset) is dropped: the 
   await w.bot.first().waitFor();
   const id = await conversationId(run);
   expect(id).not.toBe(gone);
-  expect((await server.app.engine.transcript(id)).map((m) => m.text)[0]).toBe('bonjour');
+  // The new conversation: the greeting of the opening, then the message.
+  expect((await server.app.engine.transcript(id)).slice(0, 2).map((m) => [m.from, m.text])).toEqual([
+    ['bot', expect.stringMatching(/^Bonjour !/)],
+    ['customer', 'bonjour'],
+  ]);
 });
 
 test('keyboard only: Tab to the bubble, Enter opens on the input, a suggestion with Enter, Escape closes back to the bubble', async () => {

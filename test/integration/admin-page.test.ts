@@ -294,6 +294,8 @@ test('the real editor API: try a question, add an unanswered message to an entry
     expect(await warranty.locator('strong').textContent()).toBe(original.entry.title.ro);
     await warranty.getByTestId('entry-edit').click();
     const editor = page.getByTestId('entry-editor');
+    // The editor of an existing entry has no id and topic fields: nothing is written in their place ("nullnull").
+    expect(await editor.evaluate((e) => e.textContent)).not.toContain('null');
     expect(await editor.getByTestId('editor-answer').inputValue()).toBe(original.entry.answer.ro);
     expect(await editor.getByTestId('editor-questions').inputValue()).toBe(original.entry.questions.ro!.join('\n'));
     await editor.getByTestId('editor-answer').fill('');

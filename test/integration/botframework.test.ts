@@ -31,6 +31,7 @@ interface Captured {
     recipient?: { id: string };
     from?: { id: string };
     channelData?: { agent?: { name: string } };
+    attachments?: { contentType: string; content: { text?: string; buttons?: { type: string; value: unknown }[] } }[];
   };
 }
 
@@ -326,6 +327,29 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
     // Typing an option's label works like a click.
     const [answer] = messagesOf((await post(c.mention('Colis en retard ou non reçu'))).sent);
     expect(answer!.activity.text).toMatch(/^Si la date prévue est dépassée/);
+  });
+
+  test('Teams channel: an answer carries the 👍 👎 card (shown where suggested actions are not); a 👍 click is recorded', async () => {
+    const c = teamsChannel(serviceUrl);
+    const [answer] = messagesOf((await post(c.mention('combien coûte la livraison à domicile ?'))).sent);
+    expect(answer!.activity.text).toMatch(/4,90 €/);
+    expect(answer!.activity.suggestedActions).toBeUndefined();
+    const card = answer!.activity.attachments![0]!;
+    expect(card).toMatchObject({
+      contentType: 'application/vnd.microsoft.card.hero',
+      content: { text: 'Cette réponse vous a-t-elle aidé ?' },
+    });
+    const up = card.content.buttons![0]!;
+    expect(up).toMatchObject({ type: 'messageBack', value: { action: 'feedback:up:delivery-options' } });
+    // Teams posts a messageBack click as a message with the button's text and value (no @mention).
+    const click = { ...c.mention(''), text: '👍', entities: [], value: up.value };
+    const [thanks] = messagesOf((await post(click)).sent);
+    expect(thanks!.activity.text).toBe('Merci pour votre retour !');
+    const transcript = await app.engine.transcript(await ours('msteams', c.conversationId));
+    expect(transcript.at(-2)).toMatchObject({ from: 'customer', text: '👍', action: 'feedback:up:delivery-options' });
+    expect((await app.insights.figures({ since: '1h' })).helpfulness.byEntry['delivery-options']).toMatchObject({
+      up: 1,
+    });
   });
 
   test('Web Chat: welcome on join (new message, English from the locale), buttons as imBack with string values', async () => {

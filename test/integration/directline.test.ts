@@ -25,6 +25,7 @@ interface Activity {
   from?: { id: string; name?: string; role?: string };
   channelData?: { clientActivityID?: string; agent?: { name: string } };
   suggestedActions?: { actions: { type: string; title: string; value: string }[] };
+  attachments?: { contentType: string; content: { text?: string; buttons?: { type: string; value: unknown }[] } }[];
 }
 interface ActivitySet {
   activities: Activity[];
@@ -253,6 +254,40 @@ describe('Direct Line: start and activities', () => {
     const stored = await app.engine.transcript(conv.conversationId, Number(w));
     expect(stored[0]).toMatchObject({ from: 'customer', text: label, action: expect.stringMatching(/^faq:/) });
     expect(stored[1]!.source!.kind).toMatch(/^(faq|dialog)$/);
+  });
+
+  test('an answer carries "was this helpful? 👍 👎"; a 👎 click (messageBack) is recorded and puts the question in the inbox', async () => {
+    const conv = await start();
+    const w0 = (await get(conv)).watermark;
+    await say(conv, 'combien coûte la livraison à domicile ?');
+    const answer = (await get(conv, w0)).activities.find((a) => a.from?.role === 'bot')!;
+    expect(answer.text).toMatch(/29 €/);
+    const card = answer.attachments![0]!;
+    expect(card.contentType).toBe('application/vnd.microsoft.card.hero');
+    expect(card.content.text).toBe('Cette réponse vous a-t-elle aidé ?');
+    const down = card.content.buttons![1]!;
+    expect(down).toMatchObject({ type: 'messageBack', value: { action: 'feedback:down:delivery-options' } });
+    // What Web Chat posts for a messageBack click: the value, its text, no typing.
+    const w1 = (await get(conv)).watermark;
+    const res = await post(conv, {
+      type: 'message',
+      text: '👎',
+      value: down.value,
+      channelData: { clientActivityID: `c-${randomBytes(4).toString('hex')}` },
+    });
+    expect(res.status).toBe(200);
+    const after = (await get(conv, w1)).activities;
+    expect(after[0]).toMatchObject({ text: '👎', from: { role: 'user' } });
+    expect(after[1]!.text).toMatch(/ne vous ait pas aidé/);
+    const stored = await app.engine.transcript(conv.conversationId, Number(w1));
+    expect(stored[0]).toMatchObject({ from: 'customer', action: 'feedback:down:delivery-options' });
+    const groups = await app.insights.inbox({ since: '1h' });
+    const mine = groups.flatMap((g) => g.examples).find((x) => x.conversationId === conv.conversationId);
+    expect(mine).toMatchObject({
+      text: 'combien coûte la livraison à domicile ?',
+      answer: { id: 'delivery-options', signal: 'down-vote' },
+    });
+    expect((await app.insights.figures({ since: '1h' })).helpfulness.byEntry['delivery-options']!.down).toBe(1);
   });
 
   test('typing and event activities are acknowledged, not answered; bad bodies and watermarks are 400', async () => {

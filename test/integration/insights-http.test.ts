@@ -135,14 +135,18 @@ describe('after real traffic', () => {
     expect(fig.handoffs.byReason).toEqual({ misunderstood: 1 });
     expect(fig.resolved.byBot).toBe(0); // a handoff was requested
     const inbox = (await (await get('/api/admin/inbox?since=1d&lang=fr', EDITOR)).json()) as {
-      groups: { key: string; count: number; examples: { text: string }[] }[];
+      groups: { key: string; count: number; reasons: Record<string, number>; examples: { text: string }[] }[];
     };
-    // Both messages not understood (the second one's fallback was replaced by the handoff notice), newest first.
-    expect(inbox.groups.map((g) => [g.examples[0]!.text, g.count])).toEqual([
-      ['wibble wobble plonk', 1],
-      ['zorglub frobnique le quux', 1],
+    // Both messages not understood (the second one's fallback was replaced by the handoff notice), newest first;
+    // and the answered question, since the next message, right after, fell back (a rephrasing, as far as the bot
+    // can tell): answered, probably wrong.
+    expect(inbox.groups.map((g) => [g.examples[0]!.text, g.count, g.reasons])).toEqual([
+      ['wibble wobble plonk', 1, { fallback: 1 }],
+      ['zorglub frobnique le quux', 1, { fallback: 1 }],
+      ['Quelle est la durée de la garantie ?', 1, { 'probably-wrong': 1 }],
     ]);
-    const [wibble, zorglub] = inbox.groups.map((g) => g.key);
+    const [wibble, zorglub, warranty] = inbox.groups.map((g) => g.key);
+    expect((await post(`/api/admin/inbox/${warranty}/dismiss`, EDITOR)).status).toBe(200);
     const dismissed = await post(`/api/admin/inbox/${zorglub}/dismiss`, EDITOR);
     expect([dismissed.status, await dismissed.json()]).toEqual([200, { key: zorglub, state: 'dismissed' }]);
     const after = (await (await get('/api/admin/inbox?since=1d', ADMIN)).json()) as { groups: { key: string }[] };

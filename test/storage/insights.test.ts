@@ -397,3 +397,79 @@ describe.each(backends)('figures and inbox: $name', (backend) => {
     });
   });
 });
+
+describe.each(backends)('feedback on answers: $name', (backend) => {
+  let store: Store;
+  afterAll(() => store?.close());
+
+  test("a bot answer's language and feedback flag, and the votes, come back; helpfulness and 'probably wrong' from them", async () => {
+    store = await backend.open();
+    const at = (s: number) => new Date(Date.parse('2026-10-10T10:00:00.000Z') + s * 1000).toISOString();
+    const state = newConversationState({ id: 'fb-1', channel: 'widget', at: at(0), lang: 'ro' });
+    await store.create(state);
+    const answer = (s: number, text: string, id: string): NewMessage => ({
+      at: at(s),
+      from: 'bot',
+      text,
+      source: { kind: 'faq', id, confidence: 0.41 },
+      lang: 'ro',
+      feedback: true,
+    });
+    const saved = await store.saveTurn(
+      state,
+      [
+        { at: at(1), from: 'customer', text: 'vindeți trotinete electrice?' },
+        answer(1.2, 'Piese de schimb…', 'spare-parts'),
+        { at: at(20), from: 'customer', text: '👎', action: 'feedback:down:spare-parts' },
+        { at: at(20.1), from: 'bot', text: 'Ne pare rău', source: { kind: 'feedback', id: 'spare-parts' }, lang: 'ro' },
+        { at: at(30), from: 'customer', text: 'cât costă livrarea?' },
+        answer(30.2, 'Tarife: …', 'delivery-options'),
+        // Helped: the request for a person after the vote says nothing of the delivery answer.
+        { at: at(40), from: 'customer', text: '👍', action: 'feedback:up:delivery-options' },
+        { at: at(45), from: 'customer', text: 'cum returnez un aspirator?' },
+        answer(45.2, 'Aveți 30 de zile…', 'return-policy'),
+        // A person asked for within the window: the return answer missed.
+        { at: at(50), from: 'customer', text: 'vreau un om' },
+        { at: at(50.1), from: 'bot', text: 'Un operator…', source: { kind: 'handoff', id: 'talk-to-person' } },
+      ],
+      {},
+    );
+    expect(saved.filter((m) => m.feedback).map((m) => m.source?.id)).toEqual([
+      'spare-parts',
+      'delivery-options',
+      'return-policy',
+    ]);
+    const [record] = await store.conversationsCreated(at(0), at(3600));
+    const bots = record!.messages.filter((m) => m.from === 'bot');
+    expect(bots.map((m) => [m.lang ?? null, m.feedback ?? false])).toEqual([
+      ['ro', true],
+      ['ro', false],
+      ['ro', true],
+      ['ro', true],
+      [null, false],
+    ]);
+    expect(record!.messages[2]).toMatchObject({ from: 'customer', action: 'feedback:down:spare-parts', text: '👎' });
+
+    const insights = new Insights({
+      store,
+      termsOf: (t, l) => analyzer.analyze(t, l).terms,
+      now: () => new Date('2026-10-11T00:00:00.000Z'),
+    });
+    const period = { since: '2026-10-10', until: '2026-10-11' };
+    const f = await insights.figures(period);
+    expect(f.helpfulness).toEqual({
+      up: 1,
+      down: 1,
+      rate: 0.5,
+      byEntry: { 'spare-parts': { up: 0, down: 1, rate: 0 }, 'delivery-options': { up: 1, down: 0, rate: 1 } },
+    });
+    const groups = await insights.inbox(period);
+    expect(
+      groups.map((g) => [g.examples[0]!.text, g.reasons, g.examples[0]!.answer?.id, g.examples[0]!.answer?.signal]),
+    ).toEqual([
+      ['cum returnez un aspirator?', { 'probably-wrong': 1 }, 'return-policy', 'person'],
+      ['vindeți trotinete electrice?', { 'probably-wrong': 1 }, 'spare-parts', 'down-vote'],
+    ]);
+    expect(groups[1]!.examples[0]!.answer!.text).toBe('Piese de schimb…');
+  });
+});

@@ -1242,6 +1242,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
       '0008_rate_limits',
       '0009_privacy',
       '0010_attachments',
+      '0011_feedback',
     ]);
     expect(indexes).toContain('messages_conversation_id_id');
   });

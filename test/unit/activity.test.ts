@@ -65,4 +65,68 @@ describe('activity translation', () => {
       channelData: { agent: { name: 'Marie' } },
     });
   });
+
+  it('puts "was this helpful? 👍 👎" under an answer as a hero card whose messageBack buttons send the vote', () => {
+    const answer: Reply = {
+      text: 'Tarife: …',
+      source: { kind: 'faq', id: 'delivery-options', confidence: 0.9 },
+      lang: 'ro',
+      feedback: true,
+    };
+    // Shown in Teams channels too, where suggested actions are not.
+    for (const policy of [buttonPolicy('webchat'), buttonPolicy('msteams', 'channel')]) {
+      const a = replyActivity(answer, policy);
+      expect(a.attachments).toEqual([
+        {
+          contentType: 'application/vnd.microsoft.card.hero',
+          content: {
+            text: 'V-a fost util acest răspuns?',
+            buttons: [
+              {
+                type: 'messageBack',
+                title: '👍',
+                text: '👍',
+                displayText: '👍',
+                value: { action: 'feedback:up:delivery-options' },
+              },
+              {
+                type: 'messageBack',
+                title: '👎',
+                text: '👎',
+                displayText: '👎',
+                value: { action: 'feedback:down:delivery-options' },
+              },
+            ],
+          },
+        },
+      ]);
+      expect(a.locale).toBe('ro-RO');
+    }
+    expect(replyActivity({ ...answer, feedback: undefined }, buttonPolicy('webchat')).attachments).toBeUndefined();
+    // A stored answer (Direct Line replay, proactive sends) keeps its card and its own language.
+    const stored = recordActivity(
+      {
+        id: 7,
+        conversationId: 'c',
+        at: '2026-11-25T10:00:00.000Z',
+        from: 'bot',
+        text: 'Tarife: …',
+        source: { kind: 'faq', id: 'delivery-options' },
+        lang: 'ro',
+        feedback: true,
+      },
+      'fr',
+      buttonPolicy('webchat'),
+    );
+    expect(stored.locale).toBe('ro-RO');
+    expect(stored.attachments![0]!.content.buttons!.map((b) => b.value.action)).toEqual([
+      'feedback:up:delivery-options',
+      'feedback:down:delivery-options',
+    ]);
+    // The click comes back as the action, with the emoji as the text the transcript shows.
+    expect(incomingOf({ type: 'message', text: '👎', value: { action: 'feedback:down:delivery-options' } })).toEqual({
+      action: 'feedback:down:delivery-options',
+      text: '👎',
+    });
+  });
 });

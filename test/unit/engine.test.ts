@@ -82,6 +82,8 @@ describe('Engine decisions', () => {
       suggestions: [{ label: 'Titre b', value: 'faq:b' }],
       source: { kind: 'faq', id: 'a', confidence: 0.8 },
       lang: 'fr',
+      // "Was this helpful?" under a knowledge-base answer.
+      feedback: true,
     });
   });
 

@@ -37,3 +37,16 @@ test('every UI string exists in fr, ro and en, translated (fr keeps the words Fr
   expect(STRINGS.en.queued(3)).toBe('You are number 3 in the queue · a person will answer as soon as possible');
   expect(STRINGS.ro.queued(1)).toBe('Poziția dumneavoastră în coadă: 1 · un consilier vă răspunde cât mai curând');
 });
+
+test('the words a Romanian conversation shows, and the feedback question in each language', () => {
+  expect([STRINGS.ro.placeholder, STRINGS.ro.send, STRINGS.ro.you]).toEqual([
+    'Scrieți întrebarea…',
+    'Trimite',
+    'Dumneavoastră',
+  ]);
+  expect([STRINGS.fr.helpful, STRINGS.ro.helpful, STRINGS.en.helpful]).toEqual([
+    'Cette réponse vous a-t-elle aidé ?',
+    'V-a fost util acest răspuns?',
+    'Was this helpful?',
+  ]);
+});

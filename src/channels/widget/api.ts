@@ -9,7 +9,8 @@ import type { TrafficLimits } from '../limits';
 import { pageRequest, readPage } from '../paging';
 import { authorized, widgetToken } from './access';
 
-const createBody = z.object({ lang: z.enum(LANGS).optional() }).strict();
+// welcome: the widget opening its panel wants the greeting and its starter buttons stored first (engine.welcome).
+const createBody = z.object({ lang: z.enum(LANGS).optional(), welcome: z.boolean().optional() }).strict();
 const messageBody = z.union([
   z.object({ text: z.string().max(20_000, { message: 'text is longer than 20000 characters' }) }).strict(),
   // A button click: its value, and the label the customer saw (kept as the message text in the transcript).
@@ -17,7 +18,7 @@ const messageBody = z.union([
 ]);
 const HINT = 'expected {"text": "..."} or {"action": "..."}';
 
-type WidgetEngine = Pick<Engine, 'createConversation' | 'conversationFor' | 'messagesPage' | 'handle'>;
+type WidgetEngine = Pick<Engine, 'createConversation' | 'conversationFor' | 'messagesPage' | 'handle' | 'welcome'>;
 
 /** The widget's conversation API (DESIGN.md): start a conversation, its transcript, a customer's message. */
 export function conversationRoutes(engine: WidgetEngine, limits?: TrafficLimits): Router {
@@ -28,6 +29,7 @@ export function conversationRoutes(engine: WidgetEngine, limits?: TrafficLimits)
     await limits?.newConversation(limits.ip(req));
     const token = randomBytes(24).toString('base64url');
     const state = await engine.createConversation({ channel: 'widget', lang: body.lang, tokenHash: tokenHash(token) });
+    if (body.welcome) await engine.welcome(state.id, body.lang);
     res.status(201).json({ conversationId: state.id, token });
   });
 
@@ -52,10 +54,12 @@ export function conversationRoutes(engine: WidgetEngine, limits?: TrafficLimits)
       ...body,
     });
     res.json({
-      replies: replies.map(({ text, suggestions, source }) => ({
+      replies: replies.map(({ text, suggestions, source, lang, feedback }) => ({
         text,
         ...(suggestions ? { suggestions } : {}),
         source,
+        lang,
+        ...(feedback ? { feedback } : {}),
       })),
     });
   });

@@ -61,6 +61,9 @@ export function encodeMessage(conversationId: string, m: NewMessage): Omit<Selec
     suggestions: m.suggestions?.length ? JSON.stringify(m.suggestions) : null,
     client_id: m.clientId ?? null,
     attachments: m.attachments?.length ? JSON.stringify(m.attachments) : null,
+    lang: m.lang ?? null,
+    // 1 is true for a PostgreSQL boolean as well.
+    feedback: m.feedback ? 1 : null,
   };
 }
 
@@ -78,5 +81,8 @@ export function decodeMessage(r: Selectable<MessagesTable>): MessageRecord {
   if (r.suggestions !== null) m.suggestions = JSON.parse(r.suggestions) as Suggestion[];
   if (r.client_id !== null) m.clientId = r.client_id;
   if (r.attachments) m.attachments = JSON.parse(r.attachments) as AttachmentRef[];
+  // Rows written before migration 0011 (or by a path that leaves the columns out) have neither.
+  if (r.lang !== null && r.lang !== undefined) m.lang = r.lang as Lang;
+  if (r.feedback === true || r.feedback === 1) m.feedback = true;
   return m;
 }

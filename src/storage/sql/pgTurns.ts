@@ -14,6 +14,8 @@ const COLUMNS = [
   'suggestions',
   'client_id',
   'attachments',
+  'lang',
+  'feedback',
 ] as const;
 
 /**
@@ -32,7 +34,10 @@ export async function pgPlainTurn(
   const { id, seq: _seq, ...changes } = encodeConversation(state, 'postgres');
   const set = sql.join(Object.entries(changes).map(([k, v]) => sql`${sql.ref(k)} = ${v}`));
   const rows = messages.map((m) => encodeMessage(id, m));
-  const values = sql.join(rows.map((r) => sql`(${sql.join(COLUMNS.map((c) => r[c]))})`));
+  // A VALUES list types its parameters as text: the boolean column needs its cast.
+  const value = (r: (typeof rows)[number], c: (typeof COLUMNS)[number]) =>
+    c === 'feedback' ? sql`cast(${r[c]} as boolean)` : sql`${r[c]}`;
+  const values = sql.join(rows.map((r) => sql`(${sql.join(COLUMNS.map((c) => value(r, c)))})`));
   const cols = sql.join(COLUMNS.map((c) => sql.ref(c)));
   const r = await sql<{ id: string | number }>`
     with u as (update conversations set ${set} where id = ${id} and erased_at is null returning id),

@@ -60,6 +60,10 @@ export interface MessagesTable {
   client_id: string | null;
   /** JSON text of AttachmentRef[] (migration 0010_attachments). */
   attachments: string | null;
+  /** A bot reply's language (migration 0011_feedback). */
+  lang: Generated<string | null>;
+  /** A bot answer asking "was this helpful?": PostgreSQL boolean, SQLite 0/1 (migration 0011_feedback). */
+  feedback: Generated<boolean | number | null>;
 }
 
 /** Customers' files (migration 0010_attachments): the bytes as stored (checked, images re-encoded). */

@@ -21,6 +21,8 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 
 export interface Panel {
   panel: HTMLDivElement;
+  /** The elements that show the widget's own words (relabelled when the conversation's language changes). */
+  words: { h2: HTMLHeadingElement; intro: HTMLParagraphElement; label: HTMLLabelElement; send: HTMLButtonElement };
   close: HTMLButtonElement;
   status: HTMLDivElement;
   log: HTMLDivElement;
@@ -30,6 +32,7 @@ export interface Panel {
 }
 
 export interface WidgetDom extends Panel {
+  root: HTMLDivElement;
   bubble: HTMLButtonElement;
   badge: HTMLSpanElement;
 }
@@ -54,7 +57,8 @@ function buildPanel(t: UiStrings, title: string | undefined): Panel {
   log.setAttribute('aria-live', 'polite');
   log.setAttribute('aria-label', title || t.title);
   log.tabIndex = 0;
-  log.append(el('p', 'intro', t.intro));
+  const intro = el('p', 'intro', t.intro);
+  log.append(intro);
   const typing = el('div', 'typing');
   typing.setAttribute('aria-live', 'polite');
   const form = el('form');
@@ -70,7 +74,7 @@ function buildPanel(t: UiStrings, title: string | undefined): Panel {
   send.type = 'submit';
   form.append(label, input, send);
   panel.append(header, status, log, typing, form);
-  return { panel, close, status, log, typing, form, input };
+  return { panel, words: { h2, intro, label, send }, close, status, log, typing, form, input };
 }
 
 function buildBubble(t: UiStrings): { bubble: HTMLButtonElement; badge: HTMLSpanElement } {
@@ -121,7 +125,22 @@ export function buildWidget(t: UiStrings, lang: string, title: string | undefine
     shadow.append(style, root);
   }
   document.body.append(host);
-  return { ...panel, ...bubble };
+  return { ...panel, ...bubble, root };
+}
+
+/** The widget's own words in another language (the conversation switched): labels, placeholder, who wrote what. */
+export function relabel(dom: WidgetDom, t: UiStrings, lang: string, title: string | undefined): void {
+  dom.root.lang = lang;
+  dom.words.h2.textContent = title || t.title;
+  dom.words.intro.textContent = t.intro;
+  dom.words.label.textContent = t.inputLabel;
+  dom.words.send.textContent = t.send;
+  dom.input.placeholder = t.placeholder;
+  dom.close.setAttribute('aria-label', t.close);
+  dom.log.setAttribute('aria-label', title || t.title);
+  for (const who of dom.log.querySelectorAll<HTMLElement>('.msg:not(.agent) .who'))
+    who.textContent = who.closest<HTMLElement>('.msg')!.dataset.from === 'customer' ? t.you : t.assistant;
+  for (const row of dom.log.querySelectorAll<HTMLElement>('.feedback')) relabelFeedback(row, t);
 }
 
 /** One message: its text (links made safe by renderText), who wrote it and when. */
@@ -140,7 +159,7 @@ export function messageNode(m: Omit<Message, 'id'> & { id?: number }, t: UiStrin
   time.textContent = Number.isNaN(at.getTime())
     ? ''
     : at.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
-  meta.append(`${who} · `, time);
+  meta.append(el('span', 'who', who), ' · ', time);
   node.append(body, meta);
   return node;
 }
@@ -157,6 +176,32 @@ export function buttonGroup(suggestions: Suggestion[], t: UiStrings, onClick: (s
     box.append(b);
   }
   return box;
+}
+
+/** "Was this helpful? 👍 👎" under an answer; `onVote` gets the button clicked. */
+export function feedbackRow(t: UiStrings, onVote: (vote: 'up' | 'down') => void): HTMLElement {
+  const row = el('div', 'feedback');
+  row.setAttribute('role', 'group');
+  row.append(el('span', undefined, t.helpful));
+  for (const [vote, icon] of [
+    ['up', '👍'],
+    ['down', '👎'],
+  ] as const) {
+    const b = el('button', undefined, icon);
+    b.type = 'button';
+    b.dataset.vote = vote;
+    b.addEventListener('click', () => onVote(vote));
+    row.append(b);
+  }
+  relabelFeedback(row, t);
+  return row;
+}
+
+function relabelFeedback(row: HTMLElement, t: UiStrings): void {
+  row.setAttribute('aria-label', t.helpful);
+  row.querySelector('span')!.textContent = t.helpful;
+  for (const b of row.querySelectorAll<HTMLElement>('button'))
+    b.setAttribute('aria-label', b.dataset.vote === 'up' ? t.helpfulYes : t.helpfulNo);
 }
 
 /** The status line for a queue update: place and wait, agents closed, or who is answering. */

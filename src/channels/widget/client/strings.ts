@@ -24,6 +24,10 @@ export interface UiStrings {
   slowDown: string;
   unread: (n: number) => string;
   suggestions: string;
+  /** "Was this helpful?" under an answer, and its two buttons' accessible names. */
+  helpful: string;
+  helpfulYes: string;
+  helpfulNo: string;
 }
 
 const minutes = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -53,6 +57,9 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     slowDown: 'Vous écrivez très vite : patientez un instant, puis renvoyez votre message.',
     unread: (n) => `${n} nouveau(x) message(s)`,
     suggestions: 'Suggestions',
+    helpful: 'Cette réponse vous a-t-elle aidé ?',
+    helpfulYes: 'Oui, cette réponse m’a aidé',
+    helpfulNo: 'Non, cette réponse ne m’a pas aidé',
   },
   ro: {
     open: 'Deschide chatul de service după vânzare',
@@ -75,6 +82,9 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     slowDown: 'Scrieți foarte repede: așteptați puțin, apoi trimiteți din nou mesajul.',
     unread: (n) => `${n} mesaj(e) nou(i)`,
     suggestions: 'Sugestii',
+    helpful: 'V-a fost util acest răspuns?',
+    helpfulYes: 'Da, răspunsul m-a ajutat',
+    helpfulNo: 'Nu, răspunsul nu m-a ajutat',
   },
   en: {
     open: 'Open the after-sales chat',
@@ -97,6 +107,9 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     slowDown: 'You are writing very fast: please wait a moment, then send your message again.',
     unread: (n) => `${n} new message(s)`,
     suggestions: 'Suggestions',
+    helpful: 'Was this helpful?',
+    helpfulYes: 'Yes, this answer helped',
+    helpfulNo: 'No, this answer did not help',
   },
 };
 

@@ -15,6 +15,10 @@ export interface Message {
   action?: string;
   source?: Source;
   suggestions?: Suggestion[];
+  /** A bot reply's language: the widget's own words follow it. */
+  lang?: 'fr' | 'ro' | 'en';
+  /** Ask "was this helpful?" under this answer (its entry is source.id). */
+  feedback?: boolean;
 }
 export interface Queue {
   status: 'bot' | 'queued' | 'active';

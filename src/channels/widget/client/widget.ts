@@ -4,15 +4,19 @@
  * rendered from the stored transcript (ids from GET .../messages and the event stream), so a reconnect or a reload
  * shows each message exactly once and the buttons of the latest one.
  */
-import { buildWidget, buttonGroup, messageNode, queueText } from './dom';
-import { STRINGS, pickLang, type UiStrings } from './strings';
+import { buildWidget, buttonGroup, feedbackRow, messageNode, queueText, relabel, type WidgetDom } from './dom';
+import { dropSaved, keepSaved, loadSaved } from './saved';
+import { STRINGS, pickLang, type UiLang, type UiStrings } from './strings';
 import type { Body, Conversation, Message, Queue, Suggestion } from './types';
 
 /** The server asked us to slow down (429 RATE_LIMITED). */
 class SlowDown extends Error {}
 
 class Widget {
-  private readonly t: UiStrings;
+  /** The widget's own words: the page's language first, then the conversation's (the bot's replies carry it). */
+  private t: UiStrings;
+  private lang: UiLang;
+  private readonly dom: WidgetDom;
   private readonly storageKey: string;
   private conv: Conversation | undefined;
   private stream: EventSource | undefined;
@@ -41,12 +45,14 @@ class Widget {
 
   constructor(
     private readonly api: string,
-    private readonly lang: 'fr' | 'ro' | 'en',
-    title: string | undefined,
+    lang: UiLang,
+    private readonly title: string | undefined,
   ) {
+    this.lang = lang;
     this.t = STRINGS[lang];
     this.storageKey = `savbot:${api}`;
     const dom = buildWidget(this.t, lang, title);
+    this.dom = dom;
     this.panel = dom.panel;
     this.status = dom.status;
     this.log = dom.log;
@@ -86,6 +92,12 @@ class Widget {
     this.showUnread();
     this.scroll();
     this.input.focus();
+    // A first opening starts the conversation: the greeting and its starter buttons are there at once.
+    if (!this.conv)
+      void this.conversation().then(
+        () => this.sync(),
+        () => this.setNotice(this.t.sendFailed),
+      );
   }
 
   close(): void {
@@ -103,13 +115,7 @@ class Widget {
 
   /** A conversation kept from an earlier page: reload its history and listen again. */
   private restore(): void {
-    let saved: Conversation | undefined;
-    try {
-      const raw = localStorage.getItem(this.storageKey);
-      if (raw) saved = JSON.parse(raw) as Conversation;
-    } catch {
-      /* storage disabled or unreadable: start afresh */
-    }
+    const saved = loadSaved(this.storageKey);
     if (!saved?.conversationId || !saved.token) return;
     this.conv = saved;
     this.restoring = true;
@@ -125,17 +131,13 @@ class Widget {
       const res = await fetch(`${this.api}/api/conversations`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ lang: this.lang }),
+        body: JSON.stringify({ lang: this.lang, welcome: true }),
       });
       if (res.status === 429) throw new SlowDown();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const c = (await res.json()) as Conversation;
       this.conv = c;
-      try {
-        localStorage.setItem(this.storageKey, JSON.stringify(c));
-      } catch {
-        /* the conversation just does not survive a reload */
-      }
+      keepSaved(this.storageKey, c);
       this.connect();
       return c;
     })().finally(() => (this.creating = undefined));
@@ -217,11 +219,7 @@ class Widget {
     this.conv = undefined;
     this.stream?.close();
     this.stream = undefined;
-    try {
-      localStorage.removeItem(this.storageKey);
-    } catch {
-      /* nothing kept */
-    }
+    dropSaved(this.storageKey);
   }
 
   /** The event stream, resuming after the last message shown. EventSource retries by itself after a drop (with
@@ -268,7 +266,12 @@ class Widget {
       }
     }
     if (m.from === 'agent') this.onTyping(undefined);
+    if (m.lang && m.lang !== this.lang && m.lang in STRINGS) this.speak(m.lang);
     const node = this.bubbleFor(m);
+    if (m.feedback && m.source?.id) node.append(this.feedback(m.source.id));
+    // A vote was given: the question is no longer asked under the earlier answers.
+    if (m.from === 'customer' && m.action?.startsWith('feedback:'))
+      for (const row of this.log.querySelectorAll('.feedback')) row.remove();
     this.append(node);
     if (m.id > this.lastId) {
       this.lastId = m.id;
@@ -319,6 +322,22 @@ class Widget {
     this.scroll();
   }
 
+  /** The conversation's language changed: the widget's own words follow it. */
+  private speak(lang: UiLang): void {
+    this.lang = lang;
+    this.t = STRINGS[lang];
+    relabel(this.dom, this.t, lang, this.title);
+    this.showUnread();
+  }
+
+  /** "Was this helpful? 👍 👎" under an answer from entry `entryId`; a vote is a button click like any other. */
+  private feedback(entryId: string): HTMLElement {
+    return feedbackRow(this.t, (vote) => {
+      void this.send({ action: `feedback:${vote}:${entryId}`, text: vote === 'up' ? '👍' : '👎' });
+      this.input.focus();
+    });
+  }
+
   private onQueue(q: Queue): void {
     this.queueLine = queueText(q, this.t);
     this.showStatus();
@@ -336,7 +355,10 @@ class Widget {
   }
 
   private showStatus(): void {
+    // The status line takes room from the log: a log read to its end stays at its end (the queue's Cancel button).
+    const atEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 24;
     this.status.textContent = this.notice || this.queueLine;
+    if (atEnd) this.scroll();
   }
 
   private showUnread(): void {
