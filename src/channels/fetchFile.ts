@@ -52,10 +52,15 @@ export async function fetchFile(
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res.body ?? []) {
-    size += (chunk as Uint8Array).length;
-    if (size > o.maxBytes) throw tooLarge('the file', o.maxBytes);
-    chunks.push(Buffer.from(chunk as Uint8Array));
+  // A reader loop rather than for-await: the stream type differs between Node's and the DOM's typings.
+  const reader = res.body?.getReader();
+  for (let r = await reader?.read(); reader && r && !r.done; r = await reader.read()) {
+    size += r.value.length;
+    if (size > o.maxBytes) {
+      await reader.cancel();
+      throw tooLarge('the file', o.maxBytes);
+    }
+    chunks.push(Buffer.from(r.value));
   }
   const type = res.headers.get('content-type') ?? undefined;
   const last = u.pathname.split('/').pop() ?? '';
