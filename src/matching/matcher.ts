@@ -2,6 +2,7 @@ import MiniSearch from 'minisearch';
 import type { KnowledgeBase, Lang } from '../domain/types';
 import { LANGS } from '../domain/types';
 import type { Analysis, Analyzer } from '../nlp/analyzer';
+import { askingClauses } from '../nlp/clauses';
 import { DEFAULT_CLASSIFIER_OPTIONS, SoftmaxClassifier, type ClassifierOptions } from './classifier';
 import { DEFAULT_FEATURE_OPTIONS, FeatureSpace, type FeatureOptions, type SparseVector } from './features';
 import { NearestSample } from './nearest';
@@ -18,6 +19,10 @@ export interface MatcherOptions {
   answerBoost: number;
   /** minisearch fuzziness for terms the index does not know (0: off; typos are corrected before, by SpellingCorrector, at a fraction of the cost). */
   fuzzy: number;
+  /** Share of the scores that comes from the asking clauses of a long message (the rest from the whole message). */
+  askWeight: number;
+  /** ...when they have at least this many content words. */
+  askMinTerms: number;
 }
 
 export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
@@ -27,6 +32,8 @@ export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   searchBelow: 0.25,
   answerBoost: 0.3,
   fuzzy: 0,
+  askWeight: 0.5,
+  askMinTerms: 2,
 };
 
 /** Defaults with some options replaced (nested option groups are merged too). */
@@ -107,6 +114,7 @@ class LanguageModel {
   private readonly nearest: NearestSample[];
   private readonly probs: Float64Array;
   private readonly hits: Float64Array;
+  private readonly askProbs: Float64Array;
 
   constructor(
     readonly lang: Lang,
@@ -149,6 +157,7 @@ class LanguageModel {
     this.search.addAll(searchDocs);
     this.probs = new Float64Array(entries.length);
     this.hits = new Float64Array(entries.length);
+    this.askProbs = new Float64Array(entries.length);
   }
 
   toState(): LanguageModelState {
@@ -172,6 +181,7 @@ class LanguageModel {
       nearest: s.nearest.map((n) => NearestSample.revive(n)),
       probs: new Float64Array(s.ids.length),
       hits: new Float64Array(s.ids.length),
+      askProbs: new Float64Array(s.ids.length),
     });
   }
 
@@ -187,12 +197,12 @@ class LanguageModel {
     return changed ? this.analyzer.fromWords(words, a.lang) : a;
   }
 
-  match(raw: Analysis): MatchResult {
+  /** Entry probabilities of one analysis into `p` (classifier, blended with search when it is unsure). */
+  private score(raw: Analysis, p: Float64Array): SparseVector | undefined {
     const a = this.correct(raw);
     const C = this.ids.length;
-    const p = this.probs;
     const x = this.space.vector(a);
-    if (x.idx.length === 0) return { lang: this.lang, candidates: [], confidence: 0, similarity: 0 };
+    if (x.idx.length === 0) return undefined;
     this.clf.softmax(x, p);
     const w = this.opts.searchWeight;
     let max = 0;
@@ -212,6 +222,28 @@ class LanguageModel {
       }
       if (total > 0) for (let c = 0; c < C; c++) p[c] = (1 - w) * p[c]! + (w * this.hits[c]!) / total;
     }
+    return x;
+  }
+
+  /**
+   * `asking`: the asking clauses of a long message (nlp/clauses.ts), weighed `askWeight` against the whole
+   * message: the story gives context, the question says what is wanted.
+   */
+  match(raw: Analysis, asking?: Analysis): MatchResult {
+    const C = this.ids.length;
+    const p = this.probs;
+    const x = this.score(raw, p);
+    if (!x) return { lang: this.lang, candidates: [], confidence: 0, similarity: 0 };
+    let y: SparseVector | undefined;
+    // An asking clause without its own subject ("what do I do?") says nothing the whole message does not.
+    if (asking && asking.terms.length >= this.opts.askMinTerms && asking.terms.length < raw.terms.length) {
+      const q = this.askProbs;
+      q.set(p);
+      y = this.score(asking, p);
+      const k = this.opts.askWeight;
+      if (y) for (let c = 0; c < C; c++) p[c] = (1 - k) * q[c]! + k * p[c]!;
+      else p.set(q);
+    }
     let b0 = -1;
     let b1 = -1;
     let b2 = -1;
@@ -227,7 +259,8 @@ class LanguageModel {
       } else if (b2 < 0 || v > p[b2]!) b2 = c;
     }
     const candidates = [b0, b1, b2].filter((c) => c >= 0).map((c) => ({ id: this.ids[c]!, score: p[c]! }));
-    const similarity = b0 >= 0 ? this.nearest[b0]!.similarity(x) : 0;
+    let similarity = b0 >= 0 ? this.nearest[b0]!.similarity(x) : 0;
+    if (y && b0 >= 0) similarity = Math.max(similarity, this.nearest[b0]!.similarity(y));
     return { lang: this.lang, candidates, confidence: Math.sqrt((candidates[0]?.score ?? 0) * similarity), similarity };
   }
 }
@@ -282,6 +315,10 @@ export class Matcher {
   match(text: string, lang: Lang): MatchResult {
     const model = this.models.get(lang);
     if (!model) return { lang, candidates: [], confidence: 0, similarity: 0 };
-    return model.match(this.analyzer.analyze(text, lang));
+    const { asking } = askingClauses(text, lang);
+    return model.match(
+      this.analyzer.analyze(text, lang),
+      asking !== undefined ? this.analyzer.analyze(asking, lang) : undefined,
+    );
   }
 }
