@@ -7,6 +7,7 @@ import { DEFAULT_CLASSIFIER_OPTIONS, SoftmaxClassifier, type ClassifierOptions }
 import { DEFAULT_FEATURE_OPTIONS, FeatureSpace, type FeatureOptions, type SparseVector } from './features';
 import { NearestSample } from './nearest';
 import { SpellingCorrector } from './spelling';
+import { Vocabulary } from './subject';
 
 export interface MatcherOptions {
   features: FeatureOptions;
@@ -54,6 +55,8 @@ export interface Candidate {
   id: string;
   /** In [0,1]; candidates' scores sum to at most 1 over all entries of the language. */
   score: number;
+  /** Cosine similarity between the message and the entry's closest sample question. */
+  similarity?: number;
 }
 
 export interface MatchResult {
@@ -68,6 +71,11 @@ export interface MatchResult {
   confidence: number;
   /** Cosine similarity between the message and the closest sample question of the best candidate. */
   similarity: number;
+  /**
+   * The message's content words that no sample question or answer of the language uses, when nothing specific
+   * that they use is there too: its subject is unknown to the shop (matching/subject.ts). Absent otherwise.
+   */
+  unknown?: string[];
 }
 
 interface SearchDoc {
@@ -95,6 +103,7 @@ export interface LanguageModelState {
   known: Set<string>;
   spelling: SpellingCorrector;
   nearest: NearestSample[];
+  vocabulary: Vocabulary;
 }
 
 export interface MatcherState {
@@ -115,6 +124,8 @@ class LanguageModel {
   private readonly probs: Float64Array;
   private readonly hits: Float64Array;
   private readonly askProbs: Float64Array;
+  /** Every word the entries use (questions and answers), for messages about something else. */
+  private readonly vocabulary: Vocabulary;
 
   constructor(
     readonly lang: Lang,
@@ -124,6 +135,7 @@ class LanguageModel {
   ) {
     this.ids = entries.map((e) => e.id);
     const docs: Analysis[] = [];
+    this.vocabulary = new Vocabulary(lang);
     const ys: number[] = [];
     const searchDocs: SearchDoc[] = [];
     entries.forEach((e, c) => {
@@ -132,18 +144,16 @@ class LanguageModel {
         const a = analyzer.analyze(q, lang);
         for (const w of a.words) this.spelling.add(w);
         docs.push(a);
+        this.vocabulary.add(a);
         ys.push(c);
         for (const t of a.terms) this.known.add(t);
         terms.push(a.terms.join(' '));
       }
       // One search document per entry: its sample questions together (scores aggregate per entry at
       // index time, and search stays fast with thousands of questions), the answer as a weaker field.
-      searchDocs.push({
-        id: c,
-        entry: c,
-        terms: terms.join(' '),
-        answer: e.answer ? analyzer.analyze(e.answer, lang).terms.join(' ') : '',
-      });
+      const answer = e.answer ? analyzer.analyze(e.answer, lang) : undefined;
+      if (answer) this.vocabulary.add(answer);
+      searchDocs.push({ id: c, entry: c, terms: terms.join(' '), answer: answer ? answer.terms.join(' ') : '' });
     });
     this.space = new FeatureSpace(opts.features);
     this.space.fit(docs);
@@ -161,8 +171,9 @@ class LanguageModel {
   }
 
   toState(): LanguageModelState {
-    const { lang, ids, space, clf, known, spelling, nearest } = this;
-    return { lang, ids, space, clf: clf.portable(), search: JSON.stringify(this.search), known, spelling, nearest };
+    const { lang, ids, space, clf, known, spelling, nearest, vocabulary } = this;
+    const search = JSON.stringify(this.search);
+    return { lang, ids, space, clf: clf.portable(), search, known, spelling, nearest, vocabulary };
   }
 
   /** The model of `toState()` after a structured clone (which keeps the data, not the classes): no training. */
@@ -182,6 +193,7 @@ class LanguageModel {
       probs: new Float64Array(s.ids.length),
       hits: new Float64Array(s.ids.length),
       askProbs: new Float64Array(s.ids.length),
+      vocabulary: Vocabulary.revive(s.vocabulary),
     });
   }
 
@@ -198,8 +210,7 @@ class LanguageModel {
   }
 
   /** Entry probabilities of one analysis into `p` (classifier, blended with search when it is unsure). */
-  private score(raw: Analysis, p: Float64Array): SparseVector | undefined {
-    const a = this.correct(raw);
+  private score(a: Analysis, p: Float64Array): SparseVector | undefined {
     const C = this.ids.length;
     const x = this.space.vector(a);
     if (x.idx.length === 0) return undefined;
@@ -232,14 +243,15 @@ class LanguageModel {
   match(raw: Analysis, asking?: Analysis): MatchResult {
     const C = this.ids.length;
     const p = this.probs;
-    const x = this.score(raw, p);
+    const a = this.correct(raw);
+    const x = this.score(a, p);
     if (!x) return { lang: this.lang, candidates: [], confidence: 0, similarity: 0 };
     let y: SparseVector | undefined;
     // An asking clause without its own subject ("what do I do?") says nothing the whole message does not.
     if (asking && asking.terms.length >= this.opts.askMinTerms && asking.terms.length < raw.terms.length) {
       const q = this.askProbs;
       q.set(p);
-      y = this.score(asking, p);
+      y = this.score(this.correct(asking), p);
       const k = this.opts.askWeight;
       if (y) for (let c = 0; c < C; c++) p[c] = (1 - k) * q[c]! + k * p[c]!;
       else p.set(q);
@@ -258,10 +270,19 @@ class LanguageModel {
         b1 = c;
       } else if (b2 < 0 || v > p[b2]!) b2 = c;
     }
-    const candidates = [b0, b1, b2].filter((c) => c >= 0).map((c) => ({ id: this.ids[c]!, score: p[c]! }));
-    let similarity = b0 >= 0 ? this.nearest[b0]!.similarity(x) : 0;
-    if (y && b0 >= 0) similarity = Math.max(similarity, this.nearest[b0]!.similarity(y));
-    return { lang: this.lang, candidates, confidence: Math.sqrt((candidates[0]?.score ?? 0) * similarity), similarity };
+    const near = (c: number) => Math.max(this.nearest[c]!.similarity(x), y ? this.nearest[c]!.similarity(y) : 0);
+    const candidates = [b0, b1, b2]
+      .filter((c) => c >= 0)
+      .map((c, i) => ({ id: this.ids[c]!, score: p[c]!, ...(i < 2 ? { similarity: near(c) } : {}) }));
+    const similarity = candidates[0]?.similarity ?? 0;
+    const unknown = this.vocabulary.unknownSubject(a);
+    return {
+      lang: this.lang,
+      candidates,
+      confidence: Math.sqrt((candidates[0]?.score ?? 0) * similarity),
+      similarity,
+      ...(unknown.length ? { unknown } : {}),
+    };
   }
 }
 
