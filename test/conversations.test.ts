@@ -29,6 +29,8 @@ interface Run {
   text: string;
   /** The first reply, as the failure message shows it. */
   got: string;
+  /** The values of its buttons. */
+  offered: string[];
 }
 
 const runs = new Map<ConversationCase, Promise<Run>>();
@@ -38,6 +40,7 @@ function run(c: ConversationCase): Promise<Run> {
   if (!r) {
     r = (async () => {
       const conv = await core.engine.createConversation({ channel: 'test', lang: c.lang });
+      if (c.after !== undefined) await core.engine.handle({ conversationId: conv.id, channel: 'test', text: c.after });
       const [first] = await core.engine.handle({ conversationId: conv.id, channel: 'test', text: c.says });
       const source = first!.source;
       const offered = (first!.suggestions ?? []).map((s) => s.value);
@@ -55,7 +58,7 @@ function run(c: ConversationCase): Promise<Run> {
           result = 'exact';
         else if (source.kind === 'clarify' && offered.includes(`faq:${c.expect}`)) result = 'clarify';
       }
-      return { result, lang: first!.lang, text: first!.text, got };
+      return { result, lang: first!.lang, text: first!.text, got, offered };
     })();
     runs.set(c, r);
   }
@@ -88,6 +91,8 @@ describe('conversation cases', () => {
             (r.result === 'exact' ? ' (answered exactly now: drop `result: clarify` and raise EXACT_FLOOR)' : ''),
         );
       expect(r.text.length).toBeGreaterThan(0);
+      for (const v of c.offers ?? []) expect(r.offered).toContain(v);
+      for (const v of c.never ?? []) expect(r.offered).not.toContain(v);
       if (c.expect !== 'fallback' && c.expect !== 'handoff') expect(r.lang).toBe(c.lang);
     },
   );

@@ -10,6 +10,8 @@ export interface BotMessages {
   talkToPerson: string;
   topicIntro: (topic: string) => string;
   unknownAction: string;
+  /** "annuler" typed while a "did you mean" is offered. */
+  dismissed: string;
 }
 
 export const MESSAGES: Record<Lang, BotMessages> = {
@@ -23,6 +25,7 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Parler à un conseiller',
     topicIntro: (t) => `Voici ce que je peux vous dire sur « ${t} » :`,
     unknownAction: 'Ce bouton n’est plus valable. Posez-moi votre question directement.',
+    dismissed: 'D’accord, laissons cela. Posez-moi votre question autrement, ou choisissez un sujet :',
   },
   ro: {
     empty: 'Nu am primit niciun text. Scrieți-mi întrebarea, de exemplu „unde este reparația mea?”.',
@@ -34,6 +37,7 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Vorbiți cu un operator',
     topicIntro: (t) => `Iată ce vă pot spune despre „${t}”:`,
     unknownAction: 'Acest buton nu mai este valabil. Scrieți-mi direct întrebarea.',
+    dismissed: 'Bine, lăsăm asta. Scrieți-mi întrebarea altfel sau alegeți un subiect:',
   },
   en: {
     empty: 'I did not get any text. Ask me your question, for example "where is my repair?".',
@@ -46,5 +50,6 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     talkToPerson: 'Talk to a person',
     topicIntro: (t) => `Here is what I can tell you about "${t}":`,
     unknownAction: 'That button is no longer valid. Please type your question.',
+    dismissed: 'All right, let us leave that. Ask me your question another way, or pick a topic:',
   },
 };

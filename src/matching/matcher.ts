@@ -3,6 +3,7 @@ import type { KnowledgeBase, Lang } from '../domain/types';
 import { LANGS } from '../domain/types';
 import type { Analysis, Analyzer } from '../nlp/analyzer';
 import { askingClauses } from '../nlp/clauses';
+import { isStopword } from '../nlp/stopwords';
 import { DEFAULT_CLASSIFIER_OPTIONS, SoftmaxClassifier, type ClassifierOptions } from './classifier';
 import { DEFAULT_FEATURE_OPTIONS, FeatureSpace, type FeatureOptions, type SparseVector } from './features';
 import { NearestSample } from './nearest';
@@ -91,6 +92,13 @@ const SEARCH_OPTIONS = {
   tokenize: (s: string) => (s ? s.split(' ') : []),
   processTerm: (t: string) => t || null,
 };
+
+/** Words that are not stopwords (an analysis of only stopwords keeps them all as terms). */
+function contentWords(a: Analysis): number {
+  let n = 0;
+  for (const w of a.words) if (!isStopword(w, a.lang)) n++;
+  return n;
+}
 
 /** A trained language model as plain data (structured-cloneable): built in a worker thread, revived here. */
 export interface LanguageModelState {
@@ -248,7 +256,7 @@ class LanguageModel {
     if (!x) return { lang: this.lang, candidates: [], confidence: 0, similarity: 0 };
     let y: SparseVector | undefined;
     // An asking clause without its own subject ("what do I do?") says nothing the whole message does not.
-    if (asking && asking.terms.length >= this.opts.askMinTerms && asking.terms.length < raw.terms.length) {
+    if (asking && contentWords(asking) >= this.opts.askMinTerms && asking.words.length < raw.words.length) {
       const q = this.askProbs;
       q.set(p);
       y = this.score(this.correct(asking), p);
