@@ -21,6 +21,13 @@ export interface Cues {
 
 // Two courtesies in one message ("thanks, goodbye", "mulțumesc, la revedere"): the closing one answers.
 const CLOSING = ['goodbye', 'thanks'];
+/** How close to one of its sample questions a part of the message must be to count as saying it. */
+const CLOSING_SIMILARITY = 0.4;
+/** Whether entry `a` closes a conversation more than entry `b` ("goodbye" over "thanks" over anything else). */
+function closer(a: string, b: string): boolean {
+  const rank = (id: string) => (CLOSING.includes(id) ? CLOSING.indexOf(id) : CLOSING.length);
+  return rank(a) < rank(b);
+}
 
 /**
  * The decision rule, on its own so that tuning and tests use exactly what the bot does: answer when confident
@@ -44,7 +51,9 @@ export function decide(
   if (match.unknown && k1 === 'faq') return { action: 'fallback', confidence };
   const k2 = c2 && kindOf(c2.id);
   let close = c2 !== undefined && c1.score - c2.score < o.clarifyMargin;
-  if (close && k1 === 'smalltalk' && k2 === 'smalltalk') {
+  // A closing courtesy said in so many words ("merci beaucoup, au revoir") closes, however strong the thanks.
+  const saysClosing = c2 !== undefined && (c2.similarity ?? 0) >= CLOSING_SIMILARITY && closer(c2.id, c1.id);
+  if (k1 === 'smalltalk' && k2 === 'smalltalk' && (close || saysClosing)) {
     const closing = CLOSING.find((id) => id === c1.id || id === c2!.id) ?? c1.id;
     if (confidence >= o.clarifyThreshold) return { action: 'answer', id: closing, confidence };
     return { action: 'fallback', confidence };

@@ -283,7 +283,7 @@ class LanguageModel {
       .filter((c) => c >= 0)
       .map((c, i) => ({ id: this.ids[c]!, score: p[c]!, ...(i < 2 ? { similarity: near(c) } : {}) }));
     const similarity = candidates[0]?.similarity ?? 0;
-    const unknown = this.vocabulary.unknownSubject(a);
+    const unknown = this.vocabulary.unknownSubject(raw, a);
     return {
       lang: this.lang,
       candidates,

@@ -17,6 +17,9 @@ nevoie caut cauta cautati gasi gasesc oferiti oferi oferta face faceti buna mult
 electrica electrice electrici lucru lucruri chestie chestii fel tip bun`,
 };
 
+/** Shorter words corrected into a known word are not taken as known (too many short words are one letter apart). */
+const MIN_CORRECTED = 6;
+
 const genericStems: Record<Lang, Set<string>> = { en: new Set(), fr: new Set(), ro: new Set() };
 for (const lang of Object.keys(GENERIC) as Lang[])
   for (const w of GENERIC[lang].split(/\s+/)) if (w) genericStems[lang].add(stem(w, lang));
@@ -41,16 +44,20 @@ export class Vocabulary {
   }
 
   /**
-   * The content words of `a` the shop never uses, when nothing specific it does use is there too (only generic
+   * The content words of `raw` the shop never uses, when nothing specific it does use is there too (only generic
    * verbs like sell/buy, courtesy, stopwords and numbers): the message's subject is unknown. Empty otherwise.
+   * `corrected` is `raw` with typos corrected (word for word): a corrected long word counts as known ("garentie"),
+   * a short one does not ("placi" is one letter from "plati", not a misspelling of it).
    */
-  unknownSubject(a: Analysis): string[] {
+  unknownSubject(raw: Analysis, corrected: Analysis = raw): string[] {
     const unknown: string[] = [];
-    for (let i = 0; i < a.words.length; i++) {
-      const w = a.words[i]!;
-      const s = a.stems[i]!;
-      if (w.length < 3 || /\d/.test(w) || isStopword(w, this.lang) || genericStems[this.lang].has(s)) continue;
-      if (this.stems.has(s)) return [];
+    const generic = genericStems[this.lang];
+    for (let i = 0; i < raw.words.length; i++) {
+      const w = raw.words[i]!;
+      const s = raw.stems[i]!;
+      if (w.length < 3 || /\d/.test(w) || isStopword(w, this.lang) || generic.has(s)) continue;
+      const fixed = corrected.words.length === raw.words.length ? corrected.stems[i]! : s;
+      if (this.stems.has(s) || (w.length >= MIN_CORRECTED && this.stems.has(fixed) && !generic.has(fixed))) return [];
       unknown.push(w);
     }
     return unknown;

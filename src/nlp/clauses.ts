@@ -17,7 +17,7 @@ const ASKING: Record<Lang, RegExp> = {
 
 // Where a sentence splits into clauses: commas and the connectors that start a new statement.
 const CLAUSE_BREAK: Record<Lang, RegExp> = {
-  en: /\s*(?:,|\s-\s|\s(?=(?:but|so|and\s+(?:can|could|how|what|when|where|i\s+want|i\s+need))\b))\s*/,
+  en: /\s*(?:,|\s-\s|\s(?=(?:but|and\s+(?:can|could|how|what|when|where|i\s+want|i\s+need))\b))\s*/,
   fr: /\s*(?:,|\s-\s|\s(?=(?:mais|donc|et\s+(?:est[\s-]ce|comment|je\s+veux|je\s+voudrais|vous\s+pouvez)))\b)\s*/,
   ro: /\s*(?:,|\s-\s|\s(?=(?:dar|deci|iar|si\s+(?:cum|cand|pot|vreau|as\s+vrea)))\b)\s*/,
 };
