@@ -1,4 +1,4 @@
-import type { KbEntry, Lang, Reply } from '../domain/types';
+import type { KbEntry, KnowledgeBase, Lang, Reply } from '../domain/types';
 import type { ConversationState } from '../domain/conversation';
 import type { MatchResult } from '../matching/matcher';
 import { queueFor } from '../handoff/policy';
@@ -17,6 +17,12 @@ export type Decision =
 /** What the message says whatever the content: the handoff entry to answer when it asks for a person. */
 export interface Cues {
   person?: string;
+}
+
+/** The cues of a customer's text for decide() (the editors' console can pass the same). */
+export function cuesOf(text: string, kb: Pick<KnowledgeBase, 'entries'>): Cues {
+  const person = asksForPerson(text) ? kb.entries.find((e) => e.kind === 'handoff')?.id : undefined;
+  return person ? { person } : {};
 }
 
 // Two courtesies in one message ("thanks, goodbye", "mulțumesc, la revedere"): the closing one answers.
@@ -80,8 +86,7 @@ export async function act(
   text: string,
 ): Promise<Reply[]> {
   const c = core.c;
-  const person = asksForPerson(text) ? c.kb.entries.find((e) => e.kind === 'handoff')?.id : undefined;
-  const d = decide(match, core.kindOf, core.options, person ? { person } : {});
+  const d = decide(match, core.kindOf, core.options, cuesOf(text, c.kb));
   if (d.action === 'answer') {
     const e = c.byId.get(d.id)!;
     if (e.dialog && c.dialogs?.has(e.dialog)) return startDialog(core, state, e.dialog, lang, text);

@@ -281,7 +281,11 @@ class LanguageModel {
     const near = (c: number) => Math.max(this.nearest[c]!.similarity(x), y ? this.nearest[c]!.similarity(y) : 0);
     const candidates = [b0, b1, b2]
       .filter((c) => c >= 0)
-      .map((c, i) => ({ id: this.ids[c]!, score: p[c]!, ...(i < 2 ? { similarity: near(c) } : {}) }));
+      .map((c, i) => ({
+        id: this.ids[c]!,
+        score: p[c]!,
+        ...(i < 2 ? { similarity: near(c) } : {}),
+      }));
     const similarity = candidates[0]?.similarity ?? 0;
     const unknown = this.vocabulary.unknownSubject(raw, a);
     return {

@@ -29,12 +29,17 @@ export interface Clauses {
   count: number;
 }
 
+// Anything that may separate clauses: punctuation, a dash, or a connector of CLAUSE_BREAK.
+const MAYBE_SEVERAL = /[,.!?;…\n]|\s-\s|\b(?:but|and|mais|donc|et|dar|deci|iar|si|și)\b/i;
+
 /** At most this many characters are segmented (the matcher reads no more either). */
 const MAX_CHARS = 1000;
 
 /** The asking part of a message of several clauses (see the file's comment). */
 export function askingClauses(text: string, lang: Lang): Clauses {
   const s = text.slice(0, MAX_CHARS);
+  // Most messages are one clause: nothing that could separate two (the hot path of matching).
+  if (!MAYBE_SEVERAL.test(s.replace(/[\s.!?…]+$/, ''))) return { count: 1 };
   // Sentences, each remembering whether it ended with a question mark.
   const sentences: { text: string; question: boolean }[] = [];
   for (const m of s.matchAll(/[^.!?;…\n]+([.!?;…\n]*)/g)) {
