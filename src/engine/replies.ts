@@ -46,8 +46,8 @@ export function clarifyReply(c: Live, ids: [string, string], lang: Lang, confide
 }
 
 /**
- * The honest "I did not understand", offering the topics of the closest candidates (best first, each once) or,
- * without any, the first `topics` topics that have questions; and a person.
+ * The honest "I did not understand", offering `topics` topics: those of the closest candidates first (best first,
+ * each once), then the first topics that have questions; and a person.
  */
 export function fallbackReply(
   c: Live,
@@ -66,8 +66,9 @@ export function fallbackReply(
         .map((e) => e.topic),
     ),
   ];
-  const chosen = close.length ? close.map((t) => withFaq.find((x) => x.id === t)).filter((t) => t !== undefined) : [];
-  const suggestions: Suggestion[] = (chosen.length ? chosen : withFaq)
+  const chosen = close.map((t) => withFaq.find((x) => x.id === t)).filter((t) => t !== undefined);
+  // Then the main topics, so that the customer always has as many ways on.
+  const suggestions: Suggestion[] = [...new Set([...chosen, ...withFaq])]
     .slice(0, topics)
     .map((t) => ({ label: t.title[lang] ?? t.id, value: `topic:${t.id}` }));
   suggestions.push({ label: MESSAGES[lang].talkToPerson, value: 'handoff' });

@@ -105,10 +105,16 @@ describe('the decision rule on what customers really write', () => {
 });
 
 describe('the engine on what customers really write', () => {
-  it('offers the topics of the closest candidates in the fallback, best first and once each, and a person', async () => {
+  it('offers the topics of the closest candidates in the fallback first, best first and once each, then the main ones', async () => {
     const say = await setup({ vague: res(0.1, ['fix', 0.2], ['claim', 0.15], ['fix', 0.1]) });
     const [r] = await say('vague');
-    expect(r!.suggestions!.map((s) => s.value)).toEqual(['topic:repair', 'topic:warranty', 'handoff']);
+    expect(r!.suggestions!.map((s) => s.value)).toEqual([
+      'topic:repair',
+      'topic:warranty',
+      'topic:billing',
+      'topic:orders',
+      'handoff',
+    ]);
     // Nothing close at all: the main topics, as before.
     // (a new conversation: a second fallback in a row hands over to a person)
     const [none] = await (await setup({}))('nothing');
