@@ -56,7 +56,10 @@ export interface Candidate {
   id: string;
   /** In [0,1]; candidates' scores sum to at most 1 over all entries of the language. */
   score: number;
-  /** Cosine similarity between the message and the entry's closest sample question. */
+  /**
+   * Cosine similarity between the message and the entry's closest sample question: for the best candidate, and
+   * for the runner-up when the best is small talk (what decide() reads; it costs a fifth of a match).
+   */
   similarity?: number;
 }
 
@@ -112,6 +115,7 @@ export interface LanguageModelState {
   spelling: SpellingCorrector;
   nearest: NearestSample[];
   vocabulary: Vocabulary;
+  smalltalk: Uint8Array;
 }
 
 export interface MatcherState {
@@ -132,16 +136,19 @@ class LanguageModel {
   private readonly probs: Float64Array;
   private readonly hits: Float64Array;
   private readonly askProbs: Float64Array;
+  /** Per class: 1 for small talk (its runner-up's similarity is then worth computing: decide() reads it). */
+  private readonly smalltalk: Uint8Array;
   /** Every word the entries use (questions and answers), for messages about something else. */
   private readonly vocabulary: Vocabulary;
 
   constructor(
     readonly lang: Lang,
-    entries: { id: string; questions: string[]; answer: string }[],
+    entries: { id: string; questions: string[]; answer: string; smalltalk?: boolean }[],
     private readonly analyzer: Analyzer,
     private readonly opts: MatcherOptions,
   ) {
     this.ids = entries.map((e) => e.id);
+    this.smalltalk = Uint8Array.from(entries, (e) => (e.smalltalk ? 1 : 0));
     const docs: Analysis[] = [];
     this.vocabulary = new Vocabulary(lang);
     const ys: number[] = [];
@@ -179,9 +186,9 @@ class LanguageModel {
   }
 
   toState(): LanguageModelState {
-    const { lang, ids, space, clf, known, spelling, nearest, vocabulary } = this;
+    const { lang, ids, space, clf, known, spelling, nearest, vocabulary, smalltalk } = this;
     const search = JSON.stringify(this.search);
-    return { lang, ids, space, clf: clf.portable(), search, known, spelling, nearest, vocabulary };
+    return { lang, ids, space, clf: clf.portable(), search, known, spelling, nearest, vocabulary, smalltalk };
   }
 
   /** The model of `toState()` after a structured clone (which keeps the data, not the classes): no training. */
@@ -201,6 +208,7 @@ class LanguageModel {
       probs: new Float64Array(s.ids.length),
       hits: new Float64Array(s.ids.length),
       askProbs: new Float64Array(s.ids.length),
+      smalltalk: s.smalltalk,
       vocabulary: Vocabulary.revive(s.vocabulary),
     });
   }
@@ -284,7 +292,7 @@ class LanguageModel {
       .map((c, i) => ({
         id: this.ids[c]!,
         score: p[c]!,
-        ...(i < 2 ? { similarity: near(c) } : {}),
+        ...(i === 0 || (i === 1 && this.smalltalk[b0] === 1) ? { similarity: near(c) } : {}),
       }));
     const similarity = candidates[0]?.similarity ?? 0;
     const unknown = this.vocabulary.unknownSubject(raw, a);
@@ -313,7 +321,12 @@ export class Matcher {
     for (const lang of LANGS) {
       const entries = kb.entries
         .filter((e) => (e.questions[lang]?.length ?? 0) > 0)
-        .map((e) => ({ id: e.id, questions: e.questions[lang]!, answer: e.answer[lang] ?? '' }));
+        .map((e) => ({
+          id: e.id,
+          questions: e.questions[lang]!,
+          answer: e.answer[lang] ?? '',
+          smalltalk: e.kind === 'smalltalk',
+        }));
       if (entries.length > 0) this.models.set(lang, new LanguageModel(lang, entries, analyzer, opts));
     }
   }
