@@ -11,6 +11,6 @@ export interface DecisionThresholds {
 /** Chosen with `npm run tune` on test/conversations/dev (never on the test cases); .env.example repeats them. */
 export const DEFAULT_THRESHOLDS: DecisionThresholds = {
   answerThreshold: 0.28,
-  clarifyMargin: 0.25,
+  clarifyMargin: 0.2,
   clarifyThreshold: 0.28,
 };

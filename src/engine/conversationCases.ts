@@ -13,6 +13,12 @@ export interface ConversationCase {
   /** How the bot resolves it: `exact` (the default: the answer itself, the dialog started, the fallback) or
    * `clarify` (a "did you mean" offering the expected entry; for `fallback`, a "did you mean" instead). */
   result?: 'exact' | 'clarify';
+  /** Said first, in the same conversation (its reply is not checked): "annuler" after a "did you mean". */
+  after?: string;
+  /** Button values the reply must offer ("topic:warranty", "handoff")... */
+  offers?: string[];
+  /** ...and must not ("faq:greeting"). */
+  never?: string[];
   file: string;
 }
 
@@ -23,6 +29,9 @@ const caseSchema = z.array(
       says: z.string(),
       expect: z.string().min(1),
       result: z.enum(['exact', 'clarify']).optional(),
+      after: z.string().optional(),
+      offers: z.array(z.string()).optional(),
+      never: z.array(z.string()).optional(),
     })
     .strict(),
 );
@@ -47,6 +56,8 @@ export function loadConversationCases(dir: string): ConversationCase[] {
 /** What the bot did with a message, in the vocabulary of `expect`: an entry id, or "fallback"/"clarify:<id>". */
 export function outcome(source: { kind: string; id?: string }): string {
   if (source.kind === 'fallback') return 'fallback';
+  // Leaving a "did you mean" ("annuler") is its own outcome.
+  if (source.kind === 'clarify' && source.id === 'dismissed') return 'dismissed';
   if (source.kind === 'clarify') return `clarify:${source.id ?? ''}`;
   return source.id ?? source.kind;
 }

@@ -14,6 +14,8 @@ export interface BotMessages {
   feedbackThanks: string;
   /** After a 👎 on an answer. */
   feedbackSorry: string;
+  /** "annuler" typed while a "did you mean" is offered. */
+  dismissed: string;
 }
 
 export const MESSAGES: Record<Lang, BotMessages> = {
@@ -30,6 +32,7 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     feedbackThanks: 'Merci pour votre retour !',
     feedbackSorry:
       'Désolé que cette réponse ne vous ait pas aidé. Reformulez votre question en quelques mots, ou parlez à un conseiller.',
+    dismissed: 'D’accord, laissons cela. Posez-moi votre question autrement, ou choisissez un sujet :',
   },
   ro: {
     empty: 'Nu am primit niciun text. Scrieți-mi întrebarea, de exemplu „unde este reparația mea?”.',
@@ -44,6 +47,7 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     feedbackThanks: 'Mulțumim pentru părere!',
     feedbackSorry:
       'Ne pare rău că răspunsul nu v-a ajutat. Reformulați întrebarea în câteva cuvinte sau vorbiți cu un operator.',
+    dismissed: 'Bine, lăsăm asta. Scrieți-mi întrebarea altfel sau alegeți un subiect:',
   },
   en: {
     empty: 'I did not get any text. Ask me your question, for example "where is my repair?".',
@@ -58,5 +62,6 @@ export const MESSAGES: Record<Lang, BotMessages> = {
     unknownAction: 'That button is no longer valid. Please type your question.',
     feedbackThanks: 'Thank you for your feedback!',
     feedbackSorry: 'Sorry this answer did not help. Please rephrase your question in a few words, or talk to a person.',
+    dismissed: 'All right, let us leave that. Ask me your question another way, or pick a topic:',
   },
 };

@@ -1,4 +1,5 @@
 import { LANGS, type KbEntry, type Lang, type Reply, type Suggestion } from '../domain/types';
+import type { Candidate } from '../matching/matcher';
 import { MESSAGES } from './messages';
 import type { Live } from './types';
 
@@ -46,10 +47,30 @@ export function clarifyReply(c: Live, ids: [string, string], lang: Lang, confide
   };
 }
 
-/** The honest "I did not understand", offering the first `topics` topics that have questions and a person. */
-export function fallbackReply(c: Live, topics: number, lang: Lang, confidence?: number, id?: string): Reply {
+/**
+ * The honest "I did not understand", offering `topics` topics: those of the closest candidates first (best first,
+ * each once), then the first topics that have questions; and a person.
+ */
+export function fallbackReply(
+  c: Live,
+  topics: number,
+  lang: Lang,
+  confidence?: number,
+  id?: string,
+  candidates: readonly Candidate[] = [],
+): Reply {
   const withFaq = c.kb.topics.filter((t) => c.kb.entries.some((e) => e.topic === t.id && e.kind === 'faq'));
-  const suggestions: Suggestion[] = withFaq
+  const close = [
+    ...new Set(
+      candidates
+        .map((k) => c.byId.get(k.id))
+        .filter((e): e is KbEntry => e?.kind === 'faq')
+        .map((e) => e.topic),
+    ),
+  ];
+  const chosen = close.map((t) => withFaq.find((x) => x.id === t)).filter((t) => t !== undefined);
+  // Then the main topics, so that the customer always has as many ways on.
+  const suggestions: Suggestion[] = [...new Set([...chosen, ...withFaq])]
     .slice(0, topics)
     .map((t) => ({ label: t.title[lang] ?? t.id, value: `topic:${t.id}` }));
   suggestions.push({ label: MESSAGES[lang].talkToPerson, value: 'handoff' });

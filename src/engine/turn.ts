@@ -2,6 +2,7 @@ import { AppError } from '../domain/errors';
 import { parseFeedback, type IncomingMessage, type Lang, type Reply } from '../domain/types';
 import { checkToken, type ConversationState, type NewMessage } from '../domain/conversation';
 import { DIALOG_MESSAGES } from '../dialogs/messages';
+import { isDismissal } from '../nlp/cues';
 import { fold } from '../nlp/normalize';
 import type { LanguageGuess } from '../nlp/language';
 import { HANDOFF_MESSAGES } from '../handoff/messages';
@@ -40,6 +41,9 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
     const typed = fold(msg.text);
     const hit = state.offered.find((s) => fold(s.label) === typed);
     if (hit) msg = { ...msg, action: hit.value };
+    // "annuler", "never mind", "renunț" leave a "did you mean" rather than asking to cancel an order.
+    else if (state.offered.some((s) => s.value === 'fallback') && isDismissal(msg.text))
+      msg = { ...msg, action: 'dismiss' };
   }
   const pending = customerMessage(core, msg);
   if (msg.attachments?.length) core.ctx(state).attachments = msg.attachments;
@@ -241,6 +245,11 @@ async function onAction(core: EngineCore, state: ConversationState, action: stri
     return [{ text: MESSAGES[lang].talkToPerson, source: { kind: 'handoff' }, lang }];
   } else if (verb === 'fallback') {
     return [fallbackReply(c, core.options.fallbackTopics, lang)];
+  } else if (verb === 'dismiss') {
+    const topics = fallbackReply(c, core.options.fallbackTopics, lang).suggestions;
+    return [
+      { text: MESSAGES[lang].dismissed, suggestions: topics, source: { kind: 'clarify', id: 'dismissed' }, lang },
+    ];
   } else if (state.dialog && c.dialogs) {
     // A dialog's own button (a choice, yes/no, skip): the same as typing its value.
     return inDialog(core, state, action, lang);

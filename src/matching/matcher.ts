@@ -2,10 +2,13 @@ import MiniSearch from 'minisearch';
 import type { KnowledgeBase, Lang } from '../domain/types';
 import { LANGS } from '../domain/types';
 import type { Analysis, Analyzer } from '../nlp/analyzer';
+import { askingClauses } from '../nlp/clauses';
+import { isStopword } from '../nlp/stopwords';
 import { DEFAULT_CLASSIFIER_OPTIONS, SoftmaxClassifier, type ClassifierOptions } from './classifier';
 import { DEFAULT_FEATURE_OPTIONS, FeatureSpace, type FeatureOptions, type SparseVector } from './features';
 import { NearestSample } from './nearest';
 import { SpellingCorrector } from './spelling';
+import { Vocabulary } from './subject';
 
 export interface MatcherOptions {
   features: FeatureOptions;
@@ -18,6 +21,10 @@ export interface MatcherOptions {
   answerBoost: number;
   /** minisearch fuzziness for terms the index does not know (0: off; typos are corrected before, by SpellingCorrector, at a fraction of the cost). */
   fuzzy: number;
+  /** Share of the scores that comes from the asking clauses of a long message (the rest from the whole message). */
+  askWeight: number;
+  /** ...when they have at least this many content words. */
+  askMinTerms: number;
 }
 
 export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
@@ -27,6 +34,8 @@ export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   searchBelow: 0.25,
   answerBoost: 0.3,
   fuzzy: 0,
+  askWeight: 0.5,
+  askMinTerms: 2,
 };
 
 /** Defaults with some options replaced (nested option groups are merged too). */
@@ -47,6 +56,11 @@ export interface Candidate {
   id: string;
   /** In [0,1]; candidates' scores sum to at most 1 over all entries of the language. */
   score: number;
+  /**
+   * Cosine similarity between the message and the entry's closest sample question: for the best candidate, and
+   * for the runner-up when the best is small talk (what decide() reads; it costs a fifth of a match).
+   */
+  similarity?: number;
 }
 
 export interface MatchResult {
@@ -61,6 +75,11 @@ export interface MatchResult {
   confidence: number;
   /** Cosine similarity between the message and the closest sample question of the best candidate. */
   similarity: number;
+  /**
+   * The message's content words that no sample question or answer of the language uses, when nothing specific
+   * that they use is there too: its subject is unknown to the shop (matching/subject.ts). Absent otherwise.
+   */
+  unknown?: string[];
 }
 
 interface SearchDoc {
@@ -77,6 +96,13 @@ const SEARCH_OPTIONS = {
   processTerm: (t: string) => t || null,
 };
 
+/** Words that are not stopwords (an analysis of only stopwords keeps them all as terms). */
+function contentWords(a: Analysis): number {
+  let n = 0;
+  for (const w of a.words) if (!isStopword(w, a.lang)) n++;
+  return n;
+}
+
 /** A trained language model as plain data (structured-cloneable): built in a worker thread, revived here. */
 export interface LanguageModelState {
   lang: Lang;
@@ -88,6 +114,8 @@ export interface LanguageModelState {
   known: Set<string>;
   spelling: SpellingCorrector;
   nearest: NearestSample[];
+  vocabulary: Vocabulary;
+  smalltalk: Uint8Array;
 }
 
 export interface MatcherState {
@@ -107,15 +135,22 @@ class LanguageModel {
   private readonly nearest: NearestSample[];
   private readonly probs: Float64Array;
   private readonly hits: Float64Array;
+  private readonly askProbs: Float64Array;
+  /** Per class: 1 for small talk (its runner-up's similarity is then worth computing: decide() reads it). */
+  private readonly smalltalk: Uint8Array;
+  /** Every word the entries use (questions and answers), for messages about something else. */
+  private readonly vocabulary: Vocabulary;
 
   constructor(
     readonly lang: Lang,
-    entries: { id: string; questions: string[]; answer: string }[],
+    entries: { id: string; questions: string[]; answer: string; smalltalk?: boolean }[],
     private readonly analyzer: Analyzer,
     private readonly opts: MatcherOptions,
   ) {
     this.ids = entries.map((e) => e.id);
+    this.smalltalk = Uint8Array.from(entries, (e) => (e.smalltalk ? 1 : 0));
     const docs: Analysis[] = [];
+    this.vocabulary = new Vocabulary(lang);
     const ys: number[] = [];
     const searchDocs: SearchDoc[] = [];
     entries.forEach((e, c) => {
@@ -124,18 +159,16 @@ class LanguageModel {
         const a = analyzer.analyze(q, lang);
         for (const w of a.words) this.spelling.add(w);
         docs.push(a);
+        this.vocabulary.add(a);
         ys.push(c);
         for (const t of a.terms) this.known.add(t);
         terms.push(a.terms.join(' '));
       }
       // One search document per entry: its sample questions together (scores aggregate per entry at
       // index time, and search stays fast with thousands of questions), the answer as a weaker field.
-      searchDocs.push({
-        id: c,
-        entry: c,
-        terms: terms.join(' '),
-        answer: e.answer ? analyzer.analyze(e.answer, lang).terms.join(' ') : '',
-      });
+      const answer = e.answer ? analyzer.analyze(e.answer, lang) : undefined;
+      if (answer) this.vocabulary.add(answer);
+      searchDocs.push({ id: c, entry: c, terms: terms.join(' '), answer: answer ? answer.terms.join(' ') : '' });
     });
     this.space = new FeatureSpace(opts.features);
     this.space.fit(docs);
@@ -149,11 +182,13 @@ class LanguageModel {
     this.search.addAll(searchDocs);
     this.probs = new Float64Array(entries.length);
     this.hits = new Float64Array(entries.length);
+    this.askProbs = new Float64Array(entries.length);
   }
 
   toState(): LanguageModelState {
-    const { lang, ids, space, clf, known, spelling, nearest } = this;
-    return { lang, ids, space, clf: clf.portable(), search: JSON.stringify(this.search), known, spelling, nearest };
+    const { lang, ids, space, clf, known, spelling, nearest, vocabulary, smalltalk } = this;
+    const search = JSON.stringify(this.search);
+    return { lang, ids, space, clf: clf.portable(), search, known, spelling, nearest, vocabulary, smalltalk };
   }
 
   /** The model of `toState()` after a structured clone (which keeps the data, not the classes): no training. */
@@ -172,6 +207,9 @@ class LanguageModel {
       nearest: s.nearest.map((n) => NearestSample.revive(n)),
       probs: new Float64Array(s.ids.length),
       hits: new Float64Array(s.ids.length),
+      askProbs: new Float64Array(s.ids.length),
+      smalltalk: s.smalltalk,
+      vocabulary: Vocabulary.revive(s.vocabulary),
     });
   }
 
@@ -187,12 +225,11 @@ class LanguageModel {
     return changed ? this.analyzer.fromWords(words, a.lang) : a;
   }
 
-  match(raw: Analysis): MatchResult {
-    const a = this.correct(raw);
+  /** Entry probabilities of one analysis into `p` (classifier, blended with search when it is unsure). */
+  private score(a: Analysis, p: Float64Array): SparseVector | undefined {
     const C = this.ids.length;
-    const p = this.probs;
     const x = this.space.vector(a);
-    if (x.idx.length === 0) return { lang: this.lang, candidates: [], confidence: 0, similarity: 0 };
+    if (x.idx.length === 0) return undefined;
     this.clf.softmax(x, p);
     const w = this.opts.searchWeight;
     let max = 0;
@@ -212,6 +249,29 @@ class LanguageModel {
       }
       if (total > 0) for (let c = 0; c < C; c++) p[c] = (1 - w) * p[c]! + (w * this.hits[c]!) / total;
     }
+    return x;
+  }
+
+  /**
+   * `asking`: the asking clauses of a long message (nlp/clauses.ts), weighed `askWeight` against the whole
+   * message: the story gives context, the question says what is wanted.
+   */
+  match(raw: Analysis, asking?: Analysis): MatchResult {
+    const C = this.ids.length;
+    const p = this.probs;
+    const a = this.correct(raw);
+    const x = this.score(a, p);
+    if (!x) return { lang: this.lang, candidates: [], confidence: 0, similarity: 0 };
+    let y: SparseVector | undefined;
+    // An asking clause without its own subject ("what do I do?") says nothing the whole message does not.
+    if (asking && contentWords(asking) >= this.opts.askMinTerms && asking.words.length < raw.words.length) {
+      const q = this.askProbs;
+      q.set(p);
+      y = this.score(this.correct(asking), p);
+      const k = this.opts.askWeight;
+      if (y) for (let c = 0; c < C; c++) p[c] = (1 - k) * q[c]! + k * p[c]!;
+      else p.set(q);
+    }
     let b0 = -1;
     let b1 = -1;
     let b2 = -1;
@@ -226,9 +286,23 @@ class LanguageModel {
         b1 = c;
       } else if (b2 < 0 || v > p[b2]!) b2 = c;
     }
-    const candidates = [b0, b1, b2].filter((c) => c >= 0).map((c) => ({ id: this.ids[c]!, score: p[c]! }));
-    const similarity = b0 >= 0 ? this.nearest[b0]!.similarity(x) : 0;
-    return { lang: this.lang, candidates, confidence: Math.sqrt((candidates[0]?.score ?? 0) * similarity), similarity };
+    const near = (c: number) => Math.max(this.nearest[c]!.similarity(x), y ? this.nearest[c]!.similarity(y) : 0);
+    const candidates = [b0, b1, b2]
+      .filter((c) => c >= 0)
+      .map((c, i) => ({
+        id: this.ids[c]!,
+        score: p[c]!,
+        ...(i === 0 || (i === 1 && this.smalltalk[b0] === 1) ? { similarity: near(c) } : {}),
+      }));
+    const similarity = candidates[0]?.similarity ?? 0;
+    const unknown = this.vocabulary.unknownSubject(raw, a);
+    return {
+      lang: this.lang,
+      candidates,
+      confidence: Math.sqrt((candidates[0]?.score ?? 0) * similarity),
+      similarity,
+      ...(unknown.length ? { unknown } : {}),
+    };
   }
 }
 
@@ -247,7 +321,12 @@ export class Matcher {
     for (const lang of LANGS) {
       const entries = kb.entries
         .filter((e) => (e.questions[lang]?.length ?? 0) > 0)
-        .map((e) => ({ id: e.id, questions: e.questions[lang]!, answer: e.answer[lang] ?? '' }));
+        .map((e) => ({
+          id: e.id,
+          questions: e.questions[lang]!,
+          answer: e.answer[lang] ?? '',
+          smalltalk: e.kind === 'smalltalk',
+        }));
       if (entries.length > 0) this.models.set(lang, new LanguageModel(lang, entries, analyzer, opts));
     }
   }
@@ -282,6 +361,10 @@ export class Matcher {
   match(text: string, lang: Lang): MatchResult {
     const model = this.models.get(lang);
     if (!model) return { lang, candidates: [], confidence: 0, similarity: 0 };
-    return model.match(this.analyzer.analyze(text, lang));
+    const { asking } = askingClauses(text, lang);
+    return model.match(
+      this.analyzer.analyze(text, lang),
+      asking !== undefined ? this.analyzer.analyze(asking, lang) : undefined,
+    );
   }
 }

@@ -263,11 +263,12 @@ describe('Bot Framework channel (no credentials: development, Bot Framework Emul
       ['imBack', 'string', true],
       ['imBack', 'string', true],
     ]);
+    // The fallback's topics: those of the closest entries first ("combien de temps": warranty, repairs), then the main ones.
     for (const label of [
+      'Garantie',
+      'Réparations',
       'Facturation et paiement',
       'Nous contacter',
-      'Livraison',
-      'Commandes et compte',
       'Parler à un conseiller',
     ])
       expect(reply.activity.text).toContain(`• ${label}`);

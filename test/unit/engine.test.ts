@@ -94,7 +94,7 @@ describe('Engine decisions', () => {
     expect(r!.suggestions!.map((s) => s.value)).toEqual(['faq:a', 'faq:b', 'fallback']);
   });
 
-  it('falls back honestly below the threshold, with main topics and a person', async () => {
+  it('falls back honestly below the threshold, with the topics of the closest entries first and a person', async () => {
     const { say } = await setup({ vague: res(0.1, ['a', 0.3], ['b', 0.05]) }, 'en');
     const [r] = await say('vague');
     expect(r!.source).toEqual({ kind: 'fallback', confidence: 0.1 });
