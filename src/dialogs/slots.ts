@@ -194,7 +194,8 @@ function productKeys(text: string): { codes: Set<string>; words: Set<string> } {
 export function pickItem(list: string, text: string): string | undefined {
   const said = productKeys(text);
   const named = list
-    .split(/\s*,\s*/)
+    .split(',')
+    .map((item) => item.trim())
     .filter(Boolean)
     .filter((item) => {
       const k = productKeys(item);

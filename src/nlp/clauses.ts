@@ -15,12 +15,20 @@ const ASKING: Record<Lang, RegExp> = {
   ro: /^(?:(?:si|dar|deci|va\s+rog|vă\s+rog|acum)\s+)*(?:cum|cand|unde|de\s+ce|ce|cine|cat|cate|cati|care|pot|poti|puteti|se\s+poate|as\s+(?:vrea|dori|putea)|vreau|doresc|am\s+nevoie|imi\s+puteti|ma\s+puteti|exista|aveti|trebuie|ajutati|spuneti)\b/,
 };
 
-// Where a sentence splits into clauses: commas and the connectors that start a new statement.
+// Where a sentence splits into clauses: commas and the connectors that start a new statement. No \s* around the
+// alternatives (the parts are trimmed after): spaces matched two ways make a backtracking engine slow on long input.
 const CLAUSE_BREAK: Record<Lang, RegExp> = {
-  en: /\s*(?:,|\s-\s|\s(?=(?:but|and\s+(?:can|could|how|what|when|where|i\s+want|i\s+need))\b))\s*/,
-  fr: /\s*(?:,|\s-\s|\s(?=(?:mais|donc|et\s+(?:est[\s-]ce|comment|je\s+veux|je\s+voudrais|vous\s+pouvez)))\b)\s*/,
-  ro: /\s*(?:,|\s-\s|\s(?=(?:dar|deci|iar|si\s+(?:cum|cand|pot|vreau|as\s+vrea)))\b)\s*/,
+  en: /,|\s-\s|\s(?=(?:but|and\s+(?:can|could|how|what|when|where|i\s+want|i\s+need))\b)/,
+  fr: /,|\s-\s|\s(?=(?:mais|donc|et\s+(?:est[\s-]ce|comment|je\s+veux|je\s+voudrais|vous\s+pouvez))\b)/,
+  ro: /,|\s-\s|\s(?=(?:dar|deci|iar|si\s+(?:cum|cand|pot|vreau|as\s+vrea))\b)/,
 };
+
+/** `s` without the trailing characters of `chars` (a loop: a `[...]+$` pattern is quadratic on a backtracking engine). */
+function trimEndOf(s: string, chars: string): string {
+  let end = s.length;
+  while (end > 0 && chars.includes(s[end - 1]!)) end--;
+  return s.slice(0, end);
+}
 
 export interface Clauses {
   /** The clauses that ask, joined; undefined when the message is a single clause or nothing in it asks. */
@@ -39,16 +47,19 @@ const MAX_CHARS = 1000;
 export function askingClauses(text: string, lang: Lang): Clauses {
   const s = text.slice(0, MAX_CHARS);
   // Most messages are one clause: nothing that could separate two (the hot path of matching).
-  if (!MAYBE_SEVERAL.test(s.replace(/[\s.!?…]+$/, ''))) return { count: 1 };
+  if (!MAYBE_SEVERAL.test(trimEndOf(s, ' \t\r\n.!?…'))) return { count: 1 };
   // Sentences, each remembering whether it ended with a question mark.
   const sentences: { text: string; question: boolean }[] = [];
   for (const m of s.matchAll(/[^.!?;…\n]+([.!?;…\n]*)/g)) {
-    const t = m[0].replace(/[.!?;…\n]+$/, '').trim();
+    const t = m[0].slice(0, m[0].length - m[1]!.length).trim();
     if (t) sentences.push({ text: t, question: m[1]!.includes('?') });
   }
   const clauses: { text: string; question: boolean; asks: boolean }[] = [];
   for (const sentence of sentences) {
-    const parts = sentence.text.split(CLAUSE_BREAK[lang]).filter((p) => /\p{L}/u.test(p));
+    const parts = sentence.text
+      .split(CLAUSE_BREAK[lang])
+      .map((p) => p.trim())
+      .filter((p) => /\p{L}/u.test(p));
     parts.forEach((p, i) => {
       const folded = foldAccents(p.toLowerCase()).replace(/’/g, "'").trim();
       const asks = ASKING[lang].test(folded);
