@@ -4,6 +4,7 @@
  * widget.ts.
  */
 import type { UiStrings } from './strings';
+import { FILE_CSS } from './fileStyles';
 import { CSS } from './styles';
 import { renderText } from './text';
 import type { Message, Queue, Suggestion } from './types';
@@ -112,12 +113,12 @@ export function buildWidget(t: UiStrings, lang: string, title: string | undefine
     'replaceSync' in CSSStyleSheet.prototype
   ) {
     const sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
+    sheet.replaceSync(CSS + FILE_CSS);
     shadow.adoptedStyleSheets = [sheet];
     shadow.append(root);
   } else {
     const style = el('style');
-    style.textContent = CSS;
+    style.textContent = CSS + FILE_CSS;
     shadow.append(style, root);
   }
   document.body.append(host);

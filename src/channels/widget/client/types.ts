@@ -15,6 +15,14 @@ export interface Message {
   action?: string;
   source?: Source;
   suggestions?: Suggestion[];
+  /** Files sent with the message (by the customer or an agent). */
+  attachments?: Attachment[];
+}
+export interface Attachment {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
 }
 export interface Queue {
   status: 'bot' | 'queued' | 'active';

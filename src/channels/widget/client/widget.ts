@@ -4,6 +4,8 @@
  * rendered from the stored transcript (ids from GET .../messages and the event stream), so a reconnect or a reload
  * shows each message exactly once and the buttons of the latest one.
  */
+import { Composer } from './attachments';
+import { FileView } from './attachView';
 import { buildWidget, buttonGroup, messageNode, queueText } from './dom';
 import { STRINGS, pickLang, type UiStrings } from './strings';
 import type { Body, Conversation, Message, Queue, Suggestion } from './types';
@@ -38,11 +40,15 @@ class Widget {
   private readonly status: HTMLDivElement;
   private readonly typing: HTMLDivElement;
   private readonly input: HTMLTextAreaElement;
+  /** Files: the one about to be sent (attachments.ts) and those in the conversation (attachView.ts). */
+  private readonly files: Composer;
+  private readonly view: FileView;
 
   constructor(
     private readonly api: string,
     private readonly lang: 'fr' | 'ro' | 'en',
     title: string | undefined,
+    maxFileBytes = 10_485_760,
   ) {
     this.t = STRINGS[lang];
     this.storageKey = `savbot:${api}`;
@@ -54,6 +60,13 @@ class Widget {
     this.input = dom.input;
     this.bubble = dom.bubble;
     this.badge = dom.badge;
+    const files = { api, lang, maxBytes: maxFileBytes };
+    this.view = new FileView({ ...files, conv: () => this.conv }, this.panel);
+    const conversation = () => this.conversation();
+    this.files = new Composer(
+      { ...files, conversation, forget: () => this.forget(), uploaded: () => this.sync() },
+      dom,
+    );
     dom.close.addEventListener('click', () => this.close());
     this.bubble.addEventListener('click', () => (this.panel.hidden ? this.open() : this.close()));
     dom.form.addEventListener('submit', (e) => {
@@ -96,6 +109,12 @@ class Widget {
 
   private submit(): void {
     const text = this.input.value.trim();
+    if (this.files.pending) {
+      // The file goes with the text typed, as one message; the text comes back if the file is refused.
+      this.input.value = '';
+      void this.files.send(text).then((sent) => !sent && !this.input.value && (this.input.value = text));
+      return;
+    }
     if (!text) return;
     this.input.value = '';
     void this.send({ text });
@@ -291,7 +310,9 @@ class Widget {
   }
 
   private bubbleFor(m: Omit<Message, 'id'> & { id?: number }): HTMLDivElement {
-    return messageNode(m, this.t, this.lang);
+    const node = messageNode(m, this.t, this.lang);
+    if (m.attachments?.length) this.view.show(node, m.attachments);
+    return node;
   }
 
   /** In id order (the stream and GET may interleave); messages still being sent stay last. */
@@ -361,7 +382,8 @@ class Widget {
   // Trailing slashes off (a loop: /\/+$/ backtracks quadratically on a long run of slashes).
   while (api.endsWith('/')) api = api.slice(0, -1);
   const lang = pickLang(script?.dataset.lang, document.documentElement.lang);
-  const start = () => (w.savbotWidget = new Widget(api, lang, script?.dataset.title));
+  const maxFileBytes = Number(script?.dataset.maxFileBytes) || undefined;
+  const start = () => (w.savbotWidget = new Widget(api, lang, script?.dataset.title, maxFileBytes));
   if (document.body) start();
   else document.addEventListener('DOMContentLoaded', start);
 })();
