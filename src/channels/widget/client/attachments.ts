@@ -105,7 +105,8 @@ export class Composer {
       shot.addEventListener('change', () => this.picked(shot));
       buttons.push(shot, camera);
     }
-    form.prepend(...buttons);
+    // After the message box: Shift+Tab from it still reaches the latest message's buttons.
+    form.querySelector('.send')?.before(...buttons);
     this.tray.hidden = true;
     this.tray.setAttribute('role', 'group');
     this.tray.setAttribute('aria-label', f.preview);
