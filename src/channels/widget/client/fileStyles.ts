@@ -1,7 +1,8 @@
 /** The styles of the file parts (composer and conversation), added to the widget's sheet. */
 export const FILE_CSS = `
-.icon{flex:none;width:42px;height:42px;border:1px solid #767f8e;border-radius:8px;background:#fff;color:#0b4f8a;cursor:pointer;display:flex;align-items:center;justify-content:center;padding:0}
+.icon{flex:none;width:36px;height:42px;border:1px solid #767f8e;border-radius:8px;background:#fff;color:#0b4f8a;cursor:pointer;display:flex;align-items:center;justify-content:center;padding:0}
 .icon svg{width:22px;height:22px;fill:currentColor}
+textarea::placeholder{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .tray{padding:8px 10px 0;background:#fff;border-top:1px solid #d5d9e0}
 .tray[hidden]{display:none}
 .tray .item{display:flex;align-items:center;gap:8px;font-size:13px}
