@@ -316,3 +316,35 @@ test('on a phone: a separate "take a photo" button opens the camera; the attach 
   await widget(run.page).input.press('Enter');
   await f.thumbs.first().waitFor();
 });
+
+test("an agent's image shows as a thumbnail in the agent's message and opens full size", async () => {
+  const run = await demoPage();
+  const { page } = run;
+  const w = widget(page);
+  const f = files(page);
+  await w.input.fill('je veux parler à un conseiller');
+  await w.input.press('Enter');
+  await w.status.filter({ hasText: /dans la file d'attente/ }).waitFor();
+  const { conversationId } = await conversation(run);
+  await server.agent({ type: 'agent.joined', conversationId, agent: { name: 'Marie' } });
+  await server.agent({
+    type: 'agent.message',
+    conversationId,
+    text: "Voici l'étiquette de retour.",
+    agent: { name: 'Marie' },
+    attachment: { data: (await png()).toString('base64'), name: 'etiquette.png', contentType: 'image/png' },
+  });
+  const thumb = w.agentMessages.locator('.thumb');
+  await thumb.waitFor();
+  expect(await w.agentMessages.last().locator('.body').textContent()).toBe("Voici l'étiquette de retour.");
+  expect(await thumb.getAttribute('aria-label')).toBe(F.openImage('etiquette.png'));
+  await thumb.click();
+  await f.viewer.waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#savbot-widget')?.shadowRoot?.querySelector('.viewer img');
+    return img instanceof HTMLImageElement && img.complete && img.naturalWidth === 80;
+  });
+  await f.viewer.locator('.close').click();
+  expect(await f.viewer.isHidden()).toBe(true);
+  expect(await focusedInWidget(page)).toBe('thumb');
+});
