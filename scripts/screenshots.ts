@@ -40,7 +40,7 @@ async function sendPhoto(root: Locator, photo: Buffer): Promise<void> {
   await root.locator('.tray .name').waitFor();
   await root.locator('textarea').press('Enter');
   await root.locator('.msg.bot[data-id] .body').filter({ hasText: 'colis.jpg' }).waitFor();
-  await root.locator('.thumb img').evaluate((img: HTMLImageElement) => img.decode());
+  await root.locator('.thumb img').evaluate((img) => (img as unknown as { decode(): Promise<void> }).decode());
 }
 
 async function say(root: Locator, text: string): Promise<void> {

@@ -52,7 +52,8 @@ export async function fetchFile(
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res.body ?? []) {
+  // As an async iterable: under the DOM types (the browser tests' tsconfig) ReadableStream is not one.
+  for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
     size += (chunk as Uint8Array).length;
     if (size > o.maxBytes) throw tooLarge('the file', o.maxBytes);
     chunks.push(Buffer.from(chunk as Uint8Array));
