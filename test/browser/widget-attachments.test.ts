@@ -1,8 +1,9 @@
 /**
  * Files in the website widget, in Chromium on the French demo page against the real server on loopback: a photo
  * through the file chooser (keyboard only) finishing the damaged-delivery dialog, its thumbnail opened full size; a
- * photo dropped on the panel with a hostile name, a pasted image; errors before and after the upload; a PDF chip that
- * downloads the stored bytes; the camera button on a phone.
+ * photo dropped on the panel with a hostile name (shown again after a reload), a pasted image; errors before the
+ * upload and from the server (415, 413 over its own limit, 429 quota); a PDF chip that downloads the stored bytes;
+ * the camera button on a phone; an agent's image.
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -251,6 +252,16 @@ test('a photo dropped on the panel (hostile name, shown as text) goes with the t
   expect(await f.tray.isHidden()).toBe(true);
   expect(await w.input.inputValue()).toBe('');
   expect((await stored(run)).filter((m) => m.attachments?.length)).toHaveLength(1);
+
+  // After a reload the history shows the photo again, fetched with the kept token.
+  await page.reload();
+  await w.bubble.click();
+  await f.thumbs.first().waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#savbot-widget')?.shadowRoot?.querySelector('.thumb img');
+    return img instanceof HTMLImageElement && img.complete && img.naturalWidth === 80;
+  });
+  expect(await f.thumbs.count()).toBe(1);
 });
 
 test('a wrong type or an oversized file is refused before upload, a disguised one by the server (415)', async () => {
@@ -347,4 +358,52 @@ test("an agent's image shows as a thumbnail in the agent's message and opens ful
   await f.viewer.locator('.close').click();
   expect(await f.viewer.isHidden()).toBe(true);
   expect(await focusedInWidget(page)).toBe('thumb');
+});
+
+test("the server's refusals in the visitor's words: over its own size limit (413), past the conversation's quota (429)", async () => {
+  // A server stricter than the page knows: 100 KB per file, one file per conversation.
+  const strict = await startWidgetServer({ ATTACHMENT_MAX_BYTES: '100000', ATTACHMENTS_PER_CONVERSATION: '1' });
+  try {
+    current = await openWatchedPage(browser);
+    const { page } = current;
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${strict.base}/`);
+    const w = widget(page);
+    const f = files(page);
+    await w.bubble.click();
+    const errorIs = (text: string) =>
+      page.waitForFunction(
+        (t) => document.querySelector('#savbot-widget')?.shadowRoot?.querySelector('.file-error')?.textContent === t,
+        text,
+      );
+    // Noise compresses badly: a JPEG of about 200 KB.
+    const noisy = await sharp(
+      Buffer.alloc(300 * 300 * 3).map(() => Math.floor(Math.random() * 256)),
+      {
+        raw: { width: 300, height: 300, channels: 3 },
+      },
+    )
+      .jpeg({ quality: 100 })
+      .toBuffer();
+    expect(noisy.length).toBeGreaterThan(100_000);
+    await choose(page, { name: 'lourde.jpg', mimeType: 'image/jpeg', buffer: noisy });
+    await w.input.press('Enter');
+    await errorIs(F.tooLarge('lourde.jpg', fileSize(100_000, 'fr')));
+    expect(await f.tray.isHidden()).toBe(true);
+
+    await choose(page, { name: 'un.png', mimeType: 'image/png', buffer: await png() });
+    await w.input.press('Enter');
+    await f.thumbs.first().waitFor();
+    await choose(page, { name: 'deux.png', mimeType: 'image/png', buffer: await png() });
+    await w.input.press('Enter');
+    await errorIs(F.tooMany);
+    expect(await f.thumbs.count()).toBe(1);
+  } finally {
+    await current?.context.close();
+    await strict.close();
+  }
+  const run = current!;
+  current = undefined;
+  expect(run.offLoopback).toEqual([]);
+  expect(run.seen).toEqual({ dialogs: [], errors: [] });
 });

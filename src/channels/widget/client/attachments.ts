@@ -31,6 +31,8 @@ const EXTENSIONS = /\.(jpe?g|png|webp|hei[cf]|pdf)$/i;
 interface Answer {
   status: number;
   code?: string;
+  /** The server's limit in a 413 ("... is larger than 10485760 bytes ..."): it may differ from the page's. */
+  maxBytes?: number;
 }
 
 /** Read a file into a data: URL (the demo page's CSP allows data: images, not blob:). */
@@ -244,7 +246,7 @@ export class Composer {
   /** The server's refusal, said in the visitor's words; a file that can never be sent leaves the tray. */
   private refused(file: File, a: Answer): void {
     const f = this.f;
-    const max = fileSize(this.host.maxBytes, this.host.lang);
+    const max = fileSize(a.maxBytes ?? this.host.maxBytes, this.host.lang);
     const text =
       a.status === 413
         ? f.tooLarge(file.name, max)
@@ -274,13 +276,16 @@ export class Composer {
         if (e.lengthComputable) this.progress.value = Math.round((e.loaded / e.total) * 100);
       });
       xhr.addEventListener('load', () => {
-        let code: string | undefined;
+        const answer: Answer = { status: xhr.status };
         try {
-          code = (JSON.parse(xhr.responseText) as { error?: { code?: string } }).error?.code;
+          const e = (JSON.parse(xhr.responseText) as { error?: { code?: string; message?: string } }).error;
+          if (e?.code) answer.code = e.code;
+          const limit = /(\d+) bytes/.exec(e?.message ?? '');
+          if (xhr.status === 413 && limit) answer.maxBytes = Number(limit[1]);
         } catch {
           /* not JSON: the status says enough */
         }
-        resolve({ status: xhr.status, ...(code ? { code } : {}) });
+        resolve(answer);
       });
       xhr.addEventListener('error', () => reject(new Error('network')));
       xhr.addEventListener('abort', () => reject(new Error('aborted')));
