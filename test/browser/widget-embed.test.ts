@@ -87,3 +87,23 @@ test('a site not in WIDGET_ALLOWED_ORIGINS: the browser refuses the API, the wid
   expect(await w.messages.count()).toBe(0);
   expect(await page.locator('#savbot-widget .msg.failed').count()).toBe(1);
 });
+
+test('an allowed site: a photo uploads across origins (preflighted XHR) and its thumbnail loads with the token', async () => {
+  const { page } = await open(sites[0]!.base);
+  const root = page.locator('#savbot-widget');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), root.locator('button.attach').click()]);
+  expect(await root.locator('button.attach').getAttribute('aria-label')).toBe('Atașați o fotografie sau un PDF');
+  // The smallest PNG: 1x1, opaque.
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  await chooser.setFiles({ name: 'colet.png', mimeType: 'image/png', buffer: png });
+  await widget(page).input.press('Enter');
+  await root.locator('.msg.customer[data-id] .thumb').waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#savbot-widget')?.shadowRoot?.querySelector('.thumb img');
+    return img instanceof HTMLImageElement && img.complete && img.naturalWidth === 1;
+  });
+  expect(await root.locator('.file-error').textContent()).toBe('');
+});

@@ -4,6 +4,7 @@
  * widget.ts.
  */
 import type { UiStrings } from './strings';
+import { FILE_CSS } from './fileStyles';
 import { CSS } from './styles';
 import { renderText } from './text';
 import type { Message, Queue, Suggestion } from './types';
@@ -116,12 +117,12 @@ export function buildWidget(t: UiStrings, lang: string, title: string | undefine
     'replaceSync' in CSSStyleSheet.prototype
   ) {
     const sheet = new CSSStyleSheet();
-    sheet.replaceSync(CSS);
+    sheet.replaceSync(CSS + FILE_CSS);
     shadow.adoptedStyleSheets = [sheet];
     shadow.append(root);
   } else {
     const style = el('style');
-    style.textContent = CSS;
+    style.textContent = CSS + FILE_CSS;
     shadow.append(style, root);
   }
   document.body.append(host);
@@ -214,4 +215,33 @@ export function queueText(q: Queue, t: UiStrings): string {
     );
   if (q.status === 'active' && q.agentName) return t.withAgent(q.agentName);
   return '';
+}
+
+/** The bubble's unread badge and its accessible name. */
+export function showUnread(dom: WidgetDom, t: UiStrings, unread: number): void {
+  dom.badge.hidden = unread === 0;
+  dom.badge.textContent = String(unread);
+  dom.bubble.setAttribute('aria-label', unread ? `${t.open} (${t.unread(unread)})` : t.open);
+}
+
+/** The panel's controls: the bubble opens and closes, Escape closes, Enter sends (Shift+Enter makes a new line). */
+export function wire(dom: WidgetDom, on: { toggle(): void; close(): void; submit(): void }): void {
+  dom.close.addEventListener('click', () => on.close());
+  dom.bubble.addEventListener('click', () => on.toggle());
+  dom.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    on.submit();
+  });
+  dom.input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      on.submit();
+    }
+  });
+  dom.panel.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      on.close();
+    }
+  });
 }

@@ -19,6 +19,14 @@ export interface Message {
   lang?: 'fr' | 'ro' | 'en';
   /** Ask "was this helpful?" under this answer (its entry is source.id). */
   feedback?: boolean;
+  /** Files sent with the message (by the customer or an agent). */
+  attachments?: Attachment[];
+}
+export interface Attachment {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
 }
 export interface Queue {
   status: 'bot' | 'queued' | 'active';

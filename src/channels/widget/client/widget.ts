@@ -4,9 +4,22 @@
  * rendered from the stored transcript (ids from GET .../messages and the event stream), so a reconnect or a reload
  * shows each message exactly once and the buttons of the latest one.
  */
-import { buildWidget, buttonGroup, feedbackRow, messageNode, queueText, relabel, type WidgetDom } from './dom';
+import { Composer } from './attachments';
+import { FileView } from './attachView';
+import { boot } from './boot';
+import {
+  buildWidget,
+  buttonGroup,
+  feedbackRow,
+  messageNode,
+  queueText,
+  relabel,
+  showUnread,
+  wire,
+  type WidgetDom,
+} from './dom';
 import { dropSaved, keepSaved, loadSaved } from './saved';
-import { STRINGS, pickLang, type UiLang, type UiStrings } from './strings';
+import { STRINGS, type UiLang, type UiStrings } from './strings';
 import type { Body, Conversation, Message, Queue, Suggestion } from './types';
 
 /** The server asked us to slow down (429 RATE_LIMITED). */
@@ -36,17 +49,20 @@ class Widget {
   private notice = '';
 
   private readonly bubble: HTMLButtonElement;
-  private readonly badge: HTMLSpanElement;
   private readonly panel: HTMLDivElement;
   private readonly log: HTMLDivElement;
   private readonly status: HTMLDivElement;
   private readonly typing: HTMLDivElement;
   private readonly input: HTMLTextAreaElement;
+  /** Files: the one about to be sent (attachments.ts) and those in the conversation (attachView.ts). */
+  private readonly files: Composer;
+  private readonly view: FileView;
 
   constructor(
     private readonly api: string,
     lang: UiLang,
     private readonly title: string | undefined,
+    maxFileBytes = 10_485_760,
   ) {
     this.lang = lang;
     this.t = STRINGS[lang];
@@ -59,25 +75,17 @@ class Widget {
     this.typing = dom.typing;
     this.input = dom.input;
     this.bubble = dom.bubble;
-    this.badge = dom.badge;
-    dom.close.addEventListener('click', () => this.close());
-    this.bubble.addEventListener('click', () => (this.panel.hidden ? this.open() : this.close()));
-    dom.form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      this.submit();
-    });
-    // Enter sends, Shift+Enter makes a new line.
-    this.input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        this.submit();
-      }
-    });
-    this.panel.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        this.close();
-      }
+    const files = { api, lang, maxBytes: maxFileBytes };
+    this.view = new FileView({ ...files, conv: () => this.conv }, this.panel);
+    const conversation = () => this.conversation();
+    this.files = new Composer(
+      { ...files, conversation, forget: () => this.forget(), uploaded: () => this.sync() },
+      dom,
+    );
+    wire(dom, {
+      toggle: () => (this.panel.hidden ? this.open() : this.close()),
+      close: () => this.close(),
+      submit: () => this.submit(),
     });
     window.addEventListener('online', () => {
       if (this.conv && (!this.stream || this.stream.readyState === EventSource.CLOSED)) this.connect();
@@ -108,6 +116,12 @@ class Widget {
 
   private submit(): void {
     const text = this.input.value.trim();
+    if (this.files.pending) {
+      // The file goes with the text typed, as one message; the text comes back if the file is refused.
+      this.input.value = '';
+      void this.files.send(text).then((sent) => !sent && !this.input.value && (this.input.value = text));
+      return;
+    }
     if (!text) return;
     this.input.value = '';
     void this.send({ text });
@@ -294,7 +308,9 @@ class Widget {
   }
 
   private bubbleFor(m: Omit<Message, 'id'> & { id?: number }): HTMLDivElement {
-    return messageNode(m, this.t, this.lang);
+    const node = messageNode(m, this.t, this.lang);
+    if (m.attachments?.length) this.view.show(node, m.attachments);
+    return node;
   }
 
   /** In id order (the stream and GET may interleave); messages still being sent stay last. */
@@ -327,6 +343,8 @@ class Widget {
     this.lang = lang;
     this.t = STRINGS[lang];
     relabel(this.dom, this.t, lang, this.title);
+    this.files.relabel(lang);
+    this.view.relabel(lang);
     this.showUnread();
   }
 
@@ -362,12 +380,7 @@ class Widget {
   }
 
   private showUnread(): void {
-    this.badge.hidden = this.unread === 0;
-    this.badge.textContent = String(this.unread);
-    this.bubble.setAttribute(
-      'aria-label',
-      this.unread ? `${this.t.open} (${this.t.unread(this.unread)})` : this.t.open,
-    );
+    showUnread(this.dom, this.t, this.unread);
   }
 
   private scroll(): void {
@@ -375,15 +388,5 @@ class Widget {
   }
 }
 
-(() => {
-  const script = document.currentScript as HTMLScriptElement | null;
-  const w = window as unknown as { savbotWidget?: Widget };
-  if (w.savbotWidget) return; // the snippet pasted twice
-  let api = script?.dataset.api || (script?.src ? new URL(script.src, location.href).origin : location.origin);
-  // Trailing slashes off (a loop: /\/+$/ backtracks quadratically on a long run of slashes).
-  while (api.endsWith('/')) api = api.slice(0, -1);
-  const lang = pickLang(script?.dataset.lang, document.documentElement.lang);
-  const start = () => (w.savbotWidget = new Widget(api, lang, script?.dataset.title));
-  if (document.body) start();
-  else document.addEventListener('DOMContentLoaded', start);
-})();
+// The page's snippet: one widget per page, started once the body exists.
+boot((api, lang, title, maxFileBytes) => new Widget(api, lang, title, maxFileBytes));
