@@ -315,6 +315,7 @@ export function buildChannels(
     streams,
     pollMs: config.streams.pollMs,
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),
+    ...(files ? { files: { ...files, publicUrl: config.transcripts.publicUrl } } : {}),
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     ...(limits ? { limits } : {}),
   });
