@@ -73,7 +73,7 @@ function inlineBlocks(html: string, tag: string): { attributes: string; body: st
  * images, plus the given inline sources (hashes or a nonce); no plugins, no framing, forms only to itself.
  */
 export function pageCsp(
-  extra: { script?: string[]; style?: string[]; img?: string[]; connect?: string[] } = {},
+  extra: { script?: string[]; style?: string[]; img?: string[]; connect?: string[]; worker?: string[] } = {},
 ): string {
   const d: Record<string, string[]> = {
     'default-src': ["'self'"],
@@ -85,6 +85,7 @@ export function pageCsp(
     'base-uri': ["'self'"],
     'form-action': ["'self'"],
     'frame-ancestors': ["'none'"],
+    ...(extra.worker ? { 'worker-src': ["'self'", ...extra.worker] } : {}),
   };
   return Object.entries(d)
     .map(([k, v]) => `${k} ${v.join(' ')}`)

@@ -55,7 +55,10 @@ export function attachmentJson(
 ): AttachmentJson {
   const signed = new URL(files.links.url(conversationId, a.id, now));
   const path = `${BASE}/conversations/${encodeURIComponent(conversationId)}/attachments/${encodeURIComponent(a.id)}`;
-  return { contentType: a.contentType, contentUrl: `${files.publicUrl}${path}${signed.search}`, name: a.name };
+  const contentUrl = `${files.publicUrl}${path}${signed.search}`;
+  // Web Chat shows a customer's own file inline only with a thumbnail (else as a download link): images are theirs.
+  const image = a.contentType.startsWith('image/');
+  return { contentType: a.contentType, contentUrl, name: a.name, ...(image ? { thumbnailUrl: contentUrl } : {}) };
 }
 
 /** Direct Line watermarks are message ids as strings; absent, empty or "-" means from the start. */

@@ -57,7 +57,9 @@ export function webchatRoutes(files: { demoPage: string; webchatBundle: string; 
     const style = [`'nonce-${nonce}'`, cspHash('')];
     // Files: Web Chat reads a chosen file through a blob: URL before uploading it, and shows images from PUBLIC_URL.
     const img = ['blob:', ...(files.imageOrigin ? [files.imageOrigin] : [])];
-    res.set('Content-Security-Policy', pageCsp({ script: [`'nonce-${nonce}'`], style, img, connect: ['blob:'] }));
+    // Web Chat makes the thumbnail of a chosen image in a worker it starts from a blob: URL.
+    const csp = pageCsp({ script: [`'nonce-${nonce}'`], style, img, connect: ['blob:'], worker: ['blob:'] });
+    res.set('Content-Security-Policy', csp);
     res.type('html').send(demo.replace(/<(script|style)>/g, `<$1 nonce="${nonce}">`));
   });
   return r;
