@@ -287,18 +287,7 @@ test("Web Chat's upload button: a photo goes through our Direct Line upload, the
 
     // The echo replaces Web Chat's local preview: the image comes from our signed URL and is loaded (CSP, CORP).
     const ours = page.locator(`.webchat__bubble--from-user img[src^="${base}/v3/directline/conversations/"]`);
-    await ours
-      .first()
-      .waitFor({ timeout: 15_000 })
-      .catch(async (e: unknown) => {
-        console.log(
-          await page
-            .locator('.webchat__bubble--from-user')
-            .last()
-            .evaluate((el) => el.outerHTML),
-        );
-        throw e;
-      });
+    await ours.first().waitFor({ timeout: 15_000 });
     const src = (await ours.first().getAttribute('src'))!;
     expect(new URL(src).searchParams.get('sig')).toBeTruthy();
     await page.waitForFunction(
