@@ -64,6 +64,7 @@ export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | '
   handoff?: Pick<Config['handoff'], 'triggers' | 'hours'>;
   quotas?: Config['quotas'];
   transcripts?: Config['transcripts'];
+  attachments?: Config['attachments'];
 };
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
@@ -108,6 +109,8 @@ export function buildCore(
   const { kb, matcher, detector, dialogs } = content;
   const t = config.transcripts;
   const transcriptLinks = t && new TranscriptLinks({ publicUrl: t.publicUrl, key: t.urlKey, ttlMs: t.urlTtlMs });
+  const a = config.attachments;
+  const attachmentLinks = t && a && new AttachmentLinks({ publicUrl: t.publicUrl, key: t.urlKey, ttlMs: a.urlTtlMs });
   const engine = new Engine({
     kb,
     matcher,
@@ -128,6 +131,7 @@ export function buildCore(
             triggers: new Set(config.handoff.triggers),
             hours: new BusinessHours(config.handoff.hours),
             ...(transcriptLinks ? { transcriptLinks } : {}),
+            ...(attachmentLinks ? { attachmentLinks } : {}),
           },
         }
       : {}),
@@ -287,6 +291,7 @@ export function buildChannels(
     engine,
     secret: config.handoff.agentSecret,
     maxBodyBytes,
+    ...(files ? { files: { service: files.service } } : {}),
     ...(transcriptLinks ? { transcripts: { engine, links: transcriptLinks } } : {}),
   });
   // Teams / Web Chat through Azure Bot Service: answers in the turn, writes to customers proactively while started.

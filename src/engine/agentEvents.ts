@@ -63,7 +63,13 @@ function changes(
     case 'agent.message':
       return [
         ...join(c, h, lang, e.agent.name, now),
-        { at: now, from: 'agent', text: e.text, source: { kind: 'agent', id: e.agent.name } },
+        {
+          at: now,
+          from: 'agent',
+          text: e.text,
+          source: { kind: 'agent', id: e.agent.name },
+          ...(e.attachments?.length ? { attachments: e.attachments } : {}),
+        },
       ];
     case 'handoff.completed':
       return completeHandoff(core, state, lang, now, e.note);

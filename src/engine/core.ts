@@ -7,6 +7,7 @@ import { resolveLanguage, type LanguageGuess } from '../nlp/language';
 import type { ConversationStore } from '../storage/ports';
 import { AngerDetector, BusinessHours } from '../handoff/policy';
 import type { TranscriptLinks } from '../handoff/transcriptLink';
+import type { AttachmentLinks } from '../handoff/attachmentLink';
 import { EngineEvents } from './events';
 import {
   DEFAULT_ENGINE_OPTIONS,
@@ -31,6 +32,8 @@ export class EngineCore {
   readonly hours: BusinessHours;
   /** Signs the transcript URL of handoff.requested (absent: the webhook carries no URL). */
   readonly transcriptLinks: TranscriptLinks | undefined;
+  /** Signs the files' download URLs of handoff.requested (absent: metadata only). */
+  readonly attachmentLinks: AttachmentLinks | undefined;
   readonly events = new EngineEvents();
   /** The published content; replaced as a whole by publish(). */
   private live: Live;
@@ -49,6 +52,7 @@ export class EngineCore {
     this.triggers = deps.handoff?.triggers ?? new Set(HANDOFF_REASONS);
     this.hours = deps.handoff?.hours ?? new BusinessHours();
     this.transcriptLinks = deps.handoff?.transcriptLinks;
+    this.attachmentLinks = deps.handoff?.attachmentLinks;
   }
 
   /** The content of the running turn, or the published one outside turns. */

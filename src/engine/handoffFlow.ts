@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Lang, Reply } from '../domain/types';
+import type { AttachmentRef, IncomingMessage, Lang, Reply } from '../domain/types';
 import type { ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
 import type { HandoffState, NewOutboxEvent } from '../domain/handoff';
 import { CANCEL_WORDS } from '../dialogs/messages';
@@ -51,6 +51,22 @@ interface TranscriptSummary {
   total: number;
   contact: Contact;
   tried: Set<string>;
+  /** Every file of the transcript, oldest first. */
+  files: AttachmentRef[];
+}
+
+/**
+ * Files as the agents get them: their metadata and, when links are configured, a signed download URL that expires
+ * (ATTACHMENT_URL_TTL_S), so the helpdesk fetches the bytes without the customer's token.
+ */
+export function filesForAgents(core: EngineCore, conversationId: string, refs: AttachmentRef[], now: Date) {
+  const links = core.attachmentLinks;
+  return refs.map((r) => {
+    if (!links) return { ...r };
+    const url = links.url(conversationId, r.id, now);
+    const expires = Number(new URL(url).searchParams.get('expires'));
+    return { ...r, url, urlExpiresAt: new Date(expires * 1000).toISOString() };
+  });
 }
 
 /**
@@ -58,7 +74,7 @@ interface TranscriptSummary {
  * last email and phone number, and what the bot already tried (answers, dialogs), so the agent does not again.
  */
 async function transcriptSummary(core: EngineCore, conversationId: string): Promise<TranscriptSummary> {
-  const sum: TranscriptSummary = { last: [], total: 0, contact: {}, tried: new Set() };
+  const sum: TranscriptSummary = { last: [], total: 0, contact: {}, tried: new Set(), files: [] };
   for (let after = 0; ;) {
     const page = await core.store.messagesPage(conversationId, { after, limit: SCAN_PAGE });
     if (!page.length) return sum;
@@ -66,9 +82,11 @@ async function transcriptSummary(core: EngineCore, conversationId: string): Prom
     sum.total += page.length;
     sum.last = [...sum.last, ...page].slice(-WEBHOOK_TRANSCRIPT_MESSAGES);
     sum.contact = { ...sum.contact, ...contactOf(page).contact };
-    for (const m of page)
+    for (const m of page) {
       if (m.from === 'bot' && m.source?.id && m.source.kind !== 'handoff')
         sum.tried.add(`${m.source.kind}:${m.source.id}`);
+      if (m.attachments) sum.files.push(...m.attachments);
+    }
   }
 }
 
@@ -81,8 +99,16 @@ function handoffRequested(
   now: Date,
   core: EngineCore,
 ): NewOutboxEvent {
+  const files = (m: MessageRecord) =>
+    m.attachments?.length ? { attachments: filesForAgents(core, state.id, m.attachments, now) } : {};
   const lines = [
-    ...t.last.map((m) => ({ at: m.at, from: m.from, text: m.text, ...(m.source ? { source: m.source } : {}) })),
+    ...t.last.map((m) => ({
+      at: m.at,
+      from: m.from,
+      text: m.text,
+      ...(m.source ? { source: m.source } : {}),
+      ...files(m),
+    })),
     ...replies.map((r) => ({ at: now.toISOString(), from: 'bot' as const, text: r.text, source: r.source })),
   ].slice(-WEBHOOK_TRANSCRIPT_MESSAGES);
   // The replies of this turn are stored with it, so the link's transcript has them too.
@@ -106,6 +132,7 @@ function handoffRequested(
           }
         : {}),
       botTried: [...t.tried],
+      ...(t.files.length ? { attachments: filesForAgents(core, state.id, t.files, now) } : {}),
     },
   };
 }
@@ -131,7 +158,15 @@ export async function withPerson(
   }
   core.ctx(state).events.push({
     type: 'conversation.message',
-    data: { handoffId: h.id, messageId: customer.id, text: msg.text ?? msg.action ?? '', at: customer.at },
+    data: {
+      handoffId: h.id,
+      messageId: customer.id,
+      text: msg.text ?? msg.action ?? '',
+      at: customer.at,
+      ...(customer.attachments?.length
+        ? { attachments: filesForAgents(core, state.id, customer.attachments, core.now()) }
+        : {}),
+    },
   });
   if (h.status === 'queued') {
     const status = await statusReply(core, state, lang);

@@ -8,6 +8,7 @@ import type { DialogRunner } from '../dialogs/runner';
 import type { ConversationStore, TurnEffects } from '../storage/ports';
 import type { BusinessHours } from '../handoff/policy';
 import type { TranscriptLinks } from '../handoff/transcriptLink';
+import type { AttachmentLinks } from '../handoff/attachmentLink';
 
 export interface EngineOptions {
   /** Answer when the match confidence is at least this and no other entry is close. */
@@ -67,7 +68,13 @@ export interface EngineDeps {
    * Handoff to people: which triggers are on (default all), opening hours per queue, and the signer of the
    * transcript URL sent in handoff.requested.
    */
-  handoff?: { triggers?: ReadonlySet<HandoffReason>; hours?: BusinessHours; transcriptLinks?: TranscriptLinks };
+  handoff?: {
+    triggers?: ReadonlySet<HandoffReason>;
+    hours?: BusinessHours;
+    transcriptLinks?: TranscriptLinks;
+    /** Signs the download URL of each file in handoff.requested. */
+    attachmentLinks?: AttachmentLinks;
+  };
   matcher: Matcher;
   detector: LanguageDetector;
   store: ConversationStore;
@@ -79,7 +86,14 @@ export interface EngineDeps {
 /** What agents send back (POST /api/agent/events, or the terminal desk). */
 export type AgentEvent =
   | { type: 'agent.joined'; conversationId: string; agent: { name: string } }
-  | { type: 'agent.message'; conversationId: string; text: string; agent: { name: string } }
+  | {
+      type: 'agent.message';
+      conversationId: string;
+      text: string;
+      agent: { name: string };
+      /** Files the agent sent, already checked and stored by the agents' channel. */
+      attachments?: AttachmentRef[];
+    }
   | { type: 'agent.typing'; conversationId: string; agent: { name: string } }
   | { type: 'handoff.completed'; conversationId: string; note?: string };
 

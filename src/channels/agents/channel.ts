@@ -6,13 +6,21 @@ import { checkJsonDepth } from '../../server/json';
 import type { AgentEvent, Engine } from '../../engine/engine';
 import type { Channel } from '../channel';
 import { transcriptRoute, type TranscriptRouteDeps } from './transcript';
+import { agentFile, storeAgentFile, type AgentFile, type AgentFiles } from './files';
 
 const agent = z.object({ name: z.string().trim().min(1).max(100) }).strict();
 const conversationId = z.string().min(1).max(100);
 const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('agent.joined'), conversationId, agent }).strict(),
   z
-    .object({ type: z.literal('agent.message'), conversationId, text: z.string().trim().min(1).max(10_000), agent })
+    .object({
+      type: z.literal('agent.message'),
+      conversationId,
+      // May be empty only when the message carries a file (checked after parsing).
+      text: z.string().trim().max(10_000).default(''),
+      agent,
+      attachment: agentFile.optional(),
+    })
     .strict(),
   z.object({ type: z.literal('agent.typing'), conversationId, agent }).strict(),
   z.object({ type: z.literal('handoff.completed'), conversationId, note: z.string().max(2_000).optional() }).strict(),
@@ -26,6 +34,8 @@ export interface AgentEventsDeps {
   /** AGENT_WEBHOOK_SECRET. */
   secret: string;
   maxBodyBytes: number;
+  /** Files agents send back (agent.message with `attachment`); without it such events are refused. */
+  files?: AgentFiles;
 }
 
 /**
@@ -58,13 +68,27 @@ export function agentEventsRoute(deps: AgentEventsDeps): Router {
     }
     // The webhook id is recorded in the same transaction as the event's effects: a replay is refused (409), and an
     // event that failed can be retried with the same id.
-    await deps.engine.agentEvent(parseEvent(raw), headers['webhook-id']);
+    await withFile(deps, parseEvent(raw), headers['webhook-id']);
     res.status(202).json({ accepted: true });
   });
   return r;
 }
 
-function parseEvent(raw: Buffer): AgentEvent {
+/** The event, with its file stored first (removed again if the event is refused: nothing stays of a refusal). */
+async function withFile(deps: AgentEventsDeps, e: AgentEvent & { attachment?: AgentFile }, webhookId: string) {
+  const { attachment, ...event } = e as AgentEvent & { attachment?: AgentFile };
+  if (!attachment || event.type !== 'agent.message') return deps.engine.agentEvent(event, webhookId);
+  if (!deps.files) throw new AppError('ATTACHMENTS_DISABLED', 'this server does not take files from agents', 400);
+  const ref = await storeAgentFile(deps.files, event.conversationId, attachment);
+  try {
+    await deps.engine.agentEvent({ ...event, attachments: [ref] }, webhookId);
+  } catch (err) {
+    await deps.files.service.discard(event.conversationId, ref.id).catch(() => undefined);
+    throw err;
+  }
+}
+
+function parseEvent(raw: Buffer): AgentEvent & { attachment?: AgentFile } {
   let json: unknown;
   checkJsonDepth(raw);
   try {
@@ -79,7 +103,14 @@ function parseEvent(raw: Buffer): AgentEvent {
       `invalid agent event: ${parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('; ')}`,
       400,
     );
-  return parsed.data as AgentEvent;
+  const e = parsed.data;
+  if (e.type === 'agent.message' && !e.text && !e.attachment)
+    throw new AppError(
+      'INVALID_EVENT',
+      'invalid agent event: text: an agent.message needs a text or an attachment',
+      400,
+    );
+  return e as AgentEvent & { attachment?: AgentFile };
 }
 
 /**
