@@ -1,7 +1,8 @@
-import { tooLarge, type AttachmentService } from '../../attachments/service';
+import type { AttachmentService } from '../../attachments/service';
 import { AppError } from '../../domain/errors';
 import type { AttachmentRef, Lang } from '../../domain/types';
 import type { ActivityJson } from '../activity';
+import { fetchFile } from '../fetchFile';
 import { MICROSOFT_SERVICE_HOSTS, refusedServiceUrl, type ServiceUrlPolicy } from './serviceUrl';
 
 /**
@@ -26,7 +27,6 @@ export interface ChannelFilesDeps {
   serviceUrls: ServiceUrlPolicy;
   /** The bot's token for the channel's own hosts (none without an identity: the Emulator). */
   token?: () => Promise<string | undefined>;
-  fetch?: typeof fetch;
 }
 
 interface Source {
@@ -78,30 +78,6 @@ function dataUrlBytes(url: string, name: string): { bytes: Buffer; type: string 
   return { bytes, type: m[1] || 'application/octet-stream' };
 }
 
-/** The body, read while it arrives: past `max` bytes the download is aborted (413). */
-async function readCapped(res: Response, max: number, name: string, abort: AbortController): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? 0);
-  if (declared > max) {
-    abort.abort();
-    throw tooLarge(`"${name}"`, max);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = res.body?.getReader();
-  if (!reader) return Buffer.alloc(0);
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      abort.abort();
-      throw tooLarge(`"${name}"`, max);
-    }
-    chunks.push(Buffer.from(value));
-  }
-  return Buffer.concat(chunks);
-}
-
 export class ChannelFiles {
   constructor(private readonly deps: ChannelFilesDeps) {}
 
@@ -132,24 +108,13 @@ export class ChannelFiles {
     const url = new URL(s.url);
     const why = this.refused(url);
     if (why) throw refusedFile(name, `${url.host || url.protocol} is not one of the channel's hosts (${why})`);
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), FETCH_TIMEOUT_MS);
-    try {
-      const res = await (this.deps.fetch ?? fetch)(url, {
-        headers: await this.headersFor(url, serviceUrl),
-        // A redirect could lead anywhere (an internal address): refused, not followed.
-        redirect: 'manual',
-        signal: abort.signal,
-      });
-      if (res.status !== 200) {
-        abort.abort();
-        throw refusedFile(name, `the channel answered HTTP ${res.status}`);
-      }
-      const bytes = await readCapped(res, max, name, abort);
-      return { bytes, type: s.declaredType ?? res.headers.get('content-type') ?? undefined };
-    } finally {
-      clearTimeout(timer);
-    }
+    // No redirect followed, the size capped while reading (the shared fetch of files given by URL).
+    const got = await fetchFile(url.href, {
+      maxBytes: max,
+      timeoutMs: FETCH_TIMEOUT_MS,
+      headers: await this.headersFor(url, serviceUrl),
+    });
+    return { bytes: got.bytes, type: s.declaredType ?? got.contentType };
   }
 
   /** Every file of the message, stored; one refused undoes the others (the message is refused as a whole). */
