@@ -4,22 +4,25 @@
  * customer message with its attachments echoed back as signed URLs of ours, and the refusals (415, 413, 401/403,
  * a bad signature) that store nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { Webhook } from 'standardwebhooks';
 import { startApp, type StartedApp } from '../support/app';
 
 const PUBLIC_URL = 'https://bot.shop.example';
 const MAX_BYTES = 200_000;
+const AGENT_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
 interface Activity {
   type: string;
   id?: string;
   text?: string;
-  from?: { id: string; role?: string };
+  from?: { id: string; name?: string; role?: string };
   channelData?: { clientActivityID?: string };
-  attachments?: { contentType: string; contentUrl: string; name: string }[];
+  attachments?: { contentType: string; contentUrl: string; name: string; thumbnailUrl?: string }[];
 }
 
 let running: StartedApp | undefined;
@@ -34,6 +37,7 @@ beforeAll(async () => {
     HANDOFF_TRIGGERS: '',
     PUBLIC_URL,
     ATTACHMENT_MAX_BYTES: String(MAX_BYTES),
+    AGENT_WEBHOOK_SECRET: AGENT_SECRET,
   });
 });
 
@@ -224,4 +228,45 @@ test('an upload without a token, with another conversation token, or without a f
   });
   expect(notMultipart.status).toBe(400);
   expect(await app().app.attachments.list(c.conversationId)).toEqual([]);
+});
+
+test("an agent's file reaches Web Chat as an attachment of the agent's activity, from our URL", async () => {
+  const c = await start();
+  const posted = await fetch(`${DL()}/conversations/${c.conversationId}/activities`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ type: 'message', text: 'je veux parler à un conseiller', from: { id: 'dl_user' } }),
+  });
+  expect(posted.status).toBe(200);
+  const png = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#0a0' } })
+    .png()
+    .toBuffer();
+  const body = JSON.stringify({
+    type: 'agent.message',
+    conversationId: c.conversationId,
+    agent: { name: 'Camille' },
+    text: 'Voici le bon de retour',
+    attachment: { data: png.toString('base64'), name: 'bon.png', contentType: 'image/png' },
+  });
+  const id = `msg_${randomBytes(8).toString('hex')}`;
+  const at = new Date();
+  const sent = await fetch(`${app().base}/api/agent/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(AGENT_SECRET).sign(id, at, body),
+    },
+    body,
+  });
+  expect(sent.status).toBe(202);
+  const fromAgent = (await activities(c.conversationId, c.token)).find((a) => a.text === 'Voici le bon de retour')!;
+  expect(fromAgent.from).toMatchObject({ id: 'bot', name: 'Camille', role: 'bot' });
+  expect(fromAgent.attachments).toEqual([
+    { contentType: 'image/png', name: 'bon.png', contentUrl: expect.any(String), thumbnailUrl: expect.any(String) },
+  ]);
+  const dl = await fetch(local(fromAgent.attachments![0]!.contentUrl));
+  expect(dl.status).toBe(200);
+  expect((await sharp(Buffer.from(await dl.arrayBuffer())).metadata()).width).toBe(20);
 });
