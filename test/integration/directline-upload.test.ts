@@ -270,3 +270,30 @@ test("an agent's file reaches Web Chat as an attachment of the agent's activity,
   expect(dl.status).toBe(200);
   expect((await sharp(Buffer.from(await dl.arrayBuffer())).metadata()).width).toBe(20);
 });
+
+test('an upload counts as a posted message for the rate limit: over it, 429 and nothing stored', async () => {
+  const limited = await startApp({ HANDOFF_TRIGGERS: '', RATE_LIMITS: 'on', RATE_LIMIT_MESSAGES_PER_MINUTE: '2' });
+  try {
+    const started = await fetch(`${limited.base}/v3/directline/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const c = (await started.json()) as { conversationId: string; token: string };
+    const jpeg = await photo();
+    const send = (n: number) =>
+      fetch(`${limited.base}/v3/directline/conversations/${c.conversationId}/upload?userId=dl_user`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${c.token}` },
+        body: webchatForm(message(`rl-${n}`), [{ bytes: jpeg, name: `p${n}.jpg`, type: 'image/jpeg' }]),
+      });
+    expect((await send(1)).status).toBe(200);
+    expect((await send(2)).status).toBe(200);
+    const third = await send(3);
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+    expect(await limited.app.attachments.list(c.conversationId)).toHaveLength(2);
+  } finally {
+    await limited.close();
+  }
+});
