@@ -308,7 +308,7 @@ export function buildChannels(
     maxBodyBytes,
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
     ...(limits ? { limits } : {}),
-    ...(files ? { attachments: files.service } : {}),
+    ...(files ? { attachments: files.service, attachmentLinks: files.links } : {}),
   });
   // Direct Line for Web Chat: REST routes, and its WebSocket stream once attached to the listening server.
   const directLine = createDirectLine({

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import sharp from 'sharp';
+import { Webhook } from 'standardwebhooks';
 import { ChannelFiles } from '../../src/channels/botframework/files';
 import { listenOnLoopback } from '../support/processes';
 import { startApp, type StartedApp } from '../support/app';
@@ -18,10 +19,13 @@ import { startApp, type StartedApp } from '../support/app';
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const BOT = { id: '28:6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', name: 'SAV Bot' };
 const MAX_BYTES = 200_000;
+const AGENT_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+const PUBLIC_URL = 'https://bot.shop.example';
 
 interface Posted {
   text?: string;
   type: string;
+  attachments?: { contentType: string; contentUrl: string; name?: string }[];
 }
 
 /** The Bot Connector: replies captured, attachments served (GET /amer/v3/attachments/:id/views/original). */
@@ -88,6 +92,8 @@ beforeAll(async () => {
     SQLITE_FILE: join(dir, 'bot.db'),
     BOT_QUEUE_UPDATE_MS: '0',
     ATTACHMENT_MAX_BYTES: String(MAX_BYTES),
+    AGENT_WEBHOOK_SECRET: AGENT_SECRET,
+    PUBLIC_URL,
   });
 });
 afterAll(async () => {
@@ -225,5 +231,67 @@ test('ChannelFiles: the bot token goes to the serviceUrl host, not to another al
     expect(other.gets).toEqual([{ path: '/amer/v3/attachments/photo/views/original' }]);
   } finally {
     await other.close();
+  }
+});
+
+async function agentEvent(event: object): Promise<void> {
+  const body = JSON.stringify(event);
+  const id = `msg_${randomBytes(8).toString('hex')}`;
+  const at = new Date();
+  const res = await fetch(`${server.base}/api/agent/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': new Webhook(AGENT_SECRET).sign(id, at, body),
+    },
+    body,
+  });
+  expect(res.status).toBe(202);
+}
+
+test("an agent's files reach the Teams customer: an image as an attachment, a PDF as a link, both our signed URLs", async () => {
+  const first = teamsMessage('je veux parler à un conseiller', []);
+  const r = await post(first);
+  const conversationId = r.ref!.conversationId;
+  const png = await sharp({ create: { width: 12, height: 12, channels: 3, background: '#a00' } })
+    .png()
+    .toBuffer();
+  const before = connector.posted.length;
+  await agentEvent({
+    type: 'agent.message',
+    conversationId,
+    agent: { name: 'Camille' },
+    text: 'Voici l’étiquette',
+    attachment: { data: png.toString('base64'), name: 'etiquette.png', contentType: 'image/png' },
+  });
+  await agentEvent({
+    type: 'agent.message',
+    conversationId,
+    agent: { name: 'Camille' },
+    text: 'Et le bon de retour',
+    attachment: { data: files.get('invoice')!.bytes.toString('base64'), name: 'bon.pdf' },
+  });
+  const deadline = Date.now() + 10_000;
+  const sent = () => connector.posted.slice(before).filter((p) => p.type === 'message' && p.text !== undefined);
+  while (sent().filter((p) => /Voici|bon de retour/.test(p.text!)).length < 2 && Date.now() < deadline)
+    await new Promise((ok) => setTimeout(ok, 50));
+  const image = sent().find((p) => p.text === 'Voici l’étiquette')!;
+  expect(image.attachments).toEqual([
+    {
+      contentType: 'image/png',
+      name: 'etiquette.png',
+      contentUrl: expect.stringMatching(`^${PUBLIC_URL}/api/conversations/`),
+    },
+  ]);
+  const pdf = sent().find((p) => p.text!.startsWith('Et le bon de retour'))!;
+  expect(pdf.attachments).toBeUndefined();
+  const link = /bon\.pdf: (\S+)$/.exec(pdf.text!)![1]!;
+  // Both open with their signature alone (what Teams fetches, and the customer's click).
+  for (const url of [image.attachments![0]!.contentUrl, link]) {
+    const u = new URL(url);
+    const dl = await fetch(`${server.base}${u.pathname}${u.search}`);
+    expect(dl.status).toBe(200);
   }
 });

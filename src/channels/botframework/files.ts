@@ -166,6 +166,27 @@ const REFUSED: Record<Lang, Record<'type' | 'size' | 'quota' | 'other', string>>
   },
 };
 
+/**
+ * An agent's files on an outgoing activity: images as attachments with our signed URL (Teams and Web Chat show
+ * them), other files (PDFs) as their name and link in the text, since Teams takes no file by URL from a bot.
+ */
+export function outgoingFiles(
+  a: ActivityJson,
+  files: AttachmentRef[],
+  urlOf: (f: AttachmentRef) => string,
+): ActivityJson {
+  const images = files.filter((f) => f.contentType.startsWith('image/'));
+  const others = files.filter((f) => !f.contentType.startsWith('image/'));
+  const links = others.map((f) => `${f.name}: ${urlOf(f)}`).join('\n');
+  return {
+    ...a,
+    ...(links ? { text: a.text ? `${a.text}\n\n${links}` : links } : {}),
+    ...(images.length
+      ? { attachments: images.map((f) => ({ contentType: f.contentType, contentUrl: urlOf(f), name: f.name })) }
+      : {}),
+  };
+}
+
 /** What the customer is told of a refused file (Teams shows no HTTP status), by the error's code. */
 export function refusalText(err: AppError, lang: Lang): string {
   const t = REFUSED[lang];

@@ -12,7 +12,8 @@ import type { Channel, ProactiveTarget } from '../channel';
 import { SLOW_DOWN, type TrafficLimits } from '../limits';
 import { langOfLocale } from '../locale';
 import { ProactiveDelivery } from '../proactive';
-import { ChannelFiles, fileSources, refusalText } from './files';
+import type { AttachmentLinks } from '../../handoff/attachmentLink';
+import { ChannelFiles, fileSources, outgoingFiles, refusalText } from './files';
 import { authConfiguration, type BotIdentity } from './identity';
 import { conversationReference, refChanged, refOf } from './references';
 import { botframeworkRoutes, type GatewayRequest, type GatewayResponse } from './routes';
@@ -52,6 +53,8 @@ export interface GatewayDeps {
   limits?: TrafficLimits;
   /** Files on incoming messages (Teams images and files) go through it; without it they are ignored. */
   attachments?: AttachmentService;
+  /** Signed download URLs on PUBLIC_URL: agents' files sent to the customer (images shown, other files linked). */
+  attachmentLinks?: AttachmentLinks;
   now?: () => Date;
 }
 
@@ -297,9 +300,16 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
     if (!shown.length) return;
     const lang = await this.langOf(conversationId, ref);
     const policy = buttonPolicy(ref.channelId, ref.conversation.conversationType);
+    const links = this.deps.attachmentLinks;
+    const now = this.now();
     await this.send(
       ref,
-      shown.map((m) => recordActivity(m, lang, policy)),
+      shown.map((m) => {
+        const a = recordActivity(m, lang, policy);
+        return links && m.attachments?.length
+          ? outgoingFiles(a, m.attachments, (f) => links.url(conversationId, f.id, now))
+          : a;
+      }),
     );
   }
 
