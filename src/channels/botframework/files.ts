@@ -14,6 +14,9 @@ import { MICROSOFT_SERVICE_HOSTS, refusedServiceUrl, type ServiceUrlPolicy } fro
 /** Where Teams puts pre-authenticated download URLs of files shared in a chat (OneDrive / SharePoint). */
 export const FILE_DOWNLOAD_HOSTS = ['*.sharepoint.com', '*.sharepoint.us', '*.sharepoint.cn'] as const;
 
+/** Where Teams keeps images pasted in channel and group messages (Skype's media service): the bot's token needed. */
+export const TEAMS_MEDIA_HOSTS = ['*.asm.skype.com'] as const;
+
 /** Teams' file attachments: the bytes are at `content.downloadUrl`. */
 const TEAMS_FILE = 'application/vnd.microsoft.teams.file.download.info';
 
@@ -88,7 +91,7 @@ export class ChannelFiles {
   private async headersFor(url: URL, serviceUrl: string | undefined): Promise<Record<string, string>> {
     const host = url.hostname.toLowerCase();
     const own = serviceUrl !== undefined && URL.canParse(serviceUrl) && new URL(serviceUrl).host === url.host;
-    if (!own && !hostIn(host, MICROSOFT_SERVICE_HOSTS)) return {};
+    if (!own && !hostIn(host, MICROSOFT_SERVICE_HOSTS) && !hostIn(host, TEAMS_MEDIA_HOSTS)) return {};
     const token = await this.deps.token?.();
     return token ? { authorization: `Bearer ${token}` } : {};
   }
@@ -96,8 +99,8 @@ export class ChannelFiles {
   /** Why a URL is not one of the channel's hosts (or undefined when it may be fetched). */
   private refused(url: URL): string | undefined {
     const host = url.hostname.toLowerCase();
-    if (url.protocol === 'https:' && !url.username && !url.password && hostIn(host, FILE_DOWNLOAD_HOSTS))
-      return undefined;
+    const https = url.protocol === 'https:' && !url.username && !url.password;
+    if (https && (hostIn(host, FILE_DOWNLOAD_HOSTS) || hostIn(host, TEAMS_MEDIA_HOSTS))) return undefined;
     return refusedServiceUrl(url.href, this.deps.serviceUrls);
   }
 

@@ -12,6 +12,9 @@ import { attachmentRoute, BASE, CHANNEL, type DirectLineContext, type DirectLine
 /** The activity part of an upload is a small JSON document. */
 const MAX_ACTIVITY_BYTES = 65_536;
 
+/** Files in one upload (Web Chat lets a customer choose several at once). */
+const MAX_FILES_PER_UPLOAD = 5;
+
 /** Direct Line answers on other sites' pages: every answer of these routes may be read cross-origin. */
 const crossOrigin = (res: Response) => res.setHeader('access-control-allow-origin', '*');
 
@@ -70,8 +73,8 @@ export function uploadRoutes(ctx: DirectLineContext, files: DirectLineFiles): Ro
     await ctx.limits?.requireMessage(conv, () => ctx.engine.notice(conv, SLOW_DOWN));
     const body = await readMultipart(req, {
       maxFileBytes: files.service.limits.maxBytes,
-      // The activity part and the files: more files than a conversation may hold are refused unread.
-      maxFiles: files.service.limits.perConversation + 1,
+      // The activity part and at most 5 files (the body is buffered: its bound is maxFiles x ATTACHMENT_MAX_BYTES).
+      maxFiles: Math.min(files.service.limits.perConversation, MAX_FILES_PER_UPLOAD) + 1,
       maxFieldBytes: MAX_ACTIVITY_BYTES,
       maxFields: 1,
     });
