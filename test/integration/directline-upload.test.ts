@@ -221,6 +221,8 @@ test('an upload without a token, with another conversation token, or without a f
   expect((await upload(c.conversationId, other.token, form())).status).toBe(403);
   const noFile = await upload(c.conversationId, c.token, webchatForm(message('wc-7'), []));
   expect(noFile.status).toBe(400);
+  const six = Array.from({ length: 6 }, (_, i) => ({ bytes: Buffer.from('x'), name: `${i}.jpg`, type: 'image/jpeg' }));
+  expect((await upload(c.conversationId, c.token, webchatForm(message('wc-8'), six))).status).toBe(400);
   const notMultipart = await fetch(`${DL()}/conversations/${c.conversationId}/upload`, {
     method: 'POST',
     headers: { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' },
