@@ -308,6 +308,7 @@ export function buildChannels(
     maxBodyBytes,
     log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
     ...(limits ? { limits } : {}),
+    ...(files ? { attachments: files.service, attachmentLinks: files.links } : {}),
   });
   // Direct Line for Web Chat: REST routes, and its WebSocket stream once attached to the listening server.
   const directLine = createDirectLine({
@@ -320,6 +321,7 @@ export function buildChannels(
     streams,
     pollMs: config.streams.pollMs,
     demoPage: join(__dirname, '..', 'public', 'webchat.html'),
+    ...(files ? { files: { ...files, publicUrl: config.transcripts.publicUrl } } : {}),
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     ...(limits ? { limits } : {}),
   });

@@ -41,6 +41,15 @@ export interface Entity {
   [k: string]: unknown;
 }
 
+/** A file on an activity: a URL the client fetches (ours on the way out, the channel's on the way in). */
+export interface AttachmentJson {
+  contentType: string;
+  contentUrl?: string;
+  name?: string;
+  content?: unknown;
+  thumbnailUrl?: string;
+}
+
 export interface ActivityJson {
   type: string;
   id?: string;
@@ -62,6 +71,7 @@ export interface ActivityJson {
   attachments?: Attachment[];
   membersAdded?: ChannelAccount[];
   channelData?: Record<string, unknown>;
+  attachments?: AttachmentJson[];
 }
 
 /** Where suggested actions are shown and how many: Teams shows at most 3, and only in personal (1:1) chats. */

@@ -72,17 +72,20 @@ function inlineBlocks(html: string, tag: string): { attributes: string; body: st
  * The CSP of one of our pages: its own origin's scripts, styles, API calls (fetch, EventSource, WebSocket) and
  * images, plus the given inline sources (hashes or a nonce); no plugins, no framing, forms only to itself.
  */
-export function pageCsp(extra: { script?: string[]; style?: string[]; img?: string[] } = {}): string {
+export function pageCsp(
+  extra: { script?: string[]; style?: string[]; img?: string[]; connect?: string[]; worker?: string[] } = {},
+): string {
   const d: Record<string, string[]> = {
     'default-src': ["'self'"],
     'script-src': ["'self'", ...(extra.script ?? [])],
     'style-src': ["'self'", ...(extra.style ?? [])],
     'img-src': ["'self'", 'data:', ...(extra.img ?? [])],
-    'connect-src': ["'self'"],
+    'connect-src': ["'self'", ...(extra.connect ?? [])],
     'object-src': ["'none'"],
     'base-uri': ["'self'"],
     'form-action': ["'self'"],
     'frame-ancestors': ["'none'"],
+    ...(extra.worker ? { 'worker-src': ["'self'", ...extra.worker] } : {}),
   };
   return Object.entries(d)
     .map(([k, v]) => `${k} ${v.join(' ')}`)

@@ -38,8 +38,19 @@ interface Captured {
 /** The Bot Connector service of Azure Bot Service, as far as the bot uses it. */
 async function fakeConnector() {
   const received: Captured[] = [];
+  /** Inline images of Teams messages (GET {serviceUrl}v3/attachments/:id/views/original), with who asked. */
+  const fileGets: { path: string; authorization?: string }[] = [];
   const app = express();
   app.use(express.json());
+  app.get(/\/v3\/attachments\/[^/]+\/views\/original$/, (req, res) => {
+    fileGets.push({
+      path: req.path,
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
+    // The smallest PNG: one pixel.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+    res.type('image/png').send(Buffer.from(png, 'base64'));
+  });
   app.post(/.*/, (req, res) => {
     // The conversation id is not URL-encoded by the SDK (Teams ids hold ':' ';' '@'), so the path is split by hand.
     const m = /\/v3\/conversations\/(.+?)\/activities(?:\/([^/]+))?$/.exec(decodeURIComponent(req.path));
@@ -53,7 +64,7 @@ async function fakeConnector() {
     res.status(200).json({ id: `reply-${received.length}` });
   });
   const listening = await listenOnLoopback(app);
-  return { received, ...listening };
+  return { received, fileGets, ...listening };
 }
 
 let seq = 0;
@@ -618,6 +629,31 @@ describe('Bot Framework channel with credentials (single tenant, signing keys on
     expect(outboundToken).toHaveBeenCalledWith('https://api.botframework.com');
     // The key that verified it came from the key set on loopback.
     expect(keys.fetched).toContain(`/${TENANT}/discovery/v2.0/keys`);
+  });
+
+  test("a Teams inline image is fetched from the channel's host with the bot's token and reaches the engine", async () => {
+    outboundToken.mockClear();
+    const t = teamsPersonal(serviceUrl);
+    const before = connector.fileGets.length;
+    const msg = {
+      ...t.message('la photo'),
+      attachments: [
+        { contentType: 'image/*', contentUrl: `${serviceUrl}v3/attachments/0-weu-d1-abc/views/original` },
+        { contentType: 'text/html', content: '<div>la photo</div>' },
+      ],
+    };
+    const res = await fetch(`${server.base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token()}` },
+      body: JSON.stringify(msg),
+    });
+    expect(res.status).toBe(200);
+    expect(connector.fileGets.slice(before)).toEqual([
+      { path: '/amer/v3/attachments/0-weu-d1-abc/views/original', authorization: `Bearer ${OUTBOUND}` },
+    ]);
+    const ref = await app.store.channelRefByExternal('msteams', t.conversationId);
+    const customer = (await app.engine.transcript(ref!.conversationId)).filter((m) => m.from === 'customer');
+    expect(customer.map((m) => m.attachments?.map((a) => a.contentType))).toEqual([['image/png']]);
   });
 
   test.each([

@@ -8,10 +8,12 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { Webhook } from 'standardwebhooks';
 import { buildCore } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -27,8 +29,21 @@ let child: ChildProcess;
 let base: string;
 let browser: Browser;
 
+/** A free loopback port, so that PUBLIC_URL (the base of the files' URLs on activities) can name the server. */
+const freePort = () =>
+  new Promise<number>((ok, fail) => {
+    const s = createNetServer().once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => ok(port));
+    });
+  });
+
 beforeAll(async () => {
+  const port = await freePort();
   ({ child, base } = await startBotProcess({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     SQLITE_FILE: join(dataDir, 'bot.db'),
     DATABASE_URL: '',
     HANDOFF_WEBHOOK_URL: '',
@@ -235,5 +250,63 @@ test("the README's embedding snippet works from another site's origin (CORS), an
   } finally {
     await context.close();
     site.close();
+  }
+});
+
+test("Web Chat's upload button: a photo goes through our Direct Line upload, the bot answers, the image is shown from our URL", async () => {
+  const { context, offLoopback } = await loopbackContext(browser, { locale: 'fr-FR' });
+  try {
+    const page = await context.newPage();
+    const seen = watchPage(page);
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    await page.goto(`${base}/webchat.html`);
+    const botBubbles = page.locator('.webchat__bubble:not(.webchat__bubble--from-user)');
+    await botBubbles.first().waitFor({ timeout: 15_000 });
+    const before = await botBubbles.count();
+
+    const photo = await sharp({ create: { width: 120, height: 90, channels: 3, background: { r: 220, g: 90, b: 30 } } })
+      .jpeg()
+      .toBuffer();
+    const uploaded = page.waitForResponse(
+      (r) => /\/v3\/directline\/conversations\/[^/]+\/upload\?userId=/.test(r.url()) && r.request().method() === 'POST',
+      { timeout: 20_000 },
+    );
+    await page
+      .locator('input.webchat__upload-button--file-input')
+      .setInputFiles({ name: 'colis.jpg', mimeType: 'image/jpeg', buffer: photo });
+    // Web Chat 4.18 sends a chosen file at once, or with the next send (sendAttachmentOn "send"): either works.
+    const sentAtOnce = await Promise.race([
+      uploaded.then(() => true),
+      new Promise((ok) => setTimeout(ok, 1500, false)),
+    ]);
+    if (!sentAtOnce) await page.locator('.webchat__send-button').click();
+    const res = await uploaded;
+    expect(res.status()).toBe(200);
+    expect((await res.json()) as { id: string }).toEqual({ id: expect.stringMatching(/^\d+$/) });
+
+    // The echo replaces Web Chat's local preview: the image comes from our signed URL and is loaded (CSP, CORP).
+    const ours = page.locator(`.webchat__bubble--from-user img[src^="${base}/v3/directline/conversations/"]`);
+    await ours.first().waitFor({ timeout: 15_000 });
+    const src = (await ours.first().getAttribute('src'))!;
+    expect(new URL(src).searchParams.get('sig')).toBeTruthy();
+    await page.waitForFunction(
+      (el) => {
+        const img = el as unknown as { complete: boolean; naturalWidth: number };
+        return img.complete && img.naturalWidth > 0;
+      },
+      await ours.first().elementHandle(),
+      { timeout: 10_000 },
+    );
+    // The bot answered the message carrying the photo.
+    await botBubbles.nth(before).waitFor({ timeout: 15_000 });
+
+    expect(offLoopback).toEqual([]);
+    expect(seen.errors).toEqual([]);
+    expect(consoleErrors.filter((e) => /directline|webchat|Failed to load|Content Security|40[13]/i.test(e))).toEqual(
+      [],
+    );
+  } finally {
+    await context.close();
   }
 });

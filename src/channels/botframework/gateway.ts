@@ -1,8 +1,9 @@
 import { CloudAdapter, type TurnContext } from '@microsoft/agents-hosting';
 import type { Activity } from '@microsoft/agents-activity';
 import type { Router } from 'express';
-import { ConfigError } from '../../domain/errors';
-import type { Lang, Reply } from '../../domain/types';
+import type { AttachmentService } from '../../attachments/service';
+import { AppError, ConfigError } from '../../domain/errors';
+import type { AttachmentRef, Lang, Reply } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import type { ChannelRef, MessageRecord } from '../../domain/conversation';
 import type { ChannelRefStore, OutboxStore } from '../../storage/ports';
@@ -11,6 +12,8 @@ import type { Channel, ProactiveTarget } from '../channel';
 import { SLOW_DOWN, type TrafficLimits } from '../limits';
 import { langOfLocale } from '../locale';
 import { ProactiveDelivery } from '../proactive';
+import type { AttachmentLinks } from '../../handoff/attachmentLink';
+import { ChannelFiles, fileSources, outgoingFiles, refusalText } from './files';
 import { authConfiguration, type BotIdentity } from './identity';
 import { conversationReference, refChanged, refOf } from './references';
 import { botframeworkRoutes, type GatewayRequest, type GatewayResponse } from './routes';
@@ -48,6 +51,10 @@ export interface GatewayDeps {
   maxBodyBytes?: number;
   /** Messages per conversation (none when absent); the requests per IP are counted in front of the route. */
   limits?: TrafficLimits;
+  /** Files on incoming messages (Teams images and files) go through it; without it they are ignored. */
+  attachments?: AttachmentService;
+  /** Signed download URLs on PUBLIC_URL: agents' files sent to the customer (images shown, other files linked). */
+  attachmentLinks?: AttachmentLinks;
   now?: () => Date;
 }
 
@@ -82,6 +89,7 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
   private readonly opening = new Map<string, Promise<string>>();
   /** Agents' messages, typing and queue updates, written to customers outside their turns. */
   private readonly proactive: ProactiveDelivery;
+  private readonly files?: ChannelFiles;
 
   constructor(private readonly deps: GatewayDeps) {
     if (deps.requireIdentity && !deps.identity.appId)
@@ -117,6 +125,18 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
       // Queue-update throttles shared by every instance on the database.
       shared: deps.refs,
     });
+    if (deps.attachments) {
+      const adapter = this.adapter;
+      // The bot's token for the channel's hosts (Teams inline images), as the SDK gets it for replies.
+      const token = deps.identity.appId
+        ? () => adapter.connectionManager.getDefaultConnection().getAccessToken('https://api.botframework.com')
+        : undefined;
+      this.files = new ChannelFiles({
+        service: deps.attachments,
+        serviceUrls: deps.serviceUrls ?? { allow: [], emulator: !deps.identity.appId && !deps.requireIdentity },
+        ...(token ? { token } : {}),
+      });
+    }
     // Without MAX_BODY_BYTES, the activity minimum (256 KB) applies.
     this.rawBody = botframeworkRoutes(this, deps.maxBodyBytes ?? 0);
   }
@@ -177,14 +197,46 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
       return allowed.firstRefusal ? this.slowDown(context, a, conversationId) : undefined;
     // "Typing…" while the engine works; posted before the replies.
     const typing = context.sendActivity({ type: 'typing' } as unknown as Activity).catch(() => undefined);
-    const replies = await this.deps.engine.handle({
-      conversationId,
-      channel: a.channelId!,
-      ...(incomingOf(a) ?? { text: '' }),
-    });
+    const attachments = await this.filesOf(context, a, conversationId);
+    if (!attachments) return void (await typing);
+    const replies = await this.handleWith(a, conversationId, attachments);
     await typing;
     await this.reply(context, a, replies);
     await this.proactive.noteTurn(conversationId, replies);
+  }
+
+  /**
+   * The message's files, stored (an empty list when it has none); undefined when one is refused: the customer is
+   * told why in the conversation and the message goes no further (a refusal stores nothing).
+   */
+  private async filesOf(context: TurnContext, a: ActivityJson, id: string): Promise<AttachmentRef[] | undefined> {
+    if (!this.files || !fileSources(a).length) return [];
+    try {
+      return await this.files.accept(id, a);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      this.deps.log.warn({ code: err.code, reason: err.message, conversationId: id }, 'Bot Framework: file refused');
+      const state = await this.deps.engine.getConversation(id);
+      const lang = state?.lang ?? langOfLocale(a.locale) ?? this.deps.engine.options.defaultLang;
+      const text = refusalText(err, lang);
+      await context.sendActivity({ type: 'message', text, textFormat: 'plain' } as unknown as Activity);
+      return undefined;
+    }
+  }
+
+  /** The message to the engine with its files; if it cannot be handled, its files go. */
+  private async handleWith(a: ActivityJson, conversationId: string, attachments: AttachmentRef[]): Promise<Reply[]> {
+    try {
+      return await this.deps.engine.handle({
+        conversationId,
+        channel: a.channelId!,
+        ...(incomingOf(a) ?? { text: '' }),
+        ...(attachments.length ? { attachments } : {}),
+      });
+    } catch (err) {
+      await this.files?.discard(conversationId, attachments);
+      throw err;
+    }
   }
 
   private async onMembersAdded(context: TurnContext, a: ActivityJson): Promise<void> {
@@ -248,9 +300,16 @@ export class BotFrameworkGateway implements Channel, ProactiveTarget {
     if (!shown.length) return;
     const lang = await this.langOf(conversationId, ref);
     const policy = buttonPolicy(ref.channelId, ref.conversation.conversationType);
+    const links = this.deps.attachmentLinks;
+    const now = this.now();
     await this.send(
       ref,
-      shown.map((m) => recordActivity(m, lang, policy)),
+      shown.map((m) => {
+        const a = recordActivity(m, lang, policy);
+        return links && m.attachments?.length
+          ? outgoingFiles(a, m.attachments, (f) => links.url(conversationId, f.id, now))
+          : a;
+      }),
     );
   }
 

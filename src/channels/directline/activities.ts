@@ -6,7 +6,8 @@ import { parseBodyAfter, requireBearer } from '../auth';
 import { SLOW_DOWN } from '../limits';
 import { activitiesOf, BASE, CHANNEL, existing, watermarkOf, type DirectLineContext } from './protocol';
 
-const activityBody = z.object({
+/** A posted activity (also the activity part of an upload). */
+export const activityBody = z.object({
   type: z.string().min(1).max(64),
   text: z.string().max(20_000, { message: 'text is longer than 20000 characters' }).optional(),
   value: z.unknown().optional(),

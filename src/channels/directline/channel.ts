@@ -6,10 +6,11 @@ import type { Channel } from '../channel';
 import type { TrafficLimits } from '../limits';
 import { activityRoutes } from './activities';
 import { conversationRoutes } from './conversations';
-import { BASE, type DirectLineContext } from './protocol';
+import { BASE, type DirectLineContext, type DirectLineFiles } from './protocol';
 import { attachStream } from './stream';
 import type { StreamSettings } from '../streams';
 import type { DirectLineTokens } from './tokens';
+import { uploadRoutes } from './uploads';
 import { webchatRoutes } from './webchat';
 
 export interface DirectLineDeps {
@@ -29,10 +30,13 @@ export interface DirectLineDeps {
   limits?: TrafficLimits;
   /** Limits and pacing of the WebSocket streams (shared with the other channels' streams). */
   streams: StreamSettings;
+  /** Uploads (Web Chat's attach button) and the files' signed URLs on activities; without it no upload route. */
+  files?: DirectLineFiles;
 }
 
 export interface DirectLine extends Channel {
   readonly routes: Router;
+  readonly rawBody?: Router;
   attach(server: Server): { close(): void };
 }
 
@@ -52,6 +56,7 @@ export function createDirectLine(deps: DirectLineDeps): DirectLine {
     ...(deps.limits ? { limits: deps.limits } : {}),
     streams: deps.streams,
     pageSize: deps.streams.pageSize,
+    ...(deps.files ? { files: deps.files } : {}),
   };
   const routes = Router();
   // Web Chat is embedded in other sites' pages: any origin may call, since access rides on bearer tokens (no
@@ -64,10 +69,20 @@ export function createDirectLine(deps: DirectLineDeps): DirectLine {
     res.setHeader('access-control-max-age', '600');
     res.status(204).end();
   });
-  routes.use(conversationRoutes(ctx, deps.secret), activityRoutes(ctx), webchatRoutes(deps));
+  routes.use(
+    conversationRoutes(ctx, deps.secret),
+    activityRoutes(ctx),
+    webchatRoutes({
+      demoPage: deps.demoPage,
+      webchatBundle: deps.webchatBundle,
+      ...(deps.files ? { imageOrigin: new URL(deps.files.publicUrl).origin } : {}),
+    }),
+  );
   return {
     name: 'directline',
     routes,
+    // Multipart uploads are read by their route, before the JSON parser.
+    ...(deps.files ? { rawBody: uploadRoutes(ctx, deps.files) } : {}),
     limited: { paths: [BASE], limit: 'requests' },
     attach: (server) => attachStream(ctx, server),
   };

@@ -1,8 +1,10 @@
 import { AppError } from '../../domain/errors';
-import type { Lang } from '../../domain/types';
+import type { AttachmentService } from '../../attachments/service';
+import type { AttachmentRef, Lang } from '../../domain/types';
+import type { AttachmentLinks } from '../../handoff/attachmentLink';
 import type { Engine } from '../../engine/engine';
 import type { ConversationState, MessageRecord } from '../../domain/conversation';
-import { buttonPolicy, recordActivity, type ActivityJson } from '../activity';
+import { buttonPolicy, recordActivity, type ActivityJson, type AttachmentJson } from '../activity';
 import type { TrafficLimits } from '../limits';
 import type { StreamSettings } from '../streams';
 import type { DirectLineTokens } from './tokens';
@@ -26,6 +28,37 @@ export interface DirectLineContext {
   /** Limits and pacing of the WebSocket streams; GET activities pages by `pageSize` too. */
   streams: StreamSettings;
   pageSize: number;
+  /** Customers' and agents' files: uploads, and the signed URLs of the files on activities (none when absent). */
+  files?: DirectLineFiles;
+  now?: () => Date;
+}
+
+export interface DirectLineFiles {
+  service: AttachmentService;
+  links: AttachmentLinks;
+  /** PUBLIC_URL: the base of the files' URLs on activities (Web Chat loads them with <img>, no token). */
+  publicUrl: string;
+}
+
+/** Where Web Chat downloads a file: under /v3/directline (CORS and CORP for other sites' pages), signed. */
+export const attachmentRoute = `${BASE}/conversations/:id/attachments/:attachmentId`;
+
+/**
+ * A stored file as an activity's attachment: a signed, expiring URL of ours (the links of the handoff webhook,
+ * same key and lifetime) that an <img> can load, so Web Chat shows images inline and other files as downloads.
+ */
+export function attachmentJson(
+  files: DirectLineFiles,
+  conversationId: string,
+  a: AttachmentRef,
+  now: Date,
+): AttachmentJson {
+  const signed = new URL(files.links.url(conversationId, a.id, now));
+  const path = `${BASE}/conversations/${encodeURIComponent(conversationId)}/attachments/${encodeURIComponent(a.id)}`;
+  const contentUrl = `${files.publicUrl}${path}${signed.search}`;
+  // Web Chat shows a customer's own file inline only with a thumbnail (else as a download link): images are theirs.
+  const image = a.contentType.startsWith('image/');
+  return { contentType: a.contentType, contentUrl, name: a.name, ...(image ? { thumbnailUrl: contentUrl } : {}) };
 }
 
 /** Direct Line watermarks are message ids as strings; absent, empty or "-" means from the start. */
@@ -53,14 +86,18 @@ export async function existing(ctx: DirectLineContext, conversationId: string): 
  * this echo to mark a message sent), the bot's and agents' from "bot" with the right name.
  */
 export function activitiesOf(
-  ctx: Pick<DirectLineContext, 'botName'>,
+  ctx: Pick<DirectLineContext, 'botName' | 'files' | 'now'>,
   records: MessageRecord[],
   conversationId: string,
   user: string,
   lang: Lang,
 ): ActivityJson[] {
+  const now = ctx.now?.() ?? new Date();
   return records.map((m) => {
     const a = recordActivity(m, lang, POLICY);
+    const files = ctx.files;
+    if (files && m.attachments?.length)
+      a.attachments = m.attachments.map((f) => attachmentJson(files, conversationId, f, now));
     a.channelId = CHANNEL;
     a.conversation = { id: conversationId };
     if (m.from === 'customer') {

@@ -13,7 +13,7 @@ const gzipAsync = promisify(gzip);
  * Web Chat's own bundle, from node_modules (no CDN), at /webchat/webchat.js: reused for an hour, then revalidated
  * by ETag; gzipped once, off the event loop, on first demand (3.9 MB -> about 1 MB). And the demo page.
  */
-export function webchatRoutes(files: { demoPage: string; webchatBundle: string }): Router {
+export function webchatRoutes(files: { demoPage: string; webchatBundle: string; imageOrigin?: string }): Router {
   const bundle = files.webchatBundle;
   let gzipped: Promise<{ body: Buffer; etag: string }> | undefined;
   const compressed = () => {
@@ -55,7 +55,11 @@ export function webchatRoutes(files: { demoPage: string; webchatBundle: string }
     // One of Web Chat's libraries adds an empty <style> without the nonce and fills it through the CSSOM: the
     // hash of the empty text allows that element and nothing else.
     const style = [`'nonce-${nonce}'`, cspHash('')];
-    res.set('Content-Security-Policy', pageCsp({ script: [`'nonce-${nonce}'`], style, img: ['blob:'] }));
+    // Files: Web Chat reads a chosen file through a blob: URL before uploading it, and shows images from PUBLIC_URL.
+    const img = ['blob:', ...(files.imageOrigin ? [files.imageOrigin] : [])];
+    // Web Chat makes the thumbnail of a chosen image in a worker it starts from a blob: URL.
+    const csp = pageCsp({ script: [`'nonce-${nonce}'`], style, img, connect: ['blob:'], worker: ['blob:'] });
+    res.set('Content-Security-Policy', csp);
     res.type('html').send(demo.replace(/<(script|style)>/g, `<$1 nonce="${nonce}">`));
   });
   return r;
