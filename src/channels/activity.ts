@@ -29,7 +29,8 @@ export interface MessageBackAction {
   value: { action: string };
 }
 
-export interface Attachment {
+/** A hero card (the feedback buttons), one kind of activity attachment. */
+export interface CardAttachment {
   contentType: string;
   content: { text?: string; buttons?: MessageBackAction[] };
 }
@@ -68,7 +69,6 @@ export interface ActivityJson {
   name?: string;
   entities?: Entity[];
   suggestedActions?: { to?: string[]; actions: CardAction[] };
-  attachments?: Attachment[];
   membersAdded?: ChannelAccount[];
   channelData?: Record<string, unknown>;
   attachments?: AttachmentJson[];

@@ -1,4 +1,11 @@
-import { buttonPolicy, customerText, incomingOf, recordActivity, replyActivity } from '../../src/channels/activity';
+import {
+  buttonPolicy,
+  customerText,
+  incomingOf,
+  recordActivity,
+  replyActivity,
+  type CardAttachment,
+} from '../../src/channels/activity';
 import type { Reply } from '../../src/domain/types';
 
 const bot = { id: '28:bot-app-id', name: 'SAV Bot' };
@@ -119,7 +126,7 @@ describe('activity translation', () => {
       buttonPolicy('webchat'),
     );
     expect(stored.locale).toBe('ro-RO');
-    expect(stored.attachments![0]!.content.buttons!.map((b) => b.value.action)).toEqual([
+    expect((stored.attachments![0]!.content as CardAttachment['content']).buttons!.map((b) => b.value.action)).toEqual([
       'feedback:up:delivery-options',
       'feedback:down:delivery-options',
     ]);
