@@ -1,5 +1,6 @@
 /**
- * npm run eval:heldout [-- --file test/heldout/after-sales.yaml] [--json] [--lang-hint]
+ * npm run eval:heldout [-- [file] | --file file] [--json] [--lang-hint]
+ * e.g. npx tsx scripts/eval-heldout.ts test/heldout/after-sales-2.yaml (default: test/heldout/after-sales.yaml).
  * The held-out customer messages (issue 15) through the real engine: each message is the first of a fresh
  * conversation (memory store, the published content built as the app builds it), and the first reply is
  * classified (src/eval/heldout.ts). Prints per language n, accuracy and confident wrong answers, per kind, and the
@@ -72,14 +73,21 @@ function print(summary: HeldoutSummary, results: HeldoutResult[], file: string):
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
-      file: { type: 'string', default: join(ROOT, 'test', 'heldout', 'after-sales.yaml') },
+      file: { type: 'string' },
       json: { type: 'boolean', default: false },
       'lang-hint': { type: 'boolean', default: false },
     },
   });
-  const file = resolve(values.file!);
+  if (positionals.length > 1 || (positionals.length && values.file)) {
+    console.error(
+      `eval:heldout: one held-out file at most, got ${[values.file, ...positionals].filter(Boolean).join(', ')}`,
+    );
+    return 1;
+  }
+  const file = resolve(values.file ?? positionals[0] ?? join(ROOT, 'test', 'heldout', 'after-sales.yaml'));
   let items: HeldoutItem[];
   try {
     items = loadHeldout(file);

@@ -1,7 +1,8 @@
 /**
- * The held-out set's shape (issue 15, "Must show"): enough messages per language, the required shares of long,
- * off-topic and person messages, expectations naming real entries, no sample question copied. Fast: no engine run
- * (`npm run eval:heldout` measures the bot on it).
+ * The held-out sets' shape (issue 15, "Must show"): enough messages per language, the required shares of long,
+ * off-topic and person messages, expectations naming real entries, no sample question copied, and the second set
+ * independent of the first (no message shared, exactly or nearly). Fast: no engine run
+ * (`npm run eval:heldout [-- file]` measures the bot on them).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +22,13 @@ import { loadKnowledgeBase } from '../../src/knowledge/loader';
 
 const ROOT = join(__dirname, '..', '..');
 const FILE = join(ROOT, 'test', 'heldout', 'after-sales.yaml');
+/** The second set, written later by someone who had not read the first: fresh for a set that has been looked at. */
+const FILE_2 = join(ROOT, 'test', 'heldout', 'after-sales-2.yaml');
 const items = loadHeldout(FILE);
+const items2 = loadHeldout(FILE_2);
 const { kb } = loadKnowledgeBase(join(ROOT, 'knowledge-base'));
 const index = kbIndexOf(kb.entries);
-/** Word-set overlap with a sample question from which a message counts as copied. */
+/** Word-set overlap with a sample question (or a message of the other set) from which a message counts as copied. */
 const NEAR_COPY = 0.7;
 
 /** Case, accents, punctuation and spacing folded: a copied sample question is found whatever its spelling. */
@@ -36,7 +40,17 @@ const fold = (s: string) =>
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 
-describe('held-out set test/heldout/after-sales.yaml', () => {
+const words = (s: string) => new Set(fold(s).split(' '));
+/** Word-set overlap (Jaccard): the share of the two messages' distinct words they have in common. */
+const overlap = (a: Set<string>, b: Set<string>) => {
+  const both = [...a].filter((w) => b.has(w)).length;
+  return both / (a.size + b.size - both);
+};
+
+describe.each([
+  ['test/heldout/after-sales.yaml', FILE, items],
+  ['test/heldout/after-sales-2.yaml', FILE_2, items2],
+] as const)('held-out set %s', (_name, FILE, items) => {
   it(`has at least 150 messages, ${MIN_PER_LANG} per language`, () => {
     expect(items.length).toBeGreaterThanOrEqual(150);
     for (const l of LANGS) expect([l, items.filter((i) => i.lang === l).length >= MIN_PER_LANG]).toEqual([l, true]);
@@ -71,16 +85,44 @@ describe('held-out set test/heldout/after-sales.yaml', () => {
     const samples = new Set(kb.entries.flatMap((e) => Object.values(e.questions).flat().map(fold)));
     expect(items.filter((i) => samples.has(fold(i.text))).map((i) => i.text)).toEqual([]);
     // Nor a near copy: most of its words those of one sample question (word-set overlap, Jaccard).
-    const words = (s: string) => new Set(fold(s).split(' '));
     const sampleWords = kb.entries.flatMap((e) => Object.values(e.questions).flat().map(words));
-    const overlap = (a: Set<string>, b: Set<string>) => {
-      const both = [...a].filter((w) => b.has(w)).length;
-      return both / (a.size + b.size - both);
-    };
     const near = items.filter((i) => sampleWords.some((q) => overlap(words(i.text), q) >= NEAR_COPY));
     expect(near.map((i) => i.text)).toEqual([]);
     const texts = items.map((i) => fold(i.text));
     expect(texts.filter((t, n) => texts.indexOf(t) !== n)).toEqual([]);
+  });
+});
+
+/** The messages of `texts` that are one of `refs` once folded, or share most of their words with one of them. */
+const nearCopies = (texts: string[], refs: string[]) => {
+  const folded = new Set(refs.map(fold));
+  const refWords = refs.map(words);
+  return texts.filter((t) => folded.has(fold(t)) || refWords.some((r) => overlap(words(t), r) >= NEAR_COPY));
+};
+
+describe('the second held-out set is independent of the first', () => {
+  it('shares no message with it, exactly or nearly', () => {
+    expect(
+      nearCopies(
+        items2.map((i) => i.text),
+        items.map((i) => i.text),
+      ),
+    ).toEqual([]);
+  });
+
+  it('counts a respelled or slightly reworded message as a copy, a different one not', () => {
+    const refs = ['Mon colis est arrivé tout abîmé hier soir, que faire ?'];
+    expect(
+      nearCopies(
+        [
+          'mon colis est arrive tout abime hier soir que faire',
+          'mon colis est arrivé tout abîmé hier soir, je fais quoi ?',
+          'mon colis est arrivé en retard',
+        ],
+        refs,
+      ),
+    ).toEqual(['mon colis est arrive tout abime hier soir que faire']);
+    expect(nearCopies(['Mon colis est arrivé tout abîmé hier soir, que faire ? merci'], refs)).toHaveLength(1);
   });
 });
 
