@@ -136,19 +136,22 @@ class LanguageModel {
   private readonly probs: Float64Array;
   private readonly hits: Float64Array;
   private readonly askProbs: Float64Array;
-  /** Per class: 1 for small talk (its runner-up's similarity is then worth computing: decide() reads it). */
+  /**
+   * Per class: 1 for small talk, 2 for the out-of-scope examples (the runner-up's similarity is then worth
+   * computing: decide() reads it).
+   */
   private readonly smalltalk: Uint8Array;
   /** Every word the entries use (questions and answers), for messages about something else. */
   private readonly vocabulary: Vocabulary;
 
   constructor(
     readonly lang: Lang,
-    entries: { id: string; questions: string[]; answer: string; smalltalk?: boolean }[],
+    entries: { id: string; questions: string[]; answer: string; smalltalk?: boolean; outofscope?: boolean }[],
     private readonly analyzer: Analyzer,
     private readonly opts: MatcherOptions,
   ) {
     this.ids = entries.map((e) => e.id);
-    this.smalltalk = Uint8Array.from(entries, (e) => (e.smalltalk ? 1 : 0));
+    this.smalltalk = Uint8Array.from(entries, (e) => (e.smalltalk ? 1 : e.outofscope ? 2 : 0));
     const docs: Analysis[] = [];
     this.vocabulary = new Vocabulary(lang);
     const ys: number[] = [];
@@ -292,7 +295,7 @@ class LanguageModel {
       .map((c, i) => ({
         id: this.ids[c]!,
         score: p[c]!,
-        ...(i === 0 || (i === 1 && this.smalltalk[b0] === 1) ? { similarity: near(c) } : {}),
+        ...(i === 0 || (i === 1 && this.smalltalk[b0]! > 0) ? { similarity: near(c) } : {}),
       }));
     const similarity = candidates[0]?.similarity ?? 0;
     const unknown = this.vocabulary.unknownSubject(raw, a);
@@ -326,6 +329,7 @@ export class Matcher {
           questions: e.questions[lang]!,
           answer: e.answer[lang] ?? '',
           smalltalk: e.kind === 'smalltalk',
+          outofscope: e.kind === 'outofscope',
         }));
       if (entries.length > 0) this.models.set(lang, new LanguageModel(lang, entries, analyzer, opts));
     }
