@@ -77,9 +77,6 @@ export function decide(
     return { action: 'fallback', confidence };
   }
   if (close && k2 === 'smalltalk') close = false;
-  // Off-topic examples close behind a real entry the message resembles more: the entry (see OUT_OF_SCOPE_MARGIN).
-  else if (close && k2 === 'outofscope' && k1 !== 'smalltalk' && !match.unknown)
-    close = match.similarity <= (c2!.similarity ?? 1) + OUT_OF_SCOPE_MARGIN;
   else if (close && k1 === 'smalltalk' && k2 !== 'outofscope') {
     // "Bonjour, ..." leaning to the greeting beside a real entry: the real entry on its own merits.
     const own = Math.sqrt(c2!.score * (c2!.similarity ?? 0));

@@ -58,8 +58,7 @@ export interface Candidate {
   score: number;
   /**
    * Cosine similarity between the message and the entry's closest sample question: for the best candidate, and
-   * for the runner-up when the best is small talk or off-topic, or the runner-up is off-topic (what decide() reads;
-   * it costs a fifth of a match).
+   * for the runner-up when the best is small talk or off-topic (what decide() reads; it costs a fifth of a match).
    */
   similarity?: number;
 }
@@ -139,7 +138,7 @@ class LanguageModel {
   private readonly askProbs: Float64Array;
   /**
    * Per class: 1 for small talk, 2 for the out-of-scope examples (the runner-up's similarity is then worth
-   * computing, and an off-topic runner-up's: decide() reads them).
+   * computing: decide() reads it).
    */
   private readonly smalltalk: Uint8Array;
   /** Every word the entries use (questions and answers), for messages about something else. */
@@ -296,7 +295,7 @@ class LanguageModel {
       .map((c, i) => ({
         id: this.ids[c]!,
         score: p[c]!,
-        ...(i === 0 || (i === 1 && (this.smalltalk[b0]! > 0 || this.smalltalk[c] === 2)) ? { similarity: near(c) } : {}),
+        ...(i === 0 || (i === 1 && this.smalltalk[b0]! > 0) ? { similarity: near(c) } : {}),
       }));
     const similarity = candidates[0]?.similarity ?? 0;
     const unknown = this.vocabulary.unknownSubject(raw, a);
