@@ -59,7 +59,12 @@ export function decide(
     // the message resembles more ("connect to my account" beside "my Instagram password") is what was asked.
     const real = c2 && (kindOf(c2.id) === 'faq' || kindOf(c2.id) === 'handoff') ? c2 : undefined;
     const own = real ? Math.sqrt(real.score * (real.similarity ?? 0)) : 0;
-    if (real && !match.unknown && (real.similarity ?? 0) > c1.similarity! + OUT_OF_SCOPE_MARGIN && own >= o.clarifyThreshold)
+    if (
+      real &&
+      !match.unknown &&
+      (real.similarity ?? 0) > c1.similarity! + OUT_OF_SCOPE_MARGIN &&
+      own >= o.clarifyThreshold
+    )
       return own >= o.answerThreshold
         ? { action: 'answer', id: real.id, confidence: own }
         : { action: 'fallback', confidence: own };
@@ -77,6 +82,9 @@ export function decide(
     return { action: 'fallback', confidence };
   }
   if (close && k2 === 'smalltalk') close = false;
+  // A story close to the off-topic examples by its length, but resembling a real entry more: that entry.
+  else if (close && k2 === 'outofscope' && match.long && k1 === 'faq' && !match.unknown)
+    close = match.similarity <= (c2!.similarity ?? 1) + OUT_OF_SCOPE_MARGIN;
   else if (close && k1 === 'smalltalk' && k2 !== 'outofscope') {
     // "Bonjour, ..." leaning to the greeting beside a real entry: the real entry on its own merits.
     const own = Math.sqrt(c2!.score * (c2!.similarity ?? 0));

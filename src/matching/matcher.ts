@@ -80,7 +80,12 @@ export interface MatchResult {
    * that they use is there too: its subject is unknown to the shop (matching/subject.ts). Absent otherwise.
    */
   unknown?: string[];
+  /** The message has at least LONG_WORDS words: a story around the question (decide() weighs off-topic less). */
+  long?: boolean;
 }
+
+/** From this many words a message tells a story: its length alone leans it towards the off-topic examples. */
+const LONG_WORDS = 12;
 
 interface SearchDoc {
   id: number;
@@ -289,13 +294,16 @@ class LanguageModel {
         b1 = c;
       } else if (b2 < 0 || v > p[b2]!) b2 = c;
     }
+    const long = raw.words.length >= LONG_WORDS;
     const near = (c: number) => Math.max(this.nearest[c]!.similarity(x), y ? this.nearest[c]!.similarity(y) : 0);
     const candidates = [b0, b1, b2]
       .filter((c) => c >= 0)
       .map((c, i) => ({
         id: this.ids[c]!,
         score: p[c]!,
-        ...(i === 0 || (i === 1 && this.smalltalk[b0]! > 0) ? { similarity: near(c) } : {}),
+        ...(i === 0 || (i === 1 && (this.smalltalk[b0]! > 0 || (long && this.smalltalk[c] === 2)))
+          ? { similarity: near(c) }
+          : {}),
       }));
     const similarity = candidates[0]?.similarity ?? 0;
     const unknown = this.vocabulary.unknownSubject(raw, a);
@@ -305,6 +313,7 @@ class LanguageModel {
       confidence: Math.sqrt((candidates[0]?.score ?? 0) * similarity),
       similarity,
       ...(unknown.length ? { unknown } : {}),
+      ...(long ? { long } : {}),
     };
   }
 }
