@@ -6,7 +6,7 @@
  *   clarify  - a "did you mean" (for an entry: one that offers it among the choices);
  *   anything else is wrong.
  * Each case says which it expects (`result: clarify`, default exact) and gets exactly that; over all cases the
- * exact-answer rate must not fall below today's (README: "257 resolved exactly").
+ * exact-answer rate must not fall below today's (README: "292 resolved exactly").
  * A case may say a first message (`after`, its reply unchecked: "annuler" after a "did you mean") and button values
  * the reply must offer (`offers`) or never offer (`never`).
  * (test/conversations/dev/ holds the separate development set used to tune thresholds: not run here.)
@@ -20,9 +20,12 @@ const ROOT = join(__dirname, '..');
 const core = buildCore(loadConfig({ LOG_LEVEL: 'silent', KB_DIR: join(ROOT, 'knowledge-base') }));
 const cases = loadConversationCases(join(__dirname, 'conversations'));
 
-/** Today's measured figures: 257 of the 265 cases resolved exactly. Raise them when the bot gets better. */
-const EXACT_FLOOR = 257;
-const EXACT_RATE_FLOOR = 257 / 265;
+/**
+ * Today's measured figures: 292 of the 303 cases resolved exactly (257 of 265 before the long messages of
+ * long-messages.yaml, harder, were added). Raise them when the bot gets better.
+ */
+const EXACT_FLOOR = 292;
+const EXACT_RATE_FLOOR = 292 / 303;
 
 type Result = 'exact' | 'clarify' | 'wrong';
 interface Run {

@@ -29,6 +29,8 @@ export function cuesOf(text: string, kb: Pick<KnowledgeBase, 'entries'>): Cues {
 const CLOSING = ['goodbye', 'thanks'];
 /** How close to one of its sample questions a part of the message must be to count as saying it. */
 const CLOSING_SIMILARITY = 0.4;
+/** How much closer to a real entry's sample questions than to the off-topic examples a message must be to leave them. */
+const OUT_OF_SCOPE_MARGIN = 0.05;
 /** Whether entry `a` closes a conversation more than entry `b` ("goodbye" over "thanks" over anything else). */
 function closer(a: string, b: string): boolean {
   const rank = (id: string) => (CLOSING.includes(id) ? CLOSING.indexOf(id) : CLOSING.length);
@@ -52,7 +54,22 @@ export function decide(
   const [c1, c2] = match.candidates;
   if (!c1) return { action: 'fallback' };
   const k1 = kindOf(c1.id);
-  if (k1 === 'outofscope') return { action: 'fallback', id: c1.id, confidence };
+  if (k1 === 'outofscope') {
+    // A story about a product leans to the off-topic examples by its length; a real entry whose sample questions
+    // the message resembles more ("connect to my account" beside "my Instagram password") is what was asked.
+    const real = c2 && (kindOf(c2.id) === 'faq' || kindOf(c2.id) === 'handoff') ? c2 : undefined;
+    const own = real ? Math.sqrt(real.score * (real.similarity ?? 0)) : 0;
+    if (
+      real &&
+      !match.unknown &&
+      (real.similarity ?? 0) > c1.similarity! + OUT_OF_SCOPE_MARGIN &&
+      own >= o.clarifyThreshold
+    )
+      return own >= o.answerThreshold
+        ? { action: 'answer', id: real.id, confidence: own }
+        : { action: 'fallback', confidence: own };
+    return { action: 'fallback', id: c1.id, confidence };
+  }
   // Sharing only "sell"/"vendre"/"vinde" with an entry is no reason to answer from it.
   if (match.unknown && k1 === 'faq') return { action: 'fallback', confidence };
   const k2 = c2 && kindOf(c2.id);
@@ -65,6 +82,9 @@ export function decide(
     return { action: 'fallback', confidence };
   }
   if (close && k2 === 'smalltalk') close = false;
+  // A story close to the off-topic examples by its length, but resembling a real entry more: that entry.
+  else if (close && k2 === 'outofscope' && match.long && k1 === 'faq' && !match.unknown)
+    close = match.similarity <= (c2!.similarity ?? 1) + OUT_OF_SCOPE_MARGIN;
   else if (close && k1 === 'smalltalk' && k2 !== 'outofscope') {
     // "Bonjour, ..." leaning to the greeting beside a real entry: the real entry on its own merits.
     const own = Math.sqrt(c2!.score * (c2!.similarity ?? 0));

@@ -58,7 +58,7 @@ export interface Candidate {
   score: number;
   /**
    * Cosine similarity between the message and the entry's closest sample question: for the best candidate, and
-   * for the runner-up when the best is small talk (what decide() reads; it costs a fifth of a match).
+   * for the runner-up when the best is small talk or off-topic (what decide() reads; it costs a fifth of a match).
    */
   similarity?: number;
 }
@@ -80,7 +80,12 @@ export interface MatchResult {
    * that they use is there too: its subject is unknown to the shop (matching/subject.ts). Absent otherwise.
    */
   unknown?: string[];
+  /** The message has at least LONG_WORDS words: a story around the question (decide() weighs off-topic less). */
+  long?: boolean;
 }
+
+/** From this many words a message tells a story: its length alone leans it towards the off-topic examples. */
+const LONG_WORDS = 12;
 
 interface SearchDoc {
   id: number;
@@ -136,19 +141,22 @@ class LanguageModel {
   private readonly probs: Float64Array;
   private readonly hits: Float64Array;
   private readonly askProbs: Float64Array;
-  /** Per class: 1 for small talk (its runner-up's similarity is then worth computing: decide() reads it). */
+  /**
+   * Per class: 1 for small talk, 2 for the out-of-scope examples (the runner-up's similarity is then worth
+   * computing: decide() reads it).
+   */
   private readonly smalltalk: Uint8Array;
   /** Every word the entries use (questions and answers), for messages about something else. */
   private readonly vocabulary: Vocabulary;
 
   constructor(
     readonly lang: Lang,
-    entries: { id: string; questions: string[]; answer: string; smalltalk?: boolean }[],
+    entries: { id: string; questions: string[]; answer: string; smalltalk?: boolean; outofscope?: boolean }[],
     private readonly analyzer: Analyzer,
     private readonly opts: MatcherOptions,
   ) {
     this.ids = entries.map((e) => e.id);
-    this.smalltalk = Uint8Array.from(entries, (e) => (e.smalltalk ? 1 : 0));
+    this.smalltalk = Uint8Array.from(entries, (e) => (e.smalltalk ? 1 : e.outofscope ? 2 : 0));
     const docs: Analysis[] = [];
     this.vocabulary = new Vocabulary(lang);
     const ys: number[] = [];
@@ -286,13 +294,16 @@ class LanguageModel {
         b1 = c;
       } else if (b2 < 0 || v > p[b2]!) b2 = c;
     }
+    const long = raw.words.length >= LONG_WORDS;
     const near = (c: number) => Math.max(this.nearest[c]!.similarity(x), y ? this.nearest[c]!.similarity(y) : 0);
     const candidates = [b0, b1, b2]
       .filter((c) => c >= 0)
       .map((c, i) => ({
         id: this.ids[c]!,
         score: p[c]!,
-        ...(i === 0 || (i === 1 && this.smalltalk[b0] === 1) ? { similarity: near(c) } : {}),
+        ...(i === 0 || (i === 1 && (this.smalltalk[b0]! > 0 || (long && this.smalltalk[c] === 2)))
+          ? { similarity: near(c) }
+          : {}),
       }));
     const similarity = candidates[0]?.similarity ?? 0;
     const unknown = this.vocabulary.unknownSubject(raw, a);
@@ -302,6 +313,7 @@ class LanguageModel {
       confidence: Math.sqrt((candidates[0]?.score ?? 0) * similarity),
       similarity,
       ...(unknown.length ? { unknown } : {}),
+      ...(long ? { long } : {}),
     };
   }
 }
@@ -326,6 +338,7 @@ export class Matcher {
           questions: e.questions[lang]!,
           answer: e.answer[lang] ?? '',
           smalltalk: e.kind === 'smalltalk',
+          outofscope: e.kind === 'outofscope',
         }));
       if (entries.length > 0) this.models.set(lang, new LanguageModel(lang, entries, analyzer, opts));
     }

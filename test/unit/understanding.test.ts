@@ -104,6 +104,37 @@ describe('the decision rule on what customers really write', () => {
   });
 });
 
+describe('the off-topic examples against a story about a real entry', () => {
+  // The same decision rule with an off-topic entry beside the real ones.
+  const kinds = (id: string) => (id === 'oos' ? 'outofscope' : kindOf(id));
+  const o = (r: Result) => decide({ lang: 'en', ...r }, kinds, t);
+
+  it('leaves an off-topic lead to a real entry the message resembles clearly more, answered on its own merits', () => {
+    // "I can't connect to my account since this morning..." nearer to the login questions than to "my Instagram password".
+    expect(o(res(0.5, ['oos', 0.5, 0.3], ['claim', 0.45, 0.7]))).toMatchObject({ action: 'answer', id: 'claim' });
+    // Resembling it more, but too weakly to answer: the honest fallback, not the off-topic one.
+    expect(o(res(0.3, ['oos', 0.6, 0.1], ['claim', 0.15, 0.35]))).toEqual({
+      action: 'fallback',
+      confidence: expect.any(Number),
+    });
+    // Not clearly nearer (within the margin), or the subject unknown to the shop: off-topic stays off-topic.
+    expect(o(res(0.5, ['oos', 0.5, 0.6], ['claim', 0.45, 0.62]))).toMatchObject({ action: 'fallback', id: 'oos' });
+    expect(o({ ...res(0.5, ['oos', 0.5, 0.3], ['claim', 0.45, 0.7]), unknown: ['scooters'] })).toMatchObject({
+      action: 'fallback',
+      id: 'oos',
+    });
+  });
+
+  it('a close off-topic runner-up does not hold back a long message that resembles its entry more', () => {
+    const story = { ...res(0.5, ['claim', 0.45, 0.55], ['oos', 0.4, 0.2]), long: true };
+    expect(o(story)).toMatchObject({ action: 'answer', id: 'claim' });
+    // A short message close to the off-topic examples still falls back ("my thing stopped working").
+    expect(o({ ...story, long: undefined }).action).toBe('fallback');
+    // ...and so does a long one as near to them as to the entry.
+    expect(o({ ...res(0.5, ['claim', 0.45, 0.5], ['oos', 0.4, 0.48]), long: true }).action).toBe('fallback');
+  });
+});
+
 describe('the engine on what customers really write', () => {
   it('offers the topics of the closest candidates in the fallback first, best first and once each, then the main ones', async () => {
     const say = await setup({ vague: res(0.1, ['fix', 0.2], ['claim', 0.15], ['fix', 0.1]) });
