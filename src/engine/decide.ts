@@ -55,12 +55,13 @@ export function decide(
   if (!c1) return { action: 'fallback' };
   const k1 = kindOf(c1.id);
   if (k1 === 'outofscope') {
-    // A story about a product leans to the off-topic examples by its length; a real entry whose sample questions
-    // the message resembles more ("connect to my account" beside "my Instagram password") is what was asked.
+    // A story about a product (12 words or more) leans to the off-topic examples by its length; a real entry whose
+    // sample questions the message resembles more ("connect to my account" beside "my Instagram password") is what was asked.
     const real = c2 && (kindOf(c2.id) === 'faq' || kindOf(c2.id) === 'handoff') ? c2 : undefined;
     const own = real ? Math.sqrt(real.score * (real.similarity ?? 0)) : 0;
     if (
       real &&
+      match.long &&
       !match.unknown &&
       (real.similarity ?? 0) > c1.similarity! + OUT_OF_SCOPE_MARGIN &&
       own >= o.clarifyThreshold

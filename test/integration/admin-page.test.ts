@@ -183,12 +183,18 @@ test('log in, see the figures and the grouped unanswered question, dismiss it', 
 }, 60_000);
 
 /**
+ * How long an edit may take to be checked and published: the self-test matches every sample question (1,000+), which
+ * takes seconds on a loaded 2-core machine (seen: 5.5 s for a publish during a CI run beside other work).
+ */
+const PUBLISH_WAIT_MS = 30_000;
+
+/**
  * Wait until the element's text is `text` or matches it (the page fills it asynchronously, often by replacing the
  * element: the locator is resolved again at each look, never held as a handle).
  */
 async function expectText(locator: import('playwright-core').Locator, text: string | RegExp): Promise<void> {
   const ok = (t: string | null) => (typeof text === 'string' ? t === text : text.test(t ?? ''));
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + PUBLISH_WAIT_MS;
   let last: string | null = null;
   while (Date.now() < deadline) {
     // While the page re-renders, the locator may match several elements for a moment (strict mode): look again.
@@ -257,7 +263,7 @@ test('the real editor API: try a question, add an unanswered message to an entry
     await page
       .locator('[data-testid=inbox-add-force], [data-testid=inbox-status]:not(:empty)')
       .first()
-      .waitFor({ timeout: 10_000 });
+      .waitFor({ timeout: PUBLISH_WAIT_MS });
     if (await group.getByTestId('inbox-add-force').count()) await group.getByTestId('inbox-add-force').click();
     await expectText(
       added,
@@ -458,7 +464,7 @@ test('an unanswered message becomes a new entry from the inbox (POST {topic, ent
     await page
       .locator('[data-testid=editor-force], [data-testid=entries-status]:not(:empty)')
       .first()
-      .waitFor({ timeout: 10_000 });
+      .waitFor({ timeout: PUBLISH_WAIT_MS });
     if (await editor.getByTestId('editor-force').count()) await editor.getByTestId('editor-force').click();
     const { version } = await published();
     await expectText(page.getByTestId('entries-status'), `Created loyalty-program (version ${version}).`);

@@ -109,17 +109,23 @@ describe('the off-topic examples against a story about a real entry', () => {
   const kinds = (id: string) => (id === 'oos' ? 'outofscope' : kindOf(id));
   const o = (r: Result) => decide({ lang: 'en', ...r }, kinds, t);
 
-  it('leaves an off-topic lead to a real entry the message resembles clearly more, answered on its own merits', () => {
+  it('leaves an off-topic lead to a real entry a long message resembles clearly more, answered on its own merits', () => {
     // "I can't connect to my account since this morning..." nearer to the login questions than to "my Instagram password".
-    expect(o(res(0.5, ['oos', 0.5, 0.3], ['claim', 0.45, 0.7]))).toMatchObject({ action: 'answer', id: 'claim' });
+    const long = (r: ReturnType<typeof res>) => ({ ...r, long: true as const });
+    expect(o(long(res(0.5, ['oos', 0.5, 0.3], ['claim', 0.45, 0.7])))).toMatchObject({ action: 'answer', id: 'claim' });
+    // A short message ("combien de temps") stays with the off-topic lead: too little said to pick an entry.
+    expect(o(res(0.5, ['oos', 0.5, 0.3], ['claim', 0.45, 0.7]))).toMatchObject({ action: 'fallback', id: 'oos' });
     // Resembling it more, but too weakly to answer: the honest fallback, not the off-topic one.
-    expect(o(res(0.3, ['oos', 0.6, 0.1], ['claim', 0.15, 0.35]))).toEqual({
+    expect(o(long(res(0.3, ['oos', 0.6, 0.1], ['claim', 0.15, 0.35])))).toEqual({
       action: 'fallback',
       confidence: expect.any(Number),
     });
     // Not clearly nearer (within the margin), or the subject unknown to the shop: off-topic stays off-topic.
-    expect(o(res(0.5, ['oos', 0.5, 0.6], ['claim', 0.45, 0.62]))).toMatchObject({ action: 'fallback', id: 'oos' });
-    expect(o({ ...res(0.5, ['oos', 0.5, 0.3], ['claim', 0.45, 0.7]), unknown: ['scooters'] })).toMatchObject({
+    expect(o(long(res(0.5, ['oos', 0.5, 0.6], ['claim', 0.45, 0.62])))).toMatchObject({
+      action: 'fallback',
+      id: 'oos',
+    });
+    expect(o({ ...long(res(0.5, ['oos', 0.5, 0.3], ['claim', 0.45, 0.7])), unknown: ['scooters'] })).toMatchObject({
       action: 'fallback',
       id: 'oos',
     });
