@@ -243,6 +243,9 @@ export class Composer {
       }
       if (answer.status === 201) {
         this.clear();
+        // The file is stored: another may be chosen while the transcript catches up (a paste was lost otherwise).
+        this.sending = false;
+        this.progress.remove();
         await this.host.uploaded();
         return true;
       }
