@@ -8,7 +8,7 @@ import { webhookHeaders } from '../../src/handoff/signing';
 import { startApp, type App } from '../support/app';
 import { loopbackContext, watchPage } from '../support/browser';
 
-export { ROOT } from '../support/config';
+export { hoursAroundNow, ROOT } from '../support/config';
 
 export interface WidgetServer {
   base: string;
@@ -62,6 +62,14 @@ export async function openWatchedPage(
   const { context, offLoopback } = await loopbackContext(browser, options);
   const page = await context.newPage();
   return { context, page, offLoopback, seen: watchPage(page) };
+}
+
+/** After a page run: its context closed, nothing requested outside loopback, no page error, no JS dialog. */
+export async function closeWatchedPage(run: WatchedPage | undefined): Promise<void> {
+  if (!run) return;
+  await run.context.close();
+  expect(run.offLoopback).toEqual([]);
+  expect(run.seen).toEqual({ dialogs: [], errors: [] });
 }
 
 /** The widget's parts on a page. */

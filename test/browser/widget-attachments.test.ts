@@ -19,6 +19,7 @@ import {
   widget,
   type WatchedPage,
   type WidgetServer,
+  closeWatchedPage,
 } from './support';
 
 const F = FILE_STRINGS.fr;
@@ -42,14 +43,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Every page run: nothing requested outside loopback, no page error, no JS dialog. */
 afterEach(async () => {
   const run = current;
   current = undefined;
-  if (!run) return;
-  await run.context.close();
-  expect(run.offLoopback).toEqual([]);
-  expect(run.seen).toEqual({ dialogs: [], errors: [] });
+  await closeWatchedPage(run);
 });
 
 async function demoPage(options: Parameters<Browser['newContext']>[0] = {}): Promise<WatchedPage> {

@@ -8,7 +8,14 @@ import type { Browser } from 'playwright-core';
 import { startAll } from '../support/app';
 import { launchBrowser } from '../support/browser';
 import { listenOnLoopback } from '../support/processes';
-import { openWatchedPage, startWidgetServer, widget, type WatchedPage, type WidgetServer } from './support';
+import {
+  openWatchedPage,
+  startWidgetServer,
+  widget,
+  type WatchedPage,
+  type WidgetServer,
+  closeWatchedPage,
+} from './support';
 
 let bot: WidgetServer;
 let browser: Browser;
@@ -51,10 +58,7 @@ afterAll(async () => {
 afterEach(async () => {
   const run = current;
   current = undefined;
-  if (!run) return;
-  await run.context.close();
-  expect(run.offLoopback).toEqual([]);
-  expect(run.seen).toEqual({ dialogs: [], errors: [] });
+  await closeWatchedPage(run);
 });
 
 async function open(site: string): Promise<WatchedPage> {

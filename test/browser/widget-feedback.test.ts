@@ -9,7 +9,14 @@ import type { Browser } from 'playwright-core';
 import { STRINGS } from '../../src/channels/widget/client/strings';
 import { startAll } from '../support/app';
 import { launchBrowser } from '../support/browser';
-import { openWatchedPage, startWidgetServer, widget, type WatchedPage, type WidgetServer } from './support';
+import {
+  openWatchedPage,
+  startWidgetServer,
+  widget,
+  type WatchedPage,
+  type WidgetServer,
+  closeWatchedPage,
+} from './support';
 
 const EDITOR = randomBytes(24).toString('base64url');
 let server: WidgetServer;
@@ -35,10 +42,7 @@ afterAll(async () => {
 afterEach(async () => {
   const run = current;
   current = undefined;
-  if (!run) return;
-  await run.context.close();
-  expect(run.offLoopback).toEqual([]);
-  expect(run.seen).toEqual({ dialogs: [], errors: [] });
+  await closeWatchedPage(run);
 });
 
 async function demoPage(): Promise<WatchedPage> {

@@ -9,30 +9,18 @@ import { HANDOFF_MESSAGES } from '../../src/handoff/messages';
 import { launchBrowser } from '../support/browser';
 import {
   focusedInWidget,
+  hoursAroundNow,
   openWatchedPage,
   startWidgetServer,
   widget,
   type WatchedPage,
   type WidgetServer,
+  closeWatchedPage,
 } from './support';
 
 let server: WidgetServer;
 let browser: Browser;
 let current: WatchedPage | undefined;
-
-/**
- * Opening hours fixed relative to the moment the tests run, so that the result never depends on the time of day:
- * in a time zone where it is now between 12:00 and 13:00, agents work there every day 06:00-18:00 (open: for hours
- * either side of now) or 00:00-01:00 (closed now, open again in about 11 hours).
- */
-function hoursAroundNow(open: boolean): string {
-  const offset = 12 - new Date().getUTCHours(); // local time = UTC + offset, from -11 to +12 hours
-  // POSIX-style zone names: Etc/GMT-2 is two hours ahead of UTC.
-  const timeZone = offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
-  const days = [1, 2, 3, 4, 5, 6, 7];
-  const hours = open ? { open: '06:00', close: '18:00' } : { open: '00:00', close: '01:00' };
-  return JSON.stringify({ default: { timeZone, days, ...hours } });
-}
 
 beforeAll(async () => {
   // Agents at work for every test but the one about closed hours (which runs its own server).
@@ -51,14 +39,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Every page run: nothing requested outside loopback, no page error, no JS dialog. */
 afterEach(async () => {
   const run = current;
   current = undefined;
-  if (!run) return;
-  await run.context.close();
-  expect(run.offLoopback).toEqual([]);
-  expect(run.seen).toEqual({ dialogs: [], errors: [] });
+  await closeWatchedPage(run);
 });
 
 async function demoPage(options: Parameters<Browser['newContext']>[0] = {}, on = server): Promise<WatchedPage> {

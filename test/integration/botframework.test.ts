@@ -12,7 +12,7 @@ import { MsalTokenProvider } from '@microsoft/agents-hosting';
 import express from 'express';
 import { Webhook } from 'standardwebhooks';
 import { startApp, type App, type StartedApp } from '../support/app';
-import { testConfig } from '../support/config';
+import { hoursAroundNow, testConfig } from '../support/config';
 import { listenOnLoopback, startBotProcess } from '../support/processes';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -156,6 +156,8 @@ function webchat(serviceUrl: string, locale = 'en-US') {
 const settings = (dir: string, env: Record<string, string> = {}) => ({
   SQLITE_FILE: join(dir, 'bot.db'),
   BOT_QUEUE_UPDATE_MS: '0',
+  // Agents at work whatever the time of day the suite runs (the queue tests expect a place in the queue).
+  HANDOFF_HOURS: hoursAroundNow(true),
   ...env,
 });
 
