@@ -37,15 +37,27 @@ export type OutboxEventType =
   /** The conversation's data was erased (GDPR): the body names the conversation only. */
   | 'conversation.erased';
 
+/**
+ * Who delivers an outbox event: the signed agents' webhook, Chatwoot, or the customer's mail. Each target has its own
+ * worker; events of one conversation are delivered in order within a target.
+ */
+export type OutboxTarget = 'webhook' | 'chatwoot' | 'email';
+export const OUTBOX_TARGETS: readonly OutboxTarget[] = ['webhook', 'chatwoot', 'email'];
+
 /** An event to deliver, as the engine hands it to the store (the store numbers it per conversation). */
 export interface NewOutboxEvent {
   type: OutboxEventType;
   /** Event data; the store adds `conversationId` and `seq`. */
   data: Record<string, unknown>;
+  /** 'webhook' when absent. */
+  target?: OutboxTarget;
+  /** First attempt not before this ISO time (a mail held back while the customer may still read it live). */
+  notBefore?: string;
 }
 
 export interface OutboxEvent {
   id: number;
+  target: OutboxTarget;
   /** Stable across retries and replays: receivers deduplicate on it. */
   webhookId: string;
   conversationId: string;

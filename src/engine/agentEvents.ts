@@ -36,7 +36,7 @@ export async function agentEvent(core: EngineCore, e: AgentEvent, inboundId?: st
   let saved;
   try {
     saved = await core.store.saveTurn(state, messages, {
-      events: c.events,
+      events: core.outboxEvents(c),
       ...(c.joined ? { joined: c.joined } : {}),
       ...(inboundId !== undefined ? { inboundId } : {}),
     });

@@ -1,7 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Lang } from '../domain/types';
 import type { ConversationState, MessageRecord } from '../domain/conversation';
-import { HANDOFF_REASONS, type HandoffReason, type QueueName } from '../domain/handoff';
+import {
+  HANDOFF_REASONS,
+  type HandoffReason,
+  type NewOutboxEvent,
+  type OutboxEventType,
+  type OutboxTarget,
+  type QueueName,
+} from '../domain/handoff';
 import type { MatchResult } from '../matching/matcher';
 import { resolveLanguage, type LanguageGuess } from '../nlp/language';
 import type { ConversationStore } from '../storage/ports';
@@ -18,6 +25,13 @@ import {
   type Live,
   type TurnContext,
 } from './types';
+
+/** The events a relay (Chatwoot) mirrors: the handoff and what the customer writes during it. */
+const RELAYED: ReadonlySet<OutboxEventType> = new Set([
+  'handoff.requested',
+  'conversation.message',
+  'conversation.closed',
+]);
 
 /**
  * What every part of a turn shares: settings, the store, the clock, the content of the running turn, the effects
@@ -42,6 +56,7 @@ export class EngineCore {
   private readonly contexts = new WeakMap<ConversationState, TurnContext>();
   private readonly anger = new AngerDetector();
   private readonly triggers: ReadonlySet<HandoffReason>;
+  private readonly relays: readonly OutboxTarget[];
 
   constructor(deps: EngineDeps) {
     this.options = { ...DEFAULT_ENGINE_OPTIONS, ...deps.options };
@@ -53,6 +68,19 @@ export class EngineCore {
     this.hours = deps.handoff?.hours ?? new BusinessHours();
     this.transcriptLinks = deps.handoff?.transcriptLinks;
     this.attachmentLinks = deps.handoff?.attachmentLinks;
+    this.relays = deps.handoff?.relays ?? [];
+  }
+
+  /**
+   * The turn's outbox events as stored: each webhook event, and a copy of each handoff event for every relay
+   * (Chatwoot), in the same transaction, so a relay misses nothing the webhook gets. Events already aimed at a target
+   * (a mail) stay single.
+   */
+  outboxEvents(c: TurnContext): NewOutboxEvent[] {
+    if (!this.relays.length) return c.events;
+    return c.events.flatMap((e) =>
+      e.target === undefined && RELAYED.has(e.type) ? [e, ...this.relays.map((target) => ({ ...e, target }))] : [e],
+    );
   }
 
   /** The content of the running turn, or the published one outside turns. */

@@ -119,7 +119,7 @@ export async function finishTurn(
   const last = replies[replies.length - 1];
   state.offered = last?.suggestions?.length ? last.suggestions : undefined;
   const written = await core.store.saveTurn(state, [...customer, ...out], {
-    events: c.events,
+    events: core.outboxEvents(c),
     ...(c.joined ? { joined: c.joined } : {}),
   });
   // Subscribers hear what the bot stored, as before (the customer's message is in the store for the streams).

@@ -1,5 +1,5 @@
 import type { AttachmentRef, FeedbackVote, KbEntry, KnowledgeBase, Lang, ReplyKind } from '../domain/types';
-import type { HandoffReason, NewOutboxEvent, QueueName } from '../domain/handoff';
+import type { HandoffReason, NewOutboxEvent, OutboxTarget, QueueName } from '../domain/handoff';
 import { DEFAULT_THRESHOLDS } from '../domain/thresholds';
 import type { PublishedContent } from '../content/build';
 import type { Matcher, MatchResult } from '../matching/matcher';
@@ -76,6 +76,11 @@ export interface EngineDeps {
     transcriptLinks?: TranscriptLinks;
     /** Signs the download URL of each file in handoff.requested. */
     attachmentLinks?: AttachmentLinks;
+    /**
+     * Outbox targets besides the webhook that receive a copy of each handoff event (handoff.requested,
+     * conversation.message, conversation.closed): 'chatwoot' when Chatwoot is the agents' tool.
+     */
+    relays?: readonly OutboxTarget[];
   };
   matcher: Matcher;
   detector: LanguageDetector;

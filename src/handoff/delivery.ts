@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { ConfigError } from '../domain/errors';
 import { webhookHeaders } from './signing';
-import type { OutboxEvent } from '../domain/handoff';
+import type { OutboxEvent, OutboxTarget } from '../domain/handoff';
 import type { OutboxStore } from '../storage/ports';
 
 /**
@@ -30,9 +30,23 @@ export interface DeliveryObserver {
   failed?(e: OutboxEvent, o: { status?: number; dead: boolean; gone: boolean }): void;
 }
 
+/**
+ * Delivers one event of a target other than the webhook (Chatwoot, mail): the worker keeps the order, the retries,
+ * the dead letters; the sender only says how the attempt went. It must not throw for a failed attempt.
+ */
+export interface OutboxSender {
+  /** For logs: where events go, without credentials ("chatwoot https://desk.example.com", "smtp mail.example.com"). */
+  readonly endpoint: string;
+  send(e: OutboxEvent): Promise<SendOutcome>;
+}
+
 export interface DeliveryOptions {
   /** HANDOFF_WEBHOOK_URL. Undefined: the worker does nothing (handoffs stay queued for the built-in desk). */
   url?: string;
+  /** The events this worker claims: 'webhook' (default, sent to `url`), or another target with its `sender`. */
+  target?: OutboxTarget;
+  /** Required for a target other than 'webhook' (then `url` and `secret` are not used). */
+  sender?: OutboxSender;
   /** HANDOFF_WEBHOOK_SECRET ("whsec_<base64>"); required when `url` is set. */
   secret: string;
   /** Delays in ms after each failed attempt; after the last one the event goes dead. */
@@ -80,7 +94,10 @@ export function parseRetryAfter(value: string | null | undefined, now: Date): nu
   return Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS);
 }
 
-type Outcome = { ok: true } | { ok: false; gone: boolean; error: string; status?: number; retryAfterMs?: number };
+/** How one attempt went; `gone` (410) disables the webhook endpoint, other targets never set it. */
+export type SendOutcome =
+  { ok: true } | { ok: false; gone: boolean; error: string; status?: number; retryAfterMs?: number };
+type Outcome = SendOutcome;
 
 const consoleLog: DeliveryLog = {
   warn: (obj, msg) => console.warn(msg, obj),
@@ -95,6 +112,8 @@ const consoleLog: DeliveryLog = {
  */
 export class DeliveryWorker {
   private readonly url: string | undefined;
+  private readonly target: OutboxTarget;
+  private readonly sender: OutboxSender | undefined;
   private readonly secret: string;
   private readonly schedule: readonly number[];
   private readonly jitter: number;
@@ -117,7 +136,13 @@ export class DeliveryWorker {
     private readonly store: OutboxStore,
     opts: DeliveryOptions,
   ) {
-    this.url = opts.url?.trim() || undefined;
+    this.target = opts.target ?? 'webhook';
+    this.sender = opts.sender;
+    if ((this.target === 'webhook') !== (this.sender === undefined))
+      throw new ConfigError(
+        `delivery worker for target "${this.target}": a sender is needed for, and only for, a target other than webhook`,
+      );
+    this.url = this.sender ? undefined : opts.url?.trim() || undefined;
     this.secret = opts.secret;
     this.schedule = [...(opts.schedule ?? DEFAULT_SCHEDULE)];
     this.jitter = opts.jitter ?? 0.2;
@@ -139,7 +164,8 @@ export class DeliveryWorker {
     if (!(this.leaseMs > this.timeoutMs))
       throw new ConfigError('webhook delivery lease must be longer than the request timeout');
 
-    if (this.url !== undefined) {
+    if (this.sender) this.endpoint = this.sender.endpoint;
+    else if (this.url !== undefined) {
       let u: URL;
       try {
         u = new URL(this.url);
@@ -161,9 +187,9 @@ export class DeliveryWorker {
     }
   }
 
-  /** Whether a webhook URL is configured (otherwise handoffs are served by the built-in desk only). */
+  /** Whether a webhook URL (or a sender) is configured (otherwise handoffs are served by the built-in desk only). */
   get enabled(): boolean {
-    return this.url !== undefined;
+    return this.url !== undefined || this.sender !== undefined;
   }
 
   /** The 410 Gone record when delivery to this worker's URL is disabled, else undefined. */
@@ -177,11 +203,11 @@ export class DeliveryWorker {
   async runOnce(): Promise<RunResult> {
     const result: RunResult = { delivered: 0, failed: 0 };
     const url = this.url;
-    if (url === undefined) return result;
+    if (!this.enabled) return result;
     if ((await this.disabledSince()) !== undefined) return result;
 
     const claimedAt = this.now().getTime();
-    const events = await this.store.claimDue(new Date(claimedAt), this.batch, this.leaseMs);
+    const events = await this.store.claimDue(new Date(claimedAt), this.batch, this.leaseMs, this.target);
     const seen = new Set<string>();
     let gone = false;
     for (const e of events) {
@@ -200,7 +226,7 @@ export class DeliveryWorker {
         await this.defer(e, 'not attempted: delivery run exceeded the lease');
         continue;
       }
-      const outcome = await this.send(url, e);
+      const outcome = this.sender ? await this.attempt(this.sender, e) : await this.send(url!, e);
       if (outcome.ok) {
         await this.store.markDelivered(e.id, this.now());
         result.delivered++;
@@ -273,6 +299,16 @@ export class DeliveryWorker {
     await this.inFlight;
   }
 
+  /** A sender's attempt; one that throws counts as a failed attempt (retried), never as a stopped worker. */
+  private async attempt(sender: OutboxSender, e: OutboxEvent): Promise<Outcome> {
+    try {
+      const o = await sender.send(e);
+      return o.ok ? o : { ...o, gone: false, error: this.redact(o.error) };
+    } catch (err) {
+      return { ok: false, gone: false, error: this.redact(describeError(err)) };
+    }
+  }
+
   private async send(url: string, e: OutboxEvent): Promise<Outcome> {
     const sentAt = this.now();
     let res: Response;
@@ -307,6 +343,7 @@ export class DeliveryWorker {
   private async failed(e: OutboxEvent, outcome: Extract<Outcome, { ok: false }>): Promise<void> {
     const attempts = e.attempts + 1;
     const info = {
+      target: this.target,
       endpoint: this.endpoint,
       eventId: e.id,
       webhookId: e.webhookId,

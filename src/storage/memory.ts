@@ -1,5 +1,6 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
-import { handoffFromEvent, webhookBody, type HandoffRecord, type OutboxEvent, type QueueName } from '../domain/handoff';
+import { handoffFromEvent, webhookBody } from '../domain/handoff';
+import type { HandoffRecord, OutboxEvent, OutboxTarget, QueueName } from '../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
 import { ERASED_EVENT, type ConversationData, type ErasureCounts } from '../domain/privacy';
 import type { NewPrivacyAudit, PrivacyAudit } from '../domain/privacy';
@@ -100,6 +101,7 @@ export class MemoryConversationStore implements Store {
       this.seqs.set(conversationId, seq);
       this.outbox.push({
         id: ++this.lastEventId,
+        target: e.target ?? 'webhook',
         webhookId: newWebhookId(),
         conversationId,
         seq,
@@ -107,7 +109,7 @@ export class MemoryConversationStore implements Store {
         body: webhookBody(e, conversationId, seq, now),
         status: 'pending',
         attempts: 0,
-        nextAttemptAt: now,
+        nextAttemptAt: e.notBefore ?? now,
         createdAt: now,
       });
     }
@@ -139,12 +141,12 @@ export class MemoryConversationStore implements Store {
     return m && structuredClone(m);
   }
 
-  async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {
+  async claimDue(now: Date, limit: number, leaseMs: number, target: OutboxTarget = 'webhook'): Promise<OutboxEvent[]> {
     const t = now.getTime();
     const out: OutboxEvent[] = [];
     const blocked = new Set<string>();
     for (const e of this.outbox) {
-      if (e.status !== 'pending') continue;
+      if (e.status !== 'pending' || e.target !== target) continue;
       if (blocked.has(e.conversationId)) continue;
       blocked.add(e.conversationId); // only the earliest pending event of a conversation
       if (Date.parse(e.nextAttemptAt) > t || (e.lockedUntil ?? 0) > t) continue;
@@ -250,13 +252,7 @@ export class MemoryConversationStore implements Store {
     return convs.map((c) => ({
       state: structuredClone(c),
       messages: this.messages.filter((m) => m.conversationId === c.id).map((m) => structuredClone(m)),
-      handoffs: [
-        ...this.outbox
-          .filter((e) => e.conversationId === c.id && e.type === 'handoff.requested')
-          .sort((a, b) => a.seq - b.seq)
-          .flatMap((e) => handoffFromEvent(e.body) ?? []),
-        ...structuredClone(this.erasedHandoffs.get(c.id) ?? []),
-      ],
+      handoffs: [...handoffsOf(this.outbox, c.id), ...structuredClone(this.erasedHandoffs.get(c.id) ?? [])],
     }));
   }
 
@@ -338,11 +334,7 @@ export class MemoryConversationStore implements Store {
       delete m.clientId;
       delete m.attachments;
     }
-    const requests = this.outbox.filter((e) => e.conversationId === id && e.type === 'handoff.requested');
-    this.erasedHandoffs.set(
-      id,
-      requests.flatMap((e) => handoffFromEvent(e.body) ?? []),
-    );
+    this.erasedHandoffs.set(id, handoffsOf(this.outbox, id));
     const deadLetters = take(this.outbox, (e) => e.conversationId === id && e.status === 'dead');
     const counts: ErasureCounts = {
       messages: blanked.length,
@@ -397,4 +389,12 @@ export class MemoryConversationStore implements Store {
   }
 
   async close(): Promise<void> {}
+}
+
+/** A conversation's handoffs, from its webhook handoff.requested events in order (relays' copies are the same). */
+function handoffsOf(outbox: readonly OutboxEvent[], id: string): HandoffRecord[] {
+  return outbox
+    .filter((e) => e.conversationId === id && e.type === 'handoff.requested' && e.target === 'webhook')
+    .sort((a, b) => a.seq - b.seq)
+    .flatMap((e) => handoffFromEvent(e.body) ?? []);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
 import { AppError } from '../domain/errors';
-import type { NewOutboxEvent, OutboxEvent, QueueName } from '../domain/handoff';
+import type { NewOutboxEvent, OutboxEvent, OutboxTarget, QueueName } from '../domain/handoff';
 import type { AuditEntry, NewAuditEntry, VersionRecord, VersionSnapshot } from '../domain/editor';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
 import type { ConversationData, ErasureCounts, NewPrivacyAudit, PrivacyAudit } from '../domain/privacy';
@@ -59,9 +59,10 @@ export interface PageQuery {
 export interface OutboxStore {
   /**
    * Due events, at most `limit`, each the earliest undelivered event of its conversation (per-conversation order),
-   * leased until `now + leaseMs` so that no other worker takes them meanwhile.
+   * leased until `now + leaseMs` so that no other worker takes them meanwhile. Only `target`'s events ('webhook' when
+   * absent); the order is per conversation within a target.
    */
-  claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]>;
+  claimDue(now: Date, limit: number, leaseMs: number, target?: OutboxTarget): Promise<OutboxEvent[]>;
   markDelivered(id: number, at: Date): Promise<void>;
   markRetry(id: number, attempts: number, nextAttemptAt: Date, error: string): Promise<void>;
   markDead(id: number, attempts: number, error: string): Promise<void>;

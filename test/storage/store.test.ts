@@ -487,6 +487,7 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     for (const e of evs) {
       expect(e).toStrictEqual({
         id: e.id,
+        target: 'webhook',
         webhookId: e.webhookId,
         conversationId: s.id,
         seq: e.seq,
@@ -578,6 +579,43 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
       taken.push(...got.filter((e) => convs.includes(e.conversationId)).map((e) => e.id));
     }
     expect(taken.sort((x, y) => x - y)).toEqual(evs.map((e) => e.id));
+  });
+
+  test('each target claims only its own events, in order within the target, and not before notBefore', async () => {
+    const s = minimalState();
+    await store.create(s);
+    const t0 = later().getTime();
+    const held = new Date(t0 + 30_000).toISOString();
+    await store.saveTurn(s, [], {
+      events: [
+        { type: 'handoff.requested', data: { n: 1 } },
+        { type: 'handoff.requested', data: { n: 1 }, target: 'chatwoot' },
+        { type: 'conversation.message', data: { n: 2 } },
+        { type: 'conversation.message', data: { n: 2 }, target: 'chatwoot' },
+        { type: 'conversation.message', data: { n: 3 }, target: 'email', notBefore: held },
+      ],
+    });
+    const evs = await store.events(s.id);
+    expect(evs.map((e) => [e.seq, e.target])).toEqual([
+      [1, 'webhook'],
+      [2, 'chatwoot'],
+      [3, 'webhook'],
+      [4, 'chatwoot'],
+      [5, 'email'],
+    ]);
+    expect(evs[4]!.nextAttemptAt).toBe(held);
+    const mine = async (target: 'webhook' | 'chatwoot' | 'email', at: number) =>
+      (await store.claimDue(new Date(at), 1000, 1_000, target))
+        .filter((e) => e.conversationId === s.id)
+        .map((e) => [e.seq, e.target]);
+    // A pending webhook event does not hold Chatwoot's back, and the other way round.
+    expect(await mine('webhook', t0)).toEqual([[1, 'webhook']]);
+    expect(await mine('chatwoot', t0)).toEqual([[2, 'chatwoot']]);
+    expect(await mine('email', t0)).toEqual([]);
+    expect(await mine('email', t0 + 30_000)).toEqual([[5, 'email']]);
+    await store.markDelivered(evs[1]!.id, new Date(t0));
+    expect(await mine('chatwoot', t0 + 2_000)).toEqual([[4, 'chatwoot']]);
+    expect(await mine('webhook', t0 + 2_000)).toEqual([[1, 'webhook']]);
   });
 
   test('markRetry, markDead, listDead and replay', async () => {
@@ -1243,6 +1281,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
       '0009_privacy',
       '0010_attachments',
       '0011_feedback',
+      '0012_outbox_targets',
     ]);
     expect(indexes).toContain('messages_conversation_id_id');
   });

@@ -492,6 +492,48 @@ describe('DeliveryWorker', () => {
     expect(second!.signature).not.toBe(first!.signature);
   });
 
+  test("a sender's worker claims only its target's events, keeps their order, retries and dead-letters them", async () => {
+    const c = 'conv-target';
+    await store.create(state(c));
+    await store.saveTurn(state(c), [], {
+      events: [
+        { type: 'handoff.requested', data: { n: 1 } },
+        { type: 'handoff.requested', data: { n: 1 }, target: 'chatwoot' },
+        { type: 'conversation.message', data: { n: 2 }, target: 'chatwoot' },
+      ],
+    });
+    const sent: number[] = [];
+    let fail: string | undefined = 'HTTP 502 Bad Gateway';
+    const sender = {
+      endpoint: 'chatwoot http://127.0.0.1:1',
+      send: async (e: OutboxEvent) => {
+        sent.push(e.seq);
+        if (fail === 'throw') throw new Error('socket hang up');
+        return fail ? { ok: false as const, gone: false, error: fail, status: 502 } : { ok: true as const };
+      },
+    };
+    const w = new DeliveryWorker(store, { target: 'chatwoot', sender, secret: '', now, log, schedule: [1000] });
+    expect(w.enabled).toBe(true);
+    expect(await w.runOnce()).toEqual({ delivered: 0, failed: 1 });
+    expect(sent).toEqual([2]); // the webhook's event 1 is not this worker's
+    expect((await store.events(c))[1]).toMatchObject({ status: 'pending', attempts: 1, lastError: fail });
+    t += 1000;
+    fail = 'throw'; // a sender that throws is a failed attempt, not a stopped worker
+    expect(await w.runOnce()).toEqual({ delivered: 0, failed: 1 });
+    expect((await store.events(c))[1]).toMatchObject({ status: 'dead', lastError: 'socket hang up' });
+    expect(logs.at(-1)).toMatchObject({ level: 'error', obj: { target: 'chatwoot', attempts: 2 } });
+    fail = undefined;
+    expect(await w.runOnce()).toEqual({ delivered: 1, failed: 0 });
+    expect(sent).toEqual([2, 2, 3]);
+    expect((await store.events(c)).map((e) => [e.target, e.status])).toEqual([
+      ['webhook', 'pending'],
+      ['chatwoot', 'dead'],
+      ['chatwoot', 'delivered'],
+    ]);
+    expect(() => new DeliveryWorker(store, { target: 'email', secret: '' })).toThrow(ConfigError);
+    expect(() => new DeliveryWorker(store, { url: rx.url, secret: SECRET, sender })).toThrow(/target "webhook"/);
+  });
+
   test('without a URL the worker does nothing and handoffs stay queued', async () => {
     const fetchSpy = jest.fn<ReturnType<typeof fetch>, Parameters<typeof fetch>>();
     await queueEvents(store, 'conv-no-url');

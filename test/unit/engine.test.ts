@@ -333,6 +333,33 @@ describe('Engine turn economy and handoff payload', () => {
     });
   });
 
+  it('copies each handoff event to every relay target in the same turn; CSAT and aimed events stay single', async () => {
+    const store = new MemoryConversationStore();
+    const engine = new Engine({
+      kb,
+      matcher: fakeMatcher({}),
+      detector: new LanguageDetector(),
+      store,
+      handoff: { relays: ['chatwoot'] },
+    });
+    const conv = await engine.createConversation({ channel: 'test', lang: 'fr' });
+    await engine.handle({ conversationId: conv.id, channel: 'test', action: 'handoff' });
+    await engine.handle({ conversationId: conv.id, channel: 'test', text: 'toujours là ?' });
+    await engine.agentEvent({ type: 'handoff.completed', conversationId: conv.id });
+    const evs = await store.events(conv.id);
+    expect(evs.map((e) => [e.type, e.target])).toEqual([
+      ['handoff.requested', 'webhook'],
+      ['handoff.requested', 'chatwoot'],
+      ['conversation.message', 'webhook'],
+      ['conversation.message', 'chatwoot'],
+      ['conversation.closed', 'webhook'],
+      ['conversation.closed', 'chatwoot'],
+    ]);
+    // The same event: only the sequence number in the body differs.
+    const data = (i: number) => (({ seq: _s, ...d }) => d)(JSON.parse(evs[i]!.body).data);
+    expect(data(1)).toEqual(data(0));
+  });
+
   it('tells subscribers of the typed event bus what was stored and published, until they unsubscribe', async () => {
     const { engine, say, conv } = await setup({ 'ma question': res(0.8, ['a', 0.9]) }, 'fr');
     const heard: [string, string[], 'turn' | 'agent'][] = [];

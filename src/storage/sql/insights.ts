@@ -31,6 +31,8 @@ export class SqlInsights implements InsightsStore {
       .innerJoin('conversations', 'conversations.id', 'outbox.conversation_id')
       .select(['outbox.conversation_id', 'outbox.body'])
       .where('outbox.type', '=', 'handoff.requested')
+      // Copies for Chatwoot are the same handoff: counted once.
+      .where('outbox.target', '=', 'webhook')
       .where('conversations.created_at', '>=', from)
       .where('conversations.created_at', '<', to)
       .orderBy('outbox.conversation_id')

@@ -1,5 +1,11 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
-import { webhookBody, type NewOutboxEvent, type OutboxEvent, type QueueName } from '../../domain/handoff';
+import {
+  webhookBody,
+  type NewOutboxEvent,
+  type OutboxEvent,
+  type OutboxTarget,
+  type QueueName,
+} from '../../domain/handoff';
 import { newWebhookId, outboxEventNotFound, replayed, type OutboxStore, type TurnEffects } from '../ports';
 import { isUniqueViolation } from './driverErrors';
 import type { Db, OutboxTable, SqlContext } from './tables';
@@ -8,13 +14,14 @@ import type { Db, OutboxTable, SqlContext } from './tables';
 export class SqlOutbox implements OutboxStore {
   constructor(private readonly ctx: SqlContext) {}
 
-  async claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {
+  async claimDue(now: Date, limit: number, leaseMs: number, target: OutboxTarget = 'webhook'): Promise<OutboxEvent[]> {
     const t = now.toISOString();
     return this.ctx.transaction(async (trx) => {
       // The earliest pending event of each conversation, when due and not leased by another worker.
       const rows = await trx
         .selectFrom('outbox as o')
         .selectAll('o')
+        .where('o.target', '=', target)
         .where('o.status', '=', 'pending')
         .where('o.next_attempt_at', '<=', t)
         .where((eb) => eb.or([eb('o.locked_until', 'is', null), eb('o.locked_until', '<', t)]))
@@ -24,6 +31,7 @@ export class SqlOutbox implements OutboxStore {
               selectFrom('outbox as p')
                 .select('p.id')
                 .whereRef('p.conversation_id', '=', 'o.conversation_id')
+                .whereRef('p.target', '=', 'o.target')
                 .where('p.status', '=', 'pending')
                 .whereRef('p.seq', '<', 'o.seq'),
             ),
@@ -212,7 +220,8 @@ export function newOutboxRow(
     body: webhookBody(e, conversationId, seq, now),
     status: 'pending',
     attempts: 0,
-    next_attempt_at: now,
+    next_attempt_at: e.notBefore ?? now,
+    target: e.target ?? 'webhook',
     locked_until: null,
     last_error: null,
     created_at: now,
@@ -257,6 +266,7 @@ export async function recordJoin(trx: Db, j: NonNullable<TurnEffects['joined']>)
 function decodeOutbox(r: Selectable<OutboxTable>): OutboxEvent {
   const e: OutboxEvent = {
     id: Number(r.id),
+    target: r.target as OutboxTarget,
     webhookId: r.webhook_id,
     conversationId: r.conversation_id,
     seq: Number(r.seq),

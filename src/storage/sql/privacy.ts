@@ -110,6 +110,7 @@ export class SqlPrivacy implements PrivacyStore {
         .select('body')
         .where('conversation_id', '=', id)
         .where('type', '=', 'handoff.requested')
+        .where('target', '=', 'webhook')
         .orderBy('seq')
         .execute();
       const dead = await trx

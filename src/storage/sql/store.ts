@@ -1,5 +1,5 @@
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../../domain/conversation';
-import type { OutboxEvent, QueueName } from '../../domain/handoff';
+import type { OutboxEvent, OutboxTarget, QueueName } from '../../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../../domain/insights';
 import type { ConversationData, ErasureCounts, NewPrivacyAudit, PrivacyAudit } from '../../domain/privacy';
 import type {
@@ -107,8 +107,8 @@ export class SqlConversationStore implements Store {
   }
 
   // The outbox, inbound webhook ids, the queue, settings.
-  claimDue(now: Date, limit: number, leaseMs: number): Promise<OutboxEvent[]> {
-    return this.outbox.claimDue(now, limit, leaseMs);
+  claimDue(now: Date, limit: number, leaseMs: number, target?: OutboxTarget): Promise<OutboxEvent[]> {
+    return this.outbox.claimDue(now, limit, leaseMs, target);
   }
   markDelivered(id: number, at: Date): Promise<void> {
     return this.outbox.markDelivered(id, at);

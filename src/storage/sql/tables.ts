@@ -94,6 +94,8 @@ export interface OutboxTable {
   delivered_at: string | null;
   /** When a delivered body lost its transcript and contact details (migration 0009_privacy). */
   stripped_at: Generated<string | null>;
+  /** Who delivers it (migration 0012_outbox_targets): 'webhook', 'chatwoot', 'email'. */
+  target: Generated<string>;
 }
 
 export interface HandoffJoinsTable {
