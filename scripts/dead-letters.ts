@@ -1,6 +1,7 @@
 /**
- * npm run dead-letters [-- --replay <id>|all] — list the handoff events that could not be delivered after the
- * last attempt, and put them back in the queue (same webhook-id and body: receivers deduplicate).
+ * npm run dead-letters [-- --replay <id>|all] — list the outbox events (agents' webhook, Chatwoot relay, mails) that
+ * could not be delivered after the last attempt, and put them back in the queue (same webhook-id and body: receivers
+ * deduplicate).
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv } from '../src/config';
@@ -29,7 +30,7 @@ async function main(): Promise<number> {
     if (dead.length === 0) console.log('No dead letters.');
     for (const e of dead)
       console.log(
-        `${e.id}\t${e.type}\tconversation ${e.conversationId} #${e.seq}\t${e.webhookId}\t${e.attempts} attempts\t${e.lastError ?? ''}`,
+        `${e.id}\t${e.target}\t${e.type}\tconversation ${e.conversationId} #${e.seq}\t${e.webhookId}\t${e.attempts} attempts\t${e.lastError ?? ''}`,
       );
     return 0;
   } finally {
