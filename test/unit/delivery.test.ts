@@ -512,7 +512,15 @@ describe('DeliveryWorker', () => {
         return fail ? { ok: false as const, gone: false, error: fail, status: 502 } : { ok: true as const };
       },
     };
-    const w = new DeliveryWorker(store, { target: 'chatwoot', sender, secret: '', now, log, schedule: [1000] });
+    const w = new DeliveryWorker(store, {
+      target: 'chatwoot',
+      sender,
+      secret: '',
+      now,
+      log,
+      schedule: [1000],
+      jitter: 0,
+    });
     expect(w.enabled).toBe(true);
     expect(await w.runOnce()).toEqual({ delivered: 0, failed: 1 });
     expect(sent).toEqual([2]); // the webhook's event 1 is not this worker's
