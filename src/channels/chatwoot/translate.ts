@@ -20,7 +20,7 @@ interface Conversation {
   status?: unknown;
   custom_attributes?: Record<string, unknown> | null;
 }
-interface Payload {
+interface Payload extends Conversation {
   event?: unknown;
   id?: unknown;
   content?: unknown;
@@ -55,7 +55,8 @@ function agentName(s: Sender | null | undefined): string {
 export function translateWebhook(body: unknown, inboxId: number, attribute: string): ChatwootAction {
   if (!body || typeof body !== 'object') return ignored('not an object');
   const p = body as Payload;
-  const conv = p.conversation;
+  // Conversation events are the conversation itself (Conversation#webhook_data merged with the event name).
+  const conv = p.event === 'conversation_status_changed' ? p : p.conversation;
   const cw = typeof conv?.id === 'number' ? conv.id : undefined;
   if (cw === undefined) return ignored(`event ${String(p.event)} without conversation.id`);
   const inbox = typeof conv?.inbox_id === 'number' ? conv.inbox_id : p.inbox?.id;
