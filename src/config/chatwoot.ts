@@ -47,7 +47,8 @@ export function chatwootConfig(e: ChatwootEnv, problems: string[]): { chatwoot?:
     return {};
   }
   const before = problems.length;
-  const url = v('CHATWOOT_URL')!.replace(/\/+$/, '');
+  let url = v('CHATWOOT_URL')!;
+  while (url.endsWith('/')) url = url.slice(0, -1);
   if (!isHttpUrl(url)) problems.push(`CHATWOOT_URL="${url}" must be an http(s) URL like https://desk.example.com`);
   const id = (k: 'CHATWOOT_ACCOUNT_ID' | 'CHATWOOT_INBOX_ID') => {
     const n = Number(v(k));
