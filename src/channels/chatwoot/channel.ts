@@ -122,8 +122,9 @@ function webhookRoute(deps: ChatwootChannelDeps, received: (body: unknown) => vo
 }
 
 /**
- * Newer Chatwoot versions sign each webhook when the inbox has a secret: X-Chatwoot-Timestamp (Unix seconds) and
- * X-Chatwoot-Signature = "sha256=" + hex HMAC-SHA256(secret, "<timestamp>.<raw body>").
+ * Newer Chatwoot versions sign each webhook (lib/webhooks/trigger.rb; chatwoot/chatwoot#13573 for account webhooks,
+ * #13892 for API inboxes): X-Chatwoot-Timestamp (Unix seconds) and X-Chatwoot-Signature = "sha256=" + hex
+ * HMAC-SHA256(secret, "<timestamp>.<raw body>").
  */
 export function checkSignature(
   secret: string,
