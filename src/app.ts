@@ -34,6 +34,7 @@ import { metricsRoute } from './metrics/routes';
 import { startChannels, type Channel } from './channels/channel';
 import { channelLimits, TrafficLimits } from './channels/limits';
 import { createAgentsChannel } from './channels/agents/channel';
+import { createChatwoot } from './channels/chatwoot';
 import { createDirectLine } from './channels/directline/channel';
 import { DirectLineTokens } from './channels/directline/tokens';
 import { bundleWidget, type WidgetBundle } from './channels/widget/bundle';
@@ -65,6 +66,7 @@ export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | '
   quotas?: Config['quotas'];
   transcripts?: Config['transcripts'];
   attachments?: Config['attachments'];
+  chatwoot?: Config['chatwoot'];
 };
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
@@ -132,6 +134,7 @@ export function buildCore(
             hours: new BusinessHours(config.handoff.hours),
             ...(transcriptLinks ? { transcriptLinks } : {}),
             ...(attachmentLinks ? { attachmentLinks } : {}),
+            ...(config.chatwoot ? { relays: ['chatwoot' as const] } : {}),
           },
         }
       : {}),
@@ -178,7 +181,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
   }
   const limits = buildLimits(config, store.rateCounters(), log);
   const files = buildAttachments(config, store);
-  const { channels, gateway, directLine, streams } = buildChannels(
+  const { channels, gateway, directLine, streams, chatwootDelivery } = buildChannels(
     config,
     core.engine,
     store,
@@ -223,6 +226,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     http,
     log,
     delivery,
+    chatwootDelivery,
     metrics,
     insights,
     privacy,
@@ -256,10 +260,7 @@ function buildDelivery(config: Config, store: Store, metrics: Metrics, log: Logg
   });
 }
 
-/**
- * The channels, in the order their routes are mounted: one line each (a new channel is one more). Built, not
- * started: buildApp starts them; whoever listens attaches them to the server and stops them (index.ts).
- */
+/** The channels in mount order, one line each; built, not started (buildApp starts them, index.ts attaches them). */
 export function buildChannels(
   config: Config,
   engine: Engine,
@@ -325,14 +326,12 @@ export function buildChannels(
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     ...(limits ? { limits } : {}),
   });
-  const channels: Channel[] = [widget, agents, gateway, directLine];
-  return { channels, gateway, directLine, streams };
+  const cw = createChatwoot(config, { engine, store, log });
+  const channels: Channel[] = [widget, agents, gateway, directLine, ...(cw ? [cw.channel] : [])];
+  return { channels, gateway, directLine, streams, chatwootDelivery: cw ? cw.delivery : undefined };
 }
 
-/**
- * Live knowledge-base updates and the editors' API over the engine's published content. `watchContentFiles` is
- * started by index.ts (tests call editor.checkDisk() themselves or start it).
- */
+/** Live updates and the editors' API over the published content (index.ts starts `watchContentFiles`). */
 async function buildEditor(config: Config, core: Core, store: EditorStore, log: Logger) {
   // Builds after the first one run in a worker thread: publishing does not stall the requests being served.
   core.content.useBuilder(

@@ -15,6 +15,7 @@ import { LIMITS_ENV, limitsConfig, type LimitsConfig, type QuotasConfig } from '
 import type { TrustProxy } from '../domain/limits';
 import { attachmentsConfig, attachmentsEnv, type AttachmentsConfig } from './attachments';
 import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
+import { chatwootConfig, chatwootEnv, type ChatwootConfig } from './chatwoot';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const envSchema = z.object({
@@ -172,6 +173,7 @@ const envSchema = z.object({
   ...lifetimeEnv,
   ...LIMITS_ENV,
   ...attachmentsEnv,
+  ...chatwootEnv,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -269,6 +271,8 @@ export interface Config extends LifetimeConfig {
   privacy: { retentionDays: number; outboxTranscriptDays: number };
   /** Customers' files: sizes, quotas, pixel cap, signed URL lifetime (ATTACHMENT_*). */
   attachments: AttachmentsConfig;
+  /** Chatwoot as the agents' helpdesk (CHATWOOT_*, ./chatwoot.ts); absent when not configured. */
+  chatwoot?: ChatwootConfig;
 }
 
 /** Read and validate configuration once (env, and .env via the caller); `devSecrets`: see ./exposure.ts. */
@@ -291,7 +295,7 @@ export function loadConfig(
     if (!e.ADMIN_TOKENS) problems.push('ADMIN_TOKENS is required with NODE_ENV=production');
     if (!e.DIRECTLINE_TOKEN_SECRET) problems.push('DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
   }
-  const bot = botframeworkConfig(e, problems);
+  const [bot, chatwoot] = [botframeworkConfig(e, problems), chatwootConfig(e, problems)];
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const sqliteFile = resolve(cwd, e.SQLITE_FILE);
   const dataDir = e.DATA_DIR ? resolve(cwd, e.DATA_DIR) : dirname(sqliteFile);
@@ -348,7 +352,7 @@ export function loadConfig(
       devToken: !e.ADMIN_TOKENS,
     },
     // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts).
-    ...{ ...lifetimeConfig(e), ...limitsConfig(e), ...attachmentsConfig(e) },
+    ...{ ...lifetimeConfig(e), ...limitsConfig(e), ...attachmentsConfig(e), ...chatwoot },
     privacy: { retentionDays: e.RETENTION_DAYS, outboxTranscriptDays: e.OUTBOX_TRANSCRIPT_DAYS },
   };
 }
