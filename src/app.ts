@@ -34,6 +34,7 @@ import { metricsRoute } from './metrics/routes';
 import { startChannels, type Channel } from './channels/channel';
 import { channelLimits, TrafficLimits } from './channels/limits';
 import { createAgentsChannel } from './channels/agents/channel';
+import { createDeskChannel } from './channels/desk/channel';
 import { createDirectLine } from './channels/directline/channel';
 import { DirectLineTokens } from './channels/directline/tokens';
 import { bundleWidget, type WidgetBundle } from './channels/widget/bundle';
@@ -148,7 +149,6 @@ export function buildCore(
 }
 
 export { buildInsights };
-
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
   // Never log tokens or customer credentials.
   return pino({
@@ -325,7 +325,8 @@ export function buildChannels(
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     ...(limits ? { limits } : {}),
   });
-  const channels: Channel[] = [widget, agents, gateway, directLine];
+  const desk = createDeskChannel({ engine, agents: config.desk.users, limits, streams, links: files?.links });
+  const channels: Channel[] = [widget, agents, gateway, directLine, desk];
   return { channels, gateway, directLine, streams };
 }
 

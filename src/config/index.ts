@@ -15,6 +15,7 @@ import { LIMITS_ENV, limitsConfig, type LimitsConfig, type QuotasConfig } from '
 import type { TrustProxy } from '../domain/limits';
 import { attachmentsConfig, attachmentsEnv, type AttachmentsConfig } from './attachments';
 import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
+import { deskConfig, deskEnv, deskProblems, type DeskConfig } from './desk';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const envSchema = z.object({
@@ -172,6 +173,7 @@ const envSchema = z.object({
   ...lifetimeEnv,
   ...LIMITS_ENV,
   ...attachmentsEnv,
+  ...deskEnv,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -203,6 +205,8 @@ const openingHours = z
 const hoursSchema = z.partialRecord(z.enum(['default', ...QUEUES] as [string, ...string[]]), openingHours);
 
 export interface Config extends LifetimeConfig {
+  /** The agent desk at /agent (./desk.ts). */
+  desk: DeskConfig;
   port: number;
   host: string;
   env: string;
@@ -291,12 +295,12 @@ export function loadConfig(
     if (!e.ADMIN_TOKENS) problems.push('ADMIN_TOKENS is required with NODE_ENV=production');
     if (!e.DIRECTLINE_TOKEN_SECRET) problems.push('DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
   }
-  const bot = botframeworkConfig(e, problems);
+  const bot = botframeworkConfig(e, deskProblems(e, problems));
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const sqliteFile = resolve(cwd, e.SQLITE_FILE);
   const dataDir = e.DATA_DIR ? resolve(cwd, e.DATA_DIR) : dirname(sqliteFile);
   const missing = !e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET || !e.DIRECTLINE_TOKEN_SECRET || !e.ADMIN_TOKENS;
-  const dev = missing ? devSecrets(options.devSecrets ?? 'process', dataDir) : undefined;
+  const dev = missing || !e.AGENT_TOKENS ? devSecrets(options.devSecrets ?? 'process', dataDir) : undefined;
   return {
     port: e.PORT,
     host: e.HOST || (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
@@ -347,8 +351,8 @@ export function loadConfig(
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: dev!.secrets.adminToken }],
       devToken: !e.ADMIN_TOKENS,
     },
-    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts).
-    ...{ ...lifetimeConfig(e), ...limitsConfig(e), ...attachmentsConfig(e) },
+    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts, ./desk.ts).
+    ...{ ...lifetimeConfig(e), ...limitsConfig(e), ...attachmentsConfig(e), ...deskConfig(e, dev?.secrets) },
     privacy: { retentionDays: e.RETENTION_DAYS, outboxTranscriptDays: e.OUTBOX_TRANSCRIPT_DAYS },
   };
 }
