@@ -195,6 +195,7 @@ test('keyboard: Tab reaches the token, Enter signs in, the focus is visible; a w
   try {
     const { page } = run;
     await page.goto(`${server.base}/agent`);
+    expect(await page.locator('#desk').isHidden()).toBe(true);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('token');
     await page.keyboard.type(TOKENS.Anna);
@@ -208,6 +209,7 @@ test('keyboard: Tab reaches the token, Enter signs in, the focus is visible; a w
     await page.locator('#token').fill('not-a-valid-agent-token');
     await page.locator('#token').press('Enter');
     await page.locator('#signin-error').filter({ hasText: 'unknown agent token' }).waitFor();
+    expect(await page.locator('#desk').isHidden()).toBe(true);
   } finally {
     await closeWatchedPage(run);
   }

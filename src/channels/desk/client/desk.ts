@@ -122,8 +122,9 @@ async function openConversation(id: string): Promise<void> {
   current?.stop();
   const data = await api<{ messages: Message[]; notes: Note[] }>(base(id));
   $('messages').replaceChildren(...data.messages.map(renderMessage));
-  renderNotes($('notes'), data.notes);
   $('conversation').hidden = false;
+  $('messages').scrollTop = $('messages').scrollHeight;
+  renderNotes($('notes'), data.notes);
   const state = { id, last: data.messages.at(-1)?.id ?? 0, stop: () => {} };
   current = state;
   state.stop = follow(
@@ -134,8 +135,9 @@ async function openConversation(id: string): Promise<void> {
       const m = JSON.parse(e.data) as Message;
       if (m.id <= state.last) return;
       state.last = m.id;
-      $('messages').append(renderMessage(m));
-      $('messages').lastElementChild?.scrollIntoView({ block: 'nearest' });
+      const list = $('messages');
+      list.append(renderMessage(m));
+      list.scrollTop = list.scrollHeight;
     },
     () => undefined,
   );
