@@ -1,3 +1,4 @@
+import { deskNotesKey } from '../domain/desk';
 import { AppError } from '../domain/errors';
 import type { ConversationState } from '../domain/conversation';
 import { QUEUES, type QueueName } from '../domain/handoff';
@@ -24,7 +25,6 @@ export interface DeskNote {
 
 /** The claim of one handoff: a setting every instance sees, set by compare-and-set ('' once released). */
 const claimKey = (state: ConversationState) => `desk:claim:${state.id}:${state.handoff!.id}`;
-const notesKey = (conversationId: string) => `desk:notes:${conversationId}`;
 
 /** The conversation, with a person (404 or 409 otherwise). */
 async function handedOff(core: EngineCore, conversationId: string): Promise<ConversationState> {
@@ -102,7 +102,7 @@ export async function transfer(core: EngineCore, conversationId: string, queue: 
 
 /** The conversation's internal notes, oldest first. */
 export async function notes(core: EngineCore, conversationId: string): Promise<DeskNote[]> {
-  const raw = await core.store.getSetting(notesKey(conversationId));
+  const raw = await core.store.getSetting(deskNotesKey(conversationId));
   return raw ? (JSON.parse(raw) as DeskNote[]) : [];
 }
 
@@ -111,11 +111,11 @@ export async function addNote(core: EngineCore, conversationId: string, agent: s
   await handedOff(core, conversationId);
   const note: DeskNote = { at: core.now().toISOString(), agent, text: text.slice(0, MAX_NOTE_CHARS) };
   for (let attempt = 0; attempt < 10; attempt++) {
-    const raw = await core.store.getSetting(notesKey(conversationId));
+    const raw = await core.store.getSetting(deskNotesKey(conversationId));
     const list = raw ? (JSON.parse(raw) as DeskNote[]) : [];
     if (list.length >= MAX_NOTES)
       throw new AppError('TOO_MANY_NOTES', `conversation "${conversationId}" has ${MAX_NOTES} notes already`, 409);
-    if (await core.store.swapSetting(notesKey(conversationId), raw, JSON.stringify([...list, note]))) return note;
+    if (await core.store.swapSetting(deskNotesKey(conversationId), raw, JSON.stringify([...list, note]))) return note;
   }
   throw new AppError('BUSY', `notes of conversation "${conversationId}" are being written: try again`, 409);
 }

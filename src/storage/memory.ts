@@ -1,3 +1,4 @@
+import { deskNotesKey } from '../domain/desk';
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
 import { handoffFromEvent, webhookBody, type HandoffRecord, type OutboxEvent, type QueueName } from '../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
@@ -340,6 +341,7 @@ export class MemoryConversationStore implements Store {
       requests.flatMap((e) => handoffFromEvent(e.body) ?? []),
     );
     const deadLetters = take(this.outbox, (e) => e.conversationId === id && e.status === 'dead');
+    this.settings.delete(deskNotesKey(id));
     const counts: ErasureCounts = {
       messages: blanked.length,
       outboxEvents: take(this.outbox, (e) => e.conversationId === id),
