@@ -181,6 +181,35 @@ test('a transfer: waiting again in the new queue, the customer told, and the oth
   await widget(customer.page).withText(HANDOFF_MESSAGES.fr.joined(loser.name)).waitFor();
 });
 
+test('WCAG AA: every text of the desk has at least 4.5:1 contrast on the background behind it', async () => {
+  // Measured on the loser's page: list, transcript (bot, customer, agent), note, answers, buttons enabled and disabled.
+  const ratios = await loser.page.evaluate(() => {
+    const rgb = (c: string) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]: number[]) =>
+      [r!, g!, b!]
+        .map((v) => v / 255)
+        .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+        .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i]!, 0);
+    const background = (e: Element | null): number[] => {
+      for (; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3]! > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const out: [string, number][] = [];
+    for (const e of document.querySelectorAll('#desk *')) {
+      const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent!.trim());
+      if (!own || (e as HTMLElement).offsetParent === null) continue;
+      const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(background(e))];
+      out.push([`${e.tagName}#${e.id}.${e.className}`, (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)]);
+    }
+    return out;
+  });
+  expect(ratios.length).toBeGreaterThan(20);
+  expect(ratios.filter(([, r]) => r < 4.5)).toEqual([]);
+});
+
 test('close: the bot is back and asks the satisfaction question in the widget', async () => {
   await loser.page.locator('#close').click();
   const w = widget(customer.page);
