@@ -4,6 +4,7 @@
  * line) reaching the widget, a knowledge-base answer inserted, a transfer, a close and the satisfaction question.
  */
 import type { Browser, Page, Route } from 'playwright-core';
+import sharp from 'sharp';
 import { DIALOG_MESSAGES } from '../../src/dialogs/messages';
 import { HANDOFF_MESSAGES } from '../../src/handoff/messages';
 import { startAll } from '../support/app';
@@ -142,6 +143,24 @@ test('the reply: the customer sees the agent typing, then the message; the answe
   expect(await winner.page.locator('#messages .msg.bot .source').first().textContent()).toMatch(/^ · \w+/);
 });
 
+test("the customer's photo shows as a thumbnail on the desk", async () => {
+  const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c60' } })
+    .png()
+    .toBuffer();
+  const root = customer.page.locator('#savbot-widget');
+  await root
+    .locator('form input[type=file]')
+    .first()
+    .setInputFiles({ name: 'colis.png', mimeType: 'image/png', buffer: png });
+  await root.locator('.tray .name').waitFor();
+  await root.locator('textarea').press('Enter');
+  const thumb = winner.page.locator('#messages img.thumb[alt="colis.png"]');
+  await thumb.waitFor();
+  // Loaded through its signed link (same origin): decoded at its real size.
+  await thumb.evaluate((img) => (img as HTMLImageElement).decode());
+  expect(await thumb.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(40);
+});
+
 test('a knowledge-base answer in the customer language, inserted into the reply box in one click', async () => {
   const page = winner.page;
   await page.locator('#kb-q').fill('retourner un produit');
@@ -164,6 +183,9 @@ test('internal notes stay on the desk: the other agent sees them, the customer n
   await loser.page.locator('#note').fill('Client fidèle, geste commercial possible');
   await loser.page.locator('#add-note').click();
   await loser.page.locator('#notes .note .body').filter({ hasText: 'geste commercial' }).waitFor();
+  // The colleague's desk shows it too, without reloading.
+  await winner.page.locator('#notes .note .body').filter({ hasText: 'geste commercial' }).waitFor();
+  expect(await winner.page.locator('#notes .note .head').last().textContent()).toMatch(new RegExp(`^${loser.name} · `));
   await widget(customer.page).messages.last().waitFor();
   expect(await customer.page.content()).not.toContain('geste commercial');
 });

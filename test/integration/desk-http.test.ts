@@ -2,6 +2,7 @@
  * The agent desk's HTTP API over real HTTP on loopback (the app built by buildApp, a temp SQLite file; two
  * instances on one PostgreSQL for the claim race across instances): sign-in, claim, reply, notes, transfer, close.
  */
+import sharp from 'sharp';
 import { DIALOG_MESSAGES } from '../../src/dialogs/messages';
 import { transferredText } from '../../src/engine/deskMessages';
 import { HANDOFF_MESSAGES } from '../../src/handoff/messages';
@@ -200,6 +201,33 @@ describe('the desk', () => {
     const last = (await customerMessages(conv)).slice(-2).map((m) => m.text);
     expect(last).toEqual([HANDOFF_MESSAGES.fr.completed, DIALOG_MESSAGES.fr.csatQuestion]);
     expect((await running.app.engine.getConversation(conv.conversationId))?.handoff).toBeNull();
+  });
+
+  it("shows the customer's files with a same-origin signed link that serves them", async () => {
+    const conv = await waiting();
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00f' } })
+      .png()
+      .toBuffer();
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'colis.png');
+    const up = await fetch(`${running.base}/api/conversations/${conv.conversationId}/attachments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${conv.token}` },
+      body: form,
+    });
+    expect(up.status).toBe(201);
+    const messages = (await get(path(conv), ANNA)).json.messages as (Message & {
+      attachments?: { name: string; contentType: string; url: string }[];
+    })[];
+    const file = messages.flatMap((m) => m.attachments ?? [])[0]!;
+    expect(file).toMatchObject({ name: 'colis.png', contentType: 'image/png' });
+    expect(file.url).toMatch(/^\/api\/conversations\/[^/]+\/attachments\/[^?]+\?expires=\d+&sig=/);
+    const res = await fetch(`${running.base}${file.url}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^image\/png/);
+    // The link is signed for this file only.
+    const forged = file.url.replace(/sig=[^&]+/, 'sig=AAAA');
+    expect((await fetch(`${running.base}${forged}`)).status).toBe(403);
   });
 
   it('finds knowledge-base answers in the customer language', async () => {

@@ -131,7 +131,9 @@ async function openConversation(id: string): Promise<void> {
     () => `${base(id)}/events?after=${state.last}`,
     token,
     (e) => {
-      if (e.event !== 'message' || current !== state) return;
+      if (current !== state) return;
+      if (e.event === 'notes') return renderNotes($('notes'), (JSON.parse(e.data) as { notes: Note[] }).notes);
+      if (e.event !== 'message') return;
       const m = JSON.parse(e.data) as Message;
       if (m.id <= state.last) return;
       state.last = m.id;

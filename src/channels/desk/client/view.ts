@@ -18,7 +18,7 @@ export interface Message {
   from: 'customer' | 'bot' | 'agent';
   text: string;
   source?: { kind: string; id?: string; confidence?: number };
-  attachments?: { id: string; name: string; type: string; size: number; url?: string }[];
+  attachments?: { id: string; name: string; contentType: string; size: number; url?: string }[];
 }
 
 export interface Note {
@@ -91,7 +91,7 @@ export function renderMessage(m: Message): HTMLElement {
     if (a.url) link.href = a.url;
     link.target = '_blank';
     link.rel = 'noopener';
-    if (a.type.startsWith('image/') && a.url) {
+    if (a.contentType.startsWith('image/') && a.url) {
       const img = el('img', 'thumb');
       img.src = a.url;
       img.alt = a.name;
