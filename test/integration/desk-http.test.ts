@@ -256,6 +256,33 @@ describe('sign-in failures', () => {
   });
 });
 
+describe('live streams', () => {
+  it('send the list, and are bounded per address like the customers streams (429 past STREAMS_PER_IP)', async () => {
+    const app = await startApp({ AGENT_TOKENS, STREAMS_PER_IP: '2' });
+    const open: AbortController[] = [];
+    const stream = async (token: string) => {
+      const c = new AbortController();
+      open.push(c);
+      return fetch(`${app.base}/api/desk/events`, { headers: { authorization: `Bearer ${token}` }, signal: c.signal });
+    };
+    try {
+      const first = await stream(ANNA);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = first.body!.getReader();
+      let text = '';
+      while (!text.includes('event: list')) text += new TextDecoder().decode((await reader.read()).value);
+      expect(text).toContain('"conversations":[]');
+      expect((await stream(BORIS)).status).toBe(200);
+      const third = await stream(ANNA);
+      expect(third.status).toBe(429);
+    } finally {
+      for (const c of open) c.abort();
+      await app.close();
+    }
+  });
+});
+
 describe('on PostgreSQL, two instances', () => {
   it('let exactly one of two agents claiming at once on different instances have the conversation', async () => {
     const db = await freshPgDatabase('savbot_desk');
