@@ -3,8 +3,10 @@
  * docs/widget-mobile.png 390x844): the real server on loopback (temp SQLite file), Debian's Chromium, a short
  * conversation with the panel open; and the same viewports with a photo of a damaged parcel sent in the
  * damaged-delivery dialog (docs/widget-photo-desktop.png, docs/widget-photo-mobile.png, a phone with touch: the
- * camera button shows). Usage: npm run screenshots
+ * camera button shows); the agent desk at /agent (docs/screenshots/agent-*.png, ./screenshotsDesk.ts).
+ * Usage: npm run screenshots
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,6 +16,7 @@ import { buildApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { launchBrowser, loopbackContext } from '../test/support/browser';
 import { listenOnLoopback } from '../test/support/processes';
+import { deskScreenshots } from './screenshotsDesk';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -52,7 +55,9 @@ async function say(root: Locator, text: string): Promise<void> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'savbot-shots-'));
-  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', SQLITE_FILE: join(dir, 'bot.db') }, ROOT));
+  const agent = { name: 'Marie', token: randomBytes(24).toString('base64url') };
+  const env = { LOG_LEVEL: 'silent', SQLITE_FILE: join(dir, 'bot.db'), AGENT_TOKENS: `${agent.name}:${agent.token}` };
+  const app = await buildApp(loadConfig(env, ROOT));
   const server = await listenOnLoopback(app.http);
   const browser = await launchBrowser();
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
@@ -87,6 +92,8 @@ async function main(): Promise<void> {
       if (offLoopback.length) throw new Error(`the page requested hosts outside loopback: ${offLoopback.join(', ')}`);
       process.stdout.write(`${file}\n`);
     }
+    for (const file of await deskScreenshots(server.base, browser, app.engine, agent, ROOT))
+      process.stdout.write(`${file}\n`);
   } finally {
     await browser.close();
     await server.close();

@@ -35,6 +35,7 @@ import { startChannels, type Channel } from './channels/channel';
 import { channelLimits, TrafficLimits } from './channels/limits';
 import { createAgentsChannel } from './channels/agents/channel';
 import { createChatwoot } from './channels/chatwoot';
+import { createDeskChannel } from './channels/desk/channel';
 import { createDirectLine } from './channels/directline/channel';
 import { DirectLineTokens } from './channels/directline/tokens';
 import { bundleWidget, type WidgetBundle } from './channels/widget/bundle';
@@ -151,7 +152,6 @@ export function buildCore(
 }
 
 export { buildInsights };
-
 export function createLogger(config: Pick<Config, 'logLevel' | 'env'>): Logger {
   // Never log tokens or customer credentials.
   return pino({
@@ -327,7 +327,8 @@ export function buildChannels(
     ...(limits ? { limits } : {}),
   });
   const cw = createChatwoot(config, { engine, store, log });
-  const channels: Channel[] = [widget, agents, gateway, directLine, ...(cw ? [cw.channel] : [])];
+  const desk = createDeskChannel({ engine, agents: config.desk.users, limits, streams, links: files?.links });
+  const channels: Channel[] = [widget, agents, gateway, directLine, desk, ...(cw ? [cw.channel] : [])];
   return { channels, gateway, directLine, streams, chatwootDelivery: cw ? cw.delivery : undefined };
 }
 

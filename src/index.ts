@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-/** Development secrets in use: where they are (and, the first time, the admin token to log in with). */
+/** Development secrets in use: where they are (and, the first time, the admin and agent tokens to sign in with). */
 function warnDevSecrets(config: Config, log: ReturnType<typeof createLogger>): void {
   const file = config.devSecrets?.file;
   if (!file) return;
@@ -89,12 +89,13 @@ function warnDevSecrets(config: Config, log: ReturnType<typeof createLogger>): v
     config.handoff.devSecrets && 'HANDOFF_WEBHOOK_SECRET, AGENT_WEBHOOK_SECRET',
     config.directLine.devTokenSecret && 'DIRECTLINE_TOKEN_SECRET',
     config.admin.devToken && 'ADMIN_TOKENS',
+    config.desk.devToken && 'AGENT_TOKENS',
   ].filter(Boolean);
   const live = `set ${missing.join(', ')} before going live`;
   if (config.devSecrets?.created)
     log.warn(
       { file },
-      `generated development secrets (random for this installation) in ${file}, mode 0600, reused at each start${config.admin.devToken ? `; /admin token: ${config.admin.users[0]!.token}` : ''}; ${live}`,
+      `generated development secrets (random for this installation) in ${file}, mode 0600, reused at each start${config.admin.devToken ? `; /admin token: ${config.admin.users[0]!.token}` : ''}${config.desk.devToken ? `; /agent token: ${config.desk.users[0]!.token}` : ''}; ${live}`,
     );
   else log.warn({ file }, `using the development secrets of ${file}; ${live}`);
 }

@@ -106,7 +106,7 @@ export class TrafficLimits {
    * In front of the admin API: a client IP that sent RATE_LIMIT_SIGNIN_FAILURES_PER_HOUR unknown bearer tokens
    * is refused (429) until the hour is over, even with a good token; each unknown token counts one failure.
    */
-  signinGuard(isKnownToken: (token: string) => boolean): RequestHandler {
+  signinGuard(isKnownToken: (token: string) => boolean, what = 'admin'): RequestHandler {
     const max = this.settings.signinFailuresPerHour;
     return (req, _res, next) => {
       if (!this.enabled) return next();
@@ -114,7 +114,7 @@ export class TrafficLimits {
       const token = bearerToken(req.get('authorization'));
       const check = async () => {
         const blocked = await this.c.signin.peek(ip);
-        if (!blocked.allowed) throw refused(`more than ${max} failed admin sign-ins an hour from ${ip}`, blocked);
+        if (!blocked.allowed) throw refused(`more than ${max} failed ${what} sign-ins an hour from ${ip}`, blocked);
         if (token !== undefined && !isKnownToken(token)) await this.c.signin.hit(ip);
       };
       check().then(() => next(), next);

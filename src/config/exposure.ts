@@ -1,8 +1,8 @@
 /**
  * Settings about being reachable from the open internet, and the per-installation development secrets.
  *
- * Development secrets: without HANDOFF_WEBHOOK_SECRET, AGENT_WEBHOOK_SECRET, DIRECTLINE_TOKEN_SECRET or ADMIN_TOKENS
- * (refused in production), random ones are used, so that `npm start`, Web Chat, /admin and `npm run agent-desk` work
+ * Development secrets: without HANDOFF_WEBHOOK_SECRET, AGENT_WEBHOOK_SECRET, DIRECTLINE_TOKEN_SECRET, ADMIN_TOKENS or
+ * AGENT_TOKENS (refused in production), random ones are used, so that `npm start`, Web Chat, /admin, /agent and `npm run agent-desk` work
  * with no .env. `npm start` and the agent desk keep them in `<DATA_DIR>/dev-secrets.json` (mode 0600), created at
  * first start and reused afterwards; everything else (tests, scripts) gets random ones for the process, written
  * nowhere. No secret is written in the source: anyone could read it and sign tokens or webhooks.
@@ -62,6 +62,8 @@ export interface DevSecrets {
   directLineTokenSecret: string;
   handoffSecret: string;
   agentSecret: string;
+  /** The development agent's sign-in token at /agent. */
+  agentToken: string;
 }
 
 /** Where the development secrets came from: a file (`created` on this start) or this process only. */
@@ -73,6 +75,8 @@ const fileSchema = z
     directLineTokenSecret: z.string().min(32),
     handoffSecret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/),
     agentSecret: z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/),
+    // Absent from files written before the agent desk: added to the file at the next start.
+    agentToken: z.string().min(16).optional(),
   })
   .strict();
 
@@ -82,6 +86,7 @@ export function generateDevSecrets(): DevSecrets {
     directLineTokenSecret: randomBytes(32).toString('base64url'),
     handoffSecret: `whsec_${randomBytes(32).toString('base64')}`,
     agentSecret: `whsec_${randomBytes(32).toString('base64')}`,
+    agentToken: randomBytes(24).toString('base64url'),
   };
 }
 
@@ -129,5 +134,8 @@ function readDevSecrets(file: string): DevSecrets {
     throw new ConfigError(
       `${file}: ${r.error.issues[0]?.path.join('.') ?? 'file'}: ${r.error.issues[0]?.message} (delete it to generate new development secrets)`,
     );
-  return r.data;
+  if (r.data.agentToken) return { ...r.data, agentToken: r.data.agentToken };
+  const secrets = { ...r.data, agentToken: randomBytes(24).toString('base64url') };
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  return secrets;
 }

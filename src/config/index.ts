@@ -16,6 +16,7 @@ import type { TrustProxy } from '../domain/limits';
 import { attachmentsConfig, attachmentsEnv, type AttachmentsConfig } from './attachments';
 import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
 import { chatwootConfig, chatwootEnv, type ChatwootConfig } from './chatwoot';
+import { deskConfig, deskEnv, deskProblems, type DeskConfig } from './desk';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
 const envSchema = z.object({
@@ -174,6 +175,7 @@ const envSchema = z.object({
   ...LIMITS_ENV,
   ...attachmentsEnv,
   ...chatwootEnv,
+  ...deskEnv,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -205,6 +207,8 @@ const openingHours = z
 const hoursSchema = z.partialRecord(z.enum(['default', ...QUEUES] as [string, ...string[]]), openingHours);
 
 export interface Config extends LifetimeConfig {
+  /** The agent desk at /agent (./desk.ts). */
+  desk: DeskConfig;
   port: number;
   host: string;
   env: string;
@@ -275,6 +279,17 @@ export interface Config extends LifetimeConfig {
   chatwoot?: ChatwootConfig;
 }
 
+/** Every missing production setting at once: an operator fixes them in one go. */
+function productionProblems(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  if (e.NODE_ENV !== 'production') return problems;
+  if (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET)
+    problems.push('HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
+  if (!e.ADMIN_TOKENS) problems.push('ADMIN_TOKENS is required with NODE_ENV=production');
+  if (!e.DIRECTLINE_TOKEN_SECRET) problems.push('DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
+  return problems;
+}
+
 /** Read and validate configuration once (env, and .env via the caller); `devSecrets`: see ./exposure.ts. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
@@ -287,20 +302,13 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = r.data;
-  // Every missing production setting at once: an operator fixes them in one go.
-  const problems: string[] = [];
-  if (e.NODE_ENV === 'production') {
-    if (!e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET)
-      problems.push('HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required with NODE_ENV=production');
-    if (!e.ADMIN_TOKENS) problems.push('ADMIN_TOKENS is required with NODE_ENV=production');
-    if (!e.DIRECTLINE_TOKEN_SECRET) problems.push('DIRECTLINE_TOKEN_SECRET is required with NODE_ENV=production');
-  }
-  const [bot, chatwoot] = [botframeworkConfig(e, problems), chatwootConfig(e, problems)];
+  const problems = productionProblems(e);
+  const [bot, chatwoot] = [botframeworkConfig(e, deskProblems(e, problems)), chatwootConfig(e, problems)];
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   const sqliteFile = resolve(cwd, e.SQLITE_FILE);
   const dataDir = e.DATA_DIR ? resolve(cwd, e.DATA_DIR) : dirname(sqliteFile);
   const missing = !e.HANDOFF_WEBHOOK_SECRET || !e.AGENT_WEBHOOK_SECRET || !e.DIRECTLINE_TOKEN_SECRET || !e.ADMIN_TOKENS;
-  const dev = missing ? devSecrets(options.devSecrets ?? 'process', dataDir) : undefined;
+  const dev = missing || !e.AGENT_TOKENS ? devSecrets(options.devSecrets ?? 'process', dataDir) : undefined;
   return {
     port: e.PORT,
     host: e.HOST || (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
@@ -351,8 +359,14 @@ export function loadConfig(
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: dev!.secrets.adminToken }],
       devToken: !e.ADMIN_TOKENS,
     },
-    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts).
-    ...{ ...lifetimeConfig(e), ...limitsConfig(e), ...attachmentsConfig(e), ...chatwoot },
+    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts, ./chatwoot.ts, ./desk.ts).
+    ...{
+      ...lifetimeConfig(e),
+      ...limitsConfig(e),
+      ...attachmentsConfig(e),
+      ...chatwoot,
+      ...deskConfig(e, dev?.secrets),
+    },
     privacy: { retentionDays: e.RETENTION_DAYS, outboxTranscriptDays: e.OUTBOX_TRANSCRIPT_DAYS },
   };
 }

@@ -4,9 +4,11 @@ import type { IncomingMessage, Lang, Reply } from '../domain/types';
 import type { MatchResult } from '../matching/matcher';
 import { checkToken, newConversationState, type ConversationState, type MessageRecord } from '../domain/conversation';
 import { agentEvent } from './agentEvents';
+import * as desk from './desk';
 import { EngineCore } from './core';
 import type { EngineEvents } from './events';
 import type { PageQuery } from '../storage/ports';
+import type { QueueName } from '../domain/handoff';
 import { statusOf, statusReply } from './queue';
 import { welcomeReply } from './replies';
 import { finishTurn, runTurn } from './turn';
@@ -14,6 +16,7 @@ import type { AgentEvent, EngineContent, EngineDeps, EngineOptions, QueueStatus,
 
 // The engine's types and decision rule are imported from here by the wiring, channels, editor, scripts and tests.
 export { decide, type Decision } from './decide';
+export type { DeskAnswer, DeskItem, DeskNote } from './desk';
 export type { EngineEventMap, EngineEventName, EngineListener, EngineEvents } from './events';
 export {
   DEFAULT_ENGINE_OPTIONS,
@@ -179,6 +182,42 @@ export class Engine {
   /** An agent's event: join, message, typing, or hand the conversation back to the bot. */
   agentEvent(e: AgentEvent, inboundId?: string): Promise<void> {
     return this.serialized(e.conversationId, () => agentEvent(this.core, e, inboundId));
+  }
+
+  /** The agent desk (desk.ts): the conversations with a person, each with a preview. */
+  deskList(limit: number): Promise<desk.DeskItem[]> {
+    return desk.deskList(this.core, limit);
+  }
+
+  /** `agent` takes the conversation (one agent wins across instances; 409 naming who has it otherwise). */
+  claim(conversationId: string, agent: string): Promise<void> {
+    return this.serialized(conversationId, () => desk.claim(this.core, conversationId, agent));
+  }
+
+  /** An event of the desk's agent, refused (409) unless that agent holds the conversation. */
+  deskEvent(e: Exclude<AgentEvent, { type: 'agent.joined' }>, agent: string): Promise<void> {
+    return this.serialized(e.conversationId, async () => {
+      await desk.heldBy(this.core, e.conversationId, agent);
+      await agentEvent(this.core, e);
+    });
+  }
+
+  /** Back to waiting in another queue; the customer is told. */
+  transfer(conversationId: string, queue: QueueName, agent: string): Promise<void> {
+    return this.serialized(conversationId, () => desk.transfer(this.core, conversationId, queue, agent));
+  }
+
+  notes(conversationId: string): Promise<desk.DeskNote[]> {
+    return desk.notes(this.core, conversationId);
+  }
+
+  addNote(conversationId: string, agent: string, text: string): Promise<desk.DeskNote> {
+    return desk.addNote(this.core, conversationId, agent, text);
+  }
+
+  /** Knowledge-base answers to `text`, in `lang`, for an agent to paste. */
+  searchAnswers(text: string, lang: Lang): desk.DeskAnswer[] {
+    return desk.searchAnswers(this.core, text, lang);
   }
 
   /** Match one text without a conversation (editors' "try a question", eval, tests). */

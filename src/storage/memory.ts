@@ -1,3 +1,4 @@
+import { deskNotesKey } from '../domain/desk';
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
 import { handoffFromEvent, webhookBody } from '../domain/handoff';
 import type { HandoffRecord, OutboxEvent, OutboxTarget, QueueName } from '../domain/handoff';
@@ -20,6 +21,7 @@ import {
 } from './ports';
 import { MemoryEditorStore } from './memoryEditor';
 import { MemoryAttachments } from './memoryAttachments';
+import { handedOffIn, queuedCounts, queuePositionIn } from './memoryQueue';
 
 export { MemoryEditorStore };
 
@@ -211,16 +213,7 @@ export class MemoryConversationStore implements Store {
   }
 
   async queuePosition(queue: QueueName, requestedAt: string, conversationId: string): Promise<number> {
-    let n = 1;
-    for (const c of this.convs.values())
-      if (
-        c.id !== conversationId &&
-        c.handoff?.status === 'queued' &&
-        c.handoff.queue === queue &&
-        c.handoff.requestedAt < requestedAt
-      )
-        n++;
-    return n;
+    return queuePositionIn(this.convs.values(), queue, requestedAt, conversationId);
   }
 
   async recentJoinDelays(queue: QueueName, limit: number): Promise<number[]> {
@@ -257,10 +250,14 @@ export class MemoryConversationStore implements Store {
   }
 
   async queuedHandoffs(): Promise<Partial<Record<QueueName, number>>> {
-    const out: Partial<Record<QueueName, number>> = {};
-    for (const c of this.convs.values())
-      if (c.handoff?.status === 'queued') out[c.handoff.queue] = (out[c.handoff.queue] ?? 0) + 1;
-    return out;
+    return queuedCounts(this.convs.values());
+  }
+
+  async handedOff(limit: number): Promise<ConversationState[]> {
+    return handedOffIn(
+      [...this.convs.values()].filter((c) => !this.erased.has(c.id)),
+      limit,
+    );
   }
 
   async inboxMarks(): Promise<InboxMark[]> {
@@ -336,6 +333,7 @@ export class MemoryConversationStore implements Store {
     }
     this.erasedHandoffs.set(id, handoffsOf(this.outbox, id));
     const deadLetters = take(this.outbox, (e) => e.conversationId === id && e.status === 'dead');
+    this.settings.delete(deskNotesKey(id));
     const counts: ErasureCounts = {
       messages: blanked.length,
       outboxEvents: take(this.outbox, (e) => e.conversationId === id),

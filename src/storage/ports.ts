@@ -147,6 +147,8 @@ export interface ConversationStore extends OutboxStore, ChannelRefStore {
   customerMessage(conversationId: string, clientId: string): Promise<MessageRecord | undefined>;
   /** How many messages the conversation has stored (its quota, MAX_MESSAGES_PER_CONVERSATION). */
   messageCount(conversationId: string): Promise<number>;
+  /** Conversations with a person (waiting or taken), oldest request first, at most `limit` (the agent desk). */
+  handedOff(limit: number): Promise<ConversationState[]>;
   /** What other instances change (PostgreSQL); absent when this process is the only writer. */
   readonly changes?: ChangeFeed;
   close(): Promise<void>;

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createSign, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { MsalTokenProvider } from '@microsoft/agents-hosting';
@@ -217,6 +217,7 @@ describe('development secrets', () => {
     c.directLine.tokenSecret,
     c.handoff.webhookSecret,
     c.handoff.agentSecret,
+    c.desk.users[0]!.token,
   ];
 
   test('two fresh data folders get different secrets, in a 0600 file, reused at the next start', () => {
@@ -226,7 +227,7 @@ describe('development secrets', () => {
     expect(first.devSecrets).toEqual({ file: join(a, 'dev-secrets.json'), created: true });
     const [sa, sb] = [secretsOf(first), secretsOf(other)];
     for (let i = 0; i < sa.length; i++) expect(sa[i]).not.toEqual(sb[i]);
-    expect(new Set([...sa, ...sb]).size).toBe(8);
+    expect(new Set([...sa, ...sb]).size).toBe(10);
     expect(statSync(join(a, 'dev-secrets.json')).mode & 0o777).toBe(0o600);
     const again = install(a);
     expect(again.devSecrets).toEqual({ file: join(a, 'dev-secrets.json'), created: false });
@@ -238,10 +239,24 @@ describe('development secrets', () => {
     );
   });
 
+  test('a file written before the agent desk gets an agent token added, kept at the next start', () => {
+    const d = fresh();
+    const first = install(d);
+    const file = join(d, 'dev-secrets.json');
+    const { agentToken: _dropped, ...older } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    writeFileSync(file, JSON.stringify(older), { mode: 0o600 });
+    const upgraded = install(d);
+    expect(upgraded.desk.users[0]!.token).not.toEqual(first.desk.users[0]!.token);
+    expect(upgraded.desk.users[0]!.token.length).toBeGreaterThanOrEqual(16);
+    expect(secretsOf(upgraded).slice(0, 4)).toEqual(secretsOf(first).slice(0, 4));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(install(d).desk.users[0]!.token).toEqual(upgraded.desk.users[0]!.token);
+  });
+
   test('production refuses to start without real secrets and writes no file', () => {
     const d = fresh();
     expect(() => install(d, { NODE_ENV: 'production' })).toThrow(
-      /HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required[\s\S]*ADMIN_TOKENS is required[\s\S]*DIRECTLINE_TOKEN_SECRET is required/,
+      /HANDOFF_WEBHOOK_SECRET and AGENT_WEBHOOK_SECRET are required[\s\S]*ADMIN_TOKENS is required[\s\S]*DIRECTLINE_TOKEN_SECRET is required[\s\S]*AGENT_TOKENS is required/,
     );
     expect(readdirSync(d)).toEqual([]);
   });
@@ -283,7 +298,7 @@ describe('development secrets', () => {
     let bot = await startBotProcess(env);
     try {
       const file = join(d, 'dev-secrets.json');
-      const secrets = JSON.parse(readFileSync(file, 'utf8')) as { adminToken: string };
+      const secrets = JSON.parse(readFileSync(file, 'utf8')) as { adminToken: string; agentToken: string };
       const warn = bot
         .output()
         .split('\n')
@@ -294,6 +309,12 @@ describe('development secrets', () => {
         fetch(`${bot.base}/api/admin/me`, { headers: { authorization: `Bearer ${token}` } });
       expect((await me(secrets.adminToken)).status).toBe(200);
       expect((await me(randomBytes(24).toString('base64url'))).status).toBe(401);
+      // The agent desk's token is announced with it, and signs in at /agent.
+      expect(warn).toContain(`/agent token: ${secrets.agentToken}`);
+      const desk = await fetch(`${bot.base}/api/desk/me`, {
+        headers: { authorization: `Bearer ${secrets.agentToken}` },
+      });
+      expect(desk.status).toBe(200);
       await stopProcess(bot.child, 'SIGTERM');
       bot = await startBotProcess(env);
       expect(bot.output()).toContain(`using the development secrets of ${file}`);
@@ -366,6 +387,7 @@ test('HOST: 127.0.0.1 by default, 0.0.0.0 in production, an explicit value kept'
     HANDOFF_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
     AGENT_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
     ADMIN_TOKENS: `alice:admin:${randomBytes(16).toString('hex')}`,
+    AGENT_TOKENS: `Marie:${randomBytes(16).toString('hex')}`,
     DIRECTLINE_TOKEN_SECRET: randomBytes(32).toString('hex'),
     MICROSOFT_APP_ID: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e',
     MICROSOFT_APP_PASSWORD: 'client~secret',

@@ -14,6 +14,7 @@ import {
 } from '../../src/domain/conversation';
 import type { HandoffState, OutboxEvent, QueueName } from '../../src/domain/handoff';
 import { stripEventBody } from '../../src/domain/privacy';
+import { deskNotesKey } from '../../src/domain/desk';
 import { MemoryConversationStore } from '../../src/storage/memory';
 import type { ConversationStore, Store, StoreChange } from '../../src/storage/ports';
 import type { PgChangeFeed } from '../../src/storage/sql/changes';
@@ -726,6 +727,28 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     expect(await pos(d)).toBe(1);
   });
 
+  test('handedOff: conversations with a person, oldest request first, at most the limit; erased ones left out', async () => {
+    // Requests older than any other test's, so that they come first in the shared store.
+    const put = async (requestedAt: string, status: HandoffState['status']) => {
+      const s = minimalState();
+      await store.create(s);
+      const h: HandoffState = { id: `h-${newId()}`, queue: 'repair', lang: 'ro', reason: 'angry', status, requestedAt };
+      await store.saveTurn({ ...s, handoff: status === 'active' ? { ...h, agentName: 'Ion' } : h }, []);
+      return s.id;
+    };
+    const second = await put('1999-01-01T10:02:00.000Z', 'active');
+    const first = await put('1999-01-01T10:01:00.000Z', 'queued');
+    const erased = await put('1999-01-01T10:00:00.000Z', 'queued');
+    const third = await put('1999-01-01T10:03:00.000Z', 'queued');
+    const bot = minimalState();
+    await store.create(bot);
+    await (store as Store).eraseConversation(erased, new Date());
+    const listed = await store.handedOff(3);
+    expect(listed.map((s) => s.id)).toEqual([first, second, third]);
+    expect(listed[1]!.handoff).toMatchObject({ status: 'active', agentName: 'Ion', queue: 'repair', lang: 'ro' });
+    expect((await store.handedOff(1000)).map((s) => s.id)).not.toContain(bot.id);
+  });
+
   test('settings: set, overwrite, get, clear', async () => {
     const key = `test.${newId()}`;
     expect(await store.getSetting(key)).toBeUndefined();
@@ -1032,6 +1055,9 @@ describe.each([memory, sqlite, postgres])('privacy contract: $name', (backend) =
       user: { id: 'user' },
       updatedAt: '2026-03-01T10:00:00.000Z',
     });
+    // The agent desk's internal notes of the conversation go with it; another conversation's stay.
+    await store.setSetting(deskNotesKey(s.id), JSON.stringify([{ at: s.createdAt, agent: 'Ion', text: `${t} note` }]));
+    await store.setSetting(deskNotesKey(`${s.id}-other`), '[]');
     const at = new Date('2026-03-02T00:00:00.000Z');
     expect(await store.eraseConversation(s.id, at)).toEqual({
       messages: 2,
@@ -1043,6 +1069,8 @@ describe.each([memory, sqlite, postgres])('privacy contract: $name', (backend) =
     });
     expect(await store.get(s.id)).toBeUndefined();
     expect(await store.conversationData(s.id)).toBeUndefined();
+    expect(await store.getSetting(deskNotesKey(s.id))).toBeUndefined();
+    expect(await store.getSetting(deskNotesKey(`${s.id}-other`))).toBe('[]');
     // The figures keep counts only: the messages without their text, the handoff request without its contact.
     expect((await store.transcript(s.id)).map((m) => [m.from, m.text, m.clientId, m.suggestions])).toEqual([
       ['customer', '', undefined, undefined],

@@ -36,6 +36,7 @@ describe('Direct Line token key', () => {
       HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
       AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
       ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
+      AGENT_TOKENS: 'Marie:0123456789abcdef0123',
       MICROSOFT_APP_ID: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e',
       MICROSOFT_APP_PASSWORD: 'client~secret',
     };
@@ -83,6 +84,7 @@ describe('admin tokens', () => {
       HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
       AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
       DIRECTLINE_TOKEN_SECRET: 'a-direct-line-token-key-of-32-chars!',
+      AGENT_TOKENS: 'Marie:0123456789abcdef0123',
     };
     expect(() => loadConfig({ NODE_ENV: 'production', ...secrets })).toThrow(/ADMIN_TOKENS is required/);
     const bot = { MICROSOFT_APP_ID: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e', MICROSOFT_APP_PASSWORD: 'client~secret' };
@@ -97,6 +99,7 @@ describe('Bot Framework identity', () => {
     AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
     ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
     DIRECTLINE_TOKEN_SECRET: 'a-direct-line-token-key-of-32-chars!',
+    AGENT_TOKENS: 'Marie:0123456789abcdef0123',
   };
   const appId = '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e';
   const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -142,5 +145,53 @@ describe('Bot Framework identity', () => {
     expect(() => loadConfig({ MICROSOFT_APP_PASSWORD: 's' })).toThrow(
       /MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is empty/,
     );
+  });
+});
+
+describe('agent tokens (the desk at /agent)', () => {
+  it('parses name:token pairs', () => {
+    expect(loadConfig({ AGENT_TOKENS: ' Marie:0123456789abcdef0123 , Ion:fedcba9876543210:fe ' }).desk).toEqual({
+      users: [
+        { name: 'Marie', token: '0123456789abcdef0123' },
+        { name: 'Ion', token: 'fedcba9876543210:fe' },
+      ],
+      devToken: false,
+    });
+  });
+
+  it('refuses a short token, a missing one or a name given twice, naming the item without its token', () => {
+    const refusal = (v: string) => {
+      try {
+        loadConfig({ AGENT_TOKENS: v });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error(`AGENT_TOKENS=${v} was accepted`);
+    };
+    const short = refusal('Marie:0123456789abcdef0123,Ion:tooshort');
+    expect(short).toMatch(/AGENT_TOKENS: "Ion:…": token must be at least 16 characters/);
+    expect(short).not.toContain('tooshort');
+    expect(refusal('Marie')).toMatch(/AGENT_TOKENS: "Marie:…" must be name:token/);
+    expect(refusal(':0123456789abcdef0123')).toMatch(/must be name:token/);
+    expect(refusal('Ion:0123456789abcdef0123,Ion:fedcba9876543210fedc')).toMatch(/"Ion:…": name given twice/);
+  });
+
+  it('uses one development agent with a random token when empty, refused in production', () => {
+    const dev = loadConfig({}).desk;
+    expect(dev.devToken).toBe(true);
+    expect(dev.users).toHaveLength(1);
+    expect(dev.users[0]!.token.length).toBeGreaterThanOrEqual(16);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AGENT_TOKENS is required with NODE_ENV=production/);
+    const production = {
+      NODE_ENV: 'production',
+      HANDOFF_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
+      AGENT_WEBHOOK_SECRET: 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NQ==',
+      ADMIN_TOKENS: 'alice:admin:0123456789abcdef0123',
+      DIRECTLINE_TOKEN_SECRET: 'k'.repeat(32),
+      MICROSOFT_APP_ID: '6a9bdb6e-1f0e-4c3f-9f1e-0d1c2b3a4f5e',
+      MICROSOFT_APP_PASSWORD: 'client~secret',
+    };
+    expect(() => loadConfig(production)).toThrow(/AGENT_TOKENS is required with NODE_ENV=production/);
+    expect(loadConfig({ ...production, AGENT_TOKENS: 'Marie:0123456789abcdef0123' }).desk.devToken).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { handoffFromEvent, type HandoffRecord, type QueueName } from '../../domain/handoff';
+import type { ConversationState } from '../../domain/conversation';
 import type { ConversationRecord, InboxMark, InboxMarkState } from '../../domain/insights';
 import type { InsightsStore } from '../ports';
 import { decodeConversation, decodeMessage } from './codec';
@@ -61,6 +62,19 @@ export class SqlInsights implements InsightsStore {
     const out: Partial<Record<QueueName, number>> = {};
     for (const r of rows) if (r.handoff_queue) out[r.handoff_queue as QueueName] = Number(r.n);
     return out;
+  }
+
+  async handedOff(limit: number): Promise<ConversationState[]> {
+    const rows = await this.ctx.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('handoff_status', 'is not', null)
+      .where('erased_at', 'is', null)
+      .orderBy('handoff_requested_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(decodeConversation);
   }
 
   async inboxMarks(): Promise<InboxMark[]> {

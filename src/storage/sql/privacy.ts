@@ -1,3 +1,4 @@
+import { deskNotesKey } from '../../domain/desk';
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { handoffFromEvent } from '../../domain/handoff';
 import { ERASED_EVENT, type ConversationData, type ErasureCounts, type NewPrivacyAudit } from '../../domain/privacy';
@@ -121,6 +122,7 @@ export class SqlPrivacy implements PrivacyStore {
       const events = await trx.deleteFrom('outbox').where('conversation_id', '=', id).executeTakeFirst();
       const refs = await trx.deleteFrom('channel_refs').where('conversation_id', '=', id).executeTakeFirst();
       const files = await trx.deleteFrom('attachments').where('conversation_id', '=', id).executeTakeFirst();
+      await trx.deleteFrom('settings').where('key', '=', deskNotesKey(id)).execute();
       await trx
         .updateTable('conversations')
         .set({

@@ -168,6 +168,9 @@ export class SqlConversationStore implements Store {
   queuedHandoffs(): Promise<Partial<Record<QueueName, number>>> {
     return this.insights.queuedHandoffs();
   }
+  handedOff(limit: number): Promise<ConversationState[]> {
+    return this.insights.handedOff(limit);
+  }
   inboxMarks(): Promise<InboxMark[]> {
     return this.insights.inboxMarks();
   }
