@@ -45,6 +45,7 @@ import { RetentionJob } from './privacy/job';
 import { privacyRoutes } from './privacy/routes';
 import { AttachmentService } from './attachments/service';
 import { AttachmentLinks } from './handoff/attachmentLink';
+import { mailWorker } from './channels/email/worker';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -65,6 +66,7 @@ export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | '
   quotas?: Config['quotas'];
   transcripts?: Config['transcripts'];
   attachments?: Config['attachments'];
+  mail?: Config['mail'];
 };
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
@@ -132,19 +134,12 @@ export function buildCore(
             hours: new BusinessHours(config.handoff.hours),
             ...(transcriptLinks ? { transcriptLinks } : {}),
             ...(attachmentLinks ? { attachmentLinks } : {}),
+            ...(config.mail ? { email: { afterMs: config.mail.afterMs, graceMs: config.mail.graceMs } } : {}),
           },
         }
       : {}),
   });
-  return {
-    kb,
-    engine,
-    store,
-    warnings,
-    buildMs: performance.now() - t0,
-    content: source,
-    transcriptLinks,
-  };
+  return { kb, engine, store, warnings, buildMs: performance.now() - t0, content: source, transcriptLinks };
 }
 
 export { buildInsights };
@@ -216,13 +211,13 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     routers,
     trustProxy: trustFunction(config.trustProxy),
   });
-  const delivery = buildDelivery(config, store, metrics, log);
+  const workers = buildWorkers(config, store, { engine: core.engine, streams, metrics, log });
   return {
     ...core,
     store,
     http,
     log,
-    delivery,
+    ...workers,
     metrics,
     insights,
     privacy,
@@ -245,15 +240,21 @@ function buildAttachments(config: Config, store: Store) {
   return { service: new AttachmentService(store.attachmentStore(), config.attachments), links };
 }
 
-/** Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves). */
-function buildDelivery(config: Config, store: Store, metrics: Metrics, log: Logger): DeliveryWorker {
-  return new DeliveryWorker(store, {
-    ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
-    secret: config.handoff.webhookSecret,
-    ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
-    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
-    observer: metrics.deliveryObserver(),
+type WorkerDeps = { engine: Engine; streams: StreamSettings; metrics: Metrics; log: Logger };
+
+/** The outbox's workers: to HANDOFF_WEBHOOK_URL, and mails with SMTP_URL (index.ts starts them, tests drive them). */
+function buildWorkers(config: Config, store: Store, d: WorkerDeps) {
+  const log = { warn: (o: object, m: string) => d.log.warn(o, m), error: (o: object, m: string) => d.log.error(o, m) };
+  const h = config.handoff;
+  const delivery = new DeliveryWorker(store, {
+    ...(h.webhookUrl ? { url: h.webhookUrl } : {}),
+    secret: h.webhookSecret,
+    ...(h.retryScheduleMs ? { schedule: h.retryScheduleMs } : {}),
+    log,
+    observer: d.metrics.deliveryObserver(),
   });
+  const mail = config.mail && mailWorker({ ...config, mail: config.mail }, { ...d, store, log });
+  return { delivery, mail };
 }
 
 /**

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       'no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints',
     );
   ready.delivery.start(config.handoff.deliveryIntervalMs);
+  ready.mail?.start(config.handoff.deliveryIntervalMs);
   ready.retention.start();
   const watcher = ready.watchContentFiles();
   if (config.kbWatchIntervalMs > 0)
@@ -62,7 +63,12 @@ async function main(): Promise<void> {
     server.closeIdleConnections?.();
     server.close(
       () =>
-        void Promise.all([ready.delivery.stop(), ready.retention.stop(), stopChannels(ready.channels)])
+        void Promise.all([
+          ready.delivery.stop(),
+          ready.mail?.stop(),
+          ready.retention.stop(),
+          stopChannels(ready.channels),
+        ])
           .then(() => ready.store.close())
           .finally(() => process.exit(0)),
     );

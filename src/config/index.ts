@@ -14,6 +14,7 @@ export { BOT_APP_TYPES, type BotAppType } from './botframework';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig, type QuotasConfig } from './limits';
 import type { TrustProxy } from '../domain/limits';
 import { attachmentsConfig, attachmentsEnv, type AttachmentsConfig } from './attachments';
+import { mailConfig, mailEnv, type MailConfig } from './mail';
 import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
@@ -172,6 +173,7 @@ const envSchema = z.object({
   ...lifetimeEnv,
   ...LIMITS_ENV,
   ...attachmentsEnv,
+  ...mailEnv,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -269,6 +271,8 @@ export interface Config extends LifetimeConfig {
   privacy: { retentionDays: number; outboxTranscriptDays: number };
   /** Customers' files: sizes, quotas, pixel cap, signed URL lifetime (ATTACHMENT_*). */
   attachments: AttachmentsConfig;
+  /** Email with customers (SMTP_URL, MAIL_FROM, HANDOFF_EMAIL_*): absent without SMTP_URL. */
+  mail?: MailConfig;
 }
 
 /** Read and validate configuration once (env, and .env via the caller); `devSecrets`: see ./exposure.ts. */
@@ -347,8 +351,8 @@ export function loadConfig(
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: dev!.secrets.adminToken }],
       devToken: !e.ADMIN_TOKENS,
     },
-    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts).
-    ...{ ...lifetimeConfig(e), ...limitsConfig(e), ...attachmentsConfig(e) },
+    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts, ./mail.ts).
+    ...{ ...lifetimeConfig(e), ...limitsConfig(e), ...attachmentsConfig(e), ...mailConfig(e) },
     privacy: { retentionDays: e.RETENTION_DAYS, outboxTranscriptDays: e.OUTBOX_TRANSCRIPT_DAYS },
   };
 }

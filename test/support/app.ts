@@ -62,6 +62,7 @@ export async function startApp(env: TestEnv = {}, opts: { log?: Logger } = {}): 
         channels.close();
         await listening.close();
         await app.delivery.stop();
+        await app.mail?.stop();
         await stopChannels(app.channels);
         await app.store.close();
         removeTmp();
