@@ -37,6 +37,7 @@ async function main(): Promise<void> {
       'no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints',
     );
   ready.delivery.start(config.handoff.deliveryIntervalMs);
+  if (config.mail) log.info(`email: agents' replies and transcripts are mailed through ${config.mail.smtp.host}`);
   ready.mail?.start(config.handoff.deliveryIntervalMs);
   ready.retention.start();
   const watcher = ready.watchContentFiles();

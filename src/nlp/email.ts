@@ -21,7 +21,6 @@ const CONVERSATION_WORDS = new Set([
   'transcription',
   'transcript',
   'chat',
-  'messages',
   'conversatia',
   'conversatie',
   'conversatiei',
@@ -30,7 +29,6 @@ const CONVERSATION_WORDS = new Set([
   'discutiei',
   'istoricul',
   'transcrierea',
-  'mesajele',
 ]);
 
 /** True for a request to get this conversation by email, in French, English or Romanian. */

@@ -174,6 +174,7 @@ describe('replies by email', () => {
     expect(first!.messageId).toMatch(/^<msg_[^@]+@shop\.example>$/);
     expect(first!.inReplyTo).toBeUndefined();
 
+    expect(await app.store.getSetting(`email.thread:${conv.conversationId}`)).toBe(JSON.stringify([first!.messageId]));
     await agentSays(conv, 'Le numéro de suivi est 1Z999.');
     expect(await app.mail!.runOnce()).toEqual({ delivered: 1, failed: 0 });
     const [, second] = await inbox.mails();
@@ -183,6 +184,11 @@ describe('replies by email', () => {
     expect(second!.inReplyTo).toBe(first!.messageId);
     expect(second!.references).toBe(first!.messageId);
     expect(second!.messageId).not.toBe(first!.messageId);
+
+    // Erased on request (found by the address the customer gave): the address and the thread go with it.
+    await app.privacy.erase({ email: 'marie.dupont@exemple.fr' }, 'test');
+    expect(await app.store.getSetting(`email.thread:${conv.conversationId}`)).toBeUndefined();
+    expect(await app.engine.getConversation(conv.conversationId)).toBeUndefined();
   });
 
   test('no mail while the customer has the widget event stream open', async () => {

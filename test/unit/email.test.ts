@@ -34,6 +34,7 @@ describe('asking for the conversation by email', () => {
     'nu am primit e-mailul de confirmare',
     'je veux parler à un conseiller',
     'où en est ma conversation avec le SAV',
+    'I did not get the confirmation email, only messages',
   ])('"%s" is not', (text) => {
     expect(asksTranscriptByEmail(text)).toBe(false);
   });
