@@ -266,3 +266,52 @@ describe('the conversation by email', () => {
     expect(again!.text).toContain('jean.martin@exemple.fr');
   });
 });
+
+describe('the offer when no agent joins in time', () => {
+  test('inside opening hours, the widget event stream brings the offer after HANDOFF_EMAIL_AFTER_MS', async () => {
+    const open = await startApp({
+      HANDOFF_WEBHOOK_URL: '',
+      HANDOFF_TRIGGERS: '',
+      HANDOFF_HOURS: hoursAroundNow(true),
+      SMTP_URL: `smtp://127.0.0.1:${inbox.port}`,
+      MAIL_FROM: 'sav@shop.example',
+      HANDOFF_EMAIL_AFTER_MS: '0',
+    });
+    const abort = new AbortController();
+    try {
+      const res = await fetch(`${open.base}/api/conversations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ lang: 'en' }),
+      });
+      const conv = (await res.json()) as Conv;
+      const said = await fetch(`${open.base}/api/conversations/${conv.conversationId}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${conv.token}` },
+        body: JSON.stringify({ action: 'handoff' }),
+      });
+      const replies = ((await said.json()) as { replies: Reply[] }).replies;
+      // Open: the handoff itself comes without the offer.
+      expect(replies.map((r) => r.source.id)).not.toContain('email-offer');
+      const stream = await fetch(`${open.base}/api/conversations/${conv.conversationId}/events`, {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${conv.token}` },
+        signal: abort.signal,
+      });
+      expect(stream.status).toBe(200);
+      let text = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes('"email-offer"')) break;
+      }
+      expect(text).toContain('No advisor is free yet. Would you like to continue by email?');
+      const offers = (await open.app.engine.transcript(conv.conversationId)).filter(
+        (m) => m.source?.id === 'email-offer',
+      );
+      expect(offers).toHaveLength(1);
+    } finally {
+      abort.abort();
+      await open.close();
+    }
+  });
+});
