@@ -243,7 +243,7 @@ function buildAttachments(config: Config, store: Store) {
 type WorkerDeps = { engine: Engine; streams: StreamSettings; metrics: Metrics; log: Logger };
 
 /** The outbox's workers: to HANDOFF_WEBHOOK_URL, and mails with SMTP_URL (index.ts starts them, tests drive them). */
-function buildWorkers(config: Config, store: Store, d: WorkerDeps) {
+function buildWorkers(config: Config, store: Store & { rateCounters(): RateCounters }, d: WorkerDeps) {
   const log = { warn: (o: object, m: string) => d.log.warn(o, m), error: (o: object, m: string) => d.log.error(o, m) };
   const h = config.handoff;
   const delivery = new DeliveryWorker(store, {

@@ -264,6 +264,32 @@ describe('the conversation by email', () => {
     // Asked again: the known address is used, no question.
     const [again] = await say(conv, 'renvoyez-moi la discussion par mail');
     expect(again!.text).toContain('jean.martin@exemple.fr');
+    expect(await app.mail!.runOnce()).toEqual({ delivered: 1, failed: 0 });
+    const [, second] = await inbox.mails();
+    expect(second!.inReplyTo).toBe(mail!.messageId);
+    expect(second!.text).toContain('] Vous: renvoyez-moi la discussion par mail');
+  });
+
+  test('an address gets at most 3 transcripts per conversation and 5 a day, whoever asks', async () => {
+    const target = 'victime@exemple.fr';
+    const asks = async (conv: Conv) => {
+      const [first] = await say(conv, 'envoyez-moi la conversation par e-mail');
+      expect(first!.source.id).toBe('email-ask');
+      await say(conv, target);
+      for (let i = 0; i < 2; i++) await say(conv, 'envoyez-moi la conversation par e-mail');
+      const [refused] = await say(conv, 'envoyez-moi la conversation par e-mail');
+      expect(refused!.text).toBe('La conversation vous a déjà été envoyée plusieurs fois : je ne peux plus l’envoyer.');
+    };
+    const a = await createConversation('fr');
+    const b = await createConversation('fr');
+    await asks(a);
+    await asks(b);
+    let delivered = 0;
+    for (let run = 0; run < 10; run++) delivered += (await app.mail!.runOnce()).delivered;
+    // Six asked, six delivered; the sixth to the same address was dropped, not sent.
+    expect(delivered).toBe(6);
+    expect(inbox.raw).toHaveLength(5);
+    expect((await inbox.mails()).every((m) => m.to && !Array.isArray(m.to) && m.to.text === target)).toBe(true);
   });
 });
 

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { emailThreadKey, type OutboxEvent } from '../../domain/handoff';
 import { isLang, type Lang } from '../../domain/types';
 import type { MessageRecord } from '../../domain/conversation';
 import type { Engine } from '../../engine/engine';
 import type { OutboxSender, SendOutcome } from '../../handoff/delivery';
-import type { OutboxStore } from '../../storage/ports';
+import type { OutboxStore, RateCounter } from '../../storage/ports';
 import type { Mailer } from './mailer';
 import { replyMail, transcriptMail, type MailContent } from './templates';
 
@@ -25,7 +26,15 @@ export interface EmailSenderDeps {
   /** The right side of every Message-ID (MAIL_FROM's domain). */
   domain: string;
   defaultLang: Lang;
+  /**
+   * Transcripts per recipient (keyed by the address's SHA-256, not the address): whoever types an address cannot
+   * have the bot mail it more than this counter allows, whatever the number of conversations.
+   */
+  perRecipient: RateCounter;
 }
+
+/** Transcripts mailed to one address per day at most (MAX_TRANSCRIPT_MAILS per conversation besides). */
+export const TRANSCRIPTS_PER_RECIPIENT_PER_DAY = 5;
 
 interface EmailBody {
   timestamp?: string;
@@ -50,6 +59,9 @@ export class EmailSender implements OutboxSender {
     if (!to) return { ok: true }; // nothing to send to (not an email event): never retried
     if (e.type === 'email.reply' && this.d.presence.seenSince(e.conversationId, Date.parse(e.createdAt)))
       return { ok: true };
+    const recipient = createHash('sha256').update(to.toLowerCase()).digest('hex');
+    // Over the limit: dropped (delivered, nothing sent), so a typed stranger's address is not flooded.
+    if (e.type === 'email.transcript' && !(await this.d.perRecipient.peek(recipient)).allowed) return { ok: true };
     const lang = isLang(body.data?.language) ? body.data.language : this.d.defaultLang;
     const thread = await this.thread(e.conversationId);
     const messageId = `<${e.webhookId}@${this.d.domain}>`;
@@ -62,6 +74,7 @@ export class EmailSender implements OutboxSender {
     } catch (err) {
       return { ok: false, gone: false, error: `mail to the SMTP server failed: ${(err as Error).message}` };
     }
+    if (e.type === 'email.transcript') await this.d.perRecipient.hit(recipient);
     if (!thread.includes(messageId))
       await this.d.settings.setSetting(
         emailThreadKey(e.conversationId),

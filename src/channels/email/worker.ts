@@ -1,9 +1,9 @@
 import type { Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
 import { DeliveryWorker, type DeliveryLog } from '../../handoff/delivery';
-import type { OutboxStore } from '../../storage/ports';
+import type { OutboxStore, RateCounters } from '../../storage/ports';
 import { smtpMailer, type Mailer, type SmtpSettings } from './mailer';
-import { EmailSender } from './sender';
+import { EmailSender, TRANSCRIPTS_PER_RECIPIENT_PER_DAY } from './sender';
 
 /** MAIL_FROM, SMTP_URL as read by config/mail.ts. */
 export interface MailSettings {
@@ -48,7 +48,7 @@ export interface MailWorkerConfig {
 export function mailWorker(
   config: MailWorkerConfig,
   deps: {
-    store: OutboxStore;
+    store: OutboxStore & { rateCounters(): RateCounters };
     engine: Pick<Engine, 'messagesPage'>;
     /** Live streams of this process (their limits know which conversations have one open). */
     streams: { limits: { seenSince(conversationId: string, since: number): boolean } };
@@ -64,6 +64,7 @@ export function mailWorker(
     publicUrl: config.transcripts.publicUrl,
     domain: config.mail.domain,
     defaultLang: config.defaultLang,
+    perRecipient: deps.store.rateCounters().counter('mail-transcripts', TRANSCRIPTS_PER_RECIPIENT_PER_DAY, 86_400),
   });
   const schedule = config.handoff.retryScheduleMs;
   const worker = new DeliveryWorker(deps.store, {
