@@ -7,6 +7,7 @@ import type { Matcher, MatchResult } from '../../src/matching/matcher';
 import { LanguageDetector } from '../../src/nlp/language';
 import { asksTranscriptByEmail, emailIn, validEmail } from '../../src/nlp/email';
 import { MemoryConversationStore } from '../../src/storage/memory';
+import { StreamLimits } from '../../src/channels/streams';
 import { hoursAroundNow, testEnv } from '../support/config';
 
 describe('asking for the conversation by email', () => {
@@ -112,6 +113,20 @@ describe('SMTP_URL and MAIL_FROM', () => {
     );
     expect(() => load({ SMTP_URL: 'smtps://mail.shop.example' })).toThrow(/MAIL_FROM="" must be an address/);
     expect(() => load({ SMTP_URL: 'smtps://mail.shop.example', MAIL_FROM: 'sav at shop' })).toThrow(/MAIL_FROM/);
+  });
+});
+
+describe('live streams as the mail worker sees them', () => {
+  test('a conversation is seen from a time on if a stream was open then or after', () => {
+    const limits = new StreamLimits({ perConversation: 2, perIp: 5 });
+    const before = Date.now();
+    expect(limits.seenSince('c1', before)).toBe(false);
+    const slot = limits.open('c1', '127.0.0.1', () => undefined);
+    expect(limits.seenSince('c1', Date.now() + 60_000)).toBe(true); // open now: whatever the time asked
+    slot.release();
+    expect(limits.seenSince('c1', before)).toBe(true); // closed after `before`: the reply was streamed
+    expect(limits.seenSince('c1', Date.now() + 60_000)).toBe(false);
+    expect(limits.seenSince('c2', before)).toBe(false);
   });
 });
 
