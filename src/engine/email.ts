@@ -2,6 +2,7 @@ import type { IncomingMessage, Lang, Reply } from '../domain/types';
 import type { ConversationState, EmailState } from '../domain/conversation';
 import { asksTranscriptByEmail, emailIn, looksLikeEmail } from '../nlp/email';
 import type { EngineCore } from './core';
+import { HANDOFF_MESSAGES } from '../handoff/messages';
 import { EMAIL_MESSAGES } from './emailMessages';
 import { MESSAGES } from './messages';
 
@@ -21,12 +22,13 @@ const reply = (text: string, lang: Lang, id: string, suggestions?: Reply['sugges
   lang,
 });
 
-/** "Continue by email?" with its two buttons. */
+/** "Continue by email?" with its two buttons, and the queue's cancel button that it replaces as the last one. */
 function offerReply(lang: Lang, closed: boolean): Reply {
   const m = EMAIL_MESSAGES[lang];
   return reply(m.offer(closed), lang, 'email-offer', [
     { label: m.continueButton, value: 'email:continue' },
     { label: m.waitButton, value: 'email:wait' },
+    { label: HANDOFF_MESSAGES[lang].cancelButton, value: 'handoff:cancel' },
   ]);
 }
 

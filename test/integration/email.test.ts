@@ -4,13 +4,11 @@
  * mailparser. The mail worker is driven with runOnce (HANDOFF_EMAIL_GRACE_MS=0: a reply is due at once).
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
 import { mailWorker } from '../../src/channels/email/worker';
 import { hoursAroundNow } from '../support/config';
 import { startApp, type App, type StartedApp } from '../support/app';
+import { Inbox } from '../support/smtp';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const PUBLIC_URL = 'https://bot.shop.example';
@@ -23,45 +21,6 @@ interface Reply {
   text: string;
   source: { kind: string; id?: string };
   suggestions?: { label: string; value: string }[];
-}
-
-/** A loopback SMTP server keeping every mail it accepts (raw, parsed later); stop() and start() again on its port. */
-class Inbox {
-  readonly raw: Buffer[] = [];
-  private server: SMTPServer | undefined;
-  port = 0;
-
-  async start(): Promise<void> {
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData: (stream, _session, done) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          this.raw.push(Buffer.concat(chunks));
-          done();
-        });
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-
-  mails(): Promise<ParsedMail[]> {
-    return Promise.all(this.raw.map((r) => simpleParser(r)));
-  }
 }
 
 const inbox = new Inbox();
@@ -143,7 +102,7 @@ async function continuingByEmail(address: string): Promise<Conv> {
   const replies = await say(conv, 'je veux parler à un conseiller');
   const offer = replies.find((r) => r.source.id === 'email-offer');
   expect(offer?.text).toContain('continuer par e-mail');
-  expect(offer?.suggestions?.map((s) => s.value)).toEqual(['email:continue', 'email:wait']);
+  expect(offer?.suggestions?.map((s) => s.value)).toEqual(['email:continue', 'email:wait', 'handoff:cancel']);
   const [ask] = await post(conv, { action: 'email:continue', text: 'Continuer par e-mail' });
   expect(ask!.text).toMatch(/^Écrivez votre adresse e-mail\. En la donnant, vous acceptez/);
   const [confirmed] = await say(conv, `C'est ${address} merci`);

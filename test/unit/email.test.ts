@@ -205,6 +205,7 @@ describe('the offer to continue by email', () => {
     expect(offer!.suggestions).toEqual([
       { label: 'Continue by email', value: 'email:continue' },
       { label: 'Keep waiting', value: 'email:wait' },
+      { label: 'Cancel the request', value: 'handoff:cancel' },
     ]);
     await engine.queueStatus(conv.id);
     expect(await offers()).toHaveLength(1);
