@@ -200,6 +200,32 @@ describe('replies by email', () => {
   });
 });
 
+test('STARTTLS required: a server that does not offer it gets nothing in clear', async () => {
+  const conv = await continuingByEmail('paul@exemple.fr');
+  await agentSays(conv, 'Réponse confidentielle.');
+  const config = running!.config;
+  const strict = mailWorker(
+    { ...config, mail: { ...config.mail!, smtp: { ...config.mail!.smtp, requireTLS: true } } },
+    { store: app.store, engine: app.engine, streams: app.streams, log: { warn() {}, error() {} } },
+  );
+  try {
+    expect(await strict.runOnce()).toEqual({ delivered: 0, failed: 1 });
+  } finally {
+    await strict.stop();
+  }
+  expect(inbox.raw).toHaveLength(0);
+  const [mail] = (await app.store.events(conv.conversationId)).filter((e) => e.target === 'email');
+  expect(mail).toMatchObject({ status: 'pending', attempts: 1 });
+  expect(mail!.lastError).toMatch(/STARTTLS/i);
+  // The configured worker (plain SMTP on loopback) delivers it on a later run.
+  let delivered = 0;
+  for (let i = 0; i < 50 && delivered === 0; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    delivered = (await app.mail!.runOnce()).delivered;
+  }
+  expect(inbox.raw).toHaveLength(1);
+});
+
 describe('the conversation by email', () => {
   test('asked in French: the address is asked with the consent notice, then the transcript is mailed in French', async () => {
     const conv = await createConversation('fr');
