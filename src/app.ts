@@ -47,6 +47,7 @@ import { RetentionJob } from './privacy/job';
 import { privacyRoutes } from './privacy/routes';
 import { AttachmentService } from './attachments/service';
 import { AttachmentLinks } from './handoff/attachmentLink';
+import { mailWorker } from './channels/email/worker';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -68,6 +69,7 @@ export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | '
   transcripts?: Config['transcripts'];
   attachments?: Config['attachments'];
   chatwoot?: Config['chatwoot'];
+  mail?: Config['mail'];
 };
 
 /** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
@@ -136,19 +138,12 @@ export function buildCore(
             ...(transcriptLinks ? { transcriptLinks } : {}),
             ...(attachmentLinks ? { attachmentLinks } : {}),
             ...(config.chatwoot ? { relays: ['chatwoot' as const] } : {}),
+            ...(config.mail ? { email: { afterMs: config.mail.afterMs, graceMs: config.mail.graceMs } } : {}),
           },
         }
       : {}),
   });
-  return {
-    kb,
-    engine,
-    store,
-    warnings,
-    buildMs: performance.now() - t0,
-    content: source,
-    transcriptLinks,
-  };
+  return { kb, engine, store, warnings, buildMs: performance.now() - t0, content: source, transcriptLinks };
 }
 
 export { buildInsights };
@@ -219,13 +214,13 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     routers,
     trustProxy: trustFunction(config.trustProxy),
   });
-  const delivery = buildDelivery(config, store, metrics, log);
+  const workers = buildWorkers(config, store, { engine: core.engine, streams, metrics, log });
   return {
     ...core,
     store,
     http,
     log,
-    delivery,
+    ...workers,
     chatwootDelivery,
     metrics,
     insights,
@@ -249,15 +244,21 @@ function buildAttachments(config: Config, store: Store) {
   return { service: new AttachmentService(store.attachmentStore(), config.attachments), links };
 }
 
-/** Delivers handoff events to HANDOFF_WEBHOOK_URL (started by index.ts; tests drive it themselves). */
-function buildDelivery(config: Config, store: Store, metrics: Metrics, log: Logger): DeliveryWorker {
-  return new DeliveryWorker(store, {
-    ...(config.handoff.webhookUrl ? { url: config.handoff.webhookUrl } : {}),
-    secret: config.handoff.webhookSecret,
-    ...(config.handoff.retryScheduleMs ? { schedule: config.handoff.retryScheduleMs } : {}),
-    log: { warn: (o, m) => log.warn(o, m), error: (o, m) => log.error(o, m) },
-    observer: metrics.deliveryObserver(),
+type WorkerDeps = { engine: Engine; streams: StreamSettings; metrics: Metrics; log: Logger };
+
+/** The outbox's workers: to HANDOFF_WEBHOOK_URL, and mails with SMTP_URL (index.ts starts them, tests drive them). */
+function buildWorkers(config: Config, store: Store & { rateCounters(): RateCounters }, d: WorkerDeps) {
+  const log = { warn: (o: object, m: string) => d.log.warn(o, m), error: (o: object, m: string) => d.log.error(o, m) };
+  const h = config.handoff;
+  const delivery = new DeliveryWorker(store, {
+    ...(h.webhookUrl ? { url: h.webhookUrl } : {}),
+    secret: h.webhookSecret,
+    ...(h.retryScheduleMs ? { schedule: h.retryScheduleMs } : {}),
+    log,
+    observer: d.metrics.deliveryObserver(),
   });
+  const mail = config.mail && mailWorker({ ...config, mail: config.mail }, { ...d, store, log });
+  return { delivery, mail };
 }
 
 /** The channels in mount order, one line each; built, not started (buildApp starts them, index.ts attaches them). */

@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   if (config.chatwoot)
     log.info(`handoffs are also relayed to Chatwoot ${config.chatwoot.url}, inbox ${config.chatwoot.inboxId}`);
   ready.chatwootDelivery?.start(config.handoff.deliveryIntervalMs);
+  if (config.mail) log.info(`email: agents' replies and transcripts are mailed through ${config.mail.smtp.host}`);
+  ready.mail?.start(config.handoff.deliveryIntervalMs);
   ready.retention.start();
   const watcher = ready.watchContentFiles();
   if (config.kbWatchIntervalMs > 0)
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
         void Promise.all([
           ready.delivery.stop(),
           ready.chatwootDelivery?.stop(),
+          ready.mail?.stop(),
           ready.retention.stop(),
           stopChannels(ready.channels),
         ])

@@ -36,6 +36,9 @@ export function upgradeClientIp(req: IncomingMessage, settings: Pick<StreamSetti
   return settings.clientIp ? settings.clientIp(req) : (req.socket.remoteAddress ?? 'unknown');
 }
 
+/** How long a closed stream is remembered (longer than any mail's grace, HANDOFF_EMAIL_GRACE_MS). */
+const RECENT_MS = 5 * 60_000;
+
 interface Slot {
   ip: string;
   end(reason: EndReason): void;
@@ -50,6 +53,8 @@ interface Slot {
 export class StreamLimits {
   private readonly byConversation = new Map<string, Slot[]>();
   private readonly byIp = new Map<string, number>();
+  /** When each conversation's last stream closed (ms), kept RECENT_MS, oldest first: see seenSince. */
+  private readonly closedAt = new Map<string, number>();
 
   constructor(private readonly o: { perConversation: number; perIp: number }) {}
 
@@ -82,6 +87,7 @@ export class StreamLimits {
         if (l && i >= 0) l.splice(i, 1);
         if (l && !l.length) this.byConversation.delete(conversationId);
         this.free(slot);
+        this.noteClosed(conversationId);
       },
     };
   }
@@ -92,6 +98,25 @@ export class StreamLimits {
     let n = 0;
     for (const l of this.byConversation.values()) n += l.length;
     return n;
+  }
+
+  /**
+   * Whether the conversation had a live stream open at some time since `since` (ms): open now, or one closed after
+   * it (this process's streams; the mail worker skips a reply the customer received live).
+   */
+  seenSince(conversationId: string, since: number): boolean {
+    return this.count(conversationId) > 0 || (this.closedAt.get(conversationId) ?? -Infinity) >= since;
+  }
+
+  private noteClosed(conversationId: string): void {
+    const now = Date.now();
+    this.closedAt.delete(conversationId);
+    this.closedAt.set(conversationId, now);
+    // Oldest first (re-inserted on each close): what is older than RECENT_MS goes, so the map stays small.
+    for (const [id, at] of this.closedAt) {
+      if (now - at < RECENT_MS) break;
+      this.closedAt.delete(id);
+    }
   }
 
   private free(slot: Slot): void {

@@ -14,6 +14,7 @@ export { BOT_APP_TYPES, type BotAppType } from './botframework';
 import { LIMITS_ENV, limitsConfig, type LimitsConfig, type QuotasConfig } from './limits';
 import type { TrustProxy } from '../domain/limits';
 import { attachmentsConfig, attachmentsEnv, type AttachmentsConfig } from './attachments';
+import { mailConfig, mailEnv, type MailConfig } from './mail';
 import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
 import { chatwootConfig, chatwootEnv, type ChatwootConfig } from './chatwoot';
 import { deskConfig, deskEnv, deskProblems, type DeskConfig } from './desk';
@@ -176,6 +177,7 @@ const envSchema = z.object({
   ...attachmentsEnv,
   ...chatwootEnv,
   ...deskEnv,
+  ...mailEnv,
 });
 
 /** "https://shop.example" or "http://localhost:8080": what a browser sends in its Origin header. */
@@ -277,6 +279,8 @@ export interface Config extends LifetimeConfig {
   attachments: AttachmentsConfig;
   /** Chatwoot as the agents' helpdesk (CHATWOOT_*, ./chatwoot.ts); absent when not configured. */
   chatwoot?: ChatwootConfig;
+  /** Email with customers (SMTP_URL, MAIL_FROM, HANDOFF_EMAIL_*): absent without SMTP_URL. */
+  mail?: MailConfig;
 }
 
 /** Every missing production setting at once: an operator fixes them in one go. */
@@ -359,13 +363,14 @@ export function loadConfig(
       users: e.ADMIN_TOKENS ?? [{ name: 'admin', role: 'admin', token: dev!.secrets.adminToken }],
       devToken: !e.ADMIN_TOKENS,
     },
-    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts, ./chatwoot.ts, ./desk.ts).
+    // The settings of their own files (./lifetimes.ts, ./limits.ts, ./attachments.ts, ./chatwoot.ts, ./desk.ts, ./mail.ts).
     ...{
       ...lifetimeConfig(e),
       ...limitsConfig(e),
       ...attachmentsConfig(e),
       ...chatwoot,
       ...deskConfig(e, dev?.secrets),
+      ...mailConfig(e),
     },
     privacy: { retentionDays: e.RETENTION_DAYS, outboxTranscriptDays: e.OUTBOX_TRANSCRIPT_DAYS },
   };

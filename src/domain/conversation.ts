@@ -68,6 +68,24 @@ export interface ConversationState {
   lastTopic?: string;
   /** Buttons offered by the bot's last reply: typing one's label counts as clicking it (text-only channels, imBack). */
   offered?: Suggestion[];
+  /** The customer's email address and what they agreed to receive there (src/engine/email.ts). */
+  email?: EmailState;
+}
+
+/** Email with the customer (migration 0013_conversation_email): giving the address after the notice is the consent. */
+export interface EmailState {
+  /** The address the customer typed after the consent notice. */
+  address?: string;
+  /** When they gave it. */
+  consentAt?: string;
+  /** They chose to continue by email: agents' replies are mailed while they are not connected. */
+  replies?: boolean;
+  /** The bot asked for an address: the next message holding one is it ('replies' or 'transcript' afterwards). */
+  asking?: 'replies' | 'transcript';
+  /** The handoff (id) the offer to continue by email was made for: once per handoff. */
+  offeredFor?: string;
+  /** Transcripts mailed so far (a bounded number per conversation). */
+  transcripts?: number;
 }
 
 /** A new conversation: the bot talking, nothing asked yet. */

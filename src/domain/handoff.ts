@@ -35,7 +35,11 @@ export type OutboxEventType =
   | 'conversation.closed'
   | 'csat.received'
   /** The conversation's data was erased (GDPR): the body names the conversation only. */
-  | 'conversation.erased';
+  | 'conversation.erased'
+  /** Target 'email': an agent's reply to mail to the customer (unless they read it live). */
+  | 'email.reply'
+  /** Target 'email': the conversation's transcript the customer asked for by email. */
+  | 'email.transcript';
 
 /**
  * Who delivers an outbox event: the signed agents' webhook, Chatwoot, or the customer's mail. Each target has its own
@@ -43,6 +47,9 @@ export type OutboxEventType =
  */
 export type OutboxTarget = 'webhook' | 'chatwoot' | 'email';
 export const OUTBOX_TARGETS: readonly OutboxTarget[] = ['webhook', 'chatwoot', 'email'];
+
+/** The setting holding the Message-IDs of the mails sent in a conversation (threading; erased with it). */
+export const emailThreadKey = (conversationId: string) => `email.thread:${conversationId}`;
 
 /** An event to deliver, as the engine hands it to the store (the store numbers it per conversation). */
 export interface NewOutboxEvent {

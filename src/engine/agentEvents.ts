@@ -4,6 +4,7 @@ import type { ConversationState, NewMessage } from '../domain/conversation';
 import type { HandoffState } from '../domain/handoff';
 import { HANDOFF_MESSAGES } from '../handoff/messages';
 import type { EngineCore } from './core';
+import { mailAgentReply } from './email';
 import { completeHandoff } from './handoffFlow';
 import { clip } from './quota';
 import type { AgentEvent, TurnContext } from './types';
@@ -31,6 +32,8 @@ export async function agentEvent(core: EngineCore, e: AgentEvent, inboundId?: st
     return;
   }
   const c = core.ctx(state);
+  if (e.type === 'agent.message')
+    mailAgentReply(core, state, { text: e.text, agent: e.agent.name, at: now, files: e.attachments?.length ?? 0 });
   const messages = changes(core, state, e, lang, now);
   state.updatedAt = now;
   let saved;

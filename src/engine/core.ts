@@ -19,6 +19,7 @@ import { EngineEvents } from './events';
 import {
   DEFAULT_ENGINE_OPTIONS,
   type EngineContent,
+  type EmailOptions,
   type EngineDeps,
   type EngineObserver,
   type EngineOptions,
@@ -48,6 +49,8 @@ export class EngineCore {
   readonly transcriptLinks: TranscriptLinks | undefined;
   /** Signs the files' download URLs of handoff.requested (absent: metadata only). */
   readonly attachmentLinks: AttachmentLinks | undefined;
+  /** Email with the customer (undefined: no SMTP_URL, nothing is mailed or offered). */
+  readonly email: EmailOptions | undefined;
   readonly events = new EngineEvents();
   /** The published content; replaced as a whole by publish(). */
   private live: Live;
@@ -69,6 +72,7 @@ export class EngineCore {
     this.transcriptLinks = deps.handoff?.transcriptLinks;
     this.attachmentLinks = deps.handoff?.attachmentLinks;
     this.relays = deps.handoff?.relays ?? [];
+    this.email = deps.handoff?.email;
   }
 
   /**

@@ -9,6 +9,7 @@ import { EngineCore } from './core';
 import type { EngineEvents } from './events';
 import type { PageQuery } from '../storage/ports';
 import type { QueueName } from '../domain/handoff';
+import { emailOffer, emailOfferDue } from './email';
 import { statusOf, statusReply } from './queue';
 import { welcomeReply } from './replies';
 import { finishTurn, runTurn } from './turn';
@@ -165,11 +166,25 @@ export class Engine {
     });
   }
 
-  /** Where the customer is in the queue, or when agents are back. */
+  /**
+   * Where the customer is in the queue, or when agents are back. Live streams ask it all the time: when nobody has
+   * joined for HANDOFF_EMAIL_AFTER_MS, the offer to continue by email is stored here (once per handoff).
+   */
   async queueStatus(conversationId: string): Promise<QueueStatus | undefined> {
     const state = await this.core.store.get(conversationId);
     if (!state?.handoff) return undefined;
+    if (emailOfferDue(this.core, state)) await this.offerEmail(conversationId);
     return statusOf(this.core, state);
+  }
+
+  /** The offer to continue by email, stored like a bot reply, checked again in the conversation's turn order. */
+  private offerEmail(conversationId: string): Promise<unknown> {
+    return this.serialized(conversationId, async () => {
+      const state = await this.core.store.get(conversationId);
+      if (!state?.handoff) return;
+      const offer = emailOffer(this.core, state, state.lang ?? state.handoff.lang);
+      if (offer.length) await finishTurn(this.core, state, offer);
+    });
   }
 
   /** What the customer is told about the queue (place and wait, or when agents are back), for proactive updates. */

@@ -8,6 +8,7 @@ import { HANDOFF_MESSAGES } from '../handoff/messages';
 import { contactOf, type Contact } from './contact';
 import type { EngineCore } from './core';
 import { askCsat } from './csat';
+import { emailOffer, emailTurn } from './email';
 import { nextOpening, statusReply } from './queue';
 
 /**
@@ -36,7 +37,7 @@ export async function openHandoff(
   state.dialog = null;
   state.awaitingCsat = false;
   state.misunderstandings = 0;
-  const all = [...replies, await statusReply(core, state, lang)];
+  const all = [...replies, await statusReply(core, state, lang), ...emailOffer(core, state, lang, true)];
   c.events.unshift(handoffRequested(state, handoff, await transcriptSummary(core, state.id), all, now, core));
   return all;
 }
@@ -156,6 +157,9 @@ export async function withPerson(
     });
     return [{ text: HANDOFF_MESSAGES[lang].cancelled, source: { kind: 'handoff' }, lang }];
   }
+  // Email buttons are the bot's business; a typed address or request still reaches the agents.
+  const mail = emailTurn(core, state, msg, lang);
+  if (mail && msg.action !== undefined) return mail;
   core.ctx(state).events.push({
     type: 'conversation.message',
     data: {
@@ -168,6 +172,7 @@ export async function withPerson(
         : {}),
     },
   });
+  if (mail) return mail;
   // A short acknowledgement, not the whole queue text again for every message (the status bar shows the place).
   if (h.status === 'queued') {
     const when = core.hours.isOpen(h.queue, core.now()) ? undefined : nextOpening(core, h.queue, lang);
@@ -178,6 +183,7 @@ export async function withPerson(
         source: { kind: 'handoff', id: 'queue' },
         lang,
       },
+      ...emailOffer(core, state, lang),
     ];
   }
   return [];

@@ -12,6 +12,7 @@ import { recordCsat, typedCsat } from './csat';
 import { act } from './decide';
 import { filesReceived, filesWithoutRequest, startDialog, takeFiles } from './dialogSteps';
 import { inDialog } from './dialogTurn';
+import { emailTurn } from './email';
 import { feedbackReply } from './feedback';
 import { openHandoff, withPerson } from './handoffFlow';
 import { MESSAGES } from './messages';
@@ -59,9 +60,10 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
   let replies: Reply[];
   try {
     replies =
-      msg.action !== undefined
+      mailTurn(core, state, msg) ??
+      (msg.action !== undefined
         ? await onAction(core, state, msg.action)
-        : await onText(core, state, msg.text ?? '', trace);
+        : await onText(core, state, msg.text ?? '', trace));
   } catch (err) {
     // What the customer wrote is kept even if processing fails.
     if (deferred.length) await core.store.append(state.id, deferred.splice(0)).catch(() => undefined);
@@ -75,6 +77,15 @@ export async function runTurn(core: EngineCore, msg: IncomingMessage, trace?: Tu
     replies = [{ text: HANDOFF_MESSAGES[lang].misunderstood, source: { kind: 'handoff' }, lang }];
   }
   return finishTurn(core, state, replies, deferred);
+}
+
+/** A message about email (src/engine/email.ts), in the conversation's language or the message's. */
+function mailTurn(core: EngineCore, state: ConversationState, msg: IncomingMessage): Reply[] | undefined {
+  if (!core.email) return undefined;
+  const lang = state.lang ?? core.chooseLanguage(state, msg.text ?? '').lang;
+  const replies = emailTurn(core, state, msg, lang);
+  if (replies) state.lang = lang;
+  return replies;
 }
 
 /** The customer's message as stored (text, the button's value, the client's id for retries). */

@@ -81,6 +81,8 @@ export interface EngineDeps {
      * conversation.message, conversation.closed): 'chatwoot' when Chatwoot is the agents' tool.
      */
     relays?: readonly OutboxTarget[];
+    /** Email with the customer when nobody is online (SMTP_URL set): see ./email.ts. */
+    email?: EmailOptions;
   };
   matcher: Matcher;
   detector: LanguageDetector;
@@ -88,6 +90,14 @@ export interface EngineDeps {
   options?: Partial<EngineOptions>;
   now?: () => Date;
   observer?: EngineObserver;
+}
+
+/** HANDOFF_EMAIL_AFTER_MS and HANDOFF_EMAIL_GRACE_MS. */
+export interface EmailOptions {
+  /** A queued handoff no agent has joined after this long gets the offer to continue by email. */
+  afterMs: number;
+  /** An agent's reply is mailed this long after it arrives, unless the customer read it live meanwhile. */
+  graceMs: number;
 }
 
 /** What agents send back (POST /api/agent/events, or the terminal desk). */

@@ -2,7 +2,8 @@ import { AppError } from '../domain/errors';
 import type { ConversationData, ErasureCounts, PrivacyAudit } from '../domain/privacy';
 import { stripEventBody } from '../domain/privacy';
 import { phoneKey, phoneKeysIn } from '../nlp/pii';
-import type { PrivacySearch, PrivacyStore } from '../storage/ports';
+import type { OutboxStore, PrivacySearch, PrivacyStore } from '../storage/ports';
+import { emailThreadKey } from '../domain/handoff';
 
 /** How a customer is recognised: any of these (a conversation matches if it matches one). */
 export interface PrivacyQuery {
@@ -132,7 +133,8 @@ export class Privacy {
   private readonly now: () => Date;
 
   constructor(
-    private readonly store: PrivacyStore,
+    /** With the settings: a conversation's mail thread (Message-IDs) goes with its erasure. */
+    private readonly store: PrivacyStore & Pick<OutboxStore, 'setSetting'>,
     private readonly options: PrivacyOptions,
   ) {
     this.now = options.now ?? (() => new Date());
@@ -219,6 +221,8 @@ export class Privacy {
     let counts = { ...ZERO };
     for (const [i, id] of ids.entries()) {
       const c = await this.store.eraseConversation(id, this.now());
+      // The Message-IDs its mails were threaded on go with it.
+      if (c) await this.store.setSetting(emailThreadKey(id), null);
       if (c) counts = add(counts, { ...c, conversations: 1 });
       progress?.(i + 1, ids.length);
     }

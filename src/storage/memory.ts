@@ -342,7 +342,7 @@ export class MemoryConversationStore implements Store {
       dialogStates: state.dialog ? 1 : 0,
       attachments: this.files.eraseAll(id),
     };
-    const { tokenHash: _t, offered: _o, ...rest } = state;
+    const { tokenHash: _t, offered: _o, email: _e, ...rest } = state;
     this.convs.set(id, { ...rest, dialog: null, handoff: null, awaitingCsat: false });
     this.erased.add(id);
     this.queue(id, [{ type: ERASED_EVENT, data: {} }]);

@@ -155,6 +155,7 @@ const fullState = (id = newId()): ConversationState => ({
     { label: 'Da « sigur »', value: 'yes' },
     { label: 'Nu', value: 'no' },
   ],
+  email: { address: 'ioana@exemplu.ro', consentAt: '2026-03-01T10:05:30.000Z', replies: true, offeredFor: 'h-1' },
 });
 
 const customer = (text: string, extra: Partial<NewMessage> = {}): NewMessage => ({
@@ -1310,6 +1311,7 @@ describe.each([sqlite, postgres])('SQL store: $name', (backend) => {
       '0010_attachments',
       '0011_feedback',
       '0012_outbox_targets',
+      '0013_conversation_email',
     ]);
     expect(indexes).toContain('messages_conversation_id_id');
   });

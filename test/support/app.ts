@@ -63,6 +63,7 @@ export async function startApp(env: TestEnv = {}, opts: { log?: Logger } = {}): 
         await listening.close();
         await app.delivery.stop();
         await app.chatwootDelivery?.stop();
+        await app.mail?.stop();
         await stopChannels(app.channels);
         await app.store.close();
         removeTmp();

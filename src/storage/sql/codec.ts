@@ -1,4 +1,4 @@
-import type { ConversationState, DialogState, MessageRecord, NewMessage } from '../../domain/conversation';
+import type { ConversationState, DialogState, EmailState, MessageRecord, NewMessage } from '../../domain/conversation';
 import type { HandoffState } from '../../domain/handoff';
 import type { AttachmentRef, Lang, ReplySource, Suggestion } from '../../domain/types';
 import type { Insertable, Selectable } from 'kysely';
@@ -25,6 +25,7 @@ export function encodeConversation(s: ConversationState, dialect: SqlDialectName
     handoff_requested_at: s.handoff?.requestedAt ?? null,
     last_topic: s.lastTopic ?? null,
     offered: s.offered?.length ? JSON.stringify(s.offered) : null,
+    email: s.email ? JSON.stringify(s.email) : null,
     seq: 0,
   };
 }
@@ -45,6 +46,7 @@ export function decodeConversation(r: Selectable<ConversationsTable>): Conversat
   if (r.last_topic !== null) s.lastTopic = r.last_topic;
   if (r.offered !== null) s.offered = JSON.parse(r.offered) as Suggestion[];
   if (r.lang !== null) s.lang = r.lang as Lang;
+  if (r.email) s.email = JSON.parse(r.email) as EmailState;
   return s;
 }
 

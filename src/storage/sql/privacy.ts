@@ -135,6 +135,7 @@ export class SqlPrivacy implements PrivacyStore {
           handoff_queue: null,
           handoff_requested_at: null,
           offered: null,
+          email: null,
           awaiting_csat: this.ctx.postgres ? false : 0,
         })
         .where('id', '=', id)

@@ -41,6 +41,8 @@ export interface ConversationsTable {
   erased_at: Generated<string | null>;
   /** JSON text of the HandoffRecord[] of an erased conversation (what the figures count; no personal data). */
   erased_handoffs: Generated<string | null>;
+  /** JSON text of an EmailState (migration 0013_conversation_email). */
+  email: Generated<string | null>;
 }
 
 export interface MessagesTable {

@@ -13,6 +13,7 @@ import * as m0009 from './0009_privacy';
 import * as m0010 from './0010_attachments';
 import * as m0011 from './0011_feedback';
 import * as m0012 from './0012_outbox_targets';
+import * as m0013 from './0013_conversation_email';
 
 type Up = (db: Kysely<unknown>, dialect: SqlDialectName) => Promise<void>;
 
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly (readonly [name: string, up: Up])[] = [
   ['0010_attachments', m0010.up],
   ['0011_feedback', m0011.up],
   ['0012_outbox_targets', m0012.up],
+  ['0013_conversation_email', m0013.up],
 ];
 
 function migrations(dialect: SqlDialectName): Record<string, Migration> {

@@ -1,0 +1,81 @@
+import type { Lang } from '../../domain/types';
+import type { Engine } from '../../engine/engine';
+import { DeliveryWorker, type DeliveryLog } from '../../handoff/delivery';
+import type { OutboxStore, RateCounters } from '../../storage/ports';
+import { smtpMailer, type Mailer, type SmtpSettings } from './mailer';
+import { EmailSender, TRANSCRIPTS_PER_RECIPIENT_PER_DAY } from './sender';
+
+/** MAIL_FROM, SMTP_URL as read by config/mail.ts. */
+export interface MailSettings {
+  smtp: SmtpSettings;
+  from: string;
+  domain: string;
+}
+
+/** The mail worker and its SMTP transport (closed with it). */
+export class MailWorker {
+  constructor(
+    readonly delivery: DeliveryWorker,
+    private readonly mailer: Mailer,
+  ) {}
+
+  runOnce(): ReturnType<DeliveryWorker['runOnce']> {
+    return this.delivery.runOnce();
+  }
+
+  start(intervalMs: number): void {
+    this.delivery.start(intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.delivery.stop();
+    this.mailer.close();
+  }
+}
+
+/** What the mail worker reads of the configuration (config/index.ts: mail, PUBLIC_URL, the retry schedule). */
+export interface MailWorkerConfig {
+  mail: MailSettings;
+  transcripts: { publicUrl: string };
+  defaultLang: Lang;
+  handoff: { retryScheduleMs?: number[] };
+}
+
+/**
+ * The worker of the outbox's 'email' target: the webhook worker's claims, order per conversation, retries and dead
+ * letters, with the mail sender. Started and stopped by index.ts; tests call runOnce.
+ */
+export function mailWorker(
+  config: MailWorkerConfig,
+  deps: {
+    store: OutboxStore & { rateCounters(): RateCounters };
+    engine: Pick<Engine, 'messagesPage'>;
+    /** Live streams of this process (their limits know which conversations have one open). */
+    streams: { limits: { seenSince(conversationId: string, since: number): boolean } };
+    log: DeliveryLog;
+  },
+): MailWorker {
+  const mailer = smtpMailer(config.mail.smtp, config.mail.from);
+  const sender = new EmailSender({
+    mailer,
+    engine: deps.engine,
+    settings: deps.store,
+    presence: deps.streams.limits,
+    publicUrl: config.transcripts.publicUrl,
+    domain: config.mail.domain,
+    defaultLang: config.defaultLang,
+    perRecipient: deps.store.rateCounters().counter('mail-transcripts', TRANSCRIPTS_PER_RECIPIENT_PER_DAY, 86_400),
+  });
+  const schedule = config.handoff.retryScheduleMs;
+  const worker = new DeliveryWorker(deps.store, {
+    target: 'email',
+    sender,
+    secret: '',
+    ...(schedule ? { schedule } : {}),
+    // Longer than nodemailer's own waits (connection, greeting, socket), so a lease never runs out mid-mail.
+    timeoutMs: 20_000,
+    leaseMs: 60_000,
+    log: deps.log,
+  });
+  return new MailWorker(worker, mailer);
+}
