@@ -105,9 +105,8 @@ export async function transfer(core: EngineCore, conversationId: string, queue: 
   core.events.emit('message', state.id, saved, 'agent');
 }
 
-/** The conversation's internal notes, oldest first. */
+/** The conversation's internal notes, oldest first (a plain read: the desk checks deskConversation first). */
 export async function notes(core: EngineCore, conversationId: string): Promise<DeskNote[]> {
-  await deskConversation(core, conversationId);
   return parseDeskNotes(await core.store.getSetting(deskNotesKey(conversationId)));
 }
 

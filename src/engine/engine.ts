@@ -228,6 +228,7 @@ export class Engine {
     return this.serialized(conversationId, () => desk.transfer(this.core, conversationId, queue, agent));
   }
 
+  /** The desk's notes of a conversation (no access check: the stream polls it, once deskConversation passed). */
   notes(conversationId: string): Promise<desk.DeskNote[]> {
     return desk.notes(this.core, conversationId);
   }

@@ -109,7 +109,9 @@ export function deskRoutes(engine: DeskEngine, links: AttachmentLinks | undefine
     res.json({ closed: true });
   });
   r.get('/api/desk/conversations/:id/notes', async (req, res) => {
-    res.json({ notes: await engine.notes(conversationId(req.params.id)) });
+    const id = conversationId(req.params.id);
+    await engine.deskConversation(id);
+    res.json({ notes: await engine.notes(id) });
   });
   r.post('/api/desk/conversations/:id/notes', async (req, res) => {
     const { text } = parseBody(noteBody, req.body, 'expected {"text": "..."}');
