@@ -1,4 +1,5 @@
 import type { MessageRecord } from '../domain/conversation';
+import { queueToldKey } from '../domain/settings';
 import type { Reply } from '../domain/types';
 import type { Engine, QueueStatus } from '../engine/engine';
 import type { OutboxStore } from '../storage/ports';
@@ -27,7 +28,7 @@ interface Told {
   at: number;
 }
 
-const toldKey = (conversationId: string) => `queue-told:${conversationId}`;
+const toldKey = queueToldKey;
 
 function parseTold(v: string | undefined): Told | undefined {
   if (!v) return undefined;

@@ -1,4 +1,5 @@
 import type { ChannelRef, ConversationState, MessageRecord } from './conversation';
+import type { DeskNote } from './desk';
 import type { OutboxEvent } from './handoff';
 import type { AttachmentRef } from './types';
 
@@ -10,6 +11,8 @@ export interface ConversationData {
   channelRef?: ChannelRef;
   /** The conversation's files (references; the bytes are downloaded one by one). */
   attachments?: AttachmentRef[];
+  /** The agent desk's internal notes about it (agent, time, text), oldest first. */
+  notes: DeskNote[];
 }
 
 /** What an erasure removed from one conversation (the audit keeps these counts, never the data). */

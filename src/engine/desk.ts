@@ -1,4 +1,4 @@
-import { deskNotesKey } from '../domain/desk';
+import { deskClaimKey, deskNotesKey, parseDeskNotes, type DeskNote } from '../domain/desk';
 import { AppError } from '../domain/errors';
 import type { ConversationState } from '../domain/conversation';
 import { QUEUES, type QueueName } from '../domain/handoff';
@@ -16,20 +16,25 @@ import { statusReply } from './queue';
 export const MAX_NOTES = 100;
 export const MAX_NOTE_CHARS = 2_000;
 
-/** An internal note: for agents only, stored apart from the transcript so that no customer stream can show it. */
-export interface DeskNote {
-  at: string;
-  agent: string;
-  text: string;
-}
+export type { DeskNote };
 
 /** The claim of one handoff: a setting every instance sees, set by compare-and-set ('' once released). */
-const claimKey = (state: ConversationState) => `desk:claim:${state.id}:${state.handoff!.id}`;
+const claimKey = (state: ConversationState) => deskClaimKey(state.id, state.handoff!.id);
+
+/**
+ * The conversation as the desk may see it: one that is or was with a person (a current handoff, or a handoff request
+ * in its outbox). Any other is a 404 worded like an unknown id, so that the desk cannot probe customers' ids.
+ */
+export async function deskConversation(core: EngineCore, conversationId: string): Promise<ConversationState> {
+  const state = await core.store.get(conversationId);
+  if (!state || (!state.handoff && !(await core.store.hasHandoffRequest(conversationId))))
+    throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
+  return state;
+}
 
 /** The conversation, with a person (404 or 409 otherwise). */
 async function handedOff(core: EngineCore, conversationId: string): Promise<ConversationState> {
-  const state = await core.store.get(conversationId);
-  if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${conversationId}" not found`, 404);
+  const state = await deskConversation(core, conversationId);
   if (!state.handoff)
     throw new AppError('NOT_WITH_AGENT', `conversation "${conversationId}" is not handed off to a person`, 409);
   return state;
@@ -100,10 +105,9 @@ export async function transfer(core: EngineCore, conversationId: string, queue: 
   core.events.emit('message', state.id, saved, 'agent');
 }
 
-/** The conversation's internal notes, oldest first. */
+/** The conversation's internal notes, oldest first (a plain read: the desk checks deskConversation first). */
 export async function notes(core: EngineCore, conversationId: string): Promise<DeskNote[]> {
-  const raw = await core.store.getSetting(deskNotesKey(conversationId));
-  return raw ? (JSON.parse(raw) as DeskNote[]) : [];
+  return parseDeskNotes(await core.store.getSetting(deskNotesKey(conversationId)));
 }
 
 /** Add an internal note (compare-and-set, so that two agents writing at once keep both notes). */
@@ -112,7 +116,7 @@ export async function addNote(core: EngineCore, conversationId: string, agent: s
   const note: DeskNote = { at: core.now().toISOString(), agent, text: text.slice(0, MAX_NOTE_CHARS) };
   for (let attempt = 0; attempt < 10; attempt++) {
     const raw = await core.store.getSetting(deskNotesKey(conversationId));
-    const list = raw ? (JSON.parse(raw) as DeskNote[]) : [];
+    const list = parseDeskNotes(raw);
     if (list.length >= MAX_NOTES)
       throw new AppError('TOO_MANY_NOTES', `conversation "${conversationId}" has ${MAX_NOTES} notes already`, 409);
     if (await core.store.swapSetting(deskNotesKey(conversationId), raw, JSON.stringify([...list, note]))) return note;

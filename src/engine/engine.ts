@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors';
+import { welcomeKey } from '../domain/settings';
 import type { IncomingMessage, Lang, Reply } from '../domain/types';
 import type { MatchResult } from '../matching/matcher';
 import { checkToken, newConversationState, type ConversationState, type MessageRecord } from '../domain/conversation';
@@ -142,7 +143,7 @@ export class Engine {
       const reply = welcomeReply(this.core.c, lang ?? state.lang ?? this.options.defaultLang);
       if (!reply || (await this.core.store.messagesPage(conversationId, { limit: 1 })).length > 0) return [];
       // Once across instances (two joins or two conversationUpdates handled at once on two instances).
-      if (!(await this.core.store.swapSetting(`welcome:${conversationId}`, undefined, this.core.now().toISOString())))
+      if (!(await this.core.store.swapSetting(welcomeKey(conversationId), undefined, this.core.now().toISOString())))
         return [];
       // Stored like a bot reply (with its buttons), so that every replay shows it once.
       return finishTurn(this.core, state, [reply]);
@@ -204,6 +205,11 @@ export class Engine {
     return desk.deskList(this.core, limit);
   }
 
+  /** A conversation the desk may read: is or was with a person (404 like an unknown id otherwise). */
+  deskConversation(conversationId: string): Promise<ConversationState> {
+    return desk.deskConversation(this.core, conversationId);
+  }
+
   /** `agent` takes the conversation (one agent wins across instances; 409 naming who has it otherwise). */
   claim(conversationId: string, agent: string): Promise<void> {
     return this.serialized(conversationId, () => desk.claim(this.core, conversationId, agent));
@@ -222,6 +228,7 @@ export class Engine {
     return this.serialized(conversationId, () => desk.transfer(this.core, conversationId, queue, agent));
   }
 
+  /** The desk's notes of a conversation (no access check: the stream polls it, once deskConversation passed). */
   notes(conversationId: string): Promise<desk.DeskNote[]> {
     return desk.notes(this.core, conversationId);
   }

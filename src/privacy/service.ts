@@ -2,8 +2,7 @@ import { AppError } from '../domain/errors';
 import type { ConversationData, ErasureCounts, PrivacyAudit } from '../domain/privacy';
 import { stripEventBody } from '../domain/privacy';
 import { phoneKey, phoneKeysIn } from '../nlp/pii';
-import type { OutboxStore, PrivacySearch, PrivacyStore } from '../storage/ports';
-import { emailThreadKey } from '../domain/handoff';
+import type { PrivacySearch, PrivacyStore } from '../storage/ports';
 
 /** How a customer is recognised: any of these (a conversation matches if it matches one). */
 export interface PrivacyQuery {
@@ -76,7 +75,12 @@ export function checkQuery(q: PrivacyQuery): PrivacyQuery {
 
 /** All the text stored for a conversation, where a phone number is looked for. */
 function textsOf(d: ConversationData): string[] {
-  return [...d.messages.map((m) => m.text), JSON.stringify(d.state.dialog ?? {}), ...d.events.map((e) => e.body)];
+  return [
+    ...d.messages.map((m) => m.text),
+    JSON.stringify(d.state.dialog ?? {}),
+    ...d.events.map((e) => e.body),
+    ...d.notes.map((n) => n.text),
+  ];
 }
 
 /** A conversation as its customer gets it (GDPR article 15): everything stored, in plain JSON. */
@@ -119,6 +123,8 @@ export function exportConversation(d: ConversationData) {
     channelReference: d.channelRef ?? null,
     // The files' references (names, types, sizes); each file is downloaded with the conversation's token.
     attachments: d.attachments ?? [],
+    // What agents wrote about the conversation on the desk: personal data about the customer too.
+    internalNotes: d.notes.map(({ at, agent, text }) => ({ at, agent, text })),
   };
 }
 
@@ -126,15 +132,14 @@ export type ConversationExport = ReturnType<typeof exportConversation>;
 
 /**
  * A customer's data: find their conversations (by conversation id, email, phone or order number, in the messages,
- * dialog answers and handoff contact details), export them, erase them (with a `conversation.erased` webhook and
+ * dialog answers, handoff contact details and the desk's internal notes), export them, erase them (with a `conversation.erased` webhook and
  * an audit line without personal data), and the retention of conversations and delivered webhook bodies.
  */
 export class Privacy {
   private readonly now: () => Date;
 
   constructor(
-    /** With the settings: a conversation's mail thread (Message-IDs) goes with its erasure. */
-    private readonly store: PrivacyStore & Pick<OutboxStore, 'setSetting'>,
+    private readonly store: PrivacyStore,
     private readonly options: PrivacyOptions,
   ) {
     this.now = options.now ?? (() => new Date());
@@ -220,9 +225,8 @@ export class Privacy {
   private async eraseIds(ids: string[], progress?: Progress): Promise<ErasureTotals> {
     let counts = { ...ZERO };
     for (const [i, id] of ids.entries()) {
+      // The store deletes everything keyed by it too (notes, mail thread, Chatwoot link, desk claims).
       const c = await this.store.eraseConversation(id, this.now());
-      // The Message-IDs its mails were threaded on go with it.
-      if (c) await this.store.setSetting(emailThreadKey(id), null);
       if (c) counts = add(counts, { ...c, conversations: 1 });
       progress?.(i + 1, ids.length);
     }

@@ -1,6 +1,5 @@
-import { deskNotesKey } from '../domain/desk';
 import type { ChannelRef, ConversationState, MessageRecord, NewMessage } from '../domain/conversation';
-import { handoffFromEvent, webhookBody } from '../domain/handoff';
+import { webhookBody } from '../domain/handoff';
 import type { HandoffRecord, OutboxEvent, OutboxTarget, QueueName } from '../domain/handoff';
 import type { ConversationRecord, InboxMark } from '../domain/insights';
 import { ERASED_EVENT, type ConversationData, type ErasureCounts } from '../domain/privacy';
@@ -22,6 +21,7 @@ import {
 import { MemoryEditorStore } from './memoryEditor';
 import { MemoryAttachments } from './memoryAttachments';
 import { handedOffIn, queuedCounts, queuePositionIn } from './memoryQueue';
+import { eraseSettings, handoffsOf, notesHits, notesOf } from './memoryPrivacy';
 
 export { MemoryEditorStore };
 
@@ -202,6 +202,10 @@ export class MemoryConversationStore implements Store {
       .map(({ lockedUntil: _l, ...e }) => structuredClone(e) as OutboxEvent);
   }
 
+  async hasHandoffRequest(conversationId: string): Promise<boolean> {
+    return this.outbox.some((e) => e.conversationId === conversationId && e.type === 'handoff.requested');
+  }
+
   async pendingCount(): Promise<number> {
     return this.outbox.filter((e) => e.status === 'pending').length;
   }
@@ -299,6 +303,7 @@ export class MemoryConversationStore implements Store {
     for (const c of this.convs.values())
       if (this.live(c.id) && c.dialog && hit(JSON.stringify(c.dialog))) ids.add(c.id);
     for (const e of this.outbox) if (hit(e.body)) ids.add(e.conversationId);
+    for (const id of notesHits(this.settings, hit)) if (this.live(id)) ids.add(id);
     return [...ids].sort();
   }
 
@@ -312,6 +317,7 @@ export class MemoryConversationStore implements Store {
       events: await this.events(id),
       ...(channelRef ? { channelRef } : {}),
       attachments: await this.files.list(id),
+      notes: notesOf(this.settings, id),
     };
   }
 
@@ -332,8 +338,8 @@ export class MemoryConversationStore implements Store {
       delete m.attachments;
     }
     this.erasedHandoffs.set(id, handoffsOf(this.outbox, id));
+    eraseSettings(this.settings, id, this.outbox, state.handoff?.id);
     const deadLetters = take(this.outbox, (e) => e.conversationId === id && e.status === 'dead');
-    this.settings.delete(deskNotesKey(id));
     const counts: ErasureCounts = {
       messages: blanked.length,
       outboxEvents: take(this.outbox, (e) => e.conversationId === id),
@@ -387,12 +393,4 @@ export class MemoryConversationStore implements Store {
   }
 
   async close(): Promise<void> {}
-}
-
-/** A conversation's handoffs, from its webhook handoff.requested events in order (relays' copies are the same). */
-function handoffsOf(outbox: readonly OutboxEvent[], id: string): HandoffRecord[] {
-  return outbox
-    .filter((e) => e.conversationId === id && e.type === 'handoff.requested' && e.target === 'webhook')
-    .sort((a, b) => a.seq - b.seq)
-    .flatMap((e) => handoffFromEvent(e.body) ?? []);
 }

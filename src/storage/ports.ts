@@ -72,6 +72,8 @@ export interface OutboxStore {
   replay(id: number, now: Date): Promise<boolean>;
   /** Every event of a conversation (tests, operators). */
   events(conversationId: string): Promise<OutboxEvent[]>;
+  /** Whether a person was ever asked for in the conversation (it has a handoff.requested event, any target). */
+  hasHandoffRequest(conversationId: string): Promise<boolean>;
   /** Pending events (queue length for metrics). */
   pendingCount(): Promise<number>;
   /** Inbound webhook ids already processed: false if `webhookId` was seen before (replay). */
@@ -207,7 +209,7 @@ export interface EditorStore {
 
 /** What to look for in the stored text of conversations (a customer's request to see or erase their data). */
 export interface PrivacySearch {
-  /** Found (case-insensitive) in a message, the dialog state (answers, records) or a webhook body. */
+  /** Found (case-insensitive) in a message, the dialog state (answers, records), a webhook body or a desk note. */
   needles: string[];
   /** Found in the same texts once spaces, dots, dashes, slashes and parentheses are removed (phone numbers). */
   digits: string[];
@@ -226,8 +228,9 @@ export interface PrivacyStore {
   conversationData(id: string): Promise<ConversationData | undefined>;
   /**
    * In one transaction: delete its messages, outbox events and dead letters, channel reference, dialog state,
-   * handoff, token hash, buttons and files (attachments), keep the row as erased and queue a `conversation.erased` event. Undefined when
-   * the conversation is unknown or already erased.
+   * handoff, token hash, buttons and files (attachments), the settings keyed by it (desk notes and claims, mail thread,
+   * welcome, Chatwoot link and its way back: domain/settings.ts), keep the row as erased and queue a
+   * `conversation.erased` event. Undefined when the conversation is unknown or already erased.
    */
   eraseConversation(id: string, at: Date): Promise<ErasureCounts | undefined>;
   /** Conversations (not erased) with no activity (update or message) since `before`, oldest first, at most `limit`. */

@@ -232,13 +232,29 @@ test('WCAG AA: every text of the desk has at least 4.5:1 contrast on the backgro
   expect(ratios.filter(([, r]) => r < 4.5)).toEqual([]);
 });
 
-test('close: the bot is back and asks the satisfaction question in the widget', async () => {
-  await loser.page.locator('#close').click();
+test('close with a note, by keyboard: the bot is back and asks the satisfaction question; the note reaches the webhook event, not the customer', async () => {
+  const note = 'Remboursement accordé, dossier R-77120';
+  const box = loser.page.locator('#close-note');
+  expect(await box.isDisabled()).toBe(false);
+  // From the transfer's select, Tab by Tab to the note (its label says Enter closes).
+  await loser.page.locator('#transfer-queue').focus();
+  for (let i = 0; i < 10 && (await loser.page.evaluate(() => document.activeElement?.id)) !== 'close-note'; i++)
+    await loser.page.keyboard.press('Tab');
+  expect(await loser.page.evaluate(() => document.activeElement?.id)).toBe('close-note');
+  await loser.page.keyboard.type(note);
+  await loser.page.keyboard.press('Enter');
   const w = widget(customer.page);
   await w.withText(DIALOG_MESSAGES.fr.csatQuestion).waitFor();
   await w.buttons.filter({ hasText: /^5$/ }).waitFor();
   await loser.page.locator('#conv-title').filter({ hasText: 'Conversation closed' }).waitFor();
   await expect(loser.page.title()).resolves.toBe('Agent desk');
+  expect(await box.inputValue()).toBe('');
+  expect(await box.isDisabled()).toBe(true);
+  const closed = (await server.app.store.events(conversationId)).filter((e) => e.type === 'conversation.closed');
+  expect(closed.map((e) => (JSON.parse(e.body) as { data: Record<string, unknown> }).data)).toEqual([
+    expect.objectContaining({ reason: 'completed', note }),
+  ]);
+  expect(await customer.page.content()).not.toContain('R-77120');
 });
 
 test('keyboard: Tab reaches the token, Enter signs in, the focus is visible; a wrong token is told', async () => {

@@ -4,6 +4,7 @@
  */
 import sharp from 'sharp';
 import { DIALOG_MESSAGES } from '../../src/dialogs/messages';
+import { deskClaimKey, deskNotesKey } from '../../src/domain/desk';
 import { transferredText } from '../../src/engine/deskMessages';
 import { HANDOFF_MESSAGES } from '../../src/handoff/messages';
 import { startApp, type StartedApp } from '../support/app';
@@ -13,6 +14,7 @@ import { freshPgDatabase } from '../support/postgres';
 const ANNA = 'anna-token-0123456789abcdef';
 const BORIS = 'boris-token-0123456789abcdef';
 const AGENT_TOKENS = `Anna:${ANNA},Boris:${BORIS}`;
+const ADMIN = 'admin-token-desk-privacy-0123456789';
 
 interface Conv {
   conversationId: string;
@@ -28,7 +30,12 @@ interface Message {
 let running: StartedApp;
 
 beforeAll(async () => {
-  running = await startApp({ AGENT_TOKENS, HANDOFF_HOURS: hoursAroundNow(true), HANDOFF_TRIGGERS: '' });
+  running = await startApp({
+    AGENT_TOKENS,
+    ADMIN_TOKENS: `ada:admin:${ADMIN}`,
+    HANDOFF_HOURS: hoursAroundNow(true),
+    HANDOFF_TRIGGERS: '',
+  });
 });
 afterAll(async () => {
   await running?.close();
@@ -239,6 +246,90 @@ describe('the desk', () => {
     expect(answers.length).toBeGreaterThan(0);
     const entry = running.app.engine.content.kb.entries.find((e) => e.id === answers[0]!.id)!;
     expect(answers[0]!.answer).toBe(entry.answer.en);
+  });
+});
+
+describe('what the desk may read', () => {
+  /** A widget conversation the bot alone has answered (nobody asked for a person). */
+  async function botOnly(): Promise<Conv> {
+    const res = await fetch(`${running.base}/api/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ lang: 'fr' }),
+    });
+    const conv = (await res.json()) as Conv;
+    await customerSays(conv, 'combien de temps dure la garantie ?');
+    return conv;
+  }
+
+  it('refuses a conversation never handed to a person like an unknown id (404), every route, and changes nothing', async () => {
+    const conv = await botOnly();
+    const unknown: Conv = { conversationId: 'no-such-conversation', token: '' };
+    const before = await customerMessages(conv);
+    for (const c of [conv, unknown]) {
+      const message = `conversation "${c.conversationId}" not found`;
+      const answers = get(`${path(c, '/answers')}?q=${encodeURIComponent('retourner un produit')}`, ANNA);
+      for (const [what, r] of [
+        ['read', await get(path(c), ANNA)],
+        ['notes', await get(path(c, '/notes'), ANNA)],
+        ['answers', await answers],
+        ['claim', await post(path(c, '/claim'), ANNA)],
+        ['note', await post(path(c, '/notes'), ANNA, { text: 'a note' })],
+        ['reply', await post(path(c, '/messages'), ANNA, { text: 'hello' })],
+        ['transfer', await post(path(c, '/transfer'), ANNA, { queue: 'billing' })],
+        ['close', await post(path(c, '/close'), ANNA, {})],
+      ] as const)
+        expect([what, r.status, r.json.error?.message]).toEqual([what, 404, message]);
+      const stream = await fetch(`${running.base}${path(c, '/events')}`, {
+        headers: { authorization: `Bearer ${ANNA}` },
+      });
+      expect([c.conversationId, stream.status]).toEqual([c.conversationId, 404]);
+    }
+    expect(await customerMessages(conv)).toEqual(before);
+    expect(await running.app.store.getSetting(deskNotesKey(conv.conversationId))).toBeUndefined();
+  });
+
+  it('still reads one that was with a person and is back with the bot (transcript and notes)', async () => {
+    const conv = await waiting();
+    expect((await post(path(conv, '/claim'), ANNA)).status).toBe(200);
+    expect((await post(path(conv, '/notes'), ANNA, { text: 'remboursé' })).status).toBe(201);
+    expect((await post(path(conv, '/close'), ANNA, {})).status).toBe(200);
+    const read = await get(path(conv), BORIS);
+    expect(read.status).toBe(200);
+    expect(read.json.notes).toMatchObject([{ agent: 'Anna', text: 'remboursé' }]);
+    expect((read.json.conversation as { handoff: unknown }).handoff).toBeNull();
+  });
+});
+
+describe("the desk's notes and a customer's data (GDPR)", () => {
+  const admin = (what: string, body: unknown) => post(`/api/admin/privacy/${what}`, ADMIN, body);
+
+  it('are in the export, found by what they hold, and erased with every row keyed by the conversation', async () => {
+    const conv = await waiting();
+    const id = conv.conversationId;
+    expect((await post(path(conv, '/claim'), ANNA)).status).toBe(200);
+    const text = 'Rappeler au 07 22 12 34 56, autre commande MV-4829301, mail dana.popescu@example.ro';
+    expect((await post(path(conv, '/notes'), ANNA, { text })).status).toBe(201);
+    // Only the note holds these: the customer never wrote them.
+    for (const q of [{ email: 'Dana.Popescu@example.ro' }, { phone: '+40 722 123 456' }, { order: 'mv 4829301' }])
+      expect([q, (await admin('search', q)).json.conversations]).toEqual([q, [id]]);
+    const exported = (await admin('export', { email: 'dana.popescu@example.ro' })).json.conversations as {
+      conversationId: string;
+      internalNotes: unknown;
+    }[];
+    expect(exported).toEqual([
+      expect.objectContaining({
+        conversationId: id,
+        internalNotes: [{ at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), agent: 'Anna', text }],
+      }),
+    ]);
+    const handoffId = (await running.app.engine.getConversation(id))!.handoff!.id;
+    expect(await running.app.store.getSetting(deskClaimKey(id, handoffId))).toBe('Anna');
+    expect((await admin('erase', { order: 'MV-4829301' })).json.conversations).toEqual([id]);
+    expect(await running.app.store.getSetting(deskNotesKey(id))).toBeUndefined();
+    expect(await running.app.store.getSetting(deskClaimKey(id, handoffId))).toBeUndefined();
+    expect((await get(path(conv), ANNA)).status).toBe(404);
+    expect((await admin('search', { email: 'dana.popescu@example.ro' })).json.conversations).toEqual([]);
   });
 });
 

@@ -6,6 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { newConversationState } from '../../src/domain/conversation';
+import { deskNotesKey } from '../../src/domain/desk';
+import { chatwootBackKey, chatwootLinkKey } from '../../src/domain/settings';
 import { Privacy } from '../../src/privacy/service';
 import { startApp, type StartedApp } from '../support/app';
 
@@ -103,6 +105,14 @@ export async function setUp(env: Record<string, string>): Promise<Scenario & { r
     user: { id: '29:alice', name: 'Alice Martin' },
     updatedAt: new Date().toISOString(),
   });
+  // An agent wrote her email in an internal note on the desk; Chatwoot linked her conversation (ids both ways).
+  await app.engine.addNote(alice.conversationId, 'Ion', `a rappelé, écrire à ${ALICE_EMAIL}`);
+  const handoffId = (await app.store.get(alice.conversationId))!.handoff!.id;
+  await app.store.setSetting(
+    chatwootLinkKey(alice.conversationId),
+    JSON.stringify({ handoffId, conversationId: 9041 }),
+  );
+  await app.store.setSetting(chatwootBackKey(9041), alice.conversationId);
   const alice2 = await newCustomer(base);
   expect(await say(base, alice2, 'quux plonk 06.12.34.56.78')).toEqual(['fallback']);
   const bob = await newCustomer(base);
@@ -200,6 +210,9 @@ export function privacyTests(get: () => Scenario, afterErase?: () => Promise<voi
       }),
     ]);
     expect(a.channelReference).toMatchObject({ channelId: 'msteams', user: { name: 'Alice Martin' } });
+    expect(a.internalNotes).toEqual([
+      { at: expect.any(String), agent: 'Ion', text: `a rappelé, écrire à ${ALICE_EMAIL}` },
+    ]);
     expect(a.attachments).toEqual([]);
     const order = (await json(await api('POST', '/api/admin/privacy/export', ADMIN, { order: 'MV-4810044' })))
       .conversations as Json[];
@@ -265,6 +278,9 @@ export function privacyTests(get: () => Scenario, afterErase?: () => Promise<voi
     expect(await app.store.get(id)).toBeUndefined();
     expect((await app.store.transcript(id)).map((m) => m.text)).toEqual(['', '', '', '', '']);
     expect(await app.store.channelRef(id)).toBeUndefined();
+    // The desk's notes and the Chatwoot link (both ways) went with it.
+    for (const key of [deskNotesKey(id), chatwootLinkKey(id), chatwootBackKey(9041)])
+      expect([key, await app.store.getSetting(key)]).toEqual([key, undefined]);
     // The figures still count her conversation, its messages and its handoff: counts only.
     expect(await figures()).toEqual(before);
     expect(await app.store.channelRefByExternal('msteams', `a:alice-${id}`)).toBeUndefined();

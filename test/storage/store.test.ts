@@ -14,7 +14,9 @@ import {
 } from '../../src/domain/conversation';
 import type { HandoffState, OutboxEvent, QueueName } from '../../src/domain/handoff';
 import { stripEventBody } from '../../src/domain/privacy';
-import { deskNotesKey } from '../../src/domain/desk';
+import { deskClaimKey, deskNotesKey } from '../../src/domain/desk';
+import { emailThreadKey } from '../../src/domain/handoff';
+import { chatwootBackKey, chatwootLinkKey, queueToldKey, welcomeKey } from '../../src/domain/settings';
 import { MemoryConversationStore } from '../../src/storage/memory';
 import type { ConversationStore, Store, StoreChange } from '../../src/storage/ports';
 import type { PgChangeFeed } from '../../src/storage/sql/changes';
@@ -464,6 +466,19 @@ describe.each([memory, sqlite, postgres])('outbox contract: $name', (backend) =>
     (await store.claimDue(at, limit, leaseMs))
       .filter((e) => conversations.includes(e.conversationId))
       .map((e) => [e.conversationId, e.seq] as const);
+
+  test('hasHandoffRequest: true once a handoff.requested event is queued (any target), for that conversation only', async () => {
+    const [asked, other] = [minimalState(), minimalState()];
+    await withEvents(2, asked);
+    await withEvents(1, other);
+    expect(await store.hasHandoffRequest(asked.id)).toBe(false);
+    await store.saveTurn(asked, [], {
+      events: [{ type: 'handoff.requested', data: { handoffId: 'h' }, target: 'chatwoot' }],
+    });
+    expect(await store.hasHandoffRequest(asked.id)).toBe(true);
+    expect(await store.hasHandoffRequest(other.id)).toBe(false);
+    expect(await store.hasHandoffRequest(newId())).toBe(false);
+  });
 
   test('saveTurn numbers events 1, 2, 3 per conversation in order, each with its own webhook id and exact body', async () => {
     const s = minimalState();
@@ -1033,9 +1048,82 @@ describe.each([memory, sqlite, postgres])('privacy contract: $name', (backend) =
       events: await store.events(s.id),
       channelRef: ref,
       attachments: [],
+      notes: [],
     });
     expect(d!.events.map((e) => e.type)).toEqual(['handoff.requested']);
     expect(await store.conversationData(newId())).toBeUndefined();
+  });
+
+  test('desk notes: exported with the conversation, searched like its messages', async () => {
+    const t = tag();
+    const [noted, other] = [minimalState(), minimalState()];
+    for (const s of [noted, other]) await store.create(s);
+    const notes = [
+      { at: '2026-03-01T10:02:00.000Z', agent: 'Ion', text: `called back on 07 22 12 ${t.slice(0, 2)} 45` },
+      { at: '2026-03-01T10:03:00.000Z', agent: 'Ana', text: `her other order is MV-${t}, mail Rita.${t}@Example.org` },
+    ];
+    await store.setSetting(deskNotesKey(noted.id), JSON.stringify(notes));
+    await store.setSetting(deskNotesKey(other.id), 'not json');
+    expect((await store.conversationData(noted.id))!.notes).toEqual(notes);
+    expect((await store.conversationData(other.id))!.notes).toEqual([]);
+    const find = (needles: string[], digits: string[] = []) => store.searchConversations({ needles, digits });
+    expect(await find([`rita.${t}@example.org`])).toEqual([noted.id]);
+    expect(await find([], [`mv${t}`])).toEqual([noted.id]);
+    expect(await find([], [`072212${t.slice(0, 2)}45`])).toEqual([noted.id]);
+    // The settings' keys are not searched, nor another key's value.
+    expect(await find([noted.id])).toEqual([]);
+    await store.eraseConversation(noted.id, new Date());
+    expect(await find([`rita.${t}@example.org`])).toEqual([]);
+  });
+
+  test('erase: no setting stays keyed by the conversation (notes, claims, mail thread, Chatwoot link both ways)', async () => {
+    const s = fullState();
+    const keep = minimalState();
+    for (const c of [s, keep]) await store.create(c);
+    // Two handoffs: an older one (named by its events) and the current one (h-1, in the state).
+    await store.saveTurn(s, [], {
+      events: [
+        { type: 'handoff.requested', data: { handoffId: 'h-0', queue: 'general', reason: 'angry' } },
+        { type: 'conversation.closed', data: { handoffId: 'h-0', reason: 'completed' } },
+      ],
+    });
+    const cw = 700_000 + Math.floor(Math.random() * 100_000);
+    const mine = [
+      deskNotesKey(s.id),
+      deskClaimKey(s.id, 'h-0'),
+      deskClaimKey(s.id, 'h-1'),
+      emailThreadKey(s.id),
+      welcomeKey(s.id),
+      queueToldKey(s.id),
+      chatwootLinkKey(s.id),
+      chatwootBackKey(cw),
+    ];
+    for (const key of mine) await store.setSetting(key, key === chatwootBackKey(cw) ? s.id : '{"x":1}');
+    await store.setSetting(chatwootLinkKey(s.id), JSON.stringify({ handoffId: 'h-1', conversationId: cw }));
+    // Another conversation's rows stay, even a way back that now names it.
+    const theirs = [
+      deskNotesKey(keep.id),
+      emailThreadKey(keep.id),
+      chatwootLinkKey(keep.id),
+      deskClaimKey(keep.id, 'h-1'),
+    ];
+    for (const key of theirs) await store.setSetting(key, 'kept');
+    await store.setSetting(chatwootBackKey(cw + 1), keep.id);
+    expect(await store.eraseConversation(s.id, new Date())).toBeDefined();
+    for (const key of mine) expect([key, await store.getSetting(key)]).toEqual([key, undefined]);
+    for (const key of theirs) expect([key, await store.getSetting(key)]).toEqual([key, 'kept']);
+    expect(await store.getSetting(chatwootBackKey(cw + 1))).toBe(keep.id);
+  });
+
+  test('erase: a Chatwoot way back that names another conversation is kept', async () => {
+    const [s, other] = [minimalState(), minimalState()];
+    for (const c of [s, other]) await store.create(c);
+    const cw = 800_000 + Math.floor(Math.random() * 100_000);
+    await store.setSetting(chatwootLinkKey(s.id), JSON.stringify({ handoffId: 'h', conversationId: cw }));
+    await store.setSetting(chatwootBackKey(cw), other.id);
+    await store.eraseConversation(s.id, new Date());
+    expect(await store.getSetting(chatwootLinkKey(s.id))).toBeUndefined();
+    expect(await store.getSetting(chatwootBackKey(cw))).toBe(other.id);
   });
 
   test('erase: messages, events, dead letters, reference and dialog gone, an erased event queued; then unknown', async () => {

@@ -303,3 +303,18 @@ describe('ChatwootSender', () => {
     });
   });
 });
+
+describe('ChatwootLinks', () => {
+  test("a new handoff's link deletes the way back of the Chatwoot conversation it supersedes", async () => {
+    const store = new MemoryConversationStore();
+    const links = new ChatwootLinks(store);
+    await links.save('ours-1', { handoffId: 'h1', conversationId: 41 });
+    expect(await links.ours(41)).toBe('ours-1');
+    await links.save('ours-1', { handoffId: 'h2' });
+    expect(await store.getSetting('chatwoot.cw:41')).toBeUndefined();
+    await links.save('ours-1', { handoffId: 'h2', conversationId: 42 });
+    await links.save('ours-1', { handoffId: 'h2', conversationId: 42, noted: true });
+    expect([await links.ours(41), await links.ours(42)]).toEqual([undefined, 'ours-1']);
+    expect(await store.getSetting('chatwoot.cw:42')).toBe('ours-1');
+  });
+});

@@ -1,10 +1,12 @@
+import { chatwootBackKey, chatwootLinkKey } from '../../domain/settings';
 import type { OutboxStore } from '../../storage/ports';
 
 /**
  * What ties one of our conversations to Chatwoot, kept in the `settings` table (no table of its own):
  * `chatwoot.conversation:<our id>` holds the link below, `chatwoot.cw:<Chatwoot conversation id>` our id back.
  * Each step of a handoff is saved as soon as it is done, so that a retried delivery resumes where it stopped
- * instead of creating a second contact, conversation or transcript note.
+ * instead of creating a second contact, conversation or transcript note. The way back of a superseded Chatwoot
+ * conversation is deleted when a new one is linked, so that an erasure finds the one row left through the link.
  */
 export interface ChatwootLink {
   /** The handoff the Chatwoot conversation was opened for; a new handoff opens a new conversation. */
@@ -19,8 +21,8 @@ export interface ChatwootLink {
 
 export type LinkStore = Pick<OutboxStore, 'getSetting' | 'setSetting'>;
 
-const forward = (ours: string) => `chatwoot.conversation:${ours}`;
-const back = (cw: number) => `chatwoot.cw:${cw}`;
+const forward = chatwootLinkKey;
+const back = chatwootBackKey;
 
 export class ChatwootLinks {
   constructor(private readonly store: LinkStore) {}
@@ -36,6 +38,8 @@ export class ChatwootLinks {
   }
 
   async save(ours: string, link: ChatwootLink): Promise<void> {
+    const before = (await this.get(ours))?.conversationId;
+    if (before !== undefined && before !== link.conversationId) await this.store.setSetting(back(before), null);
     await this.store.setSetting(forward(ours), JSON.stringify(link));
     if (link.conversationId !== undefined) await this.store.setSetting(back(link.conversationId), ours);
   }

@@ -11,7 +11,7 @@ import { agentName } from './auth';
 export type DeskEngine = Pick<
   Engine,
   | 'deskList'
-  | 'getConversation'
+  | 'deskConversation'
   | 'messagesPage'
   | 'claim'
   | 'deskEvent'
@@ -65,8 +65,8 @@ export function deskRoutes(engine: DeskEngine, links: AttachmentLinks | undefine
   });
   r.get('/api/desk/conversations/:id', async (req, res) => {
     const id = conversationId(req.params.id);
-    const state = await engine.getConversation(id);
-    if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${id}" not found`, 404);
+    // Only one that is or was with a person: any other id is a 404 like an unknown one.
+    const state = await engine.deskConversation(id);
     const page = await engine.messagesPage(id, { limit: DESK_TRANSCRIPT_LIMIT, newest: true });
     res.json({
       conversation: { id, channel: state.channel, lang: state.lang ?? state.handoff?.lang, handoff: state.handoff },
@@ -109,7 +109,9 @@ export function deskRoutes(engine: DeskEngine, links: AttachmentLinks | undefine
     res.json({ closed: true });
   });
   r.get('/api/desk/conversations/:id/notes', async (req, res) => {
-    res.json({ notes: await engine.notes(conversationId(req.params.id)) });
+    const id = conversationId(req.params.id);
+    await engine.deskConversation(id);
+    res.json({ notes: await engine.notes(id) });
   });
   r.post('/api/desk/conversations/:id/notes', async (req, res) => {
     const { text } = parseBody(noteBody, req.body, 'expected {"text": "..."}');
@@ -119,8 +121,7 @@ export function deskRoutes(engine: DeskEngine, links: AttachmentLinks | undefine
   r.get('/api/desk/conversations/:id/answers', async (req, res) => {
     const id = conversationId(req.params.id);
     const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 500) : '';
-    const state = await engine.getConversation(id);
-    if (!state) throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${id}" not found`, 404);
+    const state = await engine.deskConversation(id);
     const lang = state.lang ?? state.handoff?.lang ?? 'fr';
     res.json({ lang, answers: q.trim() ? engine.searchAnswers(q, lang) : [] });
   });

@@ -1,6 +1,5 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { AppError } from '../../domain/errors';
 import type { AttachmentLinks } from '../../handoff/attachmentLink';
 import { followConversation } from '../follow';
 import { sseSink, type StreamSettings, type StreamSink } from '../streams';
@@ -127,8 +126,7 @@ export function deskStreams(
     const id = String(req.params.id).slice(0, 100);
     let after = Number(req.headers['last-event-id'] ?? req.query.after ?? 0);
     if (!Number.isInteger(after) || after < 0) after = 0;
-    if (!(await engine.getConversation(id)))
-      throw new AppError('CONVERSATION_NOT_FOUND', `conversation "${id}" not found`, 404);
+    await engine.deskConversation(id);
     const { sink, onClose } = openStream(req, res, streams, `desk:conversation:${agentName(res.locals)}`);
     let notes = '';
     const follower = followConversation(engine, id, {

@@ -109,6 +109,18 @@ export class SqlOutbox implements OutboxStore {
     return rows.map(decodeOutbox);
   }
 
+  async hasHandoffRequest(conversationId: string): Promise<boolean> {
+    // The (conversation_id, seq) unique index finds the conversation's events; one row is enough.
+    const row = await this.ctx.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('conversation_id', '=', conversationId)
+      .where('type', '=', 'handoff.requested')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async pendingCount(): Promise<number> {
     const r = await this.ctx.db
       .selectFrom('outbox')

@@ -1,6 +1,7 @@
-import { deskNotesKey } from '../../domain/desk';
+import { DESK_NOTES_PREFIX, deskNotesKey, parseDeskNotes } from '../../domain/desk';
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { handoffFromEvent } from '../../domain/handoff';
+import { handoffFromEvent, type HandoffState } from '../../domain/handoff';
+import { chatwootBackKeyOf, chatwootLinkKey, conversationSettingKeys, handoffIdOf } from '../../domain/settings';
 import { ERASED_EVENT, type ConversationData, type ErasureCounts, type NewPrivacyAudit } from '../../domain/privacy';
 import type { PrivacyAudit, PrivacyAction } from '../../domain/privacy';
 import type { PrivacySearch, PrivacyStore } from '../ports';
@@ -8,7 +9,7 @@ import { SqlAttachments } from './attachments';
 import { SqlChannelRefs } from './channels';
 import { decodeConversation, decodeMessage } from './codec';
 import { SqlOutbox, queueEvents } from './outbox';
-import type { SqlContext } from './tables';
+import type { Db, SqlContext } from './tables';
 
 /** `%needle%` for LIKE, with LIKE's own wildcards escaped (searched text is lower-cased on both sides). */
 const contains = (needle: string) => `%${needle.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -60,6 +61,22 @@ export class SqlPrivacy implements PrivacyStore {
       .where(matches('body', q))
       .execute())
       live(r.id);
+    // The desk's internal notes (settings keyed by conversation; an erased conversation has none left).
+    const noted = await db
+      .selectFrom('settings')
+      .select('key')
+      .where('key', 'like', `${DESK_NOTES_PREFIX}%`)
+      .where(matches('value', q))
+      .execute();
+    const notedIds = noted.map((r) => r.key.slice(DESK_NOTES_PREFIX.length));
+    if (notedIds.length)
+      for (const r of await db
+        .selectFrom('conversations')
+        .select('id')
+        .where('id', 'in', notedIds)
+        .where('erased_at', 'is', null)
+        .execute())
+        live(r.id);
     return [...ids].sort();
   }
 
@@ -81,8 +98,14 @@ export class SqlPrivacy implements PrivacyStore {
     const events = await new SqlOutbox(this.ctx).events(id);
     const channelRef = await new SqlChannelRefs(this.ctx).channelRef(id);
     const attachments = await new SqlAttachments(this.ctx).list(id);
+    const notes = await db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', deskNotesKey(id))
+      .executeTakeFirst();
     return {
       attachments,
+      notes: parseDeskNotes(notes?.value),
       state: decodeConversation(row),
       messages: messages.map(decodeMessage),
       events,
@@ -94,7 +117,7 @@ export class SqlPrivacy implements PrivacyStore {
     return this.ctx.transaction(async (trx) => {
       const row = await trx
         .selectFrom('conversations')
-        .select(['dialog'])
+        .select(['dialog', 'handoff'])
         .where('id', '=', id)
         .where('erased_at', 'is', null)
         .$if(this.ctx.postgres, (q) => q.forUpdate())
@@ -114,6 +137,7 @@ export class SqlPrivacy implements PrivacyStore {
         .where('target', '=', 'webhook')
         .orderBy('seq')
         .execute();
+      await eraseSettings(trx, id, row.handoff);
       const dead = await trx
         .deleteFrom('outbox')
         .where('conversation_id', '=', id)
@@ -122,7 +146,6 @@ export class SqlPrivacy implements PrivacyStore {
       const events = await trx.deleteFrom('outbox').where('conversation_id', '=', id).executeTakeFirst();
       const refs = await trx.deleteFrom('channel_refs').where('conversation_id', '=', id).executeTakeFirst();
       const files = await trx.deleteFrom('attachments').where('conversation_id', '=', id).executeTakeFirst();
-      await trx.deleteFrom('settings').where('key', '=', deskNotesKey(id)).execute();
       await trx
         .updateTable('conversations')
         .set({
@@ -201,7 +224,7 @@ export class SqlPrivacy implements PrivacyStore {
   async compact(): Promise<void> {
     if (this.ctx.postgres) {
       // Dead row versions are removed from the tables' pages (a plain VACUUM: no exclusive lock).
-      await sql`vacuum messages, outbox, conversations, channel_refs, attachments`.execute(this.ctx.db);
+      await sql`vacuum messages, outbox, conversations, channel_refs, attachments, settings`.execute(this.ctx.db);
       return;
     }
     // secure_delete (set at connect) zeroes what is deleted; the WAL still holds the pages written before the
@@ -237,4 +260,23 @@ export class SqlPrivacy implements PrivacyStore {
       counts: JSON.parse(r.counts) as Record<string, number>,
     }));
   }
+}
+
+/**
+ * Deletes every setting keyed by the erased conversation (before its events go: they name its handoffs, whose desk
+ * claims are keyed by them): notes, mail thread, welcome, queue told, the Chatwoot link and its way back while that
+ * still names this conversation.
+ */
+async function eraseSettings(trx: Db, id: string, handoff: string | null): Promise<void> {
+  const bodies = await trx.selectFrom('outbox').select('body').where('conversation_id', '=', id).execute();
+  const handoffIds = bodies.flatMap((b) => handoffIdOf(b.body) ?? []);
+  if (handoff) handoffIds.push((JSON.parse(handoff) as HandoffState).id);
+  const link = await trx
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', chatwootLinkKey(id))
+    .executeTakeFirst();
+  const back = chatwootBackKeyOf(link?.value);
+  if (back) await trx.deleteFrom('settings').where('key', '=', back).where('value', '=', id).execute();
+  await trx.deleteFrom('settings').where('key', 'in', conversationSettingKeys(id, handoffIds)).execute();
 }

@@ -128,6 +128,9 @@ export class SqlConversationStore implements Store {
   events(conversationId: string): Promise<OutboxEvent[]> {
     return this.outbox.events(conversationId);
   }
+  hasHandoffRequest(conversationId: string): Promise<boolean> {
+    return this.outbox.hasHandoffRequest(conversationId);
+  }
   pendingCount(): Promise<number> {
     return this.outbox.pendingCount();
   }

@@ -1,5 +1,5 @@
 // The agent desk at /agent: sign in with an agent token, the list of conversations with a person (live), one
-// conversation's transcript (live), claim, reply, knowledge-base answers, transfer, notes, close.
+// conversation's transcript (live), claim, reply, knowledge-base answers, transfer, notes, close (with a note).
 import { follow } from './sse';
 import {
   $,
@@ -114,7 +114,7 @@ function drawHeader(): void {
     ? `${item.queue} · ${item.lang.toUpperCase()} · ${item.reason} · ${item.status === 'active' ? `with ${item.agentName}` : 'waiting'}`
     : 'Conversation closed';
   $<HTMLButtonElement>('claim').disabled = !item || item.status === 'active';
-  for (const id of ['send', 'close', 'reply']) $<HTMLButtonElement>(id).disabled = !mine;
+  for (const id of ['send', 'close', 'reply', 'close-note']) $<HTMLButtonElement>(id).disabled = !mine;
   $<HTMLButtonElement>('transfer').disabled = !item || (item.status === 'active' && !mine);
 }
 
@@ -185,7 +185,11 @@ async function transfer(): Promise<void> {
 
 async function closeConversation(): Promise<void> {
   if (!current) return;
-  await api(`${base(current.id)}/close`, { method: 'POST', body: {} });
+  // The note travels with the handoff's conversation.closed event (the helpdesk's record), not to the customer.
+  const box = $<HTMLInputElement>('close-note');
+  const note = box.value.trim();
+  await api(`${base(current.id)}/close`, { method: 'POST', body: note ? { note } : {} });
+  box.value = '';
   notice('Closed: the bot is back and asks the customer for a rating.');
 }
 
@@ -243,6 +247,12 @@ function wire(): void {
     }
   });
   reply.addEventListener('input', typing);
+  $('close-note').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.isComposing) {
+      e.preventDefault();
+      void closeConversation();
+    }
+  });
   $('kb-q').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();
