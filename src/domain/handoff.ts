@@ -51,6 +51,12 @@ export const OUTBOX_TARGETS: readonly OutboxTarget[] = ['webhook', 'chatwoot', '
 /** The setting holding the Message-IDs of the mails sent in a conversation (threading; erased with it). */
 export const emailThreadKey = (conversationId: string) => `email.thread:${conversationId}`;
 
+/** The setting saying when a customer's live stream was last open on any instance (src/channels/presence.ts). */
+export const presenceKey = (conversationId: string) => `presence:${conversationId}`;
+
+/** The setting that makes the offer to continue by email once per handoff across instances (compare-and-set). */
+export const emailOfferKey = (handoffId: string) => `email.offer:${handoffId}`;
+
 /** An event to deliver, as the engine hands it to the store (the store numbers it per conversation). */
 export interface NewOutboxEvent {
   type: OutboxEventType;
