@@ -80,10 +80,14 @@ export class SharedPresence implements StreamWatcher {
     if (!this.openHere.size) this.stopTimer();
   }
 
-  /** Rewrite the record of every conversation with a stream open here (the timer's job; tests call it). */
+  /**
+   * Rewrite the record of every conversation with a stream open here (the timer's job, every refreshMs; tests call
+   * it). Skipped for a record written less than half an interval ago, not a whole one: a timer firing a little early
+   * must not leave a record two intervals old.
+   */
   refresh(): void {
     const now = this.now();
-    for (const [id, h] of this.openHere) if (now - h.writtenAt >= this.refreshMs) this.write(id, true, now);
+    for (const [id, h] of this.openHere) if (now - h.writtenAt >= this.refreshMs / 2) this.write(id, true, now);
   }
 
   /**

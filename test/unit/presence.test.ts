@@ -38,7 +38,7 @@ test('opening writes once, reconnects within the refresh interval write nothing 
   expect(await record('c1')).toEqual({ open: false, at: now() });
 });
 
-test('while a stream stays open the record is refreshed at most once per interval, for that conversation only', async () => {
+test("while a stream stays open the record is rewritten at the timer's tick, not again right after, and not once closed", async () => {
   const { writes, presence, limits, record, tick, now } = setup();
   const slot = limits.open('c1', '10.0.0.1', () => undefined);
   tick(1_000);
