@@ -48,7 +48,8 @@ export function emailOfferDue(core: EngineCore, state: ConversationState, atOpen
 
 /**
  * The offer's reply when it is due; else nothing. Once per handoff: noted in the state, and taken by compare-and-set
- * on `email.offer:<handoffId>` so that two instances (a turn here, the offers job there) never both make it.
+ * of `email.offer:<conversationId>` from the previous handoff's id to this one's, so that two instances (a turn
+ * here, the offers job there) never both make it.
  */
 export async function emailOffer(
   core: EngineCore,
@@ -58,7 +59,9 @@ export async function emailOffer(
 ): Promise<Reply[]> {
   if (!emailOfferDue(core, state, atOpening)) return [];
   const h = state.handoff!;
-  const won = await core.store.swapSetting(emailOfferKey(h.id), undefined, core.now().toISOString());
+  const key = emailOfferKey(state.id);
+  const last = await core.store.getSetting(key);
+  const won = last !== h.id && (await core.store.swapSetting(key, last, h.id));
   // Lost: another instance makes it; noted anyway so that this state is not checked again.
   state.email = { ...state.email, offeredFor: h.id };
   return won ? [offerReply(lang, !core.hours.isOpen(h.queue, core.now()))] : [];

@@ -3,7 +3,7 @@ import type { ConversationData, ErasureCounts, PrivacyAudit } from '../domain/pr
 import { stripEventBody } from '../domain/privacy';
 import { phoneKey, phoneKeysIn } from '../nlp/pii';
 import type { OutboxStore, PrivacySearch, PrivacyStore } from '../storage/ports';
-import { emailThreadKey, presenceKey } from '../domain/handoff';
+import { emailOfferKey, emailThreadKey, presenceKey } from '../domain/handoff';
 
 /** How a customer is recognised: any of these (a conversation matches if it matches one). */
 export interface PrivacyQuery {
@@ -221,9 +221,10 @@ export class Privacy {
     let counts = { ...ZERO };
     for (const [i, id] of ids.entries()) {
       const c = await this.store.eraseConversation(id, this.now());
-      // The Message-IDs its mails were threaded on go with it, and when its customer was last reading live.
-      if (c) await this.store.setSetting(emailThreadKey(id), null);
-      if (c) await this.store.setSetting(presenceKey(id), null);
+      // The Message-IDs its mails were threaded on go with it, when its customer was last reading live, its offer.
+      if (c)
+        for (const key of [emailThreadKey(id), presenceKey(id), emailOfferKey(id)])
+          await this.store.setSetting(key, null);
       if (c) counts = add(counts, { ...c, conversations: 1 });
       progress?.(i + 1, ids.length);
     }

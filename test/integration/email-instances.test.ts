@@ -226,5 +226,8 @@ describe('mails and live streams on two instances', () => {
     // The delivered mail in /metrics under its own target, the webhook's own counter untouched.
     expect(await metric('savbot_outbox_deliveries_total{target="email"}')).toBe(before + 1);
     expect(await metric('savbot_webhook_deliveries_total')).toBe(0);
+    // Erased with the conversation: when its customer was last reading live goes too.
+    await B().app.privacy.erase({ email: 'lea.martin@exemple.fr' }, 'test');
+    expect(await A().app.store.getSetting(presenceKey(conv.conversationId))).toBeUndefined();
   });
 });
