@@ -19,8 +19,7 @@ import { MemoryConversationStore } from './storage/memory';
 import type { ConversationStore, EditorStore, RateCounters, Store } from './storage/ports';
 import { createStore } from './storage/sql/store';
 import type { Connector } from './connectors/types';
-import { FileConnector } from './connectors/file';
-import { HttpConnector } from './connectors/http';
+import { createConnector } from './connectors/create';
 import { BusinessHours } from './handoff/policy';
 import { DeliveryWorker } from './handoff/delivery';
 import { TranscriptLinks } from './handoff/transcriptLink';
@@ -41,6 +40,7 @@ import { DirectLineTokens } from './channels/directline/tokens';
 import { bundleWidget, type WidgetBundle } from './channels/widget/bundle';
 import { createWidgetChannel } from './channels/widget/channel';
 import { StreamLimits, type StreamSettings } from './channels/streams';
+import { SharedPresence } from './channels/presence';
 import { BotFrameworkGateway } from './channels/botframework/gateway';
 import { Privacy } from './privacy/service';
 import { RetentionJob } from './privacy/job';
@@ -48,6 +48,7 @@ import { privacyRoutes } from './privacy/routes';
 import { AttachmentService } from './attachments/service';
 import { AttachmentLinks } from './handoff/attachmentLink';
 import { mailWorker } from './channels/email/worker';
+import { EmailOfferJob } from './engine/emailJob';
 
 export interface Core {
   kb: KnowledgeBase;
@@ -71,19 +72,6 @@ export type CoreConfig = Pick<Config, 'kbDir' | 'dialogsDir' | 'defaultLang' | '
   chatwoot?: Config['chatwoot'];
   mail?: Config['mail'];
 };
-
-/** The back office the dialogs look records up in: a real one over HTTP, or the sample file (offline demo). */
-export function createConnector(b: Config['backoffice']): Connector {
-  if (b.url)
-    return new HttpConnector({
-      baseUrl: b.url,
-      ...(b.token ? { token: b.token } : {}),
-      timeoutMs: b.timeoutMs,
-      retries: b.retries,
-      maxBytes: b.maxBytes,
-    });
-  return new FileConnector(b.file);
-}
 
 /** The conversation core without HTTP: knowledge base, matcher, language detection, engine. */
 export function buildCore(
@@ -185,6 +173,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
     limits,
     core.transcriptLinks,
     files,
+    metrics,
   );
   // Listening to the engine at once, so that agents' replies reach Bot Framework customers proactively.
   startChannels(channels);
@@ -193,10 +182,7 @@ export async function buildApp(config: Config, log: Logger = createLogger(config
   const privacy = new Privacy(store, config.privacy);
   const retention = new RetentionJob(privacy, { info: (o, m) => log.info(o, m), error: (o, m) => log.error(o, m) });
   const publicDir = join(__dirname, '..', 'public');
-  const routers = [
-    ...backOfficeRouters(config, { insights, metrics, editor: editing.editor, privacy }, publicDir, limits),
-    privacyRoutes(privacy, config.admin.users),
-  ];
+  const routers = backOfficeRouters(config, { insights, metrics, editor: editing.editor, privacy }, publicDir, limits);
   const http = createHttpApp({
     log,
     maxBodyBytes: config.http.maxBodyBytes,
@@ -250,15 +236,18 @@ type WorkerDeps = { engine: Engine; streams: StreamSettings; metrics: Metrics; l
 function buildWorkers(config: Config, store: Store & { rateCounters(): RateCounters }, d: WorkerDeps) {
   const log = { warn: (o: object, m: string) => d.log.warn(o, m), error: (o: object, m: string) => d.log.error(o, m) };
   const h = config.handoff;
+  const observer = d.metrics.deliveryObserver();
   const delivery = new DeliveryWorker(store, {
     ...(h.webhookUrl ? { url: h.webhookUrl } : {}),
     secret: h.webhookSecret,
     ...(h.retryScheduleMs ? { schedule: h.retryScheduleMs } : {}),
     log,
-    observer: d.metrics.deliveryObserver(),
+    observer,
   });
-  const mail = config.mail && mailWorker({ ...config, mail: config.mail }, { ...d, store, log });
-  return { delivery, mail };
+  const mail = config.mail && mailWorker({ ...config, mail: config.mail }, { ...d, store, log, observer });
+  // The offer to continue by email, also to silent customers (index.ts starts it, tests call runOnce).
+  const emailOffers = config.mail && new EmailOfferJob(d.engine, { info: (o, m) => d.log.info(o, m), ...log });
+  return { delivery, mail, emailOffers };
 }
 
 /** The channels in mount order, one line each; built, not started (buildApp starts them, index.ts attaches them). */
@@ -271,11 +260,15 @@ export function buildChannels(
   limits?: TrafficLimits,
   transcriptLinks?: TranscriptLinks,
   files?: ReturnType<typeof buildAttachments>,
+  metrics?: Metrics,
 ) {
   const maxBodyBytes = config.http.maxBodyBytes;
-  // One set of stream limits for every channel's live streams (per conversation, per client address).
+  // One set of stream limits for every channel's live streams (per conversation, per client address); with mail,
+  // customers' open streams are recorded where every instance's mail worker sees them.
+  const presence = config.mail ? new SharedPresence(store, { log }) : undefined;
   const streams: StreamSettings = {
-    limits: new StreamLimits(config.streams),
+    limits: new StreamLimits(config.streams, presence),
+    ...(presence ? { presence } : {}),
     pageSize: config.streams.pageSize,
     stallMs: config.streams.stallMs,
     ...(limits ? { clientIp: (req) => limits.ip(req) } : {}),
@@ -327,7 +320,7 @@ export function buildChannels(
     webchatBundle: join(__dirname, '..', 'node_modules', 'botframework-webchat', 'dist', 'webchat.js'),
     ...(limits ? { limits } : {}),
   });
-  const cw = createChatwoot(config, { engine, store, log });
+  const cw = createChatwoot(config, { engine, store, log, ...(metrics && { observer: metrics.deliveryObserver() }) });
   const desk = createDeskChannel({ engine, agents: config.desk.users, limits, streams, links: files?.links });
   const channels: Channel[] = [widget, agents, gateway, directLine, desk, ...(cw ? [cw.channel] : [])];
   return { channels, gateway, directLine, streams, chatwootDelivery: cw ? cw.delivery : undefined };
@@ -369,7 +362,7 @@ async function buildEditor(config: Config, core: Core, store: EditorStore, log: 
   return { editor, watchContentFiles };
 }
 
-/** The back office's routes: figures and inbox, /metrics, the admin page and the editors' API. */
+/** The back office's routes: figures and inbox, /metrics, the admin page, the editors' API, the privacy API. */
 function backOfficeRouters(
   config: Config,
   deps: { insights: Insights; metrics: Metrics; editor: EditorService; privacy: Privacy },
@@ -389,6 +382,7 @@ function backOfficeRouters(
     metricsRoute(deps.metrics, config.metrics.token),
     adminPage(publicDir),
     editorRoutes(deps.editor, config.admin.users),
+    privacyRoutes(deps.privacy, config.admin.users),
   ];
 }
 

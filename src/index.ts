@@ -36,12 +36,7 @@ async function main(): Promise<void> {
     log.info(
       'no HANDOFF_WEBHOOK_URL: handoffs are queued, not delivered; to answer them from a terminal run `npm run agent-desk` and restart with the HANDOFF_WEBHOOK_URL it prints',
     );
-  ready.delivery.start(config.handoff.deliveryIntervalMs);
-  if (config.chatwoot)
-    log.info(`handoffs are also relayed to Chatwoot ${config.chatwoot.url}, inbox ${config.chatwoot.inboxId}`);
-  ready.chatwootDelivery?.start(config.handoff.deliveryIntervalMs);
-  if (config.mail) log.info(`email: agents' replies and transcripts are mailed through ${config.mail.smtp.host}`);
-  ready.mail?.start(config.handoff.deliveryIntervalMs);
+  startWorkers(ready, config, log);
   ready.retention.start();
   const watcher = ready.watchContentFiles();
   if (config.kbWatchIntervalMs > 0)
@@ -71,8 +66,10 @@ async function main(): Promise<void> {
           ready.delivery.stop(),
           ready.chatwootDelivery?.stop(),
           ready.mail?.stop(),
+          ready.emailOffers?.stop(),
           ready.retention.stop(),
-          stopChannels(ready.channels),
+          // The streams' last presence writes land before the store closes.
+          stopChannels(ready.channels).then(() => ready.streams.presence?.stop()),
         ])
           .then(() => ready.store.close())
           .finally(() => process.exit(0)),
@@ -82,6 +79,21 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** The outbox's workers (webhook, Chatwoot, mail) and the email offers job; stopped on SIGTERM/SIGINT. */
+function startWorkers(
+  ready: Awaited<ReturnType<typeof buildApp>>,
+  config: Config,
+  log: ReturnType<typeof createLogger>,
+) {
+  ready.delivery.start(config.handoff.deliveryIntervalMs);
+  if (config.chatwoot)
+    log.info(`handoffs are also relayed to Chatwoot ${config.chatwoot.url}, inbox ${config.chatwoot.inboxId}`);
+  ready.chatwootDelivery?.start(config.handoff.deliveryIntervalMs);
+  if (config.mail) log.info(`email: agents' replies and transcripts are mailed through ${config.mail.smtp.host}`);
+  ready.mail?.start(config.handoff.deliveryIntervalMs);
+  ready.emailOffers?.start();
 }
 
 /** Development secrets in use: where they are (and, the first time, the admin and agent tokens to sign in with). */

@@ -1,7 +1,7 @@
 import type { MessageRecord } from '../domain/conversation';
 import { queueToldKey } from '../domain/settings';
 import type { Reply } from '../domain/types';
-import type { Engine, QueueStatus } from '../engine/engine';
+import type { Engine, MessageOrigin, QueueStatus } from '../engine/engine';
 import type { OutboxStore } from '../storage/ports';
 import type { ProactiveTarget } from './channel';
 import { placeAndWait, QueueTold } from './queue';
@@ -130,9 +130,10 @@ export class ProactiveDelivery {
     return { tell: await shared.swapSetting(key, stored, JSON.stringify({ what, at: now })) };
   }
 
-  private readonly onEngineMessage = (conversationId: string, records: MessageRecord[], origin: 'turn' | 'agent') => {
-    // The customer's own turn was answered in the turn; agents' events reach the customer only this way.
-    if (origin === 'agent') this.enqueue(conversationId, () => this.deps.target.messages(conversationId, records));
+  private readonly onEngineMessage = (conversationId: string, records: MessageRecord[], origin: MessageOrigin) => {
+    // The customer's own turn was answered in the turn; agents' events and the bot's own (the email offer) reach
+    // the customer only this way.
+    if (origin !== 'turn') this.enqueue(conversationId, () => this.deps.target.messages(conversationId, records));
     // Any join, cancellation or completion may move the others in the queue.
     this.scheduleQueueCheck();
   };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { AppError } from '../domain/errors';
+import type { SharedPresence, StreamWatcher } from './presence';
 
 /** How live streams are bounded (STREAMS_PER_CONVERSATION, STREAMS_PER_IP, STREAM_PAGE_SIZE, STREAM_STALL_MS). */
 export interface StreamSettings {
@@ -11,6 +12,8 @@ export interface StreamSettings {
   stallMs: number;
   /** The client address of a WebSocket upgrade behind TRUST_PROXY (the limits' clientIp); default: the socket's peer. */
   clientIp?: (req: IncomingMessage) => string;
+  /** Open customers' streams as every instance sees them (recorded when mail is on: the mail worker reads it). */
+  presence?: SharedPresence;
 }
 
 /** Why the server ends a stream. */
@@ -56,7 +59,11 @@ export class StreamLimits {
   /** When each conversation's last stream closed (ms), kept RECENT_MS, oldest first: see seenSince. */
   private readonly closedAt = new Map<string, number>();
 
-  constructor(private readonly o: { perConversation: number; perIp: number }) {}
+  /** `watcher`: told of every stream opened and closed (the presence other instances read, presence.ts). */
+  constructor(
+    private readonly o: { perConversation: number; perIp: number },
+    private readonly watcher?: StreamWatcher,
+  ) {}
 
   /** Take a slot for a new stream (or throw 429); `release` when it closes, whoever closes it. */
   open(conversationId: string, ip: string, end: (reason: EndReason) => void): { release(): void } {
@@ -72,10 +79,12 @@ export class StreamLimits {
     list.push(slot);
     this.byConversation.set(conversationId, list);
     this.byIp.set(ip, n + 1);
+    this.watcher?.opened(conversationId);
     const evicted: Slot[] = [];
     while (list.length > this.o.perConversation) {
       const oldest = list.shift()!;
       this.free(oldest);
+      this.watcher?.closed(conversationId);
       evicted.push(oldest);
     }
     for (const s of evicted) s.end('replaced');
@@ -88,6 +97,7 @@ export class StreamLimits {
         if (l && !l.length) this.byConversation.delete(conversationId);
         this.free(slot);
         this.noteClosed(conversationId);
+        this.watcher?.closed(conversationId);
       },
     };
   }

@@ -51,6 +51,15 @@ export const OUTBOX_TARGETS: readonly OutboxTarget[] = ['webhook', 'chatwoot', '
 /** The setting holding the Message-IDs of the mails sent in a conversation (threading; erased with it). */
 export const emailThreadKey = (conversationId: string) => `email.thread:${conversationId}`;
 
+/** The setting saying when a customer's live stream was last open on any instance (src/channels/presence.ts). */
+export const presenceKey = (conversationId: string) => `presence:${conversationId}`;
+
+/**
+ * The setting holding the id of the last handoff of a conversation offered to continue by email: the offer is made
+ * once per handoff across instances by compare-and-set on it (one row per conversation, erased with it).
+ */
+export const emailOfferKey = (conversationId: string) => `email.offer:${conversationId}`;
+
 /** An event to deliver, as the engine hands it to the store (the store numbers it per conversation). */
 export interface NewOutboxEvent {
   type: OutboxEventType;

@@ -1,5 +1,5 @@
 import { deskClaimKey, deskNotesKey } from './desk';
-import { emailThreadKey } from './handoff';
+import { emailOfferKey, emailThreadKey, presenceKey } from './handoff';
 
 // Settings keyed by one conversation, named here so that its erasure finds every one of them.
 
@@ -41,6 +41,8 @@ export function conversationSettingKeys(conversationId: string, handoffIds: Iter
   return [
     deskNotesKey(conversationId),
     emailThreadKey(conversationId),
+    emailOfferKey(conversationId),
+    presenceKey(conversationId),
     welcomeKey(conversationId),
     queueToldKey(conversationId),
     chatwootLinkKey(conversationId),

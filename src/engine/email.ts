@@ -2,6 +2,7 @@ import type { IncomingMessage, Lang, Reply } from '../domain/types';
 import type { ConversationState, EmailState } from '../domain/conversation';
 import { asksTranscriptByEmail, emailIn, looksLikeEmail } from '../nlp/email';
 import type { EngineCore } from './core';
+import { emailOfferKey } from '../domain/handoff';
 import { HANDOFF_MESSAGES } from '../handoff/messages';
 import { EMAIL_MESSAGES } from './emailMessages';
 import { MESSAGES } from './messages';
@@ -45,12 +46,25 @@ export function emailOfferDue(core: EngineCore, state: ConversationState, atOpen
   return !atOpening && now.getTime() - Date.parse(h.requestedAt) >= core.email.afterMs;
 }
 
-/** The offer's reply when it is due (noted in the state, so it is made once); else nothing. */
-export function emailOffer(core: EngineCore, state: ConversationState, lang: Lang, atOpening = false): Reply[] {
+/**
+ * The offer's reply when it is due; else nothing. Once per handoff: noted in the state, and taken by compare-and-set
+ * of `email.offer:<conversationId>` from the previous handoff's id to this one's, so that two instances (a turn
+ * here, the offers job there) never both make it.
+ */
+export async function emailOffer(
+  core: EngineCore,
+  state: ConversationState,
+  lang: Lang,
+  atOpening = false,
+): Promise<Reply[]> {
   if (!emailOfferDue(core, state, atOpening)) return [];
   const h = state.handoff!;
+  const key = emailOfferKey(state.id);
+  const last = await core.store.getSetting(key);
+  const won = last !== h.id && (await core.store.swapSetting(key, last, h.id));
+  // Lost: another instance makes it; noted anyway so that this state is not checked again.
   state.email = { ...state.email, offeredFor: h.id };
-  return [offerReply(lang, !core.hours.isOpen(h.queue, core.now()))];
+  return won ? [offerReply(lang, !core.hours.isOpen(h.queue, core.now()))] : [];
 }
 
 /**

@@ -19,7 +19,7 @@ import type { AgentEvent, EngineContent, EngineDeps, EngineOptions, QueueStatus,
 // The engine's types and decision rule are imported from here by the wiring, channels, editor, scripts and tests.
 export { decide, type Decision } from './decide';
 export type { DeskAnswer, DeskItem, DeskNote } from './desk';
-export type { EngineEventMap, EngineEventName, EngineListener, EngineEvents } from './events';
+export type { EngineEventMap, EngineEventName, EngineListener, EngineEvents, MessageOrigin } from './events';
 export {
   DEFAULT_ENGINE_OPTIONS,
   type AgentEvent,
@@ -178,13 +178,30 @@ export class Engine {
     return statusOf(this.core, state);
   }
 
-  /** The offer to continue by email, stored like a bot reply, checked again in the conversation's turn order. */
-  private offerEmail(conversationId: string): Promise<unknown> {
+  /**
+   * The offers to continue by email that are due (queued for HANDOFF_EMAIL_AFTER_MS, or agents away), among the
+   * `limit` oldest handoffs: posted to their customers outside any turn (the offers job, emailJob.ts, runs it on
+   * every instance; each offer is made once). How many this call made.
+   */
+  async offerDueEmails(limit = 500): Promise<number> {
+    if (!this.core.email) return 0;
+    let made = 0;
+    for (const state of await this.core.store.handedOff(limit))
+      if (emailOfferDue(this.core, state) && (await this.offerEmail(state.id))) made++;
+    return made;
+  }
+
+  /**
+   * The offer to continue by email, stored like a bot reply and announced as the bot's (proactive channels send
+   * it), checked again in the conversation's turn order. True when it was made here.
+   */
+  private offerEmail(conversationId: string): Promise<boolean> {
     return this.serialized(conversationId, async () => {
       const state = await this.core.store.get(conversationId);
-      if (!state?.handoff) return;
-      const offer = emailOffer(this.core, state, state.lang ?? state.handoff.lang);
-      if (offer.length) await finishTurn(this.core, state, offer);
+      if (!state?.handoff) return false;
+      const offer = await emailOffer(this.core, state, state.lang ?? state.handoff.lang);
+      if (offer.length) await finishTurn(this.core, state, offer, [], 'bot');
+      return offer.length > 0;
     });
   }
 

@@ -1,13 +1,16 @@
 import { EventEmitter } from 'node:events';
 import type { MessageRecord } from '../domain/conversation';
 
+export type MessageOrigin = 'turn' | 'agent' | 'bot';
+
 /** What the engine tells live streams and proactive channels, by event name: the listener's arguments. */
 export interface EngineEventMap {
   /**
    * Messages stored for a conversation. `origin` is 'turn' for the customer's own turn (already answered to the
-   * channel) and 'agent' for agents' events (nobody has seen these yet).
+   * channel), 'agent' for agents' events and 'bot' for the bot writing outside any turn (the email offer): nobody
+   * has seen these two yet.
    */
-  message: [conversationId: string, records: MessageRecord[], origin: 'turn' | 'agent'];
+  message: [conversationId: string, records: MessageRecord[], origin: MessageOrigin];
   /** An agent is typing. */
   typing: [conversationId: string, agentName: string];
   /**

@@ -37,7 +37,7 @@ export async function openHandoff(
   state.dialog = null;
   state.awaitingCsat = false;
   state.misunderstandings = 0;
-  const all = [...replies, await statusReply(core, state, lang), ...emailOffer(core, state, lang, true)];
+  const all = [...replies, await statusReply(core, state, lang), ...(await emailOffer(core, state, lang, true))];
   c.events.unshift(handoffRequested(state, handoff, await transcriptSummary(core, state.id), all, now, core));
   return all;
 }
@@ -183,7 +183,7 @@ export async function withPerson(
         source: { kind: 'handoff', id: 'queue' },
         lang,
       },
-      ...emailOffer(core, state, lang),
+      ...(await emailOffer(core, state, lang)),
     ];
   }
   return [];

@@ -18,6 +18,7 @@ import { openHandoff, withPerson } from './handoffFlow';
 import { MESSAGES } from './messages';
 import { clip, overQuota } from './quota';
 import { answerReply, fallbackReply, topicReply } from './replies';
+import type { MessageOrigin } from './events';
 import type { TurnTrace } from './types';
 
 /**
@@ -108,6 +109,7 @@ export async function finishTurn(
   state: ConversationState,
   replies: Reply[],
   customer: NewMessage[] = [],
+  origin: MessageOrigin = 'turn',
 ): Promise<Reply[]> {
   const c = core.ctx(state);
   const lang = state.lang ?? replies[0]?.lang ?? core.options.defaultLang;
@@ -138,7 +140,7 @@ export async function finishTurn(
   core.forget(state);
   if (c.handoff && state.handoff) core.observer?.handoff?.(state.handoff.reason, state.handoff.queue);
   core.observeSaved(saved);
-  core.events.emit('message', state.id, saved, 'turn');
+  core.events.emit('message', state.id, saved, origin);
   return replies;
 }
 

@@ -16,6 +16,8 @@ export class Metrics {
   private readonly handoffs: Counter<'reason' | 'queue'>;
   private readonly deliveries: Counter;
   private readonly failures: Counter<'kind'>;
+  private readonly outboxDelivered: Counter<'target'>;
+  private readonly outboxFailed: Counter<'target' | 'kind'>;
   private readonly votes: Counter<'vote' | 'entry'>;
 
   constructor(
@@ -58,6 +60,19 @@ export class Metrics {
       labelNames: ['kind'],
       registers,
     });
+    // Every outbox target apart (webhook, chatwoot, email); the two webhook-only counters above keep their meaning.
+    this.outboxDelivered = new Counter({
+      name: 'savbot_outbox_deliveries_total',
+      help: 'Outbox events delivered, by target (webhook, chatwoot, email)',
+      labelNames: ['target'],
+      registers,
+    });
+    this.outboxFailed = new Counter({
+      name: 'savbot_outbox_failures_total',
+      help: 'Failed outbox delivery attempts, by target and kind (retry, dead, gone)',
+      labelNames: ['target', 'kind'],
+      registers,
+    });
     this.votes = new Counter({
       name: 'savbot_feedback_total',
       help: 'Votes under answers ("was this helpful?"), by vote (up, down) and knowledge-base entry',
@@ -95,10 +110,18 @@ export class Metrics {
     };
   }
 
+  /** For every delivery worker (webhook, Chatwoot, mail): each event counted under its own target. */
   deliveryObserver(): DeliveryObserver {
     return {
-      delivered: () => this.deliveries.inc(),
-      failed: (_e, o) => this.failures.inc({ kind: o.gone ? 'gone' : o.dead ? 'dead' : 'retry' }),
+      delivered: (e) => {
+        this.outboxDelivered.inc({ target: e.target });
+        if (e.target === 'webhook') this.deliveries.inc();
+      },
+      failed: (e, o) => {
+        const kind = o.gone ? 'gone' : o.dead ? 'dead' : 'retry';
+        this.outboxFailed.inc({ target: e.target, kind });
+        if (e.target === 'webhook') this.failures.inc({ kind });
+      },
     };
   }
 

@@ -117,6 +117,13 @@ async function webhook(payload: unknown, o: { token?: string; headers?: Record<s
   return res;
 }
 
+/** A counter's value on GET /metrics (0 when absent). */
+async function metric(line: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const hit = text.split('\n').find((l) => l.startsWith(`${line} `));
+  return hit ? Number(hit.slice(line.length + 1)) : 0;
+}
+
 const agentSays = (cw: number, content: string, extra: Partial<Parameters<typeof messageCreated>[0]> = {}) =>
   messageCreated({ id: messageIds++, conversationId: cw, content, ...extra });
 
@@ -145,8 +152,12 @@ describe('a handoff reaches Chatwoot', () => {
     expect(note.content).toMatch(/\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Customer: je veux parler à un conseiller/);
     expect(note.content).toMatch(/\] Bot: /);
 
+    const delivered = await metric('savbot_outbox_deliveries_total{target="chatwoot"}');
     await say(conv, 'mon colis est arrivé abîmé');
     expect(await deliver()).toEqual({ delivered: 1, failed: 0 });
+    // Counted under its target in /metrics, not as a webhook delivery.
+    expect(await metric('savbot_outbox_deliveries_total{target="chatwoot"}')).toBe(delivered + 1);
+    expect(await metric('savbot_webhook_deliveries_total')).toBe(0);
     const relayed = fake.requests.at(-1)!;
     expect(relayed.path).toBe(`/api/v1/accounts/${ACCOUNT_ID}/conversations/${cw}/messages`);
     expect(relayed.body).toEqual({ content: 'mon colis est arrivé abîmé', message_type: 'incoming', private: false });
@@ -361,8 +372,11 @@ describe('Chatwoot down', () => {
       const conv = await createConversation();
       await say(conv, 'je veux parler à un conseiller');
       const before = fake.requests.length;
+      const dead = await metric('savbot_outbox_failures_total{target="chatwoot",kind="dead"}');
       expect(await deadAfterRetries(conv.conversationId)).toMatch(/HTTP 500/);
       expect(fake.requests.length - before).toBe(3);
+      expect(await metric('savbot_outbox_failures_total{target="chatwoot",kind="dead"}')).toBe(dead + 1);
+      expect(await metric('savbot_webhook_failures_total{kind="dead"}')).toBe(0);
     } finally {
       fake.failWith = undefined;
     }

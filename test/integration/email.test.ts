@@ -144,9 +144,13 @@ describe('replies by email', () => {
     expect(second!.references).toBe(first!.messageId);
     expect(second!.messageId).not.toBe(first!.messageId);
 
-    // Erased on request (found by the address the customer gave): the address and the thread go with it.
+    // The offer was made for this handoff (once across instances: the setting holds its id).
+    const handoffId = (await app.engine.getConversation(conv.conversationId))!.handoff!.id;
+    expect(await app.store.getSetting(`email.offer:${conv.conversationId}`)).toBe(handoffId);
+    // Erased on request (found by the address the customer gave): the address, the thread, the offer go with it.
     await app.privacy.erase({ email: 'marie.dupont@exemple.fr' }, 'test');
     expect(await app.store.getSetting(`email.thread:${conv.conversationId}`)).toBeUndefined();
+    expect(await app.store.getSetting(`email.offer:${conv.conversationId}`)).toBeUndefined();
     expect(await app.engine.getConversation(conv.conversationId)).toBeUndefined();
   });
 

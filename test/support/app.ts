@@ -64,7 +64,9 @@ export async function startApp(env: TestEnv = {}, opts: { log?: Logger } = {}): 
         await app.delivery.stop();
         await app.chatwootDelivery?.stop();
         await app.mail?.stop();
+        await app.emailOffers?.stop();
         await stopChannels(app.channels);
+        await app.streams.presence?.stop();
         await app.store.close();
         removeTmp();
       })()),

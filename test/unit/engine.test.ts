@@ -1,5 +1,5 @@
 import type { KbEntry, KnowledgeBase, Lang } from '../../src/domain/types';
-import { Engine } from '../../src/engine/engine';
+import { Engine, type MessageOrigin } from '../../src/engine/engine';
 import { estimateWait, MIN_WAIT_SAMPLES } from '../../src/engine/queue';
 import { HANDOFF_MESSAGES } from '../../src/handoff/messages';
 import type { Matcher, MatchResult } from '../../src/matching/matcher';
@@ -362,9 +362,9 @@ describe('Engine turn economy and handoff payload', () => {
 
   it('tells subscribers of the typed event bus what was stored and published, until they unsubscribe', async () => {
     const { engine, say, conv } = await setup({ 'ma question': res(0.8, ['a', 0.9]) }, 'fr');
-    const heard: [string, string[], 'turn' | 'agent'][] = [];
+    const heard: [string, string[], MessageOrigin][] = [];
     const versions: string[] = [];
-    const onMessage = (id: string, records: { text: string }[], origin: 'turn' | 'agent') =>
+    const onMessage = (id: string, records: { text: string }[], origin: MessageOrigin) =>
       heard.push([id, records.map((r) => r.text), origin]);
     engine.events.on('message', onMessage).on('published', (v) => versions.push(v));
     await say('ma question');

@@ -99,6 +99,11 @@ test('delivery outcomes from real deliveries are counted by kind: delivered, ret
     expect(await sample(metrics, 'savbot_webhook_failures_total{kind="dead"}')).toBe(1);
     expect(await sample(metrics, 'savbot_webhook_failures_total{kind="gone"}')).toBe(1);
     expect(await sample(metrics, 'savbot_webhook_pending')).toBe(1); // c waits for the endpoint to be re-enabled
+    // The same figures under the outbox's counters, by target.
+    expect(await sample(metrics, 'savbot_outbox_deliveries_total{target="webhook"}')).toBe(1);
+    expect(await sample(metrics, 'savbot_outbox_failures_total{target="webhook",kind="retry"}')).toBe(1);
+    expect(await sample(metrics, 'savbot_outbox_failures_total{target="webhook",kind="dead"}')).toBe(1);
+    expect(await sample(metrics, 'savbot_outbox_failures_total{target="webhook",kind="gone"}')).toBe(1);
   } finally {
     await Promise.all([failing.close(), gone.close(), ok.close()]);
   }

@@ -1,4 +1,4 @@
-import { DeliveryWorker, type DeliveryLog } from '../../handoff/delivery';
+import { DeliveryWorker, type DeliveryLog, type DeliveryObserver } from '../../handoff/delivery';
 import type { Engine } from '../../engine/engine';
 import type { OutboxStore } from '../../storage/ports';
 import { ChatwootApi } from './api';
@@ -28,6 +28,8 @@ export interface ChatwootDeps {
   engine: Pick<Engine, 'agentEvent'>;
   store: OutboxStore;
   log: DeliveryLog;
+  /** Told about each attempt (the metrics, under target "chatwoot"). */
+  observer?: DeliveryObserver;
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -67,6 +69,7 @@ export function createChatwoot(
     timeoutMs: 40_000,
     leaseMs: 60_000,
     log: deps.log,
+    ...(deps.observer ? { observer: deps.observer } : {}),
     ...(deps.now ? { now: deps.now } : {}),
   });
   const channel = createChatwootChannel({

@@ -19,8 +19,8 @@ export interface EmailSenderDeps {
   engine: Pick<Engine, 'messagesPage'>;
   /** The settings that hold each conversation's thread (Message-IDs sent). */
   settings: Pick<OutboxStore, 'getSetting' | 'setSetting'>;
-  /** Live streams of this process: a reply the customer had a stream open for is not mailed. */
-  presence: { seenSince(conversationId: string, since: number): boolean };
+  /** Live streams (this process's and, with several instances, every one's): a reply read live is not mailed. */
+  presence: { seenSince(conversationId: string, since: number): boolean | Promise<boolean> };
   /** PUBLIC_URL: the link back to the conversation. */
   publicUrl: string;
   /** The right side of every Message-ID (MAIL_FROM's domain). */
@@ -57,7 +57,7 @@ export class EmailSender implements OutboxSender {
     const body = JSON.parse(e.body) as EmailBody;
     const to = body.data?.to;
     if (!to) return { ok: true }; // nothing to send to (not an email event): never retried
-    if (e.type === 'email.reply' && this.d.presence.seenSince(e.conversationId, Date.parse(e.createdAt)))
+    if (e.type === 'email.reply' && (await this.d.presence.seenSince(e.conversationId, Date.parse(e.createdAt))))
       return { ok: true };
     const recipient = createHash('sha256').update(to.toLowerCase()).digest('hex');
     // Over the limit: dropped (delivered, nothing sent), so a typed stranger's address is not flooded.

@@ -1,6 +1,6 @@
 import type { Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
-import { DeliveryWorker, type DeliveryLog } from '../../handoff/delivery';
+import { DeliveryWorker, type DeliveryLog, type DeliveryObserver } from '../../handoff/delivery';
 import type { OutboxStore, RateCounters } from '../../storage/ports';
 import { smtpMailer, type Mailer, type SmtpSettings } from './mailer';
 import { EmailSender, TRANSCRIPTS_PER_RECIPIENT_PER_DAY } from './sender';
@@ -50,9 +50,17 @@ export function mailWorker(
   deps: {
     store: OutboxStore & { rateCounters(): RateCounters };
     engine: Pick<Engine, 'messagesPage'>;
-    /** Live streams of this process (their limits know which conversations have one open). */
-    streams: { limits: { seenSince(conversationId: string, since: number): boolean } };
+    /**
+     * Live streams: this process's (their limits know which conversations have one open) and, when recorded, every
+     * instance's (`presence`, in the store).
+     */
+    streams: {
+      limits: { seenSince(conversationId: string, since: number): boolean };
+      presence?: { seenSince(conversationId: string, since: number): Promise<boolean> };
+    };
     log: DeliveryLog;
+    /** Told about each attempt (the metrics, under target "email"). */
+    observer?: DeliveryObserver;
   },
 ): MailWorker {
   const mailer = smtpMailer(config.mail.smtp, config.mail.from);
@@ -60,7 +68,10 @@ export function mailWorker(
     mailer,
     engine: deps.engine,
     settings: deps.store,
-    presence: deps.streams.limits,
+    presence: {
+      seenSince: async (id, since) =>
+        deps.streams.limits.seenSince(id, since) || ((await deps.streams.presence?.seenSince(id, since)) ?? false),
+    },
     publicUrl: config.transcripts.publicUrl,
     domain: config.mail.domain,
     defaultLang: config.defaultLang,
@@ -76,6 +87,7 @@ export function mailWorker(
     timeoutMs: 20_000,
     leaseMs: 60_000,
     log: deps.log,
+    ...(deps.observer ? { observer: deps.observer } : {}),
   });
   return new MailWorker(worker, mailer);
 }
