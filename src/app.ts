@@ -47,6 +47,7 @@ import { RetentionJob } from './privacy/job';
 import { privacyRoutes } from './privacy/routes';
 import { AttachmentService } from './attachments/service';
 import { AttachmentLinks } from './handoff/attachmentLink';
+import { ResumeLinks } from './handoff/resumeLink';
 import { mailWorker } from './channels/email/worker';
 import { EmailOfferJob } from './engine/emailJob';
 
@@ -281,6 +282,8 @@ export function buildChannels(
     streams,
     pollMs: config.streams.pollMs,
     ...(files ? { attachments: { ...files, maxTextChars: config.quotas.maxMessageChars } } : {}),
+    // The mails' links back to the conversation (the mail worker signs them with the same key).
+    ...(config.mail ? { resumeLinks: new ResumeLinks(config.transcripts) } : {}),
   });
   const agents = createAgentsChannel({
     engine,

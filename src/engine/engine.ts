@@ -8,7 +8,7 @@ import { agentEvent } from './agentEvents';
 import * as desk from './desk';
 import { EngineCore } from './core';
 import type { EngineEvents } from './events';
-import type { PageQuery } from '../storage/ports';
+import { conversationNotFound, type PageQuery } from '../storage/ports';
 import type { QueueName } from '../domain/handoff';
 import { emailOffer, emailOfferDue } from './email';
 import { statusOf, statusReply } from './queue';
@@ -93,6 +93,21 @@ export class Engine {
     const state = await this.core.store.get(id);
     checkToken(state, tokenHash, this.core.now(), this.core.options.tokenIdleMs);
     return state!;
+  }
+
+  /**
+   * A signed link brought the customer back (the caller checked it): the conversation's token becomes `tokenHash`,
+   * so the device that had the old one is refused (401) and starts afresh. It counts as activity (the token's idle
+   * time starts again). In the conversation's turn order, so a turn running here does not save the old hash back.
+   */
+  resumeConversation(id: string, tokenHash: string): Promise<ConversationState> {
+    return this.serialized(id, async () => {
+      const state = await this.core.store.get(id);
+      if (!state) throw conversationNotFound(id);
+      const resumed = { ...state, tokenHash, updatedAt: this.core.now().toISOString() };
+      await this.core.store.saveTurn(resumed, []);
+      return resumed;
+    });
   }
 
   /** The whole transcript (tests, tools); request paths read pages (messagesPage) instead. */

@@ -4,6 +4,7 @@ import { isLang, type Lang } from '../../domain/types';
 import type { MessageRecord } from '../../domain/conversation';
 import type { Engine } from '../../engine/engine';
 import type { OutboxSender, SendOutcome } from '../../handoff/delivery';
+import type { ResumeLinks } from '../../handoff/resumeLink';
 import type { OutboxStore, RateCounter } from '../../storage/ports';
 import type { Mailer } from './mailer';
 import { replyMail, transcriptMail, type MailContent } from './templates';
@@ -21,8 +22,8 @@ export interface EmailSenderDeps {
   settings: Pick<OutboxStore, 'getSetting' | 'setSetting'>;
   /** Live streams (this process's and, with several instances, every one's): a reply read live is not mailed. */
   presence: { seenSince(conversationId: string, since: number): boolean | Promise<boolean> };
-  /** PUBLIC_URL: the link back to the conversation. */
-  publicUrl: string;
+  /** The signed, expiring link back to the conversation (PUBLIC_URL/?conversation=&expires=&sig=), on any device. */
+  links: Pick<ResumeLinks, 'url'>;
   /** The right side of every Message-ID (MAIL_FROM's domain). */
   domain: string;
   defaultLang: Lang;
@@ -66,7 +67,7 @@ export class EmailSender implements OutboxSender {
     const thread = await this.thread(e.conversationId);
     const messageId = `<${e.webhookId}@${this.d.domain}>`;
     const earlier = thread.filter((id) => id !== messageId);
-    const link = `${this.d.publicUrl}/?conversation=${encodeURIComponent(e.conversationId)}`;
+    const link = this.d.links.url(e.conversationId, new Date());
     const content = await this.content(e, body, lang, link, earlier.length > 0);
     if (!content) return { ok: true };
     try {

@@ -1,5 +1,6 @@
 import type { Lang } from '../../domain/types';
 import type { Engine } from '../../engine/engine';
+import { ResumeLinks } from '../../handoff/resumeLink';
 import { DeliveryWorker, type DeliveryLog, type DeliveryObserver } from '../../handoff/delivery';
 import type { OutboxStore, RateCounters } from '../../storage/ports';
 import { smtpMailer, type Mailer, type SmtpSettings } from './mailer';
@@ -36,7 +37,8 @@ export class MailWorker {
 /** What the mail worker reads of the configuration (config/index.ts: mail, PUBLIC_URL, the retry schedule). */
 export interface MailWorkerConfig {
   mail: MailSettings;
-  transcripts: { publicUrl: string };
+  /** PUBLIC_URL and the links' key: the signed link back to the conversation in every mail. */
+  transcripts: { publicUrl: string; urlKey: string };
   defaultLang: Lang;
   handoff: { retryScheduleMs?: number[] };
 }
@@ -72,7 +74,7 @@ export function mailWorker(
       seenSince: async (id, since) =>
         deps.streams.limits.seenSince(id, since) || ((await deps.streams.presence?.seenSince(id, since)) ?? false),
     },
-    publicUrl: config.transcripts.publicUrl,
+    links: new ResumeLinks(config.transcripts),
     domain: config.mail.domain,
     defaultLang: config.defaultLang,
     perRecipient: deps.store.rateCounters().counter('mail-transcripts', TRANSCRIPTS_PER_RECIPIENT_PER_DAY, 86_400),

@@ -2,10 +2,12 @@ import { Router } from 'express';
 import type { Engine } from '../../engine/engine';
 import type { Channel } from '../channel';
 import type { TrafficLimits } from '../limits';
+import type { ResumeLinks } from '../../handoff/resumeLink';
 import { conversationRoutes } from './api';
 import { widgetScriptRoute, type WidgetBundle } from './bundle';
 import { widgetCors } from './cors';
 import { eventStreamRoute } from './events';
+import { resumeRoutes } from './resume';
 import type { StreamSettings } from '../streams';
 import { uploadRoutes, type UploadDeps } from './uploads';
 
@@ -23,6 +25,8 @@ export interface WidgetDeps {
   streams: StreamSettings;
   /** Customers' files (uploads and downloads); without it the attachment routes are not mounted. */
   attachments?: Pick<UploadDeps, 'service' | 'links' | 'maxTextChars'>;
+  /** The signed links of the mails back to a conversation; without it the resume route is not mounted. */
+  resumeLinks?: Pick<ResumeLinks, 'check'>;
 }
 
 /**
@@ -43,5 +47,6 @@ export function createWidgetChannel(deps: WidgetDeps): Channel {
     conversationRoutes(deps.engine, deps.limits),
     eventStreamRoute(deps.engine, deps.pollMs ?? 2000, deps.streams),
   );
+  if (deps.resumeLinks) routes.use(resumeRoutes(deps.engine, deps.resumeLinks, deps.limits));
   return { name: 'widget', rawBody: cors, routes, limited: { paths: ['/api/conversations'], limit: 'requests' } };
 }

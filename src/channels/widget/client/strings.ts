@@ -22,6 +22,8 @@ export interface UiStrings {
   sendFailed: string;
   /** The server refused for a while (429): shown in the conversation. */
   slowDown: string;
+  /** A mail's link that no longer works (expired, altered): shown in the conversation, which starts afresh. */
+  linkFailed: string;
   unread: (n: number) => string;
   suggestions: string;
   /** "Was this helpful?" under an answer, and its two buttons' accessible names. */
@@ -55,6 +57,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     reconnecting: 'Connexion perdue, reconnexion…',
     sendFailed: "Le message n'a pas pu être envoyé. Réessayez.",
     slowDown: 'Vous écrivez très vite : patientez un instant, puis renvoyez votre message.',
+    linkFailed: "Ce lien vers votre conversation n'est plus valable. Vous pouvez poser votre question ici.",
     unread: (n) => `${n} nouveau(x) message(s)`,
     suggestions: 'Suggestions',
     helpful: 'Cette réponse vous a-t-elle aidé ?',
@@ -80,6 +83,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     reconnecting: 'Conexiune pierdută, reconectare…',
     sendFailed: 'Mesajul nu a putut fi trimis. Încercați din nou.',
     slowDown: 'Scrieți foarte repede: așteptați puțin, apoi trimiteți din nou mesajul.',
+    linkFailed: 'Acest link către conversația dumneavoastră nu mai este valabil. Puteți pune întrebarea aici.',
     unread: (n) => `${n} mesaj(e) nou(i)`,
     suggestions: 'Sugestii',
     helpful: 'V-a fost util acest răspuns?',
@@ -105,6 +109,7 @@ export const STRINGS: Record<UiLang, UiStrings> = {
     reconnecting: 'Connection lost, reconnecting…',
     sendFailed: 'The message could not be sent. Please try again.',
     slowDown: 'You are writing very fast: please wait a moment, then send your message again.',
+    linkFailed: 'This link to your conversation no longer works. You can ask your question here.',
     unread: (n) => `${n} new message(s)`,
     suggestions: 'Suggestions',
     helpful: 'Was this helpful?',

@@ -18,7 +18,8 @@ import {
   wire,
   type WidgetDom,
 } from './dom';
-import { dropSaved, keepSaved, loadSaved } from './saved';
+import { startingConversation } from './resume';
+import { dropSaved, keepSaved } from './saved';
 import { STRINGS, type UiLang, type UiStrings } from './strings';
 import type { Body, Conversation, Message, Queue, Suggestion } from './types';
 
@@ -127,15 +128,19 @@ class Widget {
     void this.send({ text });
   }
 
-  /** A conversation kept from an earlier page: reload its history and listen again. */
+  /** A mail's link opens its conversation (on any device), else the one kept from an earlier page comes back. */
   private restore(): void {
-    const saved = loadSaved(this.storageKey);
-    if (!saved?.conversationId || !saved.token) return;
-    this.conv = saved;
-    this.restoring = true;
-    void this.sync().then((ok) => {
-      this.restoring = false;
-      if (ok) this.connect();
+    void startingConversation(this.api, this.storageKey).then(({ saved, link }) => {
+      if (link === 'failed') this.say(this.t.linkFailed);
+      if (saved) {
+        this.conv = saved;
+        this.restoring = true;
+        void this.sync().then((ok) => {
+          this.restoring = false;
+          if (ok) this.connect();
+        });
+      }
+      if (link) this.open();
     });
   }
 
@@ -184,14 +189,17 @@ class Widget {
     } catch (e) {
       pending.classList.replace('pending', 'failed');
       this.showButtons();
-      if (e instanceof SlowDown) {
-        // Said in the conversation, where the visitor is looking (not stored: the next send removes it).
-        const note = this.bubbleFor({ from: 'bot', text: this.t.slowDown, at: new Date().toISOString() });
-        note.classList.add('limited');
-        this.append(note);
-      } else this.setNotice(this.t.sendFailed);
+      if (e instanceof SlowDown) this.say(this.t.slowDown);
+      else this.setNotice(this.t.sendFailed);
       if (!this.input.value && 'text' in body && !('action' in body)) this.input.value = body.text;
     }
+  }
+
+  /** Said in the conversation, where the visitor is looking (not stored: the next send removes it). */
+  private say(text: string): void {
+    const note = this.bubbleFor({ from: 'bot', text, at: new Date().toISOString() });
+    note.classList.add('limited');
+    this.append(note);
   }
 
   private async post(body: Body): Promise<Response> {
