@@ -1,9 +1,11 @@
 /**
  * Continuing by email in the website widget, in Debian's Chromium on the demo page, against the real server on
  * loopback and a real SMTP server: the offer after hours, its buttons, the consent notice, the address; then, the
- * page closed, an agent's reply arrives by mail.
+ * page closed, an agent's reply arrives by mail, and the mail's link opened in a new browser (nothing saved) brings
+ * the customer back to the conversation.
  */
 import type { Browser } from 'playwright-core';
+import { STRINGS } from '../../src/channels/widget/client/strings';
 import { EMAIL_MESSAGES } from '../../src/engine/emailMessages';
 import { startAll } from '../support/app';
 import { launchBrowser } from '../support/browser';
@@ -89,4 +91,57 @@ test('after hours: continue by email with the buttons, give the address, get the
   expect(mail!.to).toMatchObject({ value: [{ address: 'claire.durand@exemple.fr' }] });
   expect(mail!.text).toContain('Luc vous a répondu :');
   expect(mail!.text).toContain('Votre avoir est validé.');
+
+  // The mail read on another device: its link in a new browser context (empty localStorage).
+  const mailed = new URL(/http:\/\/\S+\?conversation=\S+/.exec(mail!.text ?? '')![0]);
+  // PUBLIC_URL is the configured one; the page is served on this test's loopback port.
+  const link = `${server.base}/${mailed.search}#chat`;
+  const phone = await openWatchedPage(browser);
+  try {
+    const { page } = phone;
+    page.setDefaultTimeout(10_000);
+    await page.goto(link);
+    const w = widget(page);
+    // Opened on the conversation, the agent's reply and the customer's earlier messages in it.
+    await w.withText('Votre avoir est validé.').waitFor();
+    expect(await w.panel.isVisible()).toBe(true);
+    expect(await w.customer.allTextContents()).toContainEqual(expect.stringContaining('claire.durand@exemple.fr'));
+    // The link is taken off the address bar (the page's other parts kept).
+    expect(page.url()).toBe(`${server.base}/#chat`);
+    const saved = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]);
+    expect(JSON.parse(saved!)).toMatchObject({ conversationId });
+    await w.input.fill('Merci, je vois la réponse sur mon téléphone.');
+    await w.input.press('Enter');
+    await w.customer.filter({ hasText: 'Merci, je vois la réponse sur mon téléphone.' }).waitFor();
+  } finally {
+    await closeWatchedPage(phone);
+  }
+  // The agents get the answer (the handoff's outbox: conversation.message from the customer).
+  const events = await server.app.store.events(conversationId);
+  const told = events.filter((e) => e.type === 'conversation.message').map((e) => e.body);
+  expect(told.some((b) => b.includes('Merci, je vois la réponse sur mon téléphone.'))).toBe(true);
+});
+
+test('an expired or altered link: a short message in the page, and the widget starts afresh', async () => {
+  const run = await openWatchedPage(browser);
+  try {
+    const { page } = run;
+    page.setDefaultTimeout(10_000);
+    const expires = Math.floor(Date.now() / 1000) + 3600;
+    await page.goto(`${server.base}/?conversation=00000000-0000-4000-8000-000000000000&expires=${expires}&sig=forged`);
+    const w = widget(page);
+    await w.panel.locator('.msg.limited').filter({ hasText: STRINGS.fr.linkFailed }).waitFor();
+    expect(page.url()).toBe(`${server.base}/`);
+    // A new conversation, as on a first opening: its greeting comes and the customer can write.
+    await w.bot.first().waitFor();
+    await w.input.fill('ma commande est en retard');
+    await w.input.press('Enter');
+    await w.customer.filter({ hasText: 'ma commande est en retard' }).waitFor();
+    const saved = await page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith('savbot:'))?.[1]);
+    expect((JSON.parse(saved!) as { conversationId: string }).conversationId).not.toBe(
+      '00000000-0000-4000-8000-000000000000',
+    );
+  } finally {
+    await closeWatchedPage(run);
+  }
 });
