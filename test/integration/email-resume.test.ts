@@ -9,6 +9,7 @@ import { Webhook } from 'standardwebhooks';
 import { ResumeLinks } from '../../src/handoff/resumeLink';
 import { TranscriptLinks } from '../../src/handoff/transcriptLink';
 import { hoursAroundNow } from '../support/config';
+import { freshPgDatabase } from '../support/postgres';
 import { startApp, type App, type StartedApp } from '../support/app';
 import { Inbox } from '../support/smtp';
 
@@ -242,5 +243,29 @@ test('resuming is counted like new conversations: over the limit, 429 and the to
     expect((await postMessage(fresh, 'bonjour', limited.base)).status).toBe(200);
   } finally {
     await limited.close();
+  }
+});
+
+test('two instances on one PostgreSQL: a link signed by one resumes on the other, whose token both accept', async () => {
+  const db = await freshPgDatabase('savbot_resume');
+  const shared = { ...env(), DATABASE_URL: db.url, DIRECTLINE_TOKEN_SECRET: randomBytes(32).toString('base64url') };
+  let a: StartedApp | undefined;
+  let b: StartedApp | undefined;
+  try {
+    // The first alone: it migrates the database.
+    a = await startApp(shared);
+    b = await startApp(shared);
+    const conv = await createConversation(a.base);
+    const { expires, sig } = linkParts(new ResumeLinks(a.config.transcripts).url(conv.conversationId, new Date()));
+    const res = await resume(conv.conversationId, { expires, sig }, b.base);
+    expect(res.status).toBe(200);
+    const phone = (await res.json()) as Conv;
+    expect((await postMessage(phone, 'bonjour', a.base)).status).toBe(200);
+    expect((await postMessage(phone, 'toujours là', b.base)).status).toBe(200);
+    expect((await postMessage(conv, 'ancien appareil', a.base)).status).toBe(401);
+  } finally {
+    await b?.close();
+    await a?.close();
+    await db.drop();
   }
 });
