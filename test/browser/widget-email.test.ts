@@ -5,6 +5,7 @@
  * the customer back to the conversation.
  */
 import type { Browser } from 'playwright-core';
+import { tokenHash } from '../../src/channels/auth';
 import { STRINGS } from '../../src/channels/widget/client/strings';
 import { EMAIL_MESSAGES } from '../../src/engine/emailMessages';
 import { startAll } from '../support/app';
@@ -18,6 +19,8 @@ import {
   widget,
   type WidgetServer,
 } from './support';
+
+type Conv = { conversationId: string };
 
 let server: WidgetServer;
 let browser: Browser;
@@ -141,6 +144,40 @@ test('an expired or altered link: a short message in the page, and the widget st
     expect((JSON.parse(saved!) as { conversationId: string }).conversationId).not.toBe(
       '00000000-0000-4000-8000-000000000000',
     );
+  } finally {
+    await closeWatchedPage(run);
+  }
+});
+
+test('the device that had the conversation, once a link resumed it elsewhere: a clean widget, then a new conversation', async () => {
+  const run = await openWatchedPage(browser);
+  try {
+    const { page } = run;
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${server.base}/`);
+    const w = widget(page);
+    await w.bubble.click();
+    await w.input.fill('Quelle est la durée de la garantie ?');
+    await w.input.press('Enter');
+    await w.bot
+      .filter({ hasText: /garantie/i })
+      .first()
+      .waitFor();
+    const first = (JSON.parse((await page.evaluate(() => Object.values(localStorage)[0]))!) as Conv).conversationId;
+    // Another device traded the mail's link for a token: this one's is no longer the conversation's.
+    await server.app.engine.resumeConversation(first, tokenHash('the other device'));
+    await w.input.fill('Comment suivre ma commande ?');
+    await w.input.press('Enter');
+    await w.customer.filter({ hasText: 'Comment suivre ma commande ?' }).waitFor();
+    // The old conversation is off the screen; the message went to a new one, which answered it.
+    await w.withText('Quelle est la durée de la garantie ?').waitFor({ state: 'detached' });
+    const second = (JSON.parse((await page.evaluate(() => Object.values(localStorage)[0]))!) as Conv).conversationId;
+    expect(second).not.toBe(first);
+    const transcript = await server.app.store.transcript(second);
+    expect(transcript.filter((m) => m.from === 'customer').map((m) => m.text)).toEqual([
+      'Comment suivre ma commande ?',
+    ]);
+    expect((await server.app.store.transcript(first)).map((m) => m.text)).not.toContain('Comment suivre ma commande ?');
   } finally {
     await closeWatchedPage(run);
   }

@@ -206,6 +206,19 @@ function relabelFeedback(row: HTMLElement, t: UiStrings): void {
 }
 
 /** The status line for a queue update: place and wait, agents closed, or who is answering. */
+/** `node` before the first message with a higher id (a node without one, being sent, goes last). */
+export function insertInOrder(log: HTMLElement, node: HTMLElement): void {
+  const id = Number(node.dataset.id ?? Infinity);
+  let before: Element | null = null;
+  for (const other of log.querySelectorAll<HTMLElement>('.msg')) {
+    if (Number(other.dataset.id ?? Infinity) > id) {
+      before = other;
+      break;
+    }
+  }
+  log.insertBefore(node, before);
+}
+
 export function queueText(q: Queue, t: UiStrings): string {
   if (q.status === 'queued' && q.open === false) return t.queuedClosed(q.position ?? 1);
   if (q.status === 'queued')

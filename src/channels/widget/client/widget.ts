@@ -11,6 +11,7 @@ import {
   buildWidget,
   buttonGroup,
   feedbackRow,
+  insertInOrder,
   messageNode,
   queueText,
   relabel,
@@ -237,11 +238,17 @@ class Widget {
     return true;
   }
 
+  /** The conversation is gone (token expired, or taken over by a mail's link on another device): off the screen too. */
   private forget(): void {
     this.conv = undefined;
     this.stream?.close();
     this.stream = undefined;
     dropSaved(this.storageKey);
+    for (const m of this.log.querySelectorAll('.msg[data-id]')) m.remove();
+    this.seen.clear();
+    this.lastId = 0;
+    this.latest = undefined;
+    this.onQueue({ status: 'bot' });
   }
 
   /** The event stream, resuming after the last message shown. EventSource retries by itself after a drop (with
@@ -323,16 +330,7 @@ class Widget {
 
   /** In id order (the stream and GET may interleave); messages still being sent stay last. */
   private append(node: HTMLElement): void {
-    const id = Number(node.dataset.id ?? Infinity);
-    let before: Element | null = null;
-    for (const other of this.log.querySelectorAll<HTMLElement>('.msg')) {
-      const oid = Number(other.dataset.id ?? Infinity);
-      if (oid > id) {
-        before = other;
-        break;
-      }
-    }
-    this.log.insertBefore(node, before);
+    insertInOrder(this.log, node);
     this.scroll();
   }
 
