@@ -153,6 +153,47 @@ function firstOf(emitter: NodeJS.EventEmitter, ok: string, fail: string): Promis
   });
 }
 
+/** One server-sent event: its id (a message id, for Last-Event-ID), name and JSON data. */
+export const sseFrame = (event: string, data: unknown, id?: number): string =>
+  `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/**
+ * Opens a server-sent event stream within the stream limits, counted under `key` (a conversation, or an agent's
+ * desk) and the client's address: beyond them a 429 with Retry-After, before any header is sent. Keep-alives go out
+ * only while the client reads (a full buffer needs none). `onClose(fn)`: what to stop when the client is gone, after
+ * the slot is released.
+ */
+export function openSse(
+  req: IncomingMessage & { ip?: string | undefined },
+  res: ServerResponse,
+  limits: StreamLimits,
+  key: string,
+): { sink: StreamSink; onClose(fn: () => void): void } {
+  const sink = sseSink(res);
+  let slot: { release(): void };
+  try {
+    slot = limits.open(key, req.ip ?? req.socket.remoteAddress ?? 'unknown', (reason) => sink.end(reason));
+  } catch (e) {
+    res.setHeader('retry-after', '30');
+    throw e;
+  }
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 2000\n\n');
+  const heartbeat = setInterval(() => !sink.full() && sink.write(': keep-alive\n\n'), 15_000);
+  const onClose = (fn: () => void) =>
+    void res.on('close', () => {
+      slot.release();
+      clearInterval(heartbeat);
+      fn();
+    });
+  return { sink, onClose };
+}
+
 /** A server-sent event stream as a sink: res.write() says when the socket's buffer is full, 'drain' when it is not. */
 export function sseSink(res: ServerResponse): StreamSink {
   let full = false;

@@ -1,43 +1,9 @@
-import type { Request, Response } from 'express';
 import { Router } from 'express';
 import type { AttachmentLinks } from '../../handoff/attachmentLink';
 import { followConversation } from '../follow';
-import { sseSink, type StreamSettings, type StreamSink } from '../streams';
+import { openSse, sseFrame, type StreamSettings, type StreamSink } from '../streams';
 import { agentName } from './auth';
 import { DESK_LIST_LIMIT, deskMessages, type DeskEngine } from './routes';
-
-const frame = (event: string, data: unknown, id?: number) =>
-  `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-
-/**
- * An SSE response within the stream limits: the agent's own streams are one "conversation" of StreamLimits (a
- * reloaded desk replaces its oldest stream), and the client address counts as for the customers' streams.
- */
-function openStream(req: Request, res: Response, streams: StreamSettings, key: string) {
-  const sink = sseSink(res);
-  let slot: { release(): void };
-  try {
-    slot = streams.limits.open(key, req.ip ?? req.socket.remoteAddress ?? 'unknown', (reason) => sink.end(reason));
-  } catch (e) {
-    res.setHeader('retry-after', '30');
-    throw e;
-  }
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    'x-accel-buffering': 'no',
-  });
-  res.write('retry: 2000\n\n');
-  // Keep-alives only while the client reads: a full buffer needs none.
-  const heartbeat = setInterval(() => !sink.full() && sink.write(': keep-alive\n\n'), 15_000);
-  const onClose = (fn: () => void) =>
-    res.on('close', () => {
-      slot.release();
-      clearInterval(heartbeat);
-      fn();
-    });
-  return { sink, onClose };
-}
 
 /** Fewest milliseconds between two reads of the list, whatever the traffic: one read serves every open desk. */
 const LIST_EVERY_MS = 300;
@@ -118,7 +84,7 @@ export function deskStreams(
   const r = Router();
   const hub = new ListHub(engine, pollMs);
   r.get('/api/desk/events', (req, res) => {
-    const { sink, onClose } = openStream(req, res, streams, `desk:list:${agentName(res.locals)}`);
+    const { sink, onClose } = openSse(req, res, streams.limits, `desk:list:${agentName(res.locals)}`);
     const list = listStream(hub, sink);
     onClose(() => list.close());
   });
@@ -127,7 +93,7 @@ export function deskStreams(
     let after = Number(req.headers['last-event-id'] ?? req.query.after ?? 0);
     if (!Number.isInteger(after) || after < 0) after = 0;
     await engine.deskConversation(id);
-    const { sink, onClose } = openStream(req, res, streams, `desk:conversation:${agentName(res.locals)}`);
+    const { sink, onClose } = openSse(req, res, streams.limits, `desk:conversation:${agentName(res.locals)}`);
     let notes = '';
     const follower = followConversation(engine, id, {
       after,
@@ -135,7 +101,7 @@ export function deskStreams(
       pageSize: streams.pageSize,
       stallMs: streams.stallMs,
       sink,
-      frames: (records) => deskMessages(links, new Date())(records).map((m) => frame('message', m, m.id)),
+      frames: (records) => deskMessages(links, new Date())(records).map((m) => sseFrame('message', m, m.id)),
       // Colleagues' notes are not messages: looked at with every look at the transcript (and every pollMs).
       afterFlush: async () => {
         const now = JSON.stringify({ notes: await engine.notes(id) });
