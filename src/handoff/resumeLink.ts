@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { checkLink, linkExpiry, linkMac, type LinkCheck } from './linkSignature';
 
 /** How long the link of a mail brings the customer back to their conversation. */
 export const RESUME_LINK_TTL_MS = 7 * 86_400_000;
@@ -11,10 +11,6 @@ export interface ResumeLinkOptions {
   ttlMs?: number;
 }
 
-// "resume" first: a transcript or file link's signature (same key) never resumes a conversation, nor the reverse.
-const mac = (key: string, conversationId: string, expires: number) =>
-  createHmac('sha256', key).update(`resume\n${conversationId}\n${expires}`).digest('base64url');
-
 /**
  * Signed, expiring links of the customer's mails back to their conversation (HMAC-SHA256 over conversation id and
  * expiry): `${publicUrl}/?conversation=<id>&expires=<unix seconds>&sig=<base64url>`, which the widget trades for a
@@ -24,18 +20,14 @@ export class ResumeLinks {
   constructor(private readonly o: ResumeLinkOptions) {}
 
   url(conversationId: string, now: Date): string {
-    const expires = Math.floor((now.getTime() + (this.o.ttlMs ?? RESUME_LINK_TTL_MS)) / 1000);
+    const expires = linkExpiry(now, this.o.ttlMs ?? RESUME_LINK_TTL_MS);
     const q = new URLSearchParams({ conversation: conversationId, expires: String(expires) });
-    q.set('sig', mac(this.o.urlKey, conversationId, expires));
+    q.set('sig', linkMac(this.o.urlKey, 'resume', [conversationId], expires));
     return `${this.o.publicUrl}/?${q.toString()}`;
   }
 
   /** 'ok', 'expired' (signature right, too late) or 'bad' (missing, malformed or wrong signature). */
-  check(conversationId: string, expires: unknown, sig: unknown, now: Date): 'ok' | 'expired' | 'bad' {
-    if (typeof expires !== 'string' || typeof sig !== 'string' || !/^\d{1,12}$/.test(expires)) return 'bad';
-    const want = Buffer.from(mac(this.o.urlKey, conversationId, Number(expires)));
-    const got = Buffer.from(sig);
-    if (got.length !== want.length || !timingSafeEqual(got, want)) return 'bad';
-    return Number(expires) * 1000 < now.getTime() ? 'expired' : 'ok';
+  check(conversationId: string, expires: unknown, sig: unknown, now: Date): LinkCheck {
+    return checkLink(this.o.urlKey, 'resume', [conversationId], expires, sig, now);
   }
 }

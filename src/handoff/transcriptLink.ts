@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { checkLink, linkExpiry, linkMac, type LinkCheck } from './linkSignature';
 
 /** Where the receiver of a handoff.requested webhook fetches the whole transcript, page by page. */
 export const TRANSCRIPT_PATH = '/api/handoff/transcripts';
@@ -18,16 +18,13 @@ export interface TranscriptGrant {
   signature: string;
 }
 
-const mac = (key: string, conversationId: string, expires: number) =>
-  createHmac('sha256', key).update(`transcript\n${conversationId}\n${expires}`).digest('base64url');
-
 /** Signed, expiring links to one conversation's transcript (HMAC-SHA256 over conversation id and expiry). */
 export class TranscriptLinks {
   constructor(private readonly o: TranscriptLinkOptions) {}
 
   grant(conversationId: string, now: Date): TranscriptGrant {
-    const expires = Math.floor((now.getTime() + this.o.ttlMs) / 1000);
-    return { expires, signature: mac(this.o.key, conversationId, expires) };
+    const expires = linkExpiry(now, this.o.ttlMs);
+    return { expires, signature: linkMac(this.o.key, 'transcript', [conversationId], expires) };
   }
 
   /** The absolute URL of the transcript's first page, valid until now + ttl. */
@@ -42,11 +39,7 @@ export class TranscriptLinks {
   }
 
   /** 'ok', 'expired' (signature right, too late) or 'bad' (missing, malformed or wrong signature). */
-  check(conversationId: string, expires: unknown, signature: unknown, now: Date): 'ok' | 'expired' | 'bad' {
-    if (typeof expires !== 'string' || typeof signature !== 'string' || !/^\d{1,12}$/.test(expires)) return 'bad';
-    const want = Buffer.from(mac(this.o.key, conversationId, Number(expires)));
-    const got = Buffer.from(signature);
-    if (got.length !== want.length || !timingSafeEqual(got, want)) return 'bad';
-    return Number(expires) * 1000 < now.getTime() ? 'expired' : 'ok';
+  check(conversationId: string, expires: unknown, signature: unknown, now: Date): LinkCheck {
+    return checkLink(this.o.key, 'transcript', [conversationId], expires, signature, now);
   }
 }
