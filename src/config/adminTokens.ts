@@ -1,12 +1,10 @@
 import { ROLES, type AdminUser, type Role } from '../domain/admin';
+import { listItems } from './settings';
 
 /** Parse ADMIN_TOKENS: comma-separated `name:role:token` triples. Throws a message naming the bad item. */
 export function parseAdminTokens(v: string): AdminUser[] {
   const users: AdminUser[] = [];
-  for (const raw of v
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean)) {
+  for (const raw of listItems(v)) {
     const parts = raw.split(':');
     const [name, role, ...rest] = parts;
     const token = rest.join(':');

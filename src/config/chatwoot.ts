@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChatwootSettings } from '../domain/chatwoot';
 
 /** Chatwoot as the agents' helpdesk, through an API-channel inbox (part of the env schema of ./index.ts). */
 export const chatwootEnv = {
@@ -9,19 +10,6 @@ export const chatwootEnv = {
   CHATWOOT_WEBHOOK_TOKEN: z.string().optional(),
   CHATWOOT_WEBHOOK_SECRET: z.string().optional(),
 };
-
-export interface ChatwootConfig {
-  /** Base URL of the Chatwoot installation, without a trailing slash. */
-  url: string;
-  accountId: number;
-  inboxId: number;
-  /** An agent's (or an agent bot's) access token: the `api_access_token` header of the application API. */
-  apiToken: string;
-  /** The secret path segment of the inbox's webhook URL (/api/chatwoot/webhook/<token>). */
-  webhookToken: string;
-  /** When set, the HMAC signature newer Chatwoot versions send is required too. */
-  webhookSecret?: string;
-}
 
 type ChatwootEnv = { [K in keyof typeof chatwootEnv]?: string | undefined };
 
@@ -34,7 +22,7 @@ const REQUIRED = [
 ] as const;
 
 /** All five settings or none (then Chatwoot is off); each problem is pushed to `problems`, naming the variable. */
-export function chatwootConfig(e: ChatwootEnv, problems: string[]): { chatwoot?: ChatwootConfig } {
+export function chatwootConfig(e: ChatwootEnv, problems: string[]): { chatwoot?: ChatwootSettings } {
   const v = (k: keyof ChatwootEnv) => e[k]?.trim() || undefined;
   const missing = REQUIRED.filter((k) => !v(k));
   if (missing.length === REQUIRED.length) {

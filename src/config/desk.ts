@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { listItems, parsedSetting } from './settings';
 
 /** One agent of the desk at /agent: the name customers see when the agent joins, and the sign-in token. */
 export interface AgentUser {
@@ -16,10 +16,7 @@ export interface DeskConfig {
 /** Parse AGENT_TOKENS: comma-separated `name:token` pairs. Throws a message naming the bad item. */
 export function parseAgentTokens(v: string): AgentUser[] {
   const users: AgentUser[] = [];
-  for (const raw of v
-    .split(',')
-    .map((x) => x.trim())
-    .filter(Boolean)) {
+  for (const raw of listItems(v)) {
     const [name, ...rest] = raw.split(':');
     const token = rest.join(':');
     const shown = `${name ?? ''}:…`;
@@ -34,18 +31,7 @@ export function parseAgentTokens(v: string): AgentUser[] {
 
 /** The environment variables of the agent desk (spread into the env schema of ./index.ts). */
 export const deskEnv = {
-  AGENT_TOKENS: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      try {
-        return parseAgentTokens(v);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: `AGENT_TOKENS: ${(e as Error).message}` });
-        return z.NEVER;
-      }
-    }),
+  AGENT_TOKENS: parsedSetting('AGENT_TOKENS', parseAgentTokens),
 };
 
 /** Adds to `problems` (returned) what production refuses to start without: reported with the other settings. */

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { numberSetting } from './settings';
+import { listItems, numberSetting, parsedSetting } from './settings';
 import { ConfigError } from '../domain/errors';
 import { LANGS, type Lang } from '../domain/types';
 import type { AdminUser } from '../domain/admin';
@@ -16,7 +16,8 @@ import type { TrustProxy } from '../domain/limits';
 import { attachmentsConfig, attachmentsEnv, type AttachmentsConfig } from './attachments';
 import { mailConfig, mailEnv, type MailConfig } from './mail';
 import { streamsConfig, streamsEnv, type StreamsConfig, type TranscriptsConfig } from './streams';
-import { chatwootConfig, chatwootEnv, type ChatwootConfig } from './chatwoot';
+import { chatwootConfig, chatwootEnv } from './chatwoot';
+import type { ChatwootSettings } from '../domain/chatwoot';
 import { deskConfig, deskEnv, deskProblems, type DeskConfig } from './desk';
 import { HANDOFF_REASONS, QUEUES, type HandoffReason, type QueueName } from '../domain/handoff';
 
@@ -90,10 +91,7 @@ const envSchema = z.object({
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return [...HANDOFF_REASONS];
-      const list = v
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean);
+      const list = listItems(v);
       const bad = list.filter((x) => !(HANDOFF_REASONS as readonly string[]).includes(x));
       if (bad.length) {
         ctx.addIssue({
@@ -139,10 +137,7 @@ const envSchema = z.object({
     .string()
     .optional()
     .transform((v, ctx) => {
-      const list = (v ?? '')
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean);
+      const list = listItems(v ?? '');
       const bad = list.filter((x) => !isOrigin(x));
       if (bad.length) {
         ctx.addIssue({
@@ -160,18 +155,7 @@ const envSchema = z.object({
   // webhook body keeps its transcript and contact details.
   RETENTION_DAYS: numberSetting('RETENTION_DAYS', 365, 1, 36_500),
   OUTBOX_TRANSCRIPT_DAYS: numberSetting('OUTBOX_TRANSCRIPT_DAYS', 30, 1, 3650),
-  ADMIN_TOKENS: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return undefined;
-      try {
-        return parseAdminTokens(v);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: `ADMIN_TOKENS: ${(e as Error).message}` });
-        return z.NEVER;
-      }
-    }),
+  ADMIN_TOKENS: parsedSetting('ADMIN_TOKENS', parseAdminTokens),
   ...lifetimeEnv,
   ...LIMITS_ENV,
   ...attachmentsEnv,
@@ -278,7 +262,7 @@ export interface Config extends LifetimeConfig {
   /** Customers' files: sizes, quotas, pixel cap, signed URL lifetime (ATTACHMENT_*). */
   attachments: AttachmentsConfig;
   /** Chatwoot as the agents' helpdesk (CHATWOOT_*, ./chatwoot.ts); absent when not configured. */
-  chatwoot?: ChatwootConfig;
+  chatwoot?: ChatwootSettings;
   /** Email with customers (SMTP_URL, MAIL_FROM, HANDOFF_EMAIL_*): absent without SMTP_URL. */
   mail?: MailConfig;
 }

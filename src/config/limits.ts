@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { intSetting } from './settings';
+import { intSetting, listItems } from './settings';
 import { TRUST_PROXY_NAMES, type LimitSettings, type TrustProxy } from '../domain/limits';
 
 /** Why `entry` is not a TRUST_PROXY list entry (an address, a CIDR or a name), or undefined when it is one. */
@@ -41,10 +41,7 @@ export const LIMITS_ENV = {
       const t = (v ?? '').trim();
       if (t === '' || t === 'false' || t === 'off') return { kind: 'off' };
       if (/^\d+$/.test(t)) return { kind: 'hops', hops: Number(t) };
-      const entries = t
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean);
+      const entries = listItems(t);
       const bad = entries.map(badTrustEntry).find(Boolean);
       if (bad) {
         ctx.addIssue({

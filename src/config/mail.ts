@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { ConfigError } from '../domain/errors';
+import type { SmtpSettings } from '../domain/mail';
 import { intSetting } from './settings';
 
 /**
@@ -15,18 +16,6 @@ export const mailEnv = {
   // An agent's reply is mailed this long after it arrives, unless the customer read it live meanwhile (under 30 s).
   HANDOFF_EMAIL_GRACE_MS: intSetting('HANDOFF_EMAIL_GRACE_MS', 10_000, 0, 25_000),
 };
-
-/** Where mails go out: nodemailer's options, TLS decided here (see smtpOf). */
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  /** smtps: TLS from the first byte. */
-  secure: boolean;
-  /** STARTTLS required (?starttls=required); otherwise used whenever the server offers it. */
-  requireTLS: boolean;
-  user?: string;
-  pass?: string;
-}
 
 export interface MailConfig {
   smtp: SmtpSettings;

@@ -47,8 +47,8 @@ export interface DeliveryOptions {
   target?: OutboxTarget;
   /** Required for a target other than 'webhook' (then `url` and `secret` are not used). */
   sender?: OutboxSender;
-  /** HANDOFF_WEBHOOK_SECRET ("whsec_<base64>"); required when `url` is set. */
-  secret: string;
+  /** HANDOFF_WEBHOOK_SECRET ("whsec_<base64>"); required when `url` is set, unused with a `sender`. */
+  secret?: string;
   /** Delays in ms after each failed attempt; after the last one the event goes dead. */
   schedule?: readonly number[];
   /** Relative jitter of each delay: 0.2 = ±20 %. */
@@ -143,7 +143,7 @@ export class DeliveryWorker {
         `delivery worker for target "${this.target}": a sender is needed for, and only for, a target other than webhook`,
       );
     this.url = this.sender ? undefined : opts.url?.trim() || undefined;
-    this.secret = opts.secret;
+    this.secret = opts.secret ?? '';
     this.schedule = [...(opts.schedule ?? DEFAULT_SCHEDULE)];
     this.jitter = opts.jitter ?? 0.2;
     this.timeoutMs = opts.timeoutMs ?? 10_000;

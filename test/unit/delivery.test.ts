@@ -515,7 +515,6 @@ describe('DeliveryWorker', () => {
     const w = new DeliveryWorker(store, {
       target: 'chatwoot',
       sender,
-      secret: '',
       now,
       log,
       schedule: [1000],

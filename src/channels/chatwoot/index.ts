@@ -1,4 +1,5 @@
 import { DeliveryWorker, type DeliveryLog, type DeliveryObserver } from '../../handoff/delivery';
+import type { ChatwootSettings } from '../../domain/chatwoot';
 import type { Engine } from '../../engine/engine';
 import type { OutboxStore } from '../../storage/ports';
 import { ChatwootApi } from './api';
@@ -7,16 +8,6 @@ import { ChatwootLinks } from './links';
 import { ChatwootSender } from './sender';
 
 export { CHATWOOT_WEBHOOK_PATH } from './channel';
-
-/** The settings of src/config/chatwoot.ts, as this folder needs them. */
-export interface ChatwootSettings {
-  url: string;
-  accountId: number;
-  inboxId: number;
-  apiToken: string;
-  webhookToken: string;
-  webhookSecret?: string;
-}
 
 /** The part of the app's Config read here: CHATWOOT_*, and HANDOFF_RETRY_SCHEDULE_MS for the retries. */
 export interface ChatwootAppConfig {
@@ -63,7 +54,6 @@ export function createChatwoot(
   const delivery = new DeliveryWorker(deps.store, {
     target: 'chatwoot',
     sender,
-    secret: '',
     ...(schedule ? { schedule } : {}),
     // A handoff is up to four API calls of at most 10 s each.
     timeoutMs: 40_000,

@@ -1,15 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
-
-/** Where mails go out (config/mail.ts decides TLS: smtps, STARTTLS required, or plain on loopback only). */
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  secure: boolean;
-  requireTLS: boolean;
-  user?: string;
-  pass?: string;
-}
+import type { SmtpSettings } from '../../domain/mail';
 
 /** One mail, with its thread headers. */
 export interface OutgoingMail {

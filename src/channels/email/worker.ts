@@ -3,7 +3,8 @@ import type { Engine } from '../../engine/engine';
 import { ResumeLinks } from '../../handoff/resumeLink';
 import { DeliveryWorker, type DeliveryLog, type DeliveryObserver } from '../../handoff/delivery';
 import type { OutboxStore, RateCounters } from '../../storage/ports';
-import { smtpMailer, type Mailer, type SmtpSettings } from './mailer';
+import type { SmtpSettings } from '../../domain/mail';
+import { smtpMailer, type Mailer } from './mailer';
 import { EmailSender, TRANSCRIPTS_PER_RECIPIENT_PER_DAY } from './sender';
 
 /** MAIL_FROM, SMTP_URL as read by config/mail.ts. */
@@ -83,7 +84,6 @@ export function mailWorker(
   const worker = new DeliveryWorker(deps.store, {
     target: 'email',
     sender,
-    secret: '',
     ...(schedule ? { schedule } : {}),
     // Longer than nodemailer's own waits (connection, greeting, socket), so a lease never runs out mid-mail.
     timeoutMs: 20_000,
