@@ -5,7 +5,6 @@
  * a silent Web Chat customer, through Direct Line's WebSocket), and /metrics counts the mails apart.
  */
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import WebSocket from 'ws';
 import { presenceKey } from '../../src/domain/handoff';
 import { hoursAroundNow } from '../support/config';
@@ -13,13 +12,10 @@ import { freshPgDatabase } from '../support/postgres';
 import { startApp, type StartedApp } from '../support/app';
 import { until } from '../support/cluster';
 import { Inbox } from '../support/smtp';
+import { agentSays as sayAsAgent, openConversation, sendMessage, type Conv } from '../support/customer';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
-interface Conv {
-  conversationId: string;
-  token: string;
-}
 interface Activity {
   type: string;
   text?: string;
@@ -66,49 +62,10 @@ beforeEach(() => {
   inbox.raw.length = 0;
 });
 
-async function createConversation(base: string): Promise<Conv> {
-  const res = await fetch(`${base}/api/conversations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{"lang":"fr"}',
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Conv;
-}
+const createConversation = (base: string) => openConversation(base);
+const post = (base: string, conv: Conv, body: { text?: string; action?: string }) => sendMessage(base, conv, body);
+const agentSays = (base: string, conv: Conv, text: string) => sayAsAgent(base, SECRET, conv, text);
 
-async function post(base: string, conv: Conv, body: { text?: string; action?: string }): Promise<unknown[]> {
-  const res = await fetch(`${base}/api/conversations/${conv.conversationId}/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${conv.token}` },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { replies: unknown[] }).replies;
-}
-
-async function agentSays(base: string, conv: Conv, text: string): Promise<void> {
-  const body = JSON.stringify({
-    type: 'agent.message',
-    conversationId: conv.conversationId,
-    text,
-    agent: { name: 'Marie' },
-  });
-  const id = `msg_${randomBytes(12).toString('base64url')}`;
-  const at = new Date();
-  const res = await fetch(`${base}/api/agent/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(SECRET).sign(id, at, body),
-    },
-    body,
-  });
-  expect(res.status).toBe(202);
-}
-
-/** The stored offers to continue by email of a conversation. */
 async function offers(conversationId: string): Promise<number> {
   const messages = await A().app.engine.transcript(conversationId);
   return messages.filter((m) => m.source?.kind === 'handoff' && m.source.id === 'email-offer').length;

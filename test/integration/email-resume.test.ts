@@ -5,21 +5,22 @@
  * transcript's signature, unknown, over the rate limit) leaving the conversation as it was.
  */
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { ResumeLinks } from '../../src/handoff/resumeLink';
 import { TranscriptLinks } from '../../src/handoff/transcriptLink';
 import { hoursAroundNow } from '../support/config';
 import { freshPgDatabase } from '../support/postgres';
 import { startApp, type App, type StartedApp } from '../support/app';
 import { Inbox } from '../support/smtp';
+import {
+  agentSays as sayAsAgent,
+  openConversation,
+  postMessage as postCustomerMessage,
+  sendMessage,
+  type Conv,
+} from '../support/customer';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const PUBLIC_URL = 'https://bot.shop.example';
-
-interface Conv {
-  conversationId: string;
-  token: string;
-}
 
 const inbox = new Inbox();
 let running: StartedApp | undefined;
@@ -52,48 +53,13 @@ beforeEach(() => {
   inbox.raw.length = 0;
 });
 
-async function createConversation(at = base): Promise<Conv> {
-  const res = await fetch(`${at}/api/conversations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ lang: 'fr' }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Conv;
-}
-
+const createConversation = (at = base) => openConversation(at);
 const postMessage = (conv: Conv, text: string, at = base, action?: string) =>
-  fetch(`${at}/api/conversations/${conv.conversationId}/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${conv.token}` },
-    body: JSON.stringify(action ? { action, text } : { text }),
-  });
-
+  postCustomerMessage(at, conv, action ? { action, text } : { text });
 async function say(conv: Conv, text: string): Promise<void> {
-  expect((await postMessage(conv, text)).status).toBe(200);
+  await sendMessage(base, conv, { text });
 }
-
-async function agentSays(conv: Conv, text: string): Promise<void> {
-  const body = JSON.stringify({
-    type: 'agent.message',
-    conversationId: conv.conversationId,
-    text,
-    agent: { name: 'Marie' },
-  });
-  const id = `msg_${randomBytes(12).toString('base64url')}`;
-  const at = new Date();
-  const res = await fetch(`${base}/api/agent/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(SECRET).sign(id, at, body),
-    },
-    body,
-  });
-  expect(res.status).toBe(202);
-}
+const agentSays = (conv: Conv, text: string) => sayAsAgent(base, SECRET, conv, text);
 
 const resume = (conversationId: string, body: unknown, at = base) =>
   fetch(`${at}/api/conversations/${encodeURIComponent(conversationId)}/resume`, {

@@ -4,19 +4,15 @@
  * mailparser. The mail worker is driven with runOnce (HANDOFF_EMAIL_GRACE_MS=0: a reply is due at once).
  */
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { mailWorker } from '../../src/channels/email/worker';
 import { hoursAroundNow } from '../support/config';
 import { startApp, type App, type StartedApp } from '../support/app';
 import { Inbox } from '../support/smtp';
+import { agentSays as sayAsAgent, openConversation, sendMessage, type Conv } from '../support/customer';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const PUBLIC_URL = 'https://bot.shop.example';
 
-interface Conv {
-  conversationId: string;
-  token: string;
-}
 interface Reply {
   text: string;
   source: { kind: string; id?: string };
@@ -54,47 +50,10 @@ beforeEach(() => {
   inbox.raw.length = 0;
 });
 
-async function createConversation(lang = 'fr'): Promise<Conv> {
-  const res = await fetch(`${base}/api/conversations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ lang }),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as Conv;
-}
-
-async function post(conv: Conv, body: { text?: string; action?: string }): Promise<Reply[]> {
-  const res = await fetch(`${base}/api/conversations/${conv.conversationId}/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${conv.token}` },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { replies: Reply[] }).replies;
-}
-
+const createConversation = (lang = 'fr') => openConversation(base, lang);
+const post = (conv: Conv, body: { text?: string; action?: string }) => sendMessage<Reply>(base, conv, body);
 const say = (conv: Conv, text: string) => post(conv, { text });
-
-async function agent(event: Record<string, unknown>): Promise<void> {
-  const body = JSON.stringify(event);
-  const id = `msg_${randomBytes(12).toString('base64url')}`;
-  const at = new Date();
-  const res = await fetch(`${base}/api/agent/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': new Webhook(SECRET).sign(id, at, body),
-    },
-    body,
-  });
-  expect(res.status).toBe(202);
-}
-
-const agentSays = (conv: Conv, text: string) =>
-  agent({ type: 'agent.message', conversationId: conv.conversationId, text, agent: { name: 'Marie' } });
+const agentSays = (conv: Conv, text: string) => sayAsAgent(base, SECRET, conv, text);
 
 /** An after-hours handoff in French whose customer chose to continue by email at `address`. */
 async function continuingByEmail(address: string): Promise<Conv> {
